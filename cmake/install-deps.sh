@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages handover needs, only those missing. Usage:
+#   cmake/install-deps.sh [extra-package ...]
+# Sourced or run by tests/run.sh and examples/run-demo.sh; safe to run repeatedly.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config
+  libcurl4-openssl-dev rapidjson-dev catch2 libssl-dev libcpp-httplib-dev
+  "$@"
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "handover: installing missing packages: ${missing[*]}" >&2
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

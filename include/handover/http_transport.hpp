@@ -1,0 +1,61 @@
+#pragma once
+/// @file
+/// The transport seam: the client builds `HttpRequest`s and hands them to an `HttpTransport`.
+/// `CurlTransport` (see curl_transport.hpp) is the production one; tests and users may supply
+/// their own (see handover/testing/fake_transport.hpp).
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "handover/result.hpp"
+
+namespace handover {
+
+/// A header list that keeps order and duplicates; lookups ignore ASCII case.
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+/// ASCII case-insensitive equality, for header names.
+bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
+
+/// First header named `name` (case-insensitive), or nullptr.
+const std::string* findHeader(const HttpHeaders& headers, std::string_view name) noexcept;
+
+/// One HTTP exchange to perform.
+struct HttpRequest {
+  std::string method = "GET";  ///< "GET", "POST", "DELETE".
+  std::string url;             ///< Absolute URL. May hold `appsecret_proof`; never print it raw.
+  HttpHeaders headers;         ///< May hold `Authorization`; never print them raw.
+  std::string body;
+  /// Time allowed for this attempt, connection included. Zero means the transport's default.
+  std::chrono::milliseconds timeout{0};
+};
+
+/// What came back.
+struct HttpResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+
+  const std::string* header(std::string_view name) const noexcept {
+    return findHeader(headers, name);
+  }
+};
+
+/// Performs HTTP requests. Implementations must be safe to call from many threads at once.
+///
+/// A transport returns an `Error` only when no complete HTTP response was obtained
+/// (categories kTransport or kTimeout); any status code, 4xx and 5xx included, is a response.
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+};
+
+/// `url` with the values of sensitive query parameters (`access_token`, `appsecret_proof`,
+/// `client_secret`) replaced by `***`, for logs and error messages.
+std::string redactUrl(std::string_view url);
+
+}  // namespace handover

@@ -1,0 +1,195 @@
+#pragma once
+/// @file
+/// One request struct per Graph call and the typed responses. Plain std types only.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handover/types.hpp"
+
+namespace handover {
+
+// ---------------------------------------------------------------------------------------------
+// Thread control
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /{page}/pass_thread_control`.
+struct PassThreadControlRequest {
+  std::string recipient;      ///< PSID or IGSID.
+  std::string target_app_id;  ///< Empty: omitted (Conversation Routing: the default app).
+  std::string metadata;       ///< Empty: omitted. Do not put personal data here.
+};
+
+/// `POST /{page}/take_thread_control`. Conversation Routing: only with a default app (#27).
+struct TakeThreadControlRequest {
+  std::string recipient;
+  std::string metadata;
+};
+
+/// `POST /{page}/request_thread_control`. Conversation Routing: only without a default app.
+struct RequestThreadControlRequest {
+  std::string recipient;
+  std::string metadata;
+};
+
+/// `POST /{page}/release_thread_control`: the owner gives the thread up; it becomes idle.
+struct ReleaseThreadControlRequest {
+  std::string recipient;
+};
+
+/// `POST /{page}/extend_thread_control`: the owner keeps control longer (at most 7 days).
+struct ExtendThreadControlRequest {
+  std::string recipient;
+  /// Must be within 1 s .. `kMaxExtendSeconds`; checked before sending.
+  std::chrono::seconds duration{24 * 60 * 60};
+};
+
+/// `GET /{page}/thread_owner?recipient=...`.
+struct GetThreadOwnerRequest {
+  std::string recipient;
+};
+
+/// `GET /{page}/secondary_receivers` (legacy Handover Protocol, Primary Receiver only).
+struct GetSecondaryReceiversRequest {
+  std::vector<std::string> fields{"id", "name"};
+  std::optional<Platform> platform;
+  std::string after;  ///< Paging cursor from a previous page; empty for the first page.
+  int limit = 0;      ///< 0: the server's default.
+};
+
+/// `GET /{page}?fields=messaging_feature_status`.
+struct GetMessagingFeatureStatusRequest {};
+
+/// `take_thread_control` answered `{"success":true}` (Conversation Routing) or, on some Pages,
+/// with the new owner.
+struct TakeThreadControlResponse {
+  std::optional<std::string> new_owner_app_id;
+  std::optional<std::int64_t> expiration;
+};
+
+/// A successful `request_thread_control` means the request was *delivered* to the current
+/// owner, not that control was gained: the owner may ignore it (Meta's inbox and AI do).
+/// Watch for a `pass_thread_control` webhook or call `getThreadOwner` to learn the outcome.
+struct RequestDelivered {};
+
+/// The answer of `thread_owner`. Under Conversation Routing the owner may be hidden.
+struct ThreadOwner {
+  /// The owning app, when the caller may see it (the owner itself or the default app).
+  std::optional<std::string> app_id;
+  /// When control expires (epoch seconds), when given.
+  std::optional<std::int64_t> expiration;
+
+  /// Nothing was disclosed: the thread is idle, or the caller may not know.
+  bool empty() const noexcept { return !app_id && !expiration; }
+  /// True when `app_id` is disclosed and equals `id`.
+  bool isOwnedBy(std::string_view id) const noexcept { return app_id && *app_id == id; }
+};
+
+/// An app as listed by `secondary_receivers`.
+struct AppSummary {
+  std::string id;
+  std::string name;
+};
+
+/// One page of `secondary_receivers`.
+struct SecondaryReceivers {
+  std::vector<AppSummary> apps;
+  std::string next_cursor;  ///< Non-empty when another page exists: pass it as `after`.
+};
+
+/// `messaging_feature_status` of a Page.
+struct MessagingFeatureStatus {
+  std::string page_id;
+  bool hop_v2 = false;          ///< Handover Protocol v2 behaviour.
+  bool msgr_multi_app = false;  ///< Conversation Routing enabled for Messenger.
+  bool ig_multi_app = false;    ///< Conversation Routing enabled for Instagram.
+};
+
+// ---------------------------------------------------------------------------------------------
+// Send API
+// ---------------------------------------------------------------------------------------------
+
+/// `messaging_type` of the Send API.
+enum class MessagingType { kResponse, kUpdate, kMessageTag };
+
+/// Wire name: "RESPONSE", "UPDATE", "MESSAGE_TAG".
+const char* toString(MessagingType t) noexcept;
+
+/// The Send API's inline `thread_control` (Conversation Routing only).
+struct ThreadControl {
+  enum class Type { kPass, kRelease };
+  Type control_type = Type::kPass;
+  std::string app_id;  ///< For kPass; empty means the default app.
+};
+
+/// `POST /{page}/messages` with a text message.
+struct SendTextRequest {
+  std::string recipient;
+  std::string text;
+  MessagingType messaging_type = MessagingType::kResponse;
+  std::string tag;         ///< Required when messaging_type is kMessageTag.
+  std::string persona_id;  ///< Empty: none.
+  std::string metadata;    ///< Echoed back in `message_echoes`; empty: none.
+  std::optional<ThreadControl> thread_control;
+};
+
+/// Typing indicators and read receipts.
+enum class SenderAction { kMarkSeen, kTypingOn, kTypingOff };
+
+/// Wire name: "mark_seen", "typing_on", "typing_off".
+const char* toString(SenderAction a) noexcept;
+
+/// `POST /{page}/messages` with a `sender_action`.
+struct SendSenderActionRequest {
+  std::string recipient;
+  SenderAction action = SenderAction::kTypingOn;
+  std::string persona_id;
+};
+
+/// What the Send API returns.
+struct SendResponse {
+  std::string recipient_id;
+  std::string message_id;  ///< Empty for sender actions.
+};
+
+// ---------------------------------------------------------------------------------------------
+// Personas
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /{page}/personas`.
+struct CreatePersonaRequest {
+  std::string name;
+  std::string profile_picture_url;
+};
+
+/// `GET /{persona-id}`.
+struct GetPersonaRequest {
+  std::string persona_id;
+};
+
+/// `GET /{page}/personas`.
+struct ListPersonasRequest {
+  std::string after;  ///< Paging cursor; empty for the first page.
+  int limit = 0;      ///< 0: the server's default.
+};
+
+/// `DELETE /{persona-id}`.
+struct DeletePersonaRequest {
+  std::string persona_id;
+};
+
+struct Persona {
+  std::string id;
+  std::string name;
+  std::string profile_picture_url;
+};
+
+struct PersonaPage {
+  std::vector<Persona> personas;
+  std::string next_cursor;  ///< Non-empty when another page exists.
+};
+
+}  // namespace handover

@@ -1,0 +1,37 @@
+#pragma once
+/// @file
+/// Vocabulary types shared by the client, the webhook parser and the emulator.
+///
+/// Ids (PSID, IGSID, Page, app, persona) are exact decimal strings everywhere: some exceed 2^53
+/// and JSON carries them as numbers or strings, so they never pass through a double.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace handover {
+
+/// The Page Inbox app: pass control here to hand a Messenger thread to human agents.
+inline constexpr std::string_view kPageInboxAppId = "263902037430900";
+/// The Instagram Inbox app: pass control here to hand an Instagram thread to human agents.
+inline constexpr std::string_view kInstagramInboxAppId = "1217981644879628";
+/// Meta's Messenger Lead-Gen app, which passes threads on with `messenger_lead_gen_*` metadata.
+inline constexpr std::string_view kLeadGenAppId = "413038776280800";
+
+/// Longest control extension `extend_thread_control` accepts: 7 days, in seconds.
+inline constexpr std::int64_t kMaxExtendSeconds = 7 * 24 * 60 * 60;
+
+/// Which messaging product a conversation lives on.
+enum class Platform { kMessenger, kInstagram };
+
+/// "messenger" / "instagram".
+constexpr const char* toString(Platform p) noexcept {
+  return p == Platform::kInstagram ? "instagram" : "messenger";
+}
+
+/// The inbox app id for a platform: the Page Inbox or the Instagram Inbox.
+constexpr std::string_view inboxAppId(Platform p) noexcept {
+  return p == Platform::kInstagram ? kInstagramInboxAppId : kPageInboxAppId;
+}
+
+}  // namespace handover

@@ -1,0 +1,61 @@
+#include "catch.hpp"
+#include "handover/result.hpp"
+#include "handover/http_transport.hpp"
+
+using handover::Error;
+using handover::ErrorCategory;
+using handover::Result;
+
+TEST_CASE("Result holds a value or an error and value() throws the error") {
+  Result<int> ok = 42;
+  REQUIRE(ok.has_value());
+  CHECK(*ok == 42);
+  CHECK(ok.value() == 42);
+
+  Result<int> bad = handover::invalidArgument("recipient is empty");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().category == ErrorCategory::kInvalidArgument);
+  CHECK(bad.value_or(7) == 7);
+  try {
+    (void)bad.value();
+    FAIL("value() did not throw");
+  } catch (const handover::Exception& e) {
+    CHECK(e.error().message == "recipient is empty");
+    CHECK(std::string(e.what()).find("invalid_argument") != std::string::npos);
+  }
+
+  Result<void> done;
+  CHECK(done.has_value());
+  Result<void> failed = handover::invalidArgument("x");
+  CHECK_THROWS_AS(failed.value(), handover::Exception);
+}
+
+TEST_CASE("Error predicates classify by code and subcode") {
+  Error e;
+  e.category = ErrorCategory::kApi;
+  e.code = 10;
+  e.subcode = 2018300;
+  CHECK(e.isAnotherAppControllingThread());
+  CHECK_FALSE(e.isPermissionDenied());
+  CHECK_FALSE(e.isRetryable());
+  e.subcode = 0;
+  CHECK(e.isPermissionDenied());
+  e.code = 190;
+  CHECK(e.isInvalidToken());
+  CHECK_FALSE(e.isRetryable());
+  e.code = 613;
+  CHECK(e.isRateLimited());
+  CHECK(e.isRetryable());
+  e.code = 27;
+  CHECK(e.isTakeNotSupportedWithoutDefaultApp());
+  e.code = 100;
+  e.subcode = 2534037;
+  CHECK(e.isNotThreadOwner());
+}
+
+TEST_CASE("redactUrl hides credentials in query strings") {
+  CHECK(handover::redactUrl("https://g/v26.0/me/x?appsecret_proof=abc&recipient=1") ==
+        "https://g/v26.0/me/x?appsecret_proof=***&recipient=1");
+  CHECK(handover::redactUrl("https://g/p?a=1&access_token=SECRET") == "https://g/p?a=1&access_token=***");
+  CHECK(handover::redactUrl("https://g/p") == "https://g/p");
+}
