@@ -1,0 +1,99 @@
+#include "error_mapping.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <string>
+
+#include "json.hpp"
+
+namespace handover::detail {
+namespace {
+
+std::optional<std::chrono::milliseconds> parseDeltaSeconds(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  std::int64_t seconds = 0;
+  std::size_t digits = 0;
+  for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i, ++digits) {
+    // A day is plenty: larger values are clamped rather than overflowing.
+    if (seconds < 86'400) seconds = seconds * 10 + (text[i] - '0');
+  }
+  while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+  // HTTP-date forms are not worth a date parser here: Graph sends seconds.
+  if (digits == 0 || i != text.size()) return std::nullopt;
+  return std::chrono::milliseconds(std::min<std::int64_t>(seconds, 86'400) * 1000);
+}
+
+std::optional<std::chrono::milliseconds> parseBusinessUseCase(const std::string& text) {
+  rapidjson::Document doc;
+  if (parseJson(text, doc) || !doc.IsObject()) return std::nullopt;
+  std::int64_t minutes = 0;
+  // {"<business id>":[{"type":"pages","estimated_time_to_regain_access":N,...}], ...}
+  for (const auto& business : doc.GetObject()) {
+    if (!business.value.IsArray()) continue;
+    for (const auto& usage : business.value.GetArray()) {
+      if (!usage.IsObject()) continue;
+      const auto it = usage.FindMember("estimated_time_to_regain_access");
+      if (it != usage.MemberEnd() && it->value.IsInt64()) {
+        minutes = std::max(minutes, std::min<std::int64_t>(it->value.GetInt64(), 24 * 60));
+      }
+    }
+  }
+  if (minutes <= 0) return std::nullopt;
+  return std::chrono::minutes(minutes);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse& response) {
+  std::optional<std::chrono::milliseconds> out;
+  if (const auto* h = response.header("Retry-After")) out = parseDeltaSeconds(*h);
+  if (const auto* h = response.header("X-Business-Use-Case-Usage")) {
+    if (auto buc = parseBusinessUseCase(*h); buc && (!out || *buc > *out)) out = buc;
+  }
+  return out;
+}
+
+std::optional<Error> graphError(const rapidjson::Value& doc, int http_status) {
+  if (!doc.IsObject()) return std::nullopt;
+  const auto it = doc.FindMember("error");
+  if (it == doc.MemberEnd() || !it->value.IsObject()) return std::nullopt;
+  const auto& body = it->value;
+  // Be lenient here: a malformed field must not hide the rest of the error.
+  FieldReader read("Graph error");
+  Error e;
+  e.category = ErrorCategory::kApi;
+  e.http_status = http_status;
+  e.message = read.string(body, "message").value_or("Graph API error without a message");
+  const auto code = read.int64(body, "code");
+  const auto subcode = read.int64(body, "error_subcode");
+  if (code && *code > 0 && *code <= INT32_MAX) e.code = static_cast<int>(*code);
+  if (subcode && *subcode > 0 && *subcode <= INT32_MAX) e.subcode = static_cast<int>(*subcode);
+  FieldReader lenient("Graph error");
+  e.type = lenient.string(body, "type").value_or("");
+  e.user_title = lenient.string(body, "error_user_title").value_or("");
+  e.user_message = lenient.string(body, "error_user_msg").value_or("");
+  e.fbtrace_id = lenient.string(body, "fbtrace_id").value_or("");
+  e.is_transient = lenient.boolean(body, "is_transient");
+  return e;
+}
+
+Error errorFromResponse(const HttpResponse& response) {
+  Error e;
+  rapidjson::Document doc;
+  if (!parseJson(response.body, doc)) {
+    if (auto api = graphError(doc, response.status)) e = std::move(*api);
+  }
+  if (e.category != ErrorCategory::kApi) {
+    e.category = ErrorCategory::kHttp;
+    e.http_status = response.status;
+    const auto* type = response.header("Content-Type");
+    e.message = "HTTP " + std::to_string(response.status) + " without a Graph error body";
+    if (type != nullptr && !type->empty()) e.message += " (" + type->substr(0, 64) + ")";
+  }
+  e.retry_after = retryAfter(response);
+  return e;
+}
+
+}  // namespace handover::detail

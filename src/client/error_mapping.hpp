@@ -1,0 +1,25 @@
+#pragma once
+// Turning Graph answers that are not successes into typed `Error`s.
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <optional>
+
+#include "handover/error.hpp"
+#include "handover/http_transport.hpp"
+
+namespace handover::detail {
+
+/// The error for a non-2xx response: kApi when the body is a Graph error envelope, else kHttp.
+/// `retry_after` is filled from `Retry-After` / `X-Business-Use-Case-Usage`.
+Error errorFromResponse(const HttpResponse& response);
+
+/// A kApi error when `doc` is a Graph `{"error":{...}}` envelope.
+std::optional<Error> graphError(const rapidjson::Value& doc, int http_status);
+
+/// Wait the server asked for: `Retry-After` delta-seconds, or the largest
+/// `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`.
+std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse& response);
+
+}  // namespace handover::detail

@@ -1,0 +1,543 @@
+// The production `Connection`: builds Graph requests, signs them with `appsecret_proof`,
+// retries within a deadline and turns answers into typed results.
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+
+#include "error_mapping.hpp"
+#include "handover/connection.hpp"
+#include "handover/crypto.hpp"
+#include "handover/curl_transport.hpp"
+#include "handover/types.hpp"
+#include "json.hpp"
+#include "retry.hpp"
+#include "url.hpp"
+
+namespace handover {
+namespace {
+
+using detail::FieldReader;
+using detail::QueryParams;
+using Clock = std::chrono::steady_clock;
+
+/// JSON request bodies: a thin layer over RapidJSON's Writer.
+class JsonBody {
+ public:
+  JsonBody() : writer_(buffer_) { writer_.StartObject(); }
+  JsonBody& field(const char* name, const std::string& value) {
+    writer_.Key(name);
+    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    return *this;
+  }
+  JsonBody& optionalField(const char* name, const std::string& value) {
+    return value.empty() ? *this : field(name, value);
+  }
+  JsonBody& field(const char* name, std::int64_t value) {
+    writer_.Key(name);
+    writer_.Int64(value);
+    return *this;
+  }
+  JsonBody& beginObject(const char* name) {
+    writer_.Key(name);
+    writer_.StartObject();
+    return *this;
+  }
+  JsonBody& endObject() {
+    writer_.EndObject();
+    return *this;
+  }
+  JsonBody& recipient(const std::string& id) {
+    return beginObject("recipient").field("id", id).endObject();
+  }
+  std::string finish() {
+    writer_.EndObject();
+    return std::string(buffer_.GetString(), buffer_.GetSize());
+  }
+
+ private:
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+struct Call {
+  const char* method = "GET";
+  std::string path;  // after the version, already encoded, e.g. "me/thread_owner"
+  QueryParams query;
+  std::string body;  // JSON; empty for GET and DELETE
+};
+
+bool isSuccess(int status) noexcept { return status >= 200 && status < 300; }
+
+Error parseError(std::string message) {
+  Error e;
+  e.category = ErrorCategory::kParse;
+  e.message = std::move(message);
+  return e;
+}
+
+Result<void> requireRecipient(const std::string& recipient) {
+  if (recipient.empty()) return invalidArgument("recipient is empty");
+  return {};
+}
+
+/// `{"success":true}`, or a typed error when the body says otherwise.
+Result<void> expectSuccess(const rapidjson::Document& doc, const char* what) {
+  FieldReader read(what);
+  const auto success = read.boolean(doc, "success");
+  if (!read.ok()) return read.error();
+  if (!success) return parseError(std::string(what) + ": response has no 'success' field");
+  if (!*success) {
+    Error e;
+    e.category = ErrorCategory::kApi;
+    e.http_status = 200;
+    e.message = std::string(what) + ": the Graph API answered success=false";
+    return e;
+  }
+  return {};
+}
+
+/// `thread_owner` object of either documented shape: `data[0].thread_owner` (live since 2018)
+/// or a top-level `thread_owner` (older docs). Empty `data`, `{}`: nothing disclosed.
+Result<ThreadOwner> readThreadOwner(const rapidjson::Document& doc, const char* what) {
+  FieldReader read(what);
+  if (!doc.IsObject()) return parseError(std::string(what) + ": response is not an object");
+  const rapidjson::Value* owner = read.object(doc, "thread_owner");
+  if (const auto* data = read.array(doc, "data"); data != nullptr && !data->Empty()) {
+    const auto& first = (*data)[0];
+    if (!first.IsObject()) return parseError(std::string(what) + ": data[0] is not an object");
+    owner = read.object(first, "thread_owner");
+  }
+  ThreadOwner out;
+  if (owner != nullptr) {
+    out.app_id = read.id(*owner, "app_id");
+    out.expiration = read.int64(*owner, "expiration");
+  }
+  if (!read.ok()) return read.error();
+  return out;
+}
+
+std::string nextCursor(FieldReader& read, const rapidjson::Value& doc) {
+  const auto* paging = read.object(doc, "paging");
+  // Graph omits `next` on the last page even when cursors are present.
+  if (paging == nullptr || !read.string(*paging, "next")) return {};
+  const auto* cursors = read.object(*paging, "cursors");
+  if (cursors == nullptr) return {};
+  return read.string(*cursors, "after").value_or("");
+}
+
+Result<Persona> readPersona(FieldReader& read, const rapidjson::Value& item) {
+  Persona p;
+  if (!item.IsObject()) return parseError("persona is not an object");
+  auto id = read.id(item, "id");
+  p.name = read.string(item, "name").value_or("");
+  p.profile_picture_url = read.string(item, "profile_picture_url").value_or("");
+  if (!read.ok()) return read.error();
+  if (!id) return parseError("persona has no 'id'");
+  p.id = std::move(*id);
+  return p;
+}
+
+class GraphConnection final : public Connection {
+ public:
+  explicit GraphConnection(ClientOptions options) : options_(std::move(options)) {
+    transport_ = options_.transport ? options_.transport : CurlTransport::shared();
+    if (!options_.app_secret.empty() && !options_.access_token.empty()) {
+      proof_ = appSecretProof(options_.access_token, options_.app_secret);
+    }
+  }
+
+  const ClientOptions& options() const override { return options_; }
+
+  Result<void> passThreadControl(const PassThreadControlRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    JsonBody body;
+    body.recipient(r.recipient)
+        .optionalField("target_app_id", r.target_app_id)
+        .optionalField("metadata", r.metadata);
+    return successCall("pass_thread_control", body.finish());
+  }
+
+  Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    JsonBody body;
+    body.recipient(r.recipient).optionalField("metadata", r.metadata);
+    rapidjson::Document doc;
+    if (auto e = performJson(post(pagePath("take_thread_control"), body.finish()), doc)) return *e;
+    // Conversation Routing answers {"success":true}; Handover v2 answered with the new owner.
+    if (doc.IsObject() && doc.HasMember("success")) {
+      if (auto ok = expectSuccess(doc, "take_thread_control"); !ok) return std::move(ok).error();
+      return TakeThreadControlResponse{};
+    }
+    auto owner = readThreadOwner(doc, "take_thread_control");
+    if (!owner) return std::move(owner).error();
+    if (owner->empty()) return parseError("take_thread_control: unrecognised response");
+    return TakeThreadControlResponse{owner->app_id, owner->expiration};
+  }
+
+  Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    JsonBody body;
+    body.recipient(r.recipient).optionalField("metadata", r.metadata);
+    if (auto ok = successCall("request_thread_control", body.finish()); !ok) {
+      return std::move(ok).error();
+    }
+    return RequestDelivered{};
+  }
+
+  Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    JsonBody body;
+    body.recipient(r.recipient);
+    return successCall("release_thread_control", body.finish());
+  }
+
+  Result<void> extendThreadControl(const ExtendThreadControlRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    const auto seconds = static_cast<std::int64_t>(r.duration.count());
+    if (seconds < 1 || seconds > kMaxExtendSeconds) {
+      return invalidArgument("extend duration must be within 1.." +
+                             std::to_string(kMaxExtendSeconds) + " seconds (7 days), got " +
+                             std::to_string(seconds));
+    }
+    JsonBody body;
+    body.recipient(r.recipient).field("duration", seconds);
+    return successCall("extend_thread_control", body.finish());
+  }
+
+  Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    rapidjson::Document doc;
+    if (auto e = performJson(get(pagePath("thread_owner"), {{"recipient", r.recipient}}), doc)) {
+      return *e;
+    }
+    return readThreadOwner(doc, "thread_owner");
+  }
+
+  Result<SecondaryReceivers> getSecondaryReceivers(
+      const GetSecondaryReceiversRequest& r) override {
+    if (r.limit < 0) return invalidArgument("limit must not be negative");
+    QueryParams query;
+    std::string fields;
+    for (const auto& f : r.fields) {
+      if (f.empty() || f.find(',') != std::string::npos) {
+        return invalidArgument("field names must be non-empty and contain no comma");
+      }
+      fields += (fields.empty() ? "" : ",") + f;
+    }
+    if (!fields.empty()) query.emplace_back("fields", fields);
+    if (r.platform) {
+      query.emplace_back("platform", *r.platform == Platform::kInstagram ? "INSTAGRAM" : "MESSENGER");
+    }
+    addPaging(query, r.after, r.limit);
+    rapidjson::Document doc;
+    if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc)) return *e;
+    FieldReader read("secondary_receivers");
+    SecondaryReceivers out;
+    const auto* data = read.array(doc, "data");
+    if (data == nullptr && read.ok()) return parseError("secondary_receivers: no 'data' array");
+    if (data != nullptr) {
+      for (const auto& item : data->GetArray()) {
+        if (!item.IsObject()) return parseError("secondary_receivers: item is not an object");
+        AppSummary app;
+        app.id = read.id(item, "id").value_or("");
+        app.name = read.string(item, "name").value_or("");
+        out.apps.push_back(std::move(app));
+      }
+    }
+    out.next_cursor = nextCursor(read, doc);
+    if (!read.ok()) return read.error();
+    return out;
+  }
+
+  Result<MessagingFeatureStatus> getMessagingFeatureStatus(
+      const GetMessagingFeatureStatusRequest&) override {
+    rapidjson::Document doc;
+    if (auto e = performJson(get(pagePath(""), {{"fields", "messaging_feature_status"}}), doc)) {
+      return *e;
+    }
+    FieldReader read("messaging_feature_status");
+    MessagingFeatureStatus out;
+    out.page_id = read.id(doc, "id").value_or("");
+    const auto* status = read.object(doc, "messaging_feature_status");
+    if (status == nullptr && read.ok()) {
+      return parseError("messaging_feature_status: field missing from the response");
+    }
+    if (status != nullptr) {
+      out.hop_v2 = read.boolean(*status, "hop_v2").value_or(false);
+      out.msgr_multi_app = read.boolean(*status, "msgr_multi_app").value_or(false);
+      out.ig_multi_app = read.boolean(*status, "ig_multi_app").value_or(false);
+    }
+    if (!read.ok()) return read.error();
+    return out;
+  }
+
+  Result<SendResponse> sendText(const SendTextRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (r.text.empty()) return invalidArgument("text is empty");
+    if (r.messaging_type == MessagingType::kMessageTag && r.tag.empty()) {
+      return invalidArgument("messaging_type MESSAGE_TAG needs a tag");
+    }
+    if (r.messaging_type != MessagingType::kMessageTag && !r.tag.empty()) {
+      return invalidArgument("a tag is only allowed with messaging_type MESSAGE_TAG");
+    }
+    JsonBody body;
+    body.recipient(r.recipient).field("messaging_type", toString(r.messaging_type));
+    body.optionalField("tag", r.tag);
+    body.beginObject("message").field("text", r.text).optionalField("metadata", r.metadata);
+    body.endObject();
+    body.optionalField("persona_id", r.persona_id);
+    if (r.thread_control) {
+      const bool pass = r.thread_control->control_type == ThreadControl::Type::kPass;
+      if (!pass && !r.thread_control->app_id.empty()) {
+        return invalidArgument("thread_control release takes no app_id");
+      }
+      body.beginObject("thread_control").field("control_type", pass ? "pass" : "release");
+      body.optionalField("app_id", r.thread_control->app_id).endObject();
+    }
+    return sendCall(body.finish(), true);
+  }
+
+  Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) override {
+    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    JsonBody body;
+    body.recipient(r.recipient).field("sender_action", toString(r.action));
+    body.optionalField("persona_id", r.persona_id);
+    return sendCall(body.finish(), false);
+  }
+
+  Result<Persona> createPersona(const CreatePersonaRequest& r) override {
+    if (r.name.empty()) return invalidArgument("persona name is empty");
+    if (r.profile_picture_url.empty()) return invalidArgument("profile_picture_url is empty");
+    JsonBody body;
+    body.field("name", r.name).field("profile_picture_url", r.profile_picture_url);
+    rapidjson::Document doc;
+    if (auto e = performJson(post(pagePath("personas"), body.finish()), doc)) return *e;
+    FieldReader read("personas");
+    auto id = read.id(doc, "id");
+    if (!read.ok()) return read.error();
+    if (!id) return parseError("personas: response has no 'id'");
+    return Persona{std::move(*id), r.name, r.profile_picture_url};
+  }
+
+  Result<Persona> getPersona(const GetPersonaRequest& r) override {
+    if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
+    rapidjson::Document doc;
+    Call call = get(detail::percentEncode(r.persona_id),
+                    {{"fields", "id,name,profile_picture_url"}});
+    if (auto e = performJson(std::move(call), doc)) return *e;
+    FieldReader read("persona");
+    return readPersona(read, doc);
+  }
+
+  Result<PersonaPage> listPersonas(const ListPersonasRequest& r) override {
+    if (r.limit < 0) return invalidArgument("limit must not be negative");
+    QueryParams query{{"fields", "id,name,profile_picture_url"}};
+    addPaging(query, r.after, r.limit);
+    rapidjson::Document doc;
+    if (auto e = performJson(get(pagePath("personas"), std::move(query)), doc)) return *e;
+    FieldReader read("personas");
+    PersonaPage out;
+    const auto* data = read.array(doc, "data");
+    if (data == nullptr && read.ok()) return parseError("personas: no 'data' array");
+    if (data != nullptr) {
+      for (const auto& item : data->GetArray()) {
+        auto persona = readPersona(read, item);
+        if (!persona) return std::move(persona).error();
+        out.personas.push_back(std::move(*persona));
+      }
+    }
+    out.next_cursor = nextCursor(read, doc);
+    if (!read.ok()) return read.error();
+    return out;
+  }
+
+  Result<void> deletePersona(const DeletePersonaRequest& r) override {
+    if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
+    Call call;
+    call.method = "DELETE";
+    call.path = detail::percentEncode(r.persona_id);
+    rapidjson::Document doc;
+    if (auto e = performJson(std::move(call), doc)) return *e;
+    return expectSuccess(doc, "delete persona");
+  }
+
+ private:
+  static Call get(std::string path, QueryParams query) {
+    Call c;
+    c.method = "GET";
+    c.path = std::move(path);
+    c.query = std::move(query);
+    return c;
+  }
+  static Call post(std::string path, std::string body) {
+    Call c;
+    c.method = "POST";
+    c.path = std::move(path);
+    c.body = std::move(body);
+    return c;
+  }
+  static void addPaging(QueryParams& query, const std::string& after, int limit) {
+    if (limit > 0) query.emplace_back("limit", std::to_string(limit));
+    if (!after.empty()) query.emplace_back("after", after);
+  }
+
+  std::string pagePath(const char* edge) const {
+    std::string path = detail::percentEncode(options_.page_id);
+    if (*edge != '\0') path.append("/").append(edge);
+    return path;
+  }
+
+  Result<void> successCall(const char* edge, std::string body) {
+    rapidjson::Document doc;
+    if (auto e = performJson(post(pagePath(edge), std::move(body)), doc)) return *e;
+    return expectSuccess(doc, edge);
+  }
+
+  Result<SendResponse> sendCall(std::string body, bool expect_message_id) {
+    rapidjson::Document doc;
+    if (auto e = performJson(post(pagePath("messages"), std::move(body)), doc)) return *e;
+    FieldReader read("messages");
+    SendResponse out;
+    out.recipient_id = read.id(doc, "recipient_id").value_or("");
+    out.message_id = read.string(doc, "message_id").value_or("");
+    if (!read.ok()) return read.error();
+    if (expect_message_id && out.message_id.empty()) {
+      return parseError("messages: response has no 'message_id'");
+    }
+    return out;
+  }
+
+  /// Performs `call` and parses a 2xx body into `doc`; the error otherwise.
+  std::optional<Error> performJson(Call call, rapidjson::Document& doc) {
+    auto body = perform(call);
+    if (!body) return std::move(body).error();
+    if (auto e = detail::parseJson(*body, doc)) {
+      e->http_status = 200;
+      e->message = describe(call) + ": " + e->message;
+      return finish(std::move(*e));
+    }
+    // Graph occasionally wraps an error in a 2xx; it is still an error.
+    if (auto api = detail::graphError(doc, 200)) return finish(std::move(*api));
+    if (!doc.IsObject()) return finish(parseError(describe(call) + ": response is not an object"));
+    return std::nullopt;
+  }
+
+  std::optional<Error> checkOptions() const {
+    if (options_.access_token.empty()) return invalidArgument("ClientOptions::access_token is empty");
+    if (options_.page_id.empty()) return invalidArgument("ClientOptions::page_id is empty");
+    if (options_.api_version.empty()) return invalidArgument("ClientOptions::api_version is empty");
+    if (options_.base_url.empty()) return invalidArgument("ClientOptions::base_url is empty");
+    if (!transport_) return invalidArgument("no HTTP transport");
+    return std::nullopt;
+  }
+
+  HttpRequest buildRequest(const Call& call) const {
+    HttpRequest req;
+    req.method = call.method;
+    std::string base = options_.base_url;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    req.url = base + "/" + options_.api_version + "/" + call.path;
+    QueryParams query = call.query;
+    // In the query string even for POSTs: some endpoints ignore it in a body (protocol §4.3).
+    if (!proof_.empty()) query.emplace_back("appsecret_proof", proof_);
+    if (!query.empty()) req.url += "?" + detail::encodeQuery(query);
+    req.headers.emplace_back("Authorization", "Bearer " + options_.access_token);
+    req.headers.emplace_back("Accept", "application/json");
+    if (!call.body.empty()) {
+      req.headers.emplace_back("Content-Type", "application/json");
+      req.body = call.body;
+    }
+    return req;
+  }
+
+  std::string describe(const Call& call) const {
+    return std::string(call.method) + " /" + options_.api_version + "/" + call.path;
+  }
+
+  Clock::time_point now() const {
+    return options_.clock.now ? options_.clock.now() : Clock::now();
+  }
+
+  void sleep(std::chrono::milliseconds d) const {
+    if (options_.clock.sleep) {
+      options_.clock.sleep(d);
+    } else {
+      std::this_thread::sleep_for(d);
+    }
+  }
+
+  /// One call: attempts, backoff and the overall deadline. The 2xx body on success.
+  Result<std::string> perform(const Call& call) {
+    if (auto e = checkOptions()) return *e;
+    HttpRequest req = buildRequest(call);
+    const bool idempotent = req.method == "GET";
+    const int max_attempts = std::max(1, options_.retry.max_attempts);
+    const auto deadline = now() + options_.deadline;
+    std::optional<Error> last;
+    for (int attempt = 1;; ++attempt) {
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now());
+      if (remaining.count() <= 0) return deadlineExceeded(call, attempt - 1, last);
+      req.timeout = options_.attempt_timeout.count() > 0
+                        ? std::min(options_.attempt_timeout, remaining)
+                        : remaining;
+      auto result = transport_->send(req);
+      Error error;
+      if (result) {
+        if (isSuccess(result->status)) return std::move(result->body);
+        error = detail::errorFromResponse(*result);
+      } else {
+        error = std::move(result).error();
+        error.message = describe(call) + ": " + error.message;
+      }
+      if (attempt >= max_attempts || !detail::shouldRetry(error, idempotent, options_.retry)) {
+        return finish(std::move(error));
+      }
+      const auto delay = detail::retryDelay(options_.retry, attempt, error, options_.clock.jitter);
+      // Sleeping past the deadline only to fail is worse than answering now with the cause.
+      if (now() + delay >= deadline) return finish(std::move(error));
+      last = std::move(error);
+      sleep(delay);
+    }
+  }
+
+  Error deadlineExceeded(const Call& call, int attempts, const std::optional<Error>& last) {
+    Error e;
+    e.category = ErrorCategory::kTimeout;
+    e.message = describe(call) + ": deadline of " + std::to_string(options_.deadline.count()) +
+                " ms exceeded after " + std::to_string(attempts) + " attempt(s)";
+    if (last) e.message += "; last error: " + last->toString();
+    return finish(std::move(e));
+  }
+
+  /// Last line of defence: no secret leaves in an error, whatever a server or library echoed.
+  Error finish(Error e) const {
+    for (const std::string* secret : {&options_.access_token, &options_.app_secret, &proof_}) {
+      if (secret->size() < 4) continue;
+      for (std::string* text : {&e.message, &e.user_title, &e.user_message, &e.type,
+                                &e.fbtrace_id}) {
+        for (auto pos = text->find(*secret); pos != std::string::npos;
+             pos = text->find(*secret, pos)) {
+          text->replace(pos, secret->size(), "***");
+        }
+      }
+    }
+    return e;
+  }
+
+  ClientOptions options_;
+  std::shared_ptr<HttpTransport> transport_;
+  std::string proof_;
+};
+
+}  // namespace
+
+std::shared_ptr<Connection> makeConnection(ClientOptions options) {
+  return std::make_shared<GraphConnection>(std::move(options));
+}
+
+}  // namespace handover
