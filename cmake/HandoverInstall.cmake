@@ -1,0 +1,85 @@
+# Install rules and the relocatable package: exported handover::handover, handover-config.cmake
+# with its version file, and handover.pc. Included last from the root CMakeLists.txt, so every
+# area has already added its sources and links to the `handover` target.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(HANDOVER_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/handover"
+    CACHE STRING "Where handover-config.cmake is installed, relative to the prefix")
+set(HANDOVER_INSTALL_PKGCONFIGDIR "${CMAKE_INSTALL_LIBDIR}/pkgconfig"
+    CACHE STRING "Where handover.pc is installed, relative to the prefix")
+
+# Header-only helpers linked PRIVATE (RapidJSON) must stay out of the export: a static library
+# would otherwise export `$<LINK_ONLY:handover_rapidjson>`, a target consumers cannot have and
+# do not need. Fail here, with the fix, rather than with CMake's message in static builds only.
+get_target_property(_handover_links handover LINK_LIBRARIES)
+foreach(_lib IN LISTS _handover_links)
+  if(_lib STREQUAL "handover_rapidjson" OR _lib STREQUAL "handover_httplib")
+    message(FATAL_ERROR "handover links ${_lib} directly; link "
+                        "$<BUILD_INTERFACE:${_lib}> so the installed package does not need it")
+  endif()
+endforeach()
+
+install(TARGETS handover
+  EXPORT handover-targets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_development
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_runtime
+          NAMELINK_COMPONENT handover_development
+  RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT handover_runtime
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+# The emulator is a separate target that is not installed, so its headers are not either.
+install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/handover"
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  COMPONENT handover_development
+  FILES_MATCHING PATTERN "*.hpp"
+  PATTERN "emulator" EXCLUDE)
+
+install(EXPORT handover-targets
+  NAMESPACE handover::
+  FILE handover-targets.cmake
+  DESTINATION ${HANDOVER_INSTALL_CMAKEDIR}
+  COMPONENT handover_development)
+
+# A static handover needs its private dependencies at the consumer's link step; a shared one
+# carries them itself, so its consumers need only Threads (a PUBLIC dependency).
+get_target_property(_handover_type handover TYPE)
+if(_handover_type STREQUAL "STATIC_LIBRARY")
+  set(HANDOVER_STATIC ON)
+  set(HANDOVER_PC_REQUIRES "libcurl libcrypto")
+  set(HANDOVER_PC_REQUIRES_PRIVATE "")
+else()
+  set(HANDOVER_STATIC OFF)
+  set(HANDOVER_PC_REQUIRES "")
+  set(HANDOVER_PC_REQUIRES_PRIVATE "libcurl libcrypto")
+endif()
+
+configure_package_config_file(
+  "${CMAKE_CURRENT_LIST_DIR}/handover-config.cmake.in"
+  "${PROJECT_BINARY_DIR}/handover-config.cmake"
+  INSTALL_DESTINATION ${HANDOVER_INSTALL_CMAKEDIR})
+write_basic_package_version_file(
+  "${PROJECT_BINARY_DIR}/handover-config-version.cmake"
+  VERSION ${PROJECT_VERSION}
+  COMPATIBILITY SameMajorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/handover-config.cmake"
+  "${PROJECT_BINARY_DIR}/handover-config-version.cmake"
+  DESTINATION ${HANDOVER_INSTALL_CMAKEDIR}
+  COMPONENT handover_development)
+
+# handover.pc finds its prefix from its own location (${pcfiledir}), so the tree can be moved.
+file(RELATIVE_PATH HANDOVER_PC_TO_PREFIX
+  "/prefix/${HANDOVER_INSTALL_PKGCONFIGDIR}" "/prefix")
+string(REGEX REPLACE "/$" "" HANDOVER_PC_TO_PREFIX "${HANDOVER_PC_TO_PREFIX}")
+foreach(_dir LIBDIR INCLUDEDIR)
+  if(IS_ABSOLUTE "${CMAKE_INSTALL_${_dir}}")
+    set(HANDOVER_PC_${_dir} "${CMAKE_INSTALL_${_dir}}")
+  else()
+    set(HANDOVER_PC_${_dir} "\${prefix}/${CMAKE_INSTALL_${_dir}}")
+  endif()
+endforeach()
+configure_file("${CMAKE_CURRENT_LIST_DIR}/handover.pc.in" "${PROJECT_BINARY_DIR}/handover.pc" @ONLY)
+install(FILES "${PROJECT_BINARY_DIR}/handover.pc"
+  DESTINATION ${HANDOVER_INSTALL_PKGCONFIGDIR}
+  COMPONENT handover_development)

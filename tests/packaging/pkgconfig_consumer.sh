@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the consumer against an installed prefix with nothing but the compiler and pkg-config,
+# as a Makefile user would:  c++ main.cpp $(pkg-config --cflags --libs handover)
+# Usage: pkgconfig_consumer.sh <prefix> <c++ compiler> <consumer dir> <work dir> <version>
+set -euo pipefail
+prefix="$1" cxx="$2" consumer="$3" work="$4" version="$5"
+
+pc="$(find "$prefix" -path '*/pkgconfig/handover.pc' | head -n1)"
+[ -n "$pc" ] || { echo "no handover.pc under $prefix" >&2; exit 1; }
+export PKG_CONFIG_PATH="$(dirname "$pc")"
+
+got="$(pkg-config --modversion handover)"
+[ "$got" = "$version" ] || { echo "pkg-config --modversion: '$got', expected '$version'" >&2; exit 1; }
+
+rm -rf "$work" && mkdir -p "$work"
+# shellcheck disable=SC2046 # word splitting of pkg-config's output is the point
+"$cxx" -std=c++17 -DHANDOVER_EXPECTED_VERSION="\"$version\"" "$consumer/main.cpp" \
+  -o "$work/consumer" $(pkg-config --cflags --libs handover)
+
+# A shared libhandover is found the way users find one outside the system directories.
+LD_LIBRARY_PATH="$(pkg-config --variable=libdir handover)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+  "$work/consumer" | tee "$work/output.txt"
+grep -q "consumer ok: handover $version" "$work/output.txt"

@@ -1,0 +1,37 @@
+# cmake -P driver: configure, build and run tests/packaging/consumer in one mode.
+# Inputs (-D): MODE, CONSUMER_DIR, WORK_DIR, HANDOVER_SOURCE_DIR, PREFIX (find_package),
+# EXPECTED_VERSION, CXX_COMPILER, GENERATOR, MAKE_PROGRAM, SHARED, JOBS.
+cmake_minimum_required(VERSION 3.16)
+
+function(run what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE "${WORK_DIR}")
+set(args
+  -S "${CONSUMER_DIR}" -B "${WORK_DIR}" -G "${GENERATOR}"
+  "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}"
+  "-DHANDOVER_CONSUMER_MODE=${MODE}"
+  "-DHANDOVER_EXPECTED_VERSION=${EXPECTED_VERSION}"
+  "-DHANDOVER_SOURCE_DIR=${HANDOVER_SOURCE_DIR}"
+  "-DBUILD_SHARED_LIBS=${SHARED}"
+  # An unoptimised build without debug info compiles the library fastest.
+  -DCMAKE_BUILD_TYPE=
+  -DFETCHCONTENT_FULLY_DISCONNECTED=ON)
+if(MAKE_PROGRAM)
+  list(APPEND args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
+endif()
+if(MODE STREQUAL "find_package")
+  list(APPEND args "-DCMAKE_PREFIX_PATH=${PREFIX}")
+endif()
+run("configure (${MODE})" "${CMAKE_COMMAND}" ${args})
+run("build (${MODE})" "${CMAKE_COMMAND}" --build "${WORK_DIR}" --parallel ${JOBS})
+run("run (${MODE})" "${WORK_DIR}/consumer")
+message(STATUS "${last_output}")
+if(NOT last_output MATCHES "consumer ok: handover ${EXPECTED_VERSION}")
+  message(FATAL_ERROR "unexpected consumer output: ${last_output}")
+endif()
