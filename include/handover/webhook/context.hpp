@@ -1,0 +1,74 @@
+#pragma once
+/// @file
+/// `Context`: one conversation (page, user, platform) and the thread-control calls on it.
+
+#include <chrono>
+#include <string>
+
+#include "handover/client.hpp"
+#include "handover/webhook/events.hpp"
+
+namespace handover::webhook {
+
+/// Handed to every handler: the event's conversation and a `Client` to act on it.
+///
+/// The client is used as configured: its `page_id` option (often "me" with a Page token) names
+/// the Page the calls address, not the event's `page_id`. Instagram entries carry the IG account
+/// id, while calls go through the linked Page, so rewriting would be wrong there. Apps serving
+/// several Pages give `Router::dispatch` a `ClientResolver` that returns the right client per
+/// entry.
+class Context {
+ public:
+  Context(Client client, const Event& event) : client_(std::move(client)), event_(event) {}
+
+  const Event& event() const noexcept { return event_; }
+  /// `entry.id`: the Page or IG account the event came for.
+  const std::string& pageId() const noexcept { return event_.page_id; }
+  /// The user (PSID, IGSID or user_ref); the recipient for echoes. Empty for `app_roles`.
+  const std::string& userId() const noexcept { return event_.userId(); }
+  Platform platform() const noexcept { return event_.platform; }
+  bool isStandby() const noexcept { return event_.standby; }
+  Client& client() noexcept { return client_; }
+  /// This app's id, from the client's `ClientOptions::app_id` (may be empty).
+  const std::string& appId() const { return client_.options().app_id; }
+
+  /// An echo of a message this app sent (echo `app_id` == the configured app id). False for
+  /// echoes of humans (Page Inbox), other apps, and for non-echo events.
+  bool isOwnEcho() const {
+    const Echo* e = event_.get<Echo>();
+    return e != nullptr && e->isFromApp(appId());
+  }
+
+  /// Pass the thread to `app_id` (empty: the default app under Conversation Routing).
+  Result<void> passThreadControl(std::string app_id, std::string metadata = {}) {
+    return client_.passThreadControl(userId(), std::move(app_id), std::move(metadata));
+  }
+  /// Pass to the human inbox of this platform: the Page Inbox for Messenger, the Instagram
+  /// Inbox for Instagram (`inboxAppId(platform())`).
+  Result<void> passThreadControlToPageInbox(std::string metadata = {}) {
+    return passThreadControl(std::string(inboxAppId(platform())), std::move(metadata));
+  }
+  Result<TakeThreadControlResponse> takeThreadControl(std::string metadata = {}) {
+    return client_.takeThreadControl(userId(), std::move(metadata));
+  }
+  /// Success means "request delivered", not "control gained".
+  Result<RequestDelivered> requestThreadControl(std::string metadata = {}) {
+    return client_.requestThreadControl(userId(), std::move(metadata));
+  }
+  Result<void> releaseThreadControl() { return client_.releaseThreadControl(userId()); }
+  Result<void> extendThreadControl(std::chrono::seconds duration) {
+    return client_.extendThreadControl(userId(), duration);
+  }
+  Result<ThreadOwner> getThreadOwner() { return client_.getThreadOwner(userId()); }
+  /// Compares the owner with `ClientOptions::app_id`; an error when it is not configured.
+  Result<bool> isThreadOwner() { return client_.isThreadOwner(userId()); }
+  Result<SendResponse> sendText(std::string text) {
+    return client_.sendText(userId(), std::move(text));
+  }
+
+ private:
+  Client client_;
+  const Event& event_;
+};
+
+}  // namespace handover::webhook

@@ -1,0 +1,215 @@
+#pragma once
+/// @file
+/// Typed webhook events: what `handover::webhook::parse` returns.
+///
+/// Ids (PSID, IGSID, Page, IG account, app) are exact decimal strings: Meta sends them as JSON
+/// strings or numbers, some beyond 2^53, and they never pass through a double.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "handover/types.hpp"
+
+namespace handover::webhook {
+
+/// Which alternative an `Event` holds.
+enum class EventKind {
+  kMessage,               ///< A user's message: text, attachments, quick reply.
+  kEcho,                  ///< A message the Page sent (`is_echo`), by an app or a human.
+  kRead,                  ///< `read`: the user read up to a watermark (IG: a message id).
+  kDelivery,              ///< `delivery`: messages delivered to the user.
+  kPostback,              ///< `postback`: a button tap.
+  kPassThreadControl,     ///< `pass_thread_control`: control was passed (to us, or around us).
+  kTakeThreadControl,     ///< `take_thread_control`: another app took control from us.
+  kRequestThreadControl,  ///< `request_thread_control`: another app asks us for control.
+  kAppRoles,              ///< `app_roles`: legacy Handover Protocol role change (no sender).
+  kUnknown,               ///< Anything else; its raw JSON is kept.
+};
+
+/// Stable lowercase name: "message", "echo", "read", "delivery", "postback",
+/// "pass_thread_control", "take_thread_control", "request_thread_control", "app_roles",
+/// "unknown".
+const char* toString(EventKind kind) noexcept;
+
+/// A `sender` or `recipient`: an `id`, or a chat-plugin `user_ref`.
+struct Participant {
+  std::string id;        ///< PSID, IGSID, Page id or IG account id; empty when absent.
+  std::string user_ref;  ///< Chat-plugin user reference; empty when absent.
+  bool empty() const noexcept { return id.empty() && user_ref.empty(); }
+};
+
+/// One attachment of a message or echo.
+struct Attachment {
+  std::string type;  ///< "image", "video", "audio", "file", "template", "fallback", "reel"...
+  std::string url;   ///< `payload.url` when present.
+  /// The `payload` value as raw JSON text (templates, stickers, products...); empty when absent.
+  std::string payload_json;
+};
+
+/// A message from the user (`message` without `is_echo`).
+struct Message {
+  std::string mid;
+  std::string text;  ///< Empty for attachment-only messages.
+  std::optional<std::string> quick_reply_payload;  ///< Set when a quick reply was tapped.
+  std::string reply_to_mid;                        ///< `reply_to.mid`; empty when absent.
+  std::vector<Attachment> attachments;
+  bool is_deleted = false;      ///< Instagram: the user unsent the message.
+  bool is_unsupported = false;  ///< Instagram: a message type the API cannot show.
+};
+
+/// A message the Page sent (`message.is_echo`). `sender` is the Page, `recipient` the user.
+struct Echo {
+  std::string mid;
+  std::string text;
+  /// The app that sent it. The Page Inbox id (263902037430900) when a human typed it in the
+  /// inbox (Graph v12+); absent on old API versions.
+  std::optional<std::string> app_id;
+  std::string metadata;  ///< The Send API's `metadata`, when the sender set one.
+  std::vector<Attachment> attachments;
+
+  /// True when this echo is of a message sent by the app `my_app_id`; false for a human, the
+  /// inbox, another app, or an echo without `app_id`.
+  bool isFromApp(std::string_view my_app_id) const noexcept {
+    return app_id && !my_app_id.empty() && *app_id == my_app_id;
+  }
+};
+
+/// `read`: Messenger gives a watermark, Instagram (`messaging_seen`) a message id.
+struct Read {
+  std::optional<std::int64_t> watermark;  ///< Epoch ms: everything before it was read.
+  std::string mid;                        ///< Instagram: the message that was seen.
+};
+
+/// `delivery`.
+struct Delivery {
+  std::vector<std::string> mids;  ///< May be empty: Meta omits `mids` at times.
+  std::optional<std::int64_t> watermark;
+};
+
+/// `referral` of a postback (ads, m.me links).
+struct Referral {
+  std::string ref;
+  std::string source;  ///< "SHORTLINK", "ADS"...
+  std::string type;    ///< "OPEN_THREAD"...
+};
+
+/// `postback`. On standby Meta sends no `payload`: only the app that sent the button gets it.
+struct Postback {
+  std::string mid;
+  std::string title;
+  std::optional<std::string> payload;
+  std::optional<Referral> referral;
+};
+
+/// `pass_thread_control`: control went from `previous_owner_app_id` to `new_owner_app_id`.
+struct PassThreadControl {
+  /// Null when passed from an idle thread; absent on old API versions. Both map to nullopt.
+  std::optional<std::string> previous_owner_app_id;
+  std::optional<std::string> new_owner_app_id;  ///< Absent on old API versions.
+  std::string metadata;
+};
+
+/// `take_thread_control`: `new_owner_app_id` took the thread from `previous_owner_app_id`.
+struct TakeThreadControl {
+  std::optional<std::string> previous_owner_app_id;
+  std::optional<std::string> new_owner_app_id;
+  std::string metadata;
+};
+
+/// `request_thread_control`: `requested_owner_app_id` asks the owner (us) to pass control.
+struct RequestThreadControl {
+  std::string requested_owner_app_id;
+  std::string metadata;
+};
+
+/// One app's roles in an `app_roles` event.
+struct AppRole {
+  std::string app_id;
+  std::vector<std::string> roles;  ///< "primary_receiver", "secondary_receiver".
+};
+
+/// `app_roles` (legacy Handover Protocol): the event has no sender.
+struct AppRoles {
+  std::vector<AppRole> apps;
+};
+
+/// An event of a kind this version does not model. Parsing never fails on a new kind.
+struct Unknown {
+  std::string raw_json;  ///< The whole event object, byte for byte as received.
+};
+
+/// The payload alternatives, in `EventKind` order.
+using EventPayload = std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl,
+                                  TakeThreadControl, RequestThreadControl, AppRoles, Unknown>;
+
+/// One event of one `entry`, tagged with where it came from.
+struct Event {
+  Platform platform = Platform::kMessenger;  ///< From the body's `object`.
+  std::string page_id;                       ///< `entry.id`: the Page or IG account.
+  std::int64_t entry_time = 0;               ///< `entry.time`, epoch ms.
+  bool standby = false;  ///< Came under `standby[]`: this app does not own the thread.
+  Participant sender;    ///< Empty for `app_roles`.
+  Participant recipient;
+  std::int64_t timestamp = 0;  ///< The event's `timestamp`, epoch ms; 0 when absent.
+  EventPayload payload;
+
+  EventKind kind() const noexcept { return static_cast<EventKind>(payload.index()); }
+
+  /// The user of the conversation: the recipient of an echo, the sender otherwise (an `id`,
+  /// else a `user_ref`). Empty for `app_roles`.
+  const std::string& userId() const noexcept {
+    const Participant& p = kind() == EventKind::kEcho ? recipient : sender;
+    return p.id.empty() ? p.user_ref : p.id;
+  }
+
+  template <typename T>
+  const T* get() const noexcept {
+    return std::get_if<T>(&payload);
+  }
+  template <typename T>
+  T* get() noexcept {
+    return std::get_if<T>(&payload);
+  }
+};
+
+/// One event that could not be read (a field of the wrong JSON type, say), reported instead of
+/// being dropped silently; the other events of the body are still returned.
+struct EventError {
+  std::size_t entry_index = 0;              ///< Index in `entry[]`.
+  std::optional<std::size_t> event_index;   ///< Index in `messaging[]`/`standby[]`; none: entry.
+  bool standby = false;
+  std::size_t offset = 0;  ///< Byte offset of the offending value in the body.
+  std::string message;
+};
+
+/// An `entry[].changes[]` item: the App Dashboard's "Test" button sends these.
+struct Change {
+  std::string page_id;
+  std::string field;       ///< e.g. "messages".
+  std::string value_json;  ///< The `value`, as raw JSON text.
+};
+
+/// Everything one webhook POST carried, in document order.
+struct Batch {
+  std::string object;  ///< "page", "instagram", or whatever Meta sent.
+  Platform platform = Platform::kMessenger;
+  std::vector<Event> events;
+  std::vector<EventError> errors;
+  std::vector<Change> changes;
+
+  /// The body is a dashboard test payload (`changes[]` only, no events).
+  bool isDashboardTest() const noexcept { return !changes.empty() && events.empty(); }
+};
+
+/// A key that is the same for two deliveries of the same event (deliveries are at-least-once):
+/// the `mid` for messages, echoes and postbacks that have one, otherwise the kind, page, user,
+/// timestamp and the event's distinguishing fields. Standby and messaging copies share a key.
+std::string dedupKey(const Event& event);
+
+}  // namespace handover::webhook

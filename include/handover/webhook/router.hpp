@@ -1,0 +1,149 @@
+#pragma once
+/// @file
+/// `Router`: handlers per event kind, run in order over a parsed `Batch`.
+///
+/// @code
+///   handover::webhook::Router router;
+///   router.onMessage([](auto& ctx, const auto& msg) {
+///     if (msg.text == "agent") return ctx.passThreadControlToPageInbox("escalate");
+///     return handover::Result<void>{};
+///   });
+///   router.onStandby([](auto& ctx, const auto&) { /* a human has the thread */ });
+///   auto report = router.dispatch(batch, client);
+/// @endcode
+///
+/// Thread-safety: register handlers first; `dispatch` is then const and may run concurrently.
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "handover/client.hpp"
+#include "handover/result.hpp"
+#include "handover/webhook/context.hpp"
+#include "handover/webhook/events.hpp"
+
+namespace handover::webhook {
+
+/// Which deliveries a handler wants.
+enum class Source {
+  kMessaging,  ///< `messaging[]` only: this app owns the thread (or it is idle).
+  kStandby,    ///< `standby[]` only: another app owns the thread.
+  kAny,
+};
+
+/// A handler of any event. Returning an error reports it; throwing does too.
+using Handler = std::function<Result<void>(Context&, const Event&)>;
+
+/// Picks the client for an entry (its `page_id` and platform); nullopt skips the entry's
+/// events and reports them.
+using ClientResolver = std::function<std::optional<Client>(const std::string& page_id, Platform)>;
+
+/// A handler that failed, or an event that could not be parsed.
+struct DispatchFailure {
+  std::optional<std::size_t> event_index;  ///< Index in `Batch::events`; none: a parse error.
+  std::optional<EventKind> kind;
+  std::string message;
+};
+
+/// What `dispatch` did.
+struct DispatchReport {
+  std::size_t events = 0;       ///< Events in the batch.
+  std::size_t handled = 0;      ///< Events at least one handler ran for.
+  std::size_t unhandled = 0;    ///< Events no handler matched.
+  std::vector<DispatchFailure> failures;  ///< Handler errors/exceptions and `Batch::errors`.
+  bool ok() const noexcept { return failures.empty(); }
+};
+
+class Router {
+ public:
+  /// Runs `handler` for events of `kind` from `source`, after earlier registrations.
+  Router& on(EventKind kind, Handler handler, Source source = Source::kMessaging);
+
+  /// Every standby event, whatever its kind (in addition to `Source::kStandby` handlers).
+  Router& onStandby(Handler handler);
+  /// Every `Unknown` event, from either source.
+  Router& onUnknown(Handler handler);
+  /// Every event, from either source, after the specific handlers.
+  Router& onAny(Handler handler);
+  /// Called for each failure as it happens (also collected in the report).
+  Router& onFailure(std::function<void(const DispatchFailure&)> observer);
+
+  // Typed registration: `f(Context&, const T&)` returning void or `Result<void>`.
+  template <typename F>
+  Router& onMessage(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kMessage, typed<Message>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onEcho(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kEcho, typed<Echo>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onRead(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kRead, typed<Read>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onDelivery(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kDelivery, typed<Delivery>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onPostback(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kPostback, typed<Postback>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onPassThreadControl(F f, Source s = Source::kAny) {
+    return on(EventKind::kPassThreadControl, typed<PassThreadControl>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onTakeThreadControl(F f, Source s = Source::kAny) {
+    return on(EventKind::kTakeThreadControl, typed<TakeThreadControl>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onRequestThreadControl(F f, Source s = Source::kAny) {
+    return on(EventKind::kRequestThreadControl, typed<RequestThreadControl>(std::move(f)), s);
+  }
+  template <typename F>
+  Router& onAppRoles(F f, Source s = Source::kAny) {
+    return on(EventKind::kAppRoles, typed<AppRoles>(std::move(f)), s);
+  }
+
+  /// Runs the handlers for every event in order, each with a `Context` over `client`.
+  /// A failing handler is reported and the rest of the batch still runs.
+  DispatchReport dispatch(const Batch& batch, const Client& client) const;
+  /// Same, with the client chosen per entry (multi-Page apps).
+  DispatchReport dispatch(const Batch& batch, const ClientResolver& resolver) const;
+
+ private:
+  struct Route {
+    std::optional<EventKind> kind;  // none: any kind
+    Source source;
+    Handler handler;
+  };
+
+  template <typename T, typename F>
+  static Handler typed(F f) {
+    return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
+      const T& payload = *e.get<T>();
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, Context&, const T&>>) {
+        f(ctx, payload);
+        return {};
+      } else {
+        return f(ctx, payload);
+      }
+    };
+  }
+
+  static bool matches(const Route& r, const Event& e);
+  void report(DispatchReport& report, DispatchFailure failure) const;
+
+  std::vector<Route> routes_;      // per-kind, standby and unknown, in registration order
+  std::vector<Route> catch_all_;   // onAny, after the rest
+  std::function<void(const DispatchFailure&)> observer_;
+};
+
+}  // namespace handover::webhook

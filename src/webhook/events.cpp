@@ -1,0 +1,73 @@
+#include "handover/webhook/events.hpp"
+
+#include <string>
+
+namespace handover::webhook {
+
+const char* toString(EventKind kind) noexcept {
+  switch (kind) {
+    case EventKind::kMessage: return "message";
+    case EventKind::kEcho: return "echo";
+    case EventKind::kRead: return "read";
+    case EventKind::kDelivery: return "delivery";
+    case EventKind::kPostback: return "postback";
+    case EventKind::kPassThreadControl: return "pass_thread_control";
+    case EventKind::kTakeThreadControl: return "take_thread_control";
+    case EventKind::kRequestThreadControl: return "request_thread_control";
+    case EventKind::kAppRoles: return "app_roles";
+    case EventKind::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+void append(std::string& key, std::string_view part) {
+  key.push_back('|');
+  key.append(part);
+}
+
+}  // namespace
+
+std::string dedupKey(const Event& event) {
+  std::string key = toString(event.kind());
+  append(key, event.page_id);
+  std::string_view mid;
+  if (const auto* m = event.get<Message>()) mid = m->mid;
+  if (const auto* e = event.get<Echo>()) mid = e->mid;
+  if (const auto* p = event.get<Postback>()) mid = p->mid;
+  if (!mid.empty()) {
+    append(key, mid);
+    return key;
+  }
+  // No mid: the same event redelivered has the same user, timestamp and fields.
+  append(key, event.userId());
+  append(key, std::to_string(event.timestamp));
+  if (const auto* p = event.get<PassThreadControl>()) {
+    append(key, p->previous_owner_app_id.value_or(""));
+    append(key, p->new_owner_app_id.value_or(""));
+  } else if (const auto* t = event.get<TakeThreadControl>()) {
+    append(key, t->previous_owner_app_id.value_or(""));
+    append(key, t->new_owner_app_id.value_or(""));
+  } else if (const auto* r = event.get<RequestThreadControl>()) {
+    append(key, r->requested_owner_app_id);
+  } else if (const auto* rd = event.get<Read>()) {
+    append(key, rd->watermark ? std::to_string(*rd->watermark) : rd->mid);
+  } else if (const auto* d = event.get<Delivery>()) {
+    append(key, d->watermark ? std::to_string(*d->watermark) : "");
+    for (const auto& id : d->mids) append(key, id);
+  } else if (const auto* a = event.get<AppRoles>()) {
+    for (const auto& app : a->apps) {
+      append(key, app.app_id);
+      for (const auto& role : app.roles) append(key, role);
+    }
+  } else if (const auto* u = event.get<Unknown>()) {
+    // Raw bytes of a redelivery are identical; an FNV-1a digest keeps the key short.
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : u->raw_json) h = (h ^ c) * 1099511628211ULL;
+    append(key, std::to_string(h));
+  }
+  return key;
+}
+
+}  // namespace handover::webhook

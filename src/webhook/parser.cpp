@@ -1,0 +1,869 @@
+// One SAX pass over the body (RapidJSON Reader, iterative, UTF-8 validated, numbers as raw
+// text so ids stay exact). The handler is a state machine over a small frame stack: every
+// container we model gets a frame context; anything else is skipped by counting nesting. Raw
+// JSON (Unknown events, attachment payloads, dashboard `changes` values) is sliced out of the
+// input by byte offsets, so nothing is re-serialised.
+
+#include "handover/webhook/parser.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+namespace handover::webhook {
+namespace {
+
+enum class Ctx : std::uint8_t {
+  kRoot,
+  kEnvelope,
+  kEntries,
+  kEntry,
+  kEvents,
+  kEvent,
+  kParticipant,
+  kMessage,
+  kQuickReply,
+  kReplyTo,
+  kAttachments,
+  kAttachment,
+  kAttachmentPayload,
+  kRead,
+  kDelivery,
+  kMids,
+  kPostback,
+  kReferral,
+  kHandover,
+  kAppRoles,
+  kRoles,
+  kChanges,
+  kChange,
+};
+
+enum class Field : std::uint8_t {
+  kNone,  // unknown key: its value is skipped
+  kObject,
+  kEntry,
+  kId,
+  kTime,
+  kMessaging,
+  kStandby,
+  kChanges,
+  kSender,
+  kRecipient,
+  kTimestamp,
+  kMessage,
+  kRead,
+  kDelivery,
+  kPostback,
+  kPass,
+  kTake,
+  kRequest,
+  kAppRoles,
+  kUserRef,
+  kMid,
+  kText,
+  kIsEcho,
+  kAppId,
+  kMetadata,
+  kQuickReply,
+  kReplyTo,
+  kAttachments,
+  kIsDeleted,
+  kIsUnsupported,
+  kPayload,
+  kType,
+  kUrl,
+  kWatermark,
+  kMids,
+  kTitle,
+  kReferral,
+  kRef,
+  kSource,
+  kPreviousOwner,
+  kNewOwner,
+  kRequestedOwner,
+  kRoleApp,  // a key of `app_roles`: an app id
+  kField,
+  kValue,
+};
+
+enum class VType : std::uint8_t { kNull, kBool, kNumber, kString, kObject, kArray };
+
+const char* typeName(VType t) {
+  switch (t) {
+    case VType::kNull: return "null";
+    case VType::kBool: return "a boolean";
+    case VType::kNumber: return "a number";
+    case VType::kString: return "a string";
+    case VType::kObject: return "an object";
+    case VType::kArray: return "an array";
+  }
+  return "?";
+}
+
+struct KeyName {
+  std::string_view name;
+  Field field;
+};
+
+template <std::size_t N>
+Field lookup(const std::array<KeyName, N>& table, std::string_view key) {
+  for (const auto& k : table) {
+    if (k.name == key) return k.field;
+  }
+  return Field::kNone;
+}
+
+constexpr std::array<KeyName, 2> kEnvelopeKeys{{{"object", Field::kObject}, {"entry", Field::kEntry}}};
+constexpr std::array<KeyName, 5> kEntryKeys{{{"id", Field::kId},
+                                             {"time", Field::kTime},
+                                             {"messaging", Field::kMessaging},
+                                             {"standby", Field::kStandby},
+                                             {"changes", Field::kChanges}}};
+constexpr std::array<KeyName, 11> kEventKeys{{{"sender", Field::kSender},
+                                              {"recipient", Field::kRecipient},
+                                              {"timestamp", Field::kTimestamp},
+                                              {"message", Field::kMessage},
+                                              {"read", Field::kRead},
+                                              {"delivery", Field::kDelivery},
+                                              {"postback", Field::kPostback},
+                                              {"pass_thread_control", Field::kPass},
+                                              {"take_thread_control", Field::kTake},
+                                              {"request_thread_control", Field::kRequest},
+                                              {"app_roles", Field::kAppRoles}}};
+constexpr std::array<KeyName, 2> kParticipantKeys{{{"id", Field::kId},
+                                                   {"user_ref", Field::kUserRef}}};
+constexpr std::array<KeyName, 10> kMessageKeys{{{"mid", Field::kMid},
+                                                {"text", Field::kText},
+                                                {"is_echo", Field::kIsEcho},
+                                                {"app_id", Field::kAppId},
+                                                {"metadata", Field::kMetadata},
+                                                {"quick_reply", Field::kQuickReply},
+                                                {"reply_to", Field::kReplyTo},
+                                                {"attachments", Field::kAttachments},
+                                                {"is_deleted", Field::kIsDeleted},
+                                                {"is_unsupported", Field::kIsUnsupported}}};
+constexpr std::array<KeyName, 1> kPayloadKey{{{"payload", Field::kPayload}}};
+constexpr std::array<KeyName, 1> kMidKey{{{"mid", Field::kMid}}};
+constexpr std::array<KeyName, 2> kAttachmentKeys{{{"type", Field::kType},
+                                                  {"payload", Field::kPayload}}};
+constexpr std::array<KeyName, 1> kUrlKey{{{"url", Field::kUrl}}};
+constexpr std::array<KeyName, 2> kReadKeys{{{"watermark", Field::kWatermark},
+                                            {"mid", Field::kMid}}};
+constexpr std::array<KeyName, 2> kDeliveryKeys{{{"mids", Field::kMids},
+                                                {"watermark", Field::kWatermark}}};
+constexpr std::array<KeyName, 4> kPostbackKeys{{{"mid", Field::kMid},
+                                                {"title", Field::kTitle},
+                                                {"payload", Field::kPayload},
+                                                {"referral", Field::kReferral}}};
+constexpr std::array<KeyName, 3> kReferralKeys{{{"ref", Field::kRef},
+                                                {"source", Field::kSource},
+                                                {"type", Field::kType}}};
+constexpr std::array<KeyName, 4> kHandoverKeys{{{"previous_owner_app_id", Field::kPreviousOwner},
+                                                {"new_owner_app_id", Field::kNewOwner},
+                                                {"requested_owner_app_id", Field::kRequestedOwner},
+                                                {"metadata", Field::kMetadata}}};
+constexpr std::array<KeyName, 2> kChangeKeys{{{"field", Field::kField}, {"value", Field::kValue}}};
+
+bool allDigits(const char* s, std::size_t n) {
+  if (n == 0) return false;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+bool toInt64(const char* s, std::size_t n, std::int64_t& out) {
+  bool negative = n > 0 && s[0] == '-';
+  if (negative) {
+    ++s;
+    --n;
+  }
+  if (!allDigits(s, n)) return false;
+  std::uint64_t v = 0;
+  const std::uint64_t limit =
+      negative ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(INT64_MAX);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto d = static_cast<std::uint64_t>(s[i] - '0');
+    if (v > (limit - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  out = negative ? static_cast<std::int64_t>(0 - v) : static_cast<std::int64_t>(v);
+  return true;
+}
+
+// Scratch for `message`: whether it is an echo is known only at its end.
+struct MessageScratch {
+  std::string mid, text, reply_to_mid, app_id, metadata;
+  std::optional<std::string> quick_reply_payload;
+  std::vector<Attachment> attachments;
+  bool is_echo = false, has_app_id = false, is_deleted = false, is_unsupported = false;
+};
+
+struct HandoverScratch {
+  std::optional<std::string> previous_owner, new_owner;
+  std::string requested_owner, metadata;
+};
+
+class Handler {
+ public:
+  Handler(std::string_view body, const rapidjson::MemoryStream& is, std::size_t max_depth,
+          Batch& batch)
+      : body_(body), is_(is), max_depth_(max_depth), batch_(batch) {}
+
+  // --- RapidJSON SAX interface ---------------------------------------------------------------
+  bool Null() { return scalar(VType::kNull, nullptr, 0); }
+  bool Bool(bool b) {
+    bool_value_ = b;
+    return scalar(VType::kBool, nullptr, 0);
+  }
+  bool Int(int) { return unexpectedNumber(); }
+  bool Uint(unsigned) { return unexpectedNumber(); }
+  bool Int64(std::int64_t) { return unexpectedNumber(); }
+  bool Uint64(std::uint64_t) { return unexpectedNumber(); }
+  bool Double(double) { return unexpectedNumber(); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return scalar(VType::kNumber, s, n);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(VType::kString, s, n); }
+  bool StartObject() { return start(VType::kObject); }
+  bool StartArray() { return start(VType::kArray); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (skip_ > 0) return true;
+    key_end_ = is_.Tell();
+    const std::string_view k(s, n);
+    switch (ctx_[depth_]) {
+      case Ctx::kEnvelope: pending_ = lookup(kEnvelopeKeys, k); break;
+      case Ctx::kEntry: pending_ = lookup(kEntryKeys, k); break;
+      case Ctx::kEvent: pending_ = lookup(kEventKeys, k); break;
+      case Ctx::kParticipant: pending_ = lookup(kParticipantKeys, k); break;
+      case Ctx::kMessage: pending_ = lookup(kMessageKeys, k); break;
+      case Ctx::kQuickReply: pending_ = lookup(kPayloadKey, k); break;
+      case Ctx::kReplyTo: pending_ = lookup(kMidKey, k); break;
+      case Ctx::kAttachment: pending_ = lookup(kAttachmentKeys, k); break;
+      case Ctx::kAttachmentPayload: pending_ = lookup(kUrlKey, k); break;
+      case Ctx::kRead: pending_ = lookup(kReadKeys, k); break;
+      case Ctx::kDelivery: pending_ = lookup(kDeliveryKeys, k); break;
+      case Ctx::kPostback: pending_ = lookup(kPostbackKeys, k); break;
+      case Ctx::kReferral: pending_ = lookup(kReferralKeys, k); break;
+      case Ctx::kHandover: pending_ = lookup(kHandoverKeys, k); break;
+      case Ctx::kChange: pending_ = lookup(kChangeKeys, k); break;
+      case Ctx::kAppRoles:
+        pending_ = Field::kRoleApp;
+        role_app_.assign(s, n);
+        break;
+      default: pending_ = Field::kNone; break;
+    }
+    return true;
+  }
+  bool EndObject(rapidjson::SizeType) { return end(); }
+  bool EndArray(rapidjson::SizeType) { return end(); }
+
+  // --- results ---------------------------------------------------------------------------------
+  bool fatal() const { return fatal_; }
+  const std::string& fatalMessage() const { return fatal_message_; }
+  std::size_t fatalOffset() const { return fatal_offset_; }
+  bool sawEntry() const { return saw_entry_; }
+
+ private:
+  static constexpr std::size_t kFrames = 16;
+
+  bool unexpectedNumber() { return fail("number not delivered as text", is_.Tell()); }
+
+  // Offset where the current scalar value starts (just after `"key":` and blanks).
+  std::size_t scalarStart() const {
+    std::size_t pos = key_end_;
+    if (ctx_[depth_] == Ctx::kEntries || ctx_[depth_] == Ctx::kEvents ||
+        ctx_[depth_] == Ctx::kMids || ctx_[depth_] == Ctx::kRoles ||
+        ctx_[depth_] == Ctx::kAttachments || ctx_[depth_] == Ctx::kChanges ||
+        ctx_[depth_] == Ctx::kRoot) {
+      return is_.Tell();
+    }
+    while (pos < body_.size() &&
+           (body_[pos] == ':' || body_[pos] == ' ' || body_[pos] == '\t' || body_[pos] == '\n' ||
+            body_[pos] == '\r')) {
+      ++pos;
+    }
+    return pos;
+  }
+
+  bool start(VType t) {
+    if (depth_ >= max_depth_) {
+      fatal_ = true;
+      fatal_message_ = "JSON nested deeper than " + std::to_string(max_depth_) + " levels";
+      fatal_offset_ = is_.Tell();
+      return false;
+    }
+    ++depth_;
+    if (skip_ > 0) {
+      ++skip_;
+      return true;
+    }
+    const Field f = pending_;
+    pending_ = Field::kNone;
+    const std::size_t at = is_.Tell();  // the '{' or '['
+    const Ctx parent = ctx_[depth_ - 1];
+    auto enter = [&](Ctx c) {
+      if (depth_ >= kFrames) return fail("nesting beyond the webhook schema", at);
+      ctx_[depth_] = c;
+      return true;
+    };
+    auto skipThis = [&] {
+      skip_ = 1;
+      return true;
+    };
+    auto wrongType = [&](const char* what) { return typeError(what, t, at); };
+
+    switch (parent) {
+      case Ctx::kRoot:
+        if (t != VType::kObject) return fatalError("the body must be a JSON object", at);
+        return enter(Ctx::kEnvelope);
+      case Ctx::kEnvelope:
+        if (f == Field::kEntry) {
+          if (t != VType::kArray) return fatalError("`entry` must be an array", at);
+          saw_entry_ = true;
+          return enter(Ctx::kEntries);
+        }
+        if (f == Field::kObject) return fatalError("`object` must be a string", at);
+        return skipThis();
+      case Ctx::kEntries:
+        beginEntry();
+        if (t != VType::kObject) {
+          entryError("an entry must be an object", at);
+          return skipThis();
+        }
+        entry_depth_ = depth_;
+        entry_open_ = true;
+        return enter(Ctx::kEntry);
+      case Ctx::kEntry:
+        switch (f) {
+          case Field::kMessaging:
+          case Field::kStandby:
+            if (t != VType::kArray) return wrongType("`messaging`/`standby`");
+            standby_ = f == Field::kStandby;
+            event_index_ = 0;
+            return enter(Ctx::kEvents);
+          case Field::kChanges:
+            if (t != VType::kArray) return wrongType("`changes`");
+            return enter(Ctx::kChanges);
+          case Field::kId: return wrongType("`entry.id`");
+          case Field::kTime: return wrongType("`entry.time`");
+          default: return skipThis();
+        }
+      case Ctx::kEvents:
+        beginEvent(at);
+        if (t != VType::kObject) {
+          eventError("an event must be an object", at);
+          return skipThis();
+        }
+        event_depth_ = depth_;
+        event_open_ = true;
+        return enter(Ctx::kEvent);
+      case Ctx::kEvent:
+        switch (f) {
+          case Field::kSender:
+          case Field::kRecipient:
+            if (t != VType::kObject) return wrongType("`sender`/`recipient`");
+            participant_ = f == Field::kSender ? &event_.sender : &event_.recipient;
+            return enter(Ctx::kParticipant);
+          case Field::kMessage:
+          case Field::kRead:
+          case Field::kDelivery:
+          case Field::kPostback:
+          case Field::kPass:
+          case Field::kTake:
+          case Field::kRequest:
+          case Field::kAppRoles:
+            if (payload_ != Field::kNone) return skipThis();  // one payload per event
+            if (t != VType::kObject) return wrongType("the event payload");
+            payload_ = f;
+            return enter(payloadCtx(f));
+          case Field::kTimestamp: return wrongType("`timestamp`");
+          default: return skipThis();
+        }
+      case Ctx::kMessage:
+        switch (f) {
+          case Field::kQuickReply:
+            if (t != VType::kObject) return wrongType("`quick_reply`");
+            return enter(Ctx::kQuickReply);
+          case Field::kReplyTo:
+            if (t != VType::kObject) return wrongType("`reply_to`");
+            return enter(Ctx::kReplyTo);
+          case Field::kAttachments:
+            if (t != VType::kArray) return wrongType("`attachments`");
+            return enter(Ctx::kAttachments);
+          case Field::kNone: return skipThis();
+          default: return wrongType("a `message` field");
+        }
+      case Ctx::kAttachments:
+        if (t != VType::kObject) return wrongType("an attachment");
+        message_.attachments.emplace_back();
+        return enter(Ctx::kAttachment);
+      case Ctx::kAttachment:
+        if (f == Field::kPayload) {
+          if (t != VType::kObject) return wrongType("`attachment.payload`");
+          raw_start_ = at;
+          return enter(Ctx::kAttachmentPayload);
+        }
+        if (f == Field::kType) return wrongType("`attachment.type`");
+        return skipThis();
+      case Ctx::kDelivery:
+        if (f == Field::kMids) {
+          if (t != VType::kArray) return wrongType("`mids`");
+          return enter(Ctx::kMids);
+        }
+        if (f == Field::kWatermark) return wrongType("`watermark`");
+        return skipThis();
+      case Ctx::kPostback:
+        if (f == Field::kReferral) {
+          if (t != VType::kObject) return wrongType("`referral`");
+          postback_.referral.emplace();
+          return enter(Ctx::kReferral);
+        }
+        if (f != Field::kNone) return wrongType("a `postback` field");
+        return skipThis();
+      case Ctx::kAppRoles:
+        if (t != VType::kArray) return wrongType("an `app_roles` value");
+        app_roles_.apps.push_back(AppRole{std::move(role_app_), {}});
+        role_app_.clear();
+        return enter(Ctx::kRoles);
+      case Ctx::kChanges:
+        if (t != VType::kObject) return skipThis();  // test payloads only; nothing to lose
+        batch_.changes.emplace_back();
+        return enter(Ctx::kChange);
+      case Ctx::kChange:
+        if (f == Field::kValue) {
+          raw_start_ = at;
+          capture_ = &batch_.changes.back().value_json;
+        }
+        return skipThis();
+      case Ctx::kMids:
+      case Ctx::kRoles: return wrongType("an array item");
+      default:
+        if (f != Field::kNone) return wrongType("a field");
+        return skipThis();
+    }
+  }
+
+  bool end() {
+    const std::size_t at = is_.Tell();  // the '}' or ']'
+    --depth_;
+    if (skip_ > 0) {
+      if (--skip_ == 0 && capture_ != nullptr) {
+        capture_->assign(body_.data() + raw_start_, at + 1 - raw_start_);
+        capture_ = nullptr;
+      }
+      return true;
+    }
+    pending_ = Field::kNone;
+    switch (ctx_[depth_ + 1]) {
+      case Ctx::kEntry: finishEntry(); break;
+      case Ctx::kEvent: finishEvent(at); break;
+      case Ctx::kAttachmentPayload:
+        message_.attachments.back().payload_json.assign(body_.data() + raw_start_,
+                                                        at + 1 - raw_start_);
+        break;
+      default: break;
+    }
+    return true;
+  }
+
+  bool scalar(VType t, const char* s, std::size_t n) {
+    if (skip_ > 0) return true;
+    const Field f = pending_;
+    pending_ = Field::kNone;
+    const Ctx c = ctx_[depth_];
+    auto str = [&](std::string& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      if (t != VType::kString) return typeError(what, t, scalarStart());
+      dst.assign(s, n);
+      return true;
+    };
+    auto optStr = [&](std::optional<std::string>& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      if (t != VType::kString) return typeError(what, t, scalarStart());
+      dst.emplace(s, n);
+      return true;
+    };
+    // An id: a JSON string, or a non-negative integer kept as its exact decimal text.
+    auto id = [&](std::string& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      if (t == VType::kString || (t == VType::kNumber && allDigits(s, n))) {
+        dst.assign(s, n);
+        return true;
+      }
+      return typeError(what, t, scalarStart());
+    };
+    auto optId = [&](std::optional<std::string>& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      dst.emplace();
+      return id(*dst, what);
+    };
+    auto i64 = [&](std::int64_t& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      if (t != VType::kNumber || !toInt64(s, n, dst)) {
+        return typeError(what, t, scalarStart());
+      }
+      return true;
+    };
+    auto optI64 = [&](std::optional<std::int64_t>& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      std::int64_t v = 0;
+      if (!i64(v, what)) return false;
+      dst = v;
+      return true;
+    };
+    auto boolean = [&](bool& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      if (t != VType::kBool) return typeError(what, t, scalarStart());
+      dst = bool_value_;
+      return true;
+    };
+
+    switch (c) {
+      case Ctx::kRoot: return fatalError("the body must be a JSON object", is_.Tell());
+      case Ctx::kEnvelope:
+        if (f == Field::kObject) {
+          if (t != VType::kString) return fatalError("`object` must be a string", scalarStart());
+          batch_.object.assign(s, n);
+        } else if (f == Field::kEntry) {
+          return fatalError("`entry` must be an array", scalarStart());
+        }
+        return true;
+      case Ctx::kEntries:
+        beginEntry();
+        return entryError("an entry must be an object", scalarStart());
+      case Ctx::kEntry:
+        switch (f) {
+          case Field::kId: return id(entry_id_, "`entry.id`");
+          case Field::kTime: return i64(entry_time_, "`entry.time`");
+          case Field::kMessaging:
+          case Field::kStandby:
+            return t == VType::kNull || typeError("`messaging`/`standby`", t, scalarStart());
+          case Field::kChanges: return true;
+          default: return true;
+        }
+      case Ctx::kEvents: {
+        const std::size_t at = scalarStart();
+        beginEvent(at);
+        return eventError("an event must be an object", at);
+      }
+      case Ctx::kEvent:
+        switch (f) {
+          case Field::kTimestamp: return i64(event_.timestamp, "`timestamp`");
+          case Field::kNone: return true;
+          default:
+            // `sender: null` and friends: treat as absent; any other scalar is wrong.
+            return t == VType::kNull || typeError("an event field", t, scalarStart());
+        }
+      case Ctx::kParticipant:
+        if (f == Field::kId) return id(participant_->id, "`id`");
+        if (f == Field::kUserRef) return id(participant_->user_ref, "`user_ref`");
+        return true;
+      case Ctx::kMessage:
+        switch (f) {
+          case Field::kMid: return str(message_.mid, "`mid`");
+          case Field::kText: return str(message_.text, "`text`");
+          case Field::kIsEcho: return boolean(message_.is_echo, "`is_echo`");
+          case Field::kAppId:
+            message_.has_app_id = t != VType::kNull;
+            return id(message_.app_id, "`app_id`");
+          case Field::kMetadata: return str(message_.metadata, "`metadata`");
+          case Field::kIsDeleted: return boolean(message_.is_deleted, "`is_deleted`");
+          case Field::kIsUnsupported: return boolean(message_.is_unsupported, "`is_unsupported`");
+          case Field::kNone: return true;
+          default: return t == VType::kNull || typeError("a `message` field", t, scalarStart());
+        }
+      case Ctx::kQuickReply:
+        return f != Field::kPayload || optStr(message_.quick_reply_payload, "`quick_reply.payload`");
+      case Ctx::kReplyTo: return f != Field::kMid || str(message_.reply_to_mid, "`reply_to.mid`");
+      case Ctx::kAttachments: return typeError("an attachment", t, scalarStart());
+      case Ctx::kAttachment:
+        if (f == Field::kType) return str(message_.attachments.back().type, "`attachment.type`");
+        return true;
+      case Ctx::kAttachmentPayload:
+        if (f == Field::kUrl) return str(message_.attachments.back().url, "`payload.url`");
+        return true;
+      case Ctx::kRead:
+        if (f == Field::kWatermark) return optI64(read_.watermark, "`watermark`");
+        if (f == Field::kMid) return str(read_.mid, "`mid`");
+        return true;
+      case Ctx::kDelivery:
+        if (f == Field::kWatermark) return optI64(delivery_.watermark, "`watermark`");
+        if (f == Field::kMids) return t == VType::kNull || typeError("`mids`", t, scalarStart());
+        return true;
+      case Ctx::kMids:
+        if (t != VType::kString) return typeError("a `mids` item", t, scalarStart());
+        delivery_.mids.emplace_back(s, n);
+        return true;
+      case Ctx::kPostback:
+        switch (f) {
+          case Field::kMid: return str(postback_.mid, "`mid`");
+          case Field::kTitle: return str(postback_.title, "`title`");
+          case Field::kPayload: return optStr(postback_.payload, "`payload`");
+          case Field::kReferral:
+            return t == VType::kNull || typeError("`referral`", t, scalarStart());
+          default: return true;
+        }
+      case Ctx::kReferral:
+        switch (f) {
+          case Field::kRef: return str(postback_.referral->ref, "`ref`");
+          case Field::kSource: return str(postback_.referral->source, "`source`");
+          case Field::kType: return str(postback_.referral->type, "`type`");
+          default: return true;
+        }
+      case Ctx::kHandover:
+        switch (f) {
+          case Field::kPreviousOwner:
+            return optId(handover_.previous_owner, "`previous_owner_app_id`");
+          case Field::kNewOwner: return optId(handover_.new_owner, "`new_owner_app_id`");
+          case Field::kRequestedOwner:
+            return id(handover_.requested_owner, "`requested_owner_app_id`");
+          case Field::kMetadata: return str(handover_.metadata, "`metadata`");
+          default: return true;
+        }
+      case Ctx::kAppRoles: return typeError("an `app_roles` value", t, scalarStart());
+      case Ctx::kRoles:
+        if (t != VType::kString) return typeError("a role", t, scalarStart());
+        app_roles_.apps.back().roles.emplace_back(s, n);
+        return true;
+      case Ctx::kChanges: return true;
+      case Ctx::kChange:
+        if (f == Field::kField) return str(batch_.changes.back().field, "`field`");
+        if (f == Field::kValue) {
+          const std::size_t from = scalarStart();
+          batch_.changes.back().value_json.assign(body_.data() + from, is_.Tell() - from);
+        }
+        return true;
+    }
+    return true;
+  }
+
+  static Ctx payloadCtx(Field f) {
+    switch (f) {
+      case Field::kMessage: return Ctx::kMessage;
+      case Field::kRead: return Ctx::kRead;
+      case Field::kDelivery: return Ctx::kDelivery;
+      case Field::kPostback: return Ctx::kPostback;
+      case Field::kAppRoles: return Ctx::kAppRoles;
+      default: return Ctx::kHandover;
+    }
+  }
+
+  // --- entries and events --------------------------------------------------------------------
+
+  void beginEntry() {
+    entry_first_event_ = batch_.events.size();
+    entry_first_change_ = batch_.changes.size();
+    entry_id_.clear();
+    entry_time_ = 0;
+  }
+
+  void finishEntry() {
+    for (std::size_t i = entry_first_event_; i < batch_.events.size(); ++i) {
+      batch_.events[i].page_id = entry_id_;
+      batch_.events[i].entry_time = entry_time_;
+    }
+    for (std::size_t i = entry_first_change_; i < batch_.changes.size(); ++i) {
+      batch_.changes[i].page_id = entry_id_;
+    }
+    ++entry_index_;
+    entry_open_ = false;
+  }
+
+  void beginEvent(std::size_t at) {
+    event_ = Event{};
+    event_.standby = standby_;
+    event_start_ = at;
+    payload_ = Field::kNone;
+    message_ = MessageScratch{};
+    read_ = Read{};
+    delivery_ = Delivery{};
+    postback_ = Postback{};
+    handover_ = HandoverScratch{};
+    app_roles_ = AppRoles{};
+  }
+
+  void finishEvent(std::size_t at) {
+    switch (payload_) {
+      case Field::kMessage:
+        if (message_.is_echo) {
+          Echo e;
+          e.mid = std::move(message_.mid);
+          e.text = std::move(message_.text);
+          if (message_.has_app_id) e.app_id = std::move(message_.app_id);
+          e.metadata = std::move(message_.metadata);
+          e.attachments = std::move(message_.attachments);
+          event_.payload = std::move(e);
+        } else {
+          Message m;
+          m.mid = std::move(message_.mid);
+          m.text = std::move(message_.text);
+          m.quick_reply_payload = std::move(message_.quick_reply_payload);
+          m.reply_to_mid = std::move(message_.reply_to_mid);
+          m.attachments = std::move(message_.attachments);
+          m.is_deleted = message_.is_deleted;
+          m.is_unsupported = message_.is_unsupported;
+          event_.payload = std::move(m);
+        }
+        break;
+      case Field::kRead: event_.payload = std::move(read_); break;
+      case Field::kDelivery: event_.payload = std::move(delivery_); break;
+      case Field::kPostback: event_.payload = std::move(postback_); break;
+      case Field::kPass:
+        event_.payload = PassThreadControl{std::move(handover_.previous_owner),
+                                           std::move(handover_.new_owner),
+                                           std::move(handover_.metadata)};
+        break;
+      case Field::kTake:
+        event_.payload = TakeThreadControl{std::move(handover_.previous_owner),
+                                           std::move(handover_.new_owner),
+                                           std::move(handover_.metadata)};
+        break;
+      case Field::kRequest:
+        event_.payload = RequestThreadControl{std::move(handover_.requested_owner),
+                                              std::move(handover_.metadata)};
+        break;
+      case Field::kAppRoles: event_.payload = std::move(app_roles_); break;
+      default:
+        event_.payload =
+            Unknown{std::string(body_.data() + event_start_, at + 1 - event_start_)};
+        break;
+    }
+    batch_.events.push_back(std::move(event_));
+    ++event_index_;
+    event_open_ = false;
+  }
+
+  // --- errors ----------------------------------------------------------------------------------
+
+  bool typeError(const char* what, VType got, std::size_t at) {
+    std::string msg = std::string(what) + " has the wrong JSON type (" + typeName(got) + ")";
+    return fail(std::move(msg), at);
+  }
+
+  // A problem inside an event spoils that event; inside an entry (outside events), the entry;
+  // in the envelope, the body.
+  bool fail(std::string message, std::size_t at) {
+    if (event_open_) return eventError(std::move(message), at, depth_ - event_depth_ + 1);
+    if (entry_open_) return entryError(std::move(message), at, depth_ - entry_depth_ + 1);
+    return fatalError(std::move(message), at);
+  }
+
+  // Records the error and skips `levels` open containers (the rest of the event).
+  bool eventError(std::string message, std::size_t at, std::size_t levels = 0) {
+    EventError e;
+    e.entry_index = entry_index_;
+    e.event_index = event_index_;
+    e.standby = standby_;
+    e.offset = at;
+    e.message = std::move(message);
+    batch_.errors.push_back(std::move(e));
+    ++event_index_;
+    event_open_ = false;
+    skip_ = levels;
+    return true;
+  }
+
+  bool entryError(std::string message, std::size_t at, std::size_t levels = 0) {
+    const std::size_t dropped = batch_.events.size() - entry_first_event_;
+    batch_.events.resize(entry_first_event_);
+    batch_.changes.resize(entry_first_change_);
+    EventError e;
+    e.entry_index = entry_index_;
+    e.offset = at;
+    e.message = std::move(message) + "; the entry is skipped";
+    if (dropped > 0) e.message += " (" + std::to_string(dropped) + " events already read)";
+    batch_.errors.push_back(std::move(e));
+    ++entry_index_;
+    entry_open_ = false;
+    skip_ = levels;
+    return true;
+  }
+
+  bool fatalError(std::string message, std::size_t at) {
+    fatal_ = true;
+    fatal_message_ = std::move(message);
+    fatal_offset_ = at;
+    return false;
+  }
+
+  std::string_view body_;
+  const rapidjson::MemoryStream& is_;
+  std::size_t max_depth_;
+  Batch& batch_;
+
+  std::array<Ctx, kFrames> ctx_{};  // ctx_[d]: the container open at depth d (0: root)
+  std::size_t depth_ = 0;
+  std::size_t skip_ = 0;  // open containers being skipped
+  Field pending_ = Field::kNone;
+  std::size_t key_end_ = 0;
+  bool bool_value_ = false;
+
+  bool saw_entry_ = false, entry_open_ = false, event_open_ = false;
+  std::size_t entry_index_ = 0, entry_depth_ = 0, entry_first_event_ = 0, entry_first_change_ = 0;
+  std::string entry_id_;
+  std::int64_t entry_time_ = 0;
+
+  bool standby_ = false;
+  std::size_t event_index_ = 0, event_depth_ = 0, event_start_ = 0;
+  Event event_;
+  Field payload_ = Field::kNone;
+  Participant* participant_ = nullptr;
+  MessageScratch message_;
+  Read read_;
+  Delivery delivery_;
+  Postback postback_;
+  HandoverScratch handover_;
+  AppRoles app_roles_;
+  std::string role_app_;
+
+  std::size_t raw_start_ = 0;
+  std::string* capture_ = nullptr;
+
+  bool fatal_ = false;
+  std::string fatal_message_;
+  std::size_t fatal_offset_ = 0;
+};
+
+Error parseError(std::string message, std::size_t offset) {
+  Error e;
+  e.category = ErrorCategory::kParse;
+  e.message = "webhook body: " + std::move(message);
+  e.offset = offset;
+  return e;
+}
+
+}  // namespace
+
+Result<Batch> parse(std::string_view body, const ParseOptions& options) {
+  if (body.size() > options.max_body_bytes) {
+    return parseError("body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
+                          std::to_string(options.max_body_bytes),
+                      options.max_body_bytes);
+  }
+  Batch batch;
+  rapidjson::MemoryStream is(body.data(), body.size());
+  Handler handler(body, is, options.max_depth, batch);
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseNumbersAsStringsFlag;
+  const rapidjson::ParseResult ok = reader.Parse<kFlags>(is, handler);
+  if (handler.fatal()) return parseError(handler.fatalMessage(), handler.fatalOffset());
+  if (!ok) {
+    return parseError(rapidjson::GetParseError_En(ok.Code()), ok.Offset());
+  }
+  if (!handler.sawEntry()) return parseError("no `entry` array", 0);
+  batch.platform = batch.object == "instagram" ? Platform::kInstagram : Platform::kMessenger;
+  for (Event& e : batch.events) e.platform = batch.platform;
+  return batch;
+}
+
+}  // namespace handover::webhook

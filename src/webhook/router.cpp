@@ -1,0 +1,112 @@
+#include "handover/webhook/router.hpp"
+
+#include <string>
+
+namespace handover::webhook {
+
+Router& Router::on(EventKind kind, Handler handler, Source source) {
+  routes_.push_back(Route{kind, source, std::move(handler)});
+  return *this;
+}
+
+Router& Router::onStandby(Handler handler) {
+  routes_.push_back(Route{std::nullopt, Source::kStandby, std::move(handler)});
+  return *this;
+}
+
+Router& Router::onUnknown(Handler handler) {
+  return on(EventKind::kUnknown, std::move(handler), Source::kAny);
+}
+
+Router& Router::onAny(Handler handler) {
+  catch_all_.push_back(Route{std::nullopt, Source::kAny, std::move(handler)});
+  return *this;
+}
+
+Router& Router::onFailure(std::function<void(const DispatchFailure&)> observer) {
+  observer_ = std::move(observer);
+  return *this;
+}
+
+bool Router::matches(const Route& r, const Event& e) {
+  if (r.kind && *r.kind != e.kind()) return false;
+  switch (r.source) {
+    case Source::kMessaging: return !e.standby;
+    case Source::kStandby: return e.standby;
+    case Source::kAny: return true;
+  }
+  return false;
+}
+
+void Router::report(DispatchReport& report, DispatchFailure failure) const {
+  if (observer_) {
+    try {
+      observer_(failure);
+    } catch (...) {
+      // An observer must not stop the batch either.
+    }
+  }
+  report.failures.push_back(std::move(failure));
+}
+
+DispatchReport Router::dispatch(const Batch& batch, const Client& client) const {
+  return dispatch(batch, [&client](const std::string&, Platform) -> std::optional<Client> {
+    return client;
+  });
+}
+
+DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolver) const {
+  DispatchReport rep;
+  rep.events = batch.events.size();
+  for (const EventError& err : batch.errors) {
+    std::string where = "entry " + std::to_string(err.entry_index);
+    if (err.event_index) where += " event " + std::to_string(*err.event_index);
+    report(rep, DispatchFailure{std::nullopt, std::nullopt,
+                                "unreadable webhook event (" + where + "): " + err.message});
+  }
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const Event& e = batch.events[i];
+    const EventKind kind = e.kind();
+    std::optional<Context> ctx;
+    bool handled = false;
+    bool skipped = false;
+    auto run = [&](const Route& r) {
+      if (skipped || !matches(r, e)) return;
+      if (!ctx) {
+        std::optional<Client> client;
+        try {
+          client = resolver(e.page_id, e.platform);
+        } catch (const std::exception& ex) {
+          report(rep, DispatchFailure{i, kind, std::string("client resolver threw: ") + ex.what()});
+        } catch (...) {
+          report(rep, DispatchFailure{i, kind, "client resolver threw"});
+        }
+        if (!client) {
+          skipped = true;
+          report(rep, DispatchFailure{i, kind, "no client for page " + e.page_id});
+          return;
+        }
+        ctx.emplace(std::move(*client), e);
+      }
+      handled = true;
+      try {
+        Result<void> r2 = r.handler(*ctx, e);
+        if (!r2) report(rep, DispatchFailure{i, kind, r2.error().toString()});
+      } catch (const std::exception& ex) {
+        report(rep, DispatchFailure{i, kind, std::string("handler threw: ") + ex.what()});
+      } catch (...) {
+        report(rep, DispatchFailure{i, kind, "handler threw a non-std exception"});
+      }
+    };
+    for (const Route& r : routes_) run(r);
+    for (const Route& r : catch_all_) run(r);
+    if (handled) {
+      ++rep.handled;
+    } else {
+      ++rep.unhandled;
+    }
+  }
+  return rep;
+}
+
+}  // namespace handover::webhook
