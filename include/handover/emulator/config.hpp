@@ -1,0 +1,111 @@
+#pragma once
+/// @file
+/// Configuration of the local Messenger Platform emulator: pages, apps, delivery tuning.
+///
+/// The JSON form (see examples/emulator/config.json):
+/// @code{.json}
+/// {"pages":[{"id":"1001","name":"Shop","platform":"messenger","era":"routing",
+///            "default_app_id":"2001"}],
+///  "apps":[{"id":"2001","name":"Bot","role":"primary","page_access_token":"bot-token",
+///           "app_secret":"s3cret","require_appsecret_proof":false,
+///           "webhook_url":"http://127.0.0.1:8080/webhook",
+///           "subscribed_fields":["messages","standby","messaging_handovers","message_echoes"]}],
+///  "delivery":{"initial_backoff_ms":50,"max_backoff_ms":2000,"retry_window_ms":3600000,
+///              "timeout_ms":2000,"max_batch":10}}
+/// @endcode
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "handover/result.hpp"
+#include "handover/types.hpp"
+
+namespace handover::emulator {
+
+/// Which thread-control world a page lives in.
+enum class Era {
+  kLegacy,   ///< Handover Protocol v1/v2: Primary and Secondary Receivers.
+  kRouting,  ///< Conversation Routing: default app, idle threads, 24 h expiry.
+};
+
+/// An app's legacy Handover Protocol role on a page.
+enum class Role { kNone, kPrimary, kSecondary };
+
+/// "legacy" / "routing".
+const char* toString(Era era) noexcept;
+/// "none" / "primary" / "secondary".
+const char* toString(Role role) noexcept;
+/// Parses "primary", "secondary" or "none" (also "primary_receiver", "secondary_receiver").
+std::optional<Role> parseRole(std::string_view name) noexcept;
+
+/// One Facebook Page (or the Page behind an Instagram account).
+struct PageConfig {
+  std::string id;
+  std::string name;
+  Platform platform = Platform::kMessenger;
+  Era era = Era::kRouting;
+  /// Conversation Routing's default app; empty is "zero-config" (no default app).
+  std::string default_app_id;
+};
+
+/// One app installed on pages. The built-in Page Inbox (263902037430900) and Instagram Inbox
+/// (1217981644879628) exist without being listed; listing one overrides its role.
+struct AppConfig {
+  std::string id;
+  std::string name;
+  /// Role on every legacy page the app is installed on (see `page_roles` for exceptions).
+  Role role = Role::kNone;
+  /// Per-page role overrides (page id to role).
+  std::map<std::string, Role> page_roles;
+  /// Pages the app is installed on; empty means every page.
+  std::vector<std::string> pages;
+  /// The Page access token the app calls the Graph API with (same token on all its pages).
+  std::string page_access_token;
+  /// Page-scoped tokens (page id to token): `/me` resolves to that page.
+  std::map<std::string, std::string> page_tokens;
+  /// Key of webhook signatures and `appsecret_proof`.
+  std::string app_secret;
+  /// "Require App Secret": calls without a valid `appsecret_proof` are refused.
+  bool require_appsecret_proof = false;
+  /// Page setting "Allow this app to take control of conversations" (Conversation Routing).
+  bool can_take = true;
+  /// Where events are POSTed; empty means the app gets no webhooks.
+  std::string webhook_url;
+  /// Webhook fields: messages, standby, messaging_handovers, message_echoes,
+  /// messaging_postbacks, message_reads (Instagram: messaging_handover, messaging_seen).
+  std::vector<std::string> subscribed_fields;
+};
+
+/// Webhook delivery tuning. Small defaults keep tests fast; a CLI may raise them.
+struct DeliveryConfig {
+  std::chrono::milliseconds initial_backoff{50};
+  std::chrono::milliseconds max_backoff{2'000};
+  /// A failing app keeps its events this long after the first failed attempt; then they are
+  /// dropped and the drop is recorded in the timeline (Meta disables the webhook after 1 h).
+  std::chrono::milliseconds retry_window{3'600'000};
+  std::chrono::milliseconds timeout{2'000};  ///< Per POST, connection included.
+  std::size_t max_batch = 10;                ///< Events per POST at most.
+};
+
+/// The whole emulated world.
+struct Config {
+  std::vector<PageConfig> pages;
+  std::vector<AppConfig> apps;
+  DeliveryConfig delivery;
+  /// Emulator clock at start (epoch ms); empty: the system clock.
+  std::optional<std::int64_t> start_time_ms;
+};
+
+/// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).
+Result<Config> parseConfig(std::string_view json);
+/// Reads a JSON configuration file, then `parseConfig`.
+Result<Config> loadConfigFile(const std::string& path);
+/// Checks references and uniqueness: ids, tokens, default apps, one primary per page.
+Result<void> validateConfig(const Config& config);
+
+}  // namespace handover::emulator

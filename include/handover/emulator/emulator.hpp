@@ -1,0 +1,139 @@
+#pragma once
+/// @file
+/// `Emulator`: a local Messenger Platform. Graph thread-control endpoints with each era's rules
+/// and real error bodies, signed webhook delivery with retries, and a control API for tests.
+///
+/// @code
+///   auto config = handover::emulator::loadConfigFile("examples/emulator/config.json").value();
+///   handover::emulator::Emulator emu(std::move(config));
+///   int port = emu.start("127.0.0.1", 0).value();
+///   handover::ClientOptions opts;
+///   opts.base_url = emu.baseUrl();  // "http://127.0.0.1:<port>"
+///   opts.access_token = "bot-token";
+///   emu.sendUserMessage({"1001", "u1", "hello"});
+/// @endcode
+///
+/// HTTP surface: `/{version}/{page-id|me}/{pass,take,request,release,extend}_thread_control`,
+/// `thread_owner`, `secondary_receivers`, `?fields=messaging_feature_status`, `messages`,
+/// `personas`, `/{version}/{persona-id}`; control API under `/_emulator/...` (see README of the
+/// emulator or `controlApiHelp()`).
+///
+/// Thread-safety: every method may be called from any thread.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "handover/emulator/config.hpp"
+#include "handover/result.hpp"
+
+namespace handover::emulator {
+
+/// A user action to inject (message, postback or read receipt).
+struct UserMessage {
+  std::string page_id;
+  std::string user_id;  ///< PSID or IGSID; any string.
+  std::string text;
+  std::string quick_reply_payload;  ///< Empty: not a quick reply.
+};
+
+/// What an injected or sent message became.
+struct InjectedEvent {
+  std::string mid;             ///< Message id ("m_emu_..."); empty for reads.
+  std::int64_t timestamp = 0;  ///< Emulator clock, epoch ms.
+};
+
+/// Page Inbox folders a human can move a thread to.
+enum class InboxFolder {
+  kMain,  ///< The inbox takes control (CR-M: "move a message to the Main folder").
+  kDone,  ///< The inbox gives control back (primary receiver / default app / idle).
+};
+
+/// The true state of one conversation, regardless of what `thread_owner` would disclose.
+struct ThreadState {
+  std::string owner_app_id;               ///< Empty when the thread is idle.
+  std::optional<std::int64_t> expiration;  ///< Epoch seconds, when control expires.
+};
+
+/// The emulator. Construct from a validated `Config`, then `start()`.
+class Emulator {
+ public:
+  /// Builds the world; throws `handover::Exception` when `config` is invalid.
+  explicit Emulator(Config config);
+  /// Stops the server and delivery workers.
+  ~Emulator();
+  Emulator(const Emulator&) = delete;
+  Emulator& operator=(const Emulator&) = delete;
+
+  /// Parses, validates and builds from JSON text.
+  static Result<std::unique_ptr<Emulator>> fromJson(std::string_view json);
+  /// Reads a JSON config file and builds.
+  static Result<std::unique_ptr<Emulator>> fromFile(const std::string& path);
+
+  /// Binds `host:port` (port 0: any free port), serves in a background thread and starts the
+  /// webhook delivery workers. Returns the bound port.
+  Result<int> start(const std::string& host = "127.0.0.1", int port = 0);
+  /// Blocks until `stop()` is called (from another thread or a signal handler's helper).
+  void wait();
+  /// Stops serving and delivering; pending deliveries are abandoned. Idempotent.
+  void stop();
+  /// The bound port, 0 before `start()`.
+  int port() const noexcept;
+  /// "http://<host>:<port>", for `ClientOptions::base_url`.
+  std::string baseUrl() const;
+
+  // --- control: the user's side -------------------------------------------------------------
+
+  /// The user sends a text message (or quick reply): `messaging` to the owner, `standby` to
+  /// the others.
+  Result<InjectedEvent> sendUserMessage(const UserMessage& message);
+  /// The user taps a button; standby copies carry no payload (SB, PB).
+  Result<InjectedEvent> sendUserPostback(const std::string& page_id, const std::string& user_id,
+                                         const std::string& title, const std::string& payload);
+  /// The user reads the thread (watermark = now).
+  Result<InjectedEvent> sendUserRead(const std::string& page_id, const std::string& user_id);
+
+  // --- control: a human in the Page Inbox (or Instagram Inbox) --------------------------------
+
+  /// A human replies from the inbox: an echo with the inbox's app id; the inbox takes control
+  /// when it did not have it (CR-M).
+  Result<InjectedEvent> inboxReply(const std::string& page_id, const std::string& user_id,
+                                   const std::string& text);
+  /// A human moves the thread to Main (inbox takes control) or Done (control goes back).
+  Result<void> inboxMove(const std::string& page_id, const std::string& user_id,
+                         InboxFolder folder);
+
+  // --- control: the Page admin and the clock ---------------------------------------------------
+
+  /// Changes an app's legacy role on a page; affected apps get `app_roles` events.
+  Result<void> setRole(const std::string& page_id, const std::string& app_id, Role role);
+  /// Sets (or with "" unsets) a routing page's default app.
+  Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
+  /// Moves the emulator clock forward (expiry of control is judged on this clock).
+  void advanceClock(std::chrono::seconds by);
+  /// The emulator clock, epoch ms.
+  std::int64_t nowMs() const;
+
+  // --- inspection -------------------------------------------------------------------------------
+
+  /// Owner and expiration of a conversation (error when the page is unknown).
+  Result<ThreadState> threadState(const std::string& page_id, const std::string& user_id) const;
+  /// Every Graph request, control action and webhook delivery attempt so far, as a JSON array
+  /// (`{"seq","time","kind",...}`). Secrets are never recorded.
+  std::string timelineJson() const;
+  /// Waits until every queued webhook event is delivered or dropped; false on timeout.
+  bool waitForDeliveries(std::chrono::milliseconds timeout);
+  /// Events waiting for delivery to `app_id` (in flight included).
+  std::size_t pendingDeliveries(const std::string& app_id) const;
+
+  /// A one-screen description of the HTTP control API.
+  static const char* controlApiHelp() noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handover::emulator

@@ -1,0 +1,51 @@
+#pragma once
+// Small RapidJSON helpers shared by the emulator's sources (not installed).
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace handover::emulator::detail {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+/// An id given as a JSON string or integer, as exact decimal text (never through a double).
+inline std::optional<std::string> idText(const rapidjson::Value& v) {
+  if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());
+  if (v.IsUint64()) return std::to_string(v.GetUint64());
+  if (v.IsInt64()) return std::to_string(v.GetInt64());
+  return std::nullopt;
+}
+
+inline void writeString(JsonWriter& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+inline void writeKey(JsonWriter& w, std::string_view s) {
+  w.Key(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// Writes an all-digit id as a bare JSON number (as some Meta payloads do), else as a string.
+inline void writeIdNumber(JsonWriter& w, std::string_view id) {
+  bool digits = !id.empty() && id.size() < 20 && id[0] != '0';
+  for (char c : id) digits = digits && c >= '0' && c <= '9';
+  if (digits) {
+    w.RawValue(id.data(), id.size(), rapidjson::kNumberType);
+  } else {
+    writeString(w, id);
+  }
+}
+
+inline std::string escapeJsonString(std::string_view s) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  writeString(w, s);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace handover::emulator::detail

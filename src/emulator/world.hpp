@@ -1,0 +1,165 @@
+#pragma once
+// The emulator's rule core: pages, apps, threads and what each era allows. Pure and synchronous
+// (no I/O, no threads, injectable clock) so every rule is a plain unit test. The HTTP layer
+// authenticates, parses and serialises; this class decides and produces webhook events.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "handover/emulator/config.hpp"
+#include "handover/emulator/emulator.hpp"
+#include "handover/result.hpp"
+
+namespace handover::emulator::detail {
+
+/// One webhook event for one app, ready to be put in an envelope.
+struct Outgoing {
+  std::string app_id;
+  std::string page_id;
+  bool standby = false;     ///< Goes under entry[].standby instead of entry[].messaging.
+  bool instagram = false;   ///< Envelope "object": "instagram" instead of "page".
+  std::int64_t timestamp = 0;
+  std::string event_json;   ///< One messaging/standby item.
+};
+
+/// Who is calling: the app behind the token and the page the path names.
+struct Caller {
+  std::string app_id;
+  std::string page_id;
+};
+
+/// Send API input, already parsed.
+struct SendInput {
+  std::string recipient;
+  std::string text;                 ///< Empty with an attachment or a sender action.
+  std::string attachment_json;      ///< The raw `message.attachment` object, when given.
+  std::string sender_action;        ///< Non-empty: a sender action, no message.
+  std::string persona_id;
+  std::string metadata;
+  bool has_thread_control = false;
+  std::string control_type;         ///< "pass", "release" or empty (= release, CR-M).
+  std::string control_app_id;
+};
+
+/// What `thread_owner` discloses.
+struct OwnerView {
+  std::optional<std::string> app_id;
+  std::optional<std::int64_t> expiration;  ///< Epoch seconds.
+};
+
+struct PersonaRecord {
+  std::string id;
+  std::string page_id;
+  std::string name;
+  std::string profile_picture_url;
+};
+
+class World {
+ public:
+  World(Config config, std::function<std::int64_t()> now_ms);
+
+  const Config& config() const noexcept { return config_; }
+  const AppConfig* app(const std::string& app_id) const;
+  const PageConfig* page(const std::string& page_id) const;
+  std::int64_t nowMs() const { return now_ms_(); }
+
+  /// Token (+ proof) to caller; `page_ref` is a page id or "me".
+  Result<Caller> authenticate(const std::string& token, const std::optional<std::string>& proof,
+                              const std::string& page_ref) const;
+
+  // --- Graph calls (caller already authenticated) ---------------------------------------------
+  Result<void> pass(const Caller& c, const std::string& user, const std::string& target,
+                    const std::string& metadata);
+  Result<void> take(const Caller& c, const std::string& user, const std::string& metadata);
+  Result<void> request(const Caller& c, const std::string& user, const std::string& metadata);
+  Result<void> release(const Caller& c, const std::string& user);
+  Result<void> extend(const Caller& c, const std::string& user, std::int64_t duration_s);
+  Result<OwnerView> threadOwner(const Caller& c, const std::string& user);
+  Result<std::vector<const AppConfig*>> secondaryReceivers(const Caller& c) const;
+  Result<InjectedEvent> send(const Caller& c, const SendInput& in);
+  PersonaRecord createPersona(const Caller& c, std::string name, std::string picture);
+  const PersonaRecord* persona(const std::string& id) const;
+  std::vector<const PersonaRecord*> personas(const std::string& page_id) const;
+  bool deletePersona(const Caller& c, const std::string& id);
+
+  // --- control --------------------------------------------------------------------------------
+  Result<InjectedEvent> userMessage(const UserMessage& m);
+  Result<InjectedEvent> userPostback(const std::string& page_id, const std::string& user,
+                                     const std::string& title, const std::string& payload);
+  Result<InjectedEvent> userRead(const std::string& page_id, const std::string& user);
+  Result<InjectedEvent> inboxReply(const std::string& page_id, const std::string& user,
+                                   const std::string& text);
+  Result<void> inboxMove(const std::string& page_id, const std::string& user, InboxFolder f);
+  Result<void> setRole(const std::string& page_id, const std::string& app_id, Role role);
+  Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
+  Result<ThreadState> threadState(const std::string& page_id, const std::string& user);
+
+  /// Events produced since the last call, in production order.
+  std::vector<Outgoing> drainOutbox();
+
+  Role roleOf(const std::string& page_id, const std::string& app_id) const;
+  bool installed(const std::string& page_id, const std::string& app_id) const;
+
+ private:
+  struct Thread {
+    // Legacy: empty means "the Primary Receiver" (the default owner, whoever it is now).
+    // Routing: empty means idle.
+    std::string owner;
+    std::optional<std::int64_t> expiration_ms;
+  };
+  struct PageState {
+    PageConfig cfg;
+    std::vector<std::string> apps;  // installed, config order, inboxes included
+    std::map<std::string, Role> roles;
+    std::map<std::string, Thread> threads;
+  };
+
+  PageState* pageState(const std::string& page_id);
+  const PageState* pageState(const std::string& page_id) const;
+  Thread& thread(PageState& p, const std::string& user);  // applies expiry first
+  std::string primaryOf(const PageState& p) const;
+  std::string effectiveOwner(const PageState& p, const Thread& t) const;
+  void setOwner(PageState& p, Thread& t, const std::string& app_id);
+  void touch(PageState& p, Thread& t);
+  std::int64_t stamp();
+  std::string newMid();
+
+  bool subscribed(const std::string& app_id, std::string_view field) const;
+  // Delivers a user-side or echo event: `messaging` to the apps that answer the thread,
+  // `standby` to the others. `standby_json` empty means the same body as `messaging_json`.
+  void fanOut(PageState& p, Thread& t, std::string_view field, const std::string& messaging_json,
+              const std::string& standby_json, std::int64_t ts);
+  void handoverEvent(PageState& p, const std::string& app_id, const std::string& json,
+                     std::int64_t ts);
+  void passEvents(PageState& p, const std::string& user, const std::string& previous,
+                  const std::string& next, const std::string& metadata);
+  void takeEvent(PageState& p, const std::string& user, const std::string& previous,
+                 const std::string& next, const std::string& metadata);
+  Result<void> checkLegacyRole(const PageState& p, const std::string& app_id) const;
+  Result<void> applyPass(PageState& p, Thread& t, const std::string& caller,
+                         const std::string& user, std::string target,
+                         const std::string& metadata, bool dry_run);
+  std::string echoJson(const PageState& p, const std::string& user, const std::string& app_id,
+                       const std::string& mid, std::int64_t ts, const std::string& text,
+                       const std::string& attachment_json, const std::string& metadata) const;
+
+  Config config_;
+  std::function<std::int64_t()> now_ms_;
+  std::map<std::string, PageState> pages_;
+  std::map<std::string, AppConfig> apps_;
+  std::map<std::string, PersonaRecord> personas_;
+  std::vector<Outgoing> outbox_;
+  std::int64_t last_stamp_ = 0;
+  std::uint64_t next_mid_ = 1;
+  std::uint64_t next_persona_ = 1;
+};
+
+/// Graph error builders (protocol.md §3), shared with the HTTP layer.
+Error graphError(int code, int subcode, std::string message, int http_status = 400);
+
+}  // namespace handover::emulator::detail
