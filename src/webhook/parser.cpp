@@ -171,6 +171,25 @@ constexpr std::array<KeyName, 4> kHandoverKeys{{{"previous_owner_app_id", Field:
                                                 {"metadata", Field::kMetadata}}};
 constexpr std::array<KeyName, 2> kChangeKeys{{{"field", Field::kField}, {"value", Field::kValue}}};
 
+// "`name`" of a modelled key, for error messages.
+std::string fieldName(Field f) {
+  auto find = [f](const auto& table) -> std::string_view {
+    for (const auto& k : table) {
+      if (k.field == f) return k.name;
+    }
+    return {};
+  };
+  std::string_view name;
+  for (std::string_view n :
+       {find(kEnvelopeKeys), find(kEntryKeys), find(kEventKeys), find(kMessageKeys),
+        find(kReadKeys), find(kDeliveryKeys), find(kPostbackKeys), find(kReferralKeys),
+        find(kHandoverKeys), find(kUrlKey), find(kChangeKeys), find(kParticipantKeys)}) {
+    if (name.empty()) name = n;
+  }
+  if (name.empty()) return "a field";
+  return "`" + std::string(name) + "`";
+}
+
 bool allDigits(const char* s, std::size_t n) {
   if (n == 0) return false;
   for (std::size_t i = 0; i < n; ++i) {
@@ -236,7 +255,6 @@ class Handler {
   bool StartArray() { return start(VType::kArray); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (skip_ > 0) return true;
-    key_end_ = is_.Tell();
     const std::string_view k(s, n);
     switch (ctx_[depth_]) {
       case Ctx::kEnvelope: pending_ = lookup(kEnvelopeKeys, k); break;
@@ -276,21 +294,28 @@ class Handler {
 
   bool unexpectedNumber() { return fail("number not delivered as text", is_.Tell()); }
 
-  // Offset where the current scalar value starts (just after `"key":` and blanks).
+  // Offset where the scalar just read starts: scan back from its end (the stream is past it).
   std::size_t scalarStart() const {
-    std::size_t pos = key_end_;
-    if (ctx_[depth_] == Ctx::kEntries || ctx_[depth_] == Ctx::kEvents ||
-        ctx_[depth_] == Ctx::kMids || ctx_[depth_] == Ctx::kRoles ||
-        ctx_[depth_] == Ctx::kAttachments || ctx_[depth_] == Ctx::kChanges ||
-        ctx_[depth_] == Ctx::kRoot) {
-      return is_.Tell();
+    std::size_t p = is_.Tell();
+    if (p == 0 || p > body_.size()) return p;
+    if (body_[p - 1] == '"') {
+      // Back to the opening quote: a quote preceded by an even number of backslashes.
+      for (std::size_t q = p - 1; q-- > 0;) {
+        if (body_[q] != '"') continue;
+        std::size_t slashes = 0;
+        while (q > slashes && body_[q - 1 - slashes] == '\\') ++slashes;
+        if (slashes % 2 == 0) return q;
+      }
+      return p;
     }
-    while (pos < body_.size() &&
-           (body_[pos] == ':' || body_[pos] == ' ' || body_[pos] == '\t' || body_[pos] == '\n' ||
-            body_[pos] == '\r')) {
-      ++pos;
+    while (p > 0) {
+      const char c = body_[p - 1];
+      if (c == ',' || c == ':' || c == '[' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        break;
+      }
+      --p;
     }
-    return pos;
+    return p;
   }
 
   bool start(VType t) {
@@ -318,7 +343,7 @@ class Handler {
       skip_ = 1;
       return true;
     };
-    auto wrongType = [&](const char* what) { return typeError(what, t, at); };
+    auto wrongType = [&](const std::string& what) { return typeError(what, t, at); };
 
     switch (parent) {
       case Ctx::kRoot:
@@ -369,7 +394,7 @@ class Handler {
         switch (f) {
           case Field::kSender:
           case Field::kRecipient:
-            if (t != VType::kObject) return wrongType("`sender`/`recipient`");
+            if (t != VType::kObject) return wrongType(fieldName(f));
             participant_ = f == Field::kSender ? &event_.sender : &event_.recipient;
             return enter(Ctx::kParticipant);
           case Field::kMessage:
@@ -381,7 +406,7 @@ class Handler {
           case Field::kRequest:
           case Field::kAppRoles:
             if (payload_ != Field::kNone) return skipThis();  // one payload per event
-            if (t != VType::kObject) return wrongType("the event payload");
+            if (t != VType::kObject) return wrongType(fieldName(f));
             payload_ = f;
             return enter(payloadCtx(f));
           case Field::kTimestamp: return wrongType("`timestamp`");
@@ -399,7 +424,7 @@ class Handler {
             if (t != VType::kArray) return wrongType("`attachments`");
             return enter(Ctx::kAttachments);
           case Field::kNone: return skipThis();
-          default: return wrongType("a `message` field");
+          default: return wrongType(fieldName(f));
         }
       case Ctx::kAttachments:
         if (t != VType::kObject) return wrongType("an attachment");
@@ -426,7 +451,7 @@ class Handler {
           postback_.referral.emplace();
           return enter(Ctx::kReferral);
         }
-        if (f != Field::kNone) return wrongType("a `postback` field");
+        if (f != Field::kNone) return wrongType(fieldName(f));
         return skipThis();
       case Ctx::kAppRoles:
         if (t != VType::kArray) return wrongType("an `app_roles` value");
@@ -446,7 +471,7 @@ class Handler {
       case Ctx::kMids:
       case Ctx::kRoles: return wrongType("an array item");
       default:
-        if (f != Field::kNone) return wrongType("a field");
+        if (f != Field::kNone) return wrongType(fieldName(f));
         return skipThis();
     }
   }
@@ -527,7 +552,14 @@ class Handler {
     };
 
     switch (c) {
-      case Ctx::kRoot: return fatalError("the body must be a JSON object", is_.Tell());
+      case Ctx::kRoot: {
+        std::size_t at = 0;
+        while (at < body_.size() && (body_[at] == ' ' || body_[at] == '\t' || body_[at] == '\n' ||
+                                     body_[at] == '\r')) {
+          ++at;
+        }
+        return fatalError("the body must be a JSON object", at);
+      }
       case Ctx::kEnvelope:
         if (f == Field::kObject) {
           if (t != VType::kString) return fatalError("`object` must be a string", scalarStart());
@@ -743,8 +775,8 @@ class Handler {
 
   // --- errors ----------------------------------------------------------------------------------
 
-  bool typeError(const char* what, VType got, std::size_t at) {
-    std::string msg = std::string(what) + " has the wrong JSON type (" + typeName(got) + ")";
+  bool typeError(const std::string& what, VType got, std::size_t at) {
+    std::string msg = what + " has the wrong JSON type (" + typeName(got) + ")";
     return fail(std::move(msg), at);
   }
 
@@ -803,7 +835,6 @@ class Handler {
   std::size_t depth_ = 0;
   std::size_t skip_ = 0;  // open containers being skipped
   Field pending_ = Field::kNone;
-  std::size_t key_end_ = 0;
   bool bool_value_ = false;
 
   bool saw_entry_ = false, entry_open_ = false, event_open_ = false;

@@ -1,0 +1,250 @@
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "catch.hpp"
+#include "handover/webhook/parser.hpp"
+#include "render.hpp"
+
+using namespace handover;
+using namespace handover::webhook;
+using handover::webhook::test::readFile;
+using handover::webhook::test::render;
+
+namespace {
+
+const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
+
+std::string fixture(const std::string& name) { return readFile(kDir + name); }
+
+std::string chomp(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+Batch parseOk(const std::string& body) {
+  auto r = parse(body);
+  if (!r) FAIL(r.error().toString());
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("every fixture parses to exactly its expected events") {
+  std::vector<std::string> names;
+  for (const auto& f : std::filesystem::directory_iterator(kDir)) {
+    if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() >= 18);
+  for (const auto& name : names) {
+    DYNAMIC_SECTION(name) {
+      REQUIRE(std::filesystem::exists(kDir + name + ".expected"));
+      const Batch b = parseOk(fixture(name + ".json"));
+      CHECK(chomp(render(b)) == chomp(fixture(name + ".expected")));
+    }
+  }
+}
+
+TEST_CASE("kinds, platform and conversation of parsed events") {
+  const Batch b = parseOk(fixture("handover_mixed.json"));
+  REQUIRE(b.events.size() == 6);
+  CHECK(b.object == "page");
+  CHECK(b.platform == Platform::kMessenger);
+  CHECK(b.events[0].kind() == EventKind::kMessage);
+  CHECK(b.events[1].kind() == EventKind::kPassThreadControl);
+  CHECK(b.events[2].kind() == EventKind::kTakeThreadControl);
+  CHECK(b.events[3].kind() == EventKind::kRequestThreadControl);
+  CHECK(b.events[4].kind() == EventKind::kAppRoles);
+  CHECK(b.events[4].userId().empty());
+  CHECK(b.events[0].userId() == "7000000000000001");
+  CHECK_FALSE(b.events[1].get<PassThreadControl>()->previous_owner_app_id.has_value());
+  CHECK(std::string(toString(EventKind::kRequestThreadControl)) == "request_thread_control");
+
+  const Batch ig = parseOk(fixture("instagram_events.json"));
+  CHECK(ig.platform == Platform::kInstagram);
+  for (const auto& e : ig.events) CHECK(e.platform == Platform::kInstagram);
+  // An echo's conversation is its recipient.
+  REQUIRE(ig.events[1].kind() == EventKind::kEcho);
+  CHECK(ig.events[1].userId() == "6100000000000001");
+  CHECK(ig.events[1].get<Echo>()->isFromApp("1517776481860111"));
+  CHECK_FALSE(ig.events[1].get<Echo>()->isFromApp("263902037430900"));
+  CHECK_FALSE(ig.events[1].get<Echo>()->isFromApp(""));
+}
+
+TEST_CASE("echoes from our app, a human in the inbox, and without app_id differ") {
+  const Batch b = parseOk(fixture("echoes.json"));
+  REQUIRE(b.events.size() == 3);
+  const std::string me = "1517776481860111";
+  CHECK(b.events[0].get<Echo>()->isFromApp(me));
+  CHECK_FALSE(b.events[1].get<Echo>()->isFromApp(me));
+  CHECK(*b.events[1].get<Echo>()->app_id == kPageInboxAppId);
+  CHECK_FALSE(b.events[2].get<Echo>()->app_id.has_value());
+  CHECK(b.events[2].standby);
+}
+
+TEST_CASE("ids beyond 2^53 and 2^64 stay exact, as numbers or strings") {
+  const Batch b = parseOk(fixture("ids_numbers_and_strings.json"));
+  REQUIRE(b.events.size() == 2);
+  CHECK(b.events[0].sender.id == "9007199254740993");
+  CHECK(b.events[1].sender.id == "9007199254740993");
+  CHECK(b.events[0].page_id == "106500000000001");
+  CHECK(*b.events[1].get<PassThreadControl>()->previous_owner_app_id == "18446744073709551617");
+}
+
+TEST_CASE("unknown events keep their exact raw bytes") {
+  const std::string body = fixture("unknown_kinds.json");
+  const Batch b = parseOk(body);
+  REQUIRE(b.events.size() == 4);
+  const auto* u = b.events[0].get<Unknown>();
+  REQUIRE(u != nullptr);
+  CHECK(body.find(u->raw_json) != std::string::npos);
+  CHECK(u->raw_json.front() == '{');
+  CHECK(u->raw_json.back() == '}');
+  CHECK(u->raw_json.find("\\u2764") != std::string::npos);  // escapes kept, not decoded
+  CHECK(b.events[0].sender.id == "7000000000000001");       // envelope still read
+}
+
+TEST_CASE("the dashboard test payload is recognised, not an error") {
+  const Batch b = parseOk(fixture("dashboard_test.json"));
+  CHECK(b.isDashboardTest());
+  CHECK(b.events.empty());
+  CHECK(b.errors.empty());
+  REQUIRE(b.changes.size() == 1);
+  CHECK(b.changes[0].field == "messages");
+  CHECK_FALSE(parseOk(fixture("messenger_text.json")).isDashboardTest());
+}
+
+TEST_CASE("a malformed event is reported with its offset; the others are returned") {
+  const std::string body = fixture("malformed_events.json");
+  const Batch b = parseOk(body);
+  REQUIRE(b.events.size() == 2);
+  REQUIRE(b.errors.size() == 7);
+  CHECK(b.errors[0].offset == body.find("\"yesterday\""));
+  CHECK(b.errors[1].offset == body.find("[\"7000000000000001\"]"));
+  CHECK(b.errors[2].offset == body.find("42,"));
+  CHECK(b.errors[3].offset == body.find("{\"nested\""));
+  CHECK(b.errors[4].offset == body.find("1.5}"));
+  CHECK(b.errors[5].offset == body.find("{\"bad\":1}"));
+  CHECK(b.errors[6].offset == body.find("\"yes\""));
+}
+
+TEST_CASE("type checks on single fields") {
+  auto one = [](const std::string& event) {
+    return parseOk(R"({"object":"page","entry":[{"id":"1","time":2,"messaging":[)" + event +
+                   "]}]}");
+  };
+  // Timestamp beyond int64, negative id, fractional timestamp, bool text.
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":9223372036854775808,"read":{}})").errors.size() ==
+        1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":9223372036854775807,"read":{}})").errors.empty());
+  CHECK(one(R"({"sender":{"id":-3},"timestamp":1,"read":{}})").errors.size() == 1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":1.0,"read":{}})").errors.size() == 1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":1,"message":{"text":true}})").errors.size() == 1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":1,"message":"hi"})").errors.size() == 1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":1,"delivery":{"mids":[1]}})").errors.size() == 1);
+  CHECK(one(R"({"sender":{"id":"3"},"timestamp":1,"app_roles":{"5":"primary"}})").errors.size() ==
+        1);
+  // Nulls mean "absent"; unknown fields of any shape are skipped.
+  const Batch ok = one(
+      R"({"sender":{"id":"3"},"timestamp":1,"delivery":{"mids":null,"watermark":null},"x":[[{}]]})");
+  REQUIRE(ok.errors.empty());
+  REQUIRE(ok.events.size() == 1);
+  CHECK(ok.events[0].get<Delivery>()->mids.empty());
+  CHECK_FALSE(ok.events[0].get<Delivery>()->watermark.has_value());
+  // Only the first payload key counts.
+  const Batch two = one(R"({"timestamp":1,"read":{"watermark":5},"message":{"text":"x"}})");
+  REQUIRE(two.events.size() == 1);
+  CHECK(two.events[0].kind() == EventKind::kRead);
+}
+
+TEST_CASE("a malformed body is a typed parse error with the byte offset") {
+  struct Case {
+    std::string body;
+    std::size_t offset;
+  };
+  const std::vector<Case> cases = {
+      {"", 0},
+      {"{\"object\":\"page\",\"entry\":[", 26},
+      {"{\"object\":\"page\",\"entry\":[]} x", 29},
+      {"[1,2]", 0},
+      {"\"page\"", 0},
+      {"{\"object\":7,\"entry\":[]}", 10},
+      {"{\"object\":\"page\",\"entry\":{}}", 25},
+      {"{\"object\":\"page\"}", 0},
+      {"{\"object\":\"page\",\"entry\":[{\"id\":\"1\",}]}", 36},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body);
+    auto r = parse(c.body);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().category == ErrorCategory::kParse);
+    REQUIRE(r.error().offset.has_value());
+    CHECK(*r.error().offset == c.offset);
+  }
+}
+
+TEST_CASE("invalid UTF-8 is refused") {
+  std::string body = R"({"object":"page","entry":[{"id":"1","messaging":[{"message":{"text":"a)";
+  const std::size_t at = body.size();
+  body += "\xC3\x28";  // a broken two-byte sequence
+  body += R"("}}]}]})";
+  auto r = parse(body);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().category == ErrorCategory::kParse);
+  CHECK(*r.error().offset >= at);
+  CHECK(*r.error().offset <= at + 2);
+  // Overlong encoding and a lone surrogate escape are refused too.
+  CHECK_FALSE(parse("{\"object\":\"page\",\"entry\":[],\"x\":\"\xC0\xAF\"}"));
+  CHECK_FALSE(parse(R"({"object":"page","entry":[],"x":"\ud800"})"));
+}
+
+TEST_CASE("size and depth caps hold, and a million-deep document is an error, not a crash") {
+  const std::string small = fixture("messenger_text.json");
+  ParseOptions tight;
+  tight.max_body_bytes = small.size() - 1;
+  auto r = parse(small, tight);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().category == ErrorCategory::kParse);
+  tight.max_body_bytes = small.size();
+  CHECK(parse(small, tight));
+
+  std::string big(1024 * 1024 + 1, ' ');
+  big.replace(0, 2, "{}");
+  CHECK_FALSE(parse(big));  // default cap: 1 MiB
+
+  const std::size_t n = 1000000;
+  ParseOptions roomy;
+  roomy.max_body_bytes = 8 * n;
+  const std::string arrays = std::string(n, '[') + std::string(n, ']');
+  auto deep = parse(arrays, roomy);
+  REQUIRE_FALSE(deep);
+  CHECK(deep.error().category == ErrorCategory::kParse);
+  std::string objects;
+  for (std::size_t i = 0; i < n; ++i) objects += "{\"a\":";
+  auto deep2 = parse(objects, roomy);
+  REQUIRE_FALSE(deep2);
+  CHECK(*deep2.error().offset == 64 * 5);  // the 65th '{'
+
+  ParseOptions shallow;
+  shallow.max_depth = 4;
+  CHECK_FALSE(parse(small, shallow));
+}
+
+TEST_CASE("dedupKey is stable across redeliveries and distinct across events") {
+  const Batch a = parseOk(fixture("handover_mixed.json"));
+  const Batch b = parseOk(fixture("handover_mixed.json"));
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    CHECK(dedupKey(a.events[i]) == dedupKey(b.events[i]));
+    keys.push_back(dedupKey(a.events[i]));
+  }
+  std::sort(keys.begin(), keys.end());
+  CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+  // The same message delivered on standby to another app has the same key.
+  Event standby_copy = a.events[0];
+  standby_copy.standby = true;
+  CHECK(dedupKey(standby_copy) == dedupKey(a.events[0]));
+  CHECK(dedupKey(a.events[0]).find("m_H1") != std::string::npos);
+}
