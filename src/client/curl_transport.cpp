@@ -39,7 +39,9 @@ std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) 
 }
 
 std::string trim(std::string s) {
-  const auto not_space = [](unsigned char c) { return c != ' ' && c != '\t' && c != '\r' && c != '\n'; };
+  const auto not_space = [](unsigned char c) {
+    return c != ' ' && c != '\t' && c != '\r' && c != '\n';
+  };
   s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
   s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
   return s;
@@ -63,8 +65,8 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user
 
 Error transferError(CURLcode code, const char* detail, const Transfer& t) {
   Error e;
-  e.category = code == CURLE_OPERATION_TIMEDOUT ? ErrorCategory::kTimeout
-                                                : ErrorCategory::kTransport;
+  e.category =
+      code == CURLE_OPERATION_TIMEDOUT ? ErrorCategory::kTimeout : ErrorCategory::kTransport;
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -125,7 +127,9 @@ CurlTransport::~CurlTransport() {
   for (CURL* h : impl_->idle) curl_easy_cleanup(h);
 }
 
-const CurlOptions& CurlTransport::options() const noexcept { return impl_->options; }
+const CurlOptions& CurlTransport::options() const noexcept {
+  return impl_->options;
+}
 
 std::shared_ptr<CurlTransport> CurlTransport::shared() {
   static const std::shared_ptr<CurlTransport> instance = std::make_shared<CurlTransport>();

@@ -70,7 +70,9 @@ struct Call {
   std::string body;  // JSON; empty for GET and DELETE
 };
 
-bool isSuccess(int status) noexcept { return status >= 200 && status < 300; }
+bool isSuccess(int status) noexcept {
+  return status >= 200 && status < 300;
+}
 
 Error parseError(std::string message) {
   Error e;
@@ -217,8 +219,7 @@ class GraphConnection final : public Connection {
     return readThreadOwner(doc, "thread_owner");
   }
 
-  Result<SecondaryReceivers> getSecondaryReceivers(
-      const GetSecondaryReceiversRequest& r) override {
+  Result<SecondaryReceivers> getSecondaryReceivers(const GetSecondaryReceiversRequest& r) override {
     if (r.limit < 0) return invalidArgument("limit must not be negative");
     QueryParams query;
     std::string fields;
@@ -230,11 +231,13 @@ class GraphConnection final : public Connection {
     }
     if (!fields.empty()) query.emplace_back("fields", fields);
     if (r.platform) {
-      query.emplace_back("platform", *r.platform == Platform::kInstagram ? "INSTAGRAM" : "MESSENGER");
+      query.emplace_back("platform",
+                         *r.platform == Platform::kInstagram ? "INSTAGRAM" : "MESSENGER");
     }
     addPaging(query, r.after, r.limit);
     rapidjson::Document doc;
-    if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc)) return *e;
+    if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc))
+      return *e;
     FieldReader read("secondary_receivers");
     SecondaryReceivers out;
     const auto* data = read.array(doc, "data");
@@ -326,8 +329,8 @@ class GraphConnection final : public Connection {
   Result<Persona> getPersona(const GetPersonaRequest& r) override {
     if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
     rapidjson::Document doc;
-    Call call = get(detail::percentEncode(r.persona_id),
-                    {{"fields", "id,name,profile_picture_url"}});
+    Call call =
+        get(detail::percentEncode(r.persona_id), {{"fields", "id,name,profile_picture_url"}});
     if (auto e = performJson(std::move(call), doc)) return *e;
     FieldReader read("persona");
     return readPersona(read, doc);
@@ -427,7 +430,8 @@ class GraphConnection final : public Connection {
   }
 
   std::optional<Error> checkOptions() const {
-    if (options_.access_token.empty()) return invalidArgument("ClientOptions::access_token is empty");
+    if (options_.access_token.empty())
+      return invalidArgument("ClientOptions::access_token is empty");
     if (options_.page_id.empty()) return invalidArgument("ClientOptions::page_id is empty");
     if (options_.api_version.empty()) return invalidArgument("ClientOptions::api_version is empty");
     if (options_.base_url.empty()) return invalidArgument("ClientOptions::base_url is empty");
@@ -458,9 +462,7 @@ class GraphConnection final : public Connection {
     return std::string(call.method) + " /" + options_.api_version + "/" + call.path;
   }
 
-  Clock::time_point now() const {
-    return options_.clock.now ? options_.clock.now() : Clock::now();
-  }
+  Clock::time_point now() const { return options_.clock.now ? options_.clock.now() : Clock::now(); }
 
   void sleep(std::chrono::milliseconds d) const {
     if (options_.clock.sleep) {
@@ -518,8 +520,8 @@ class GraphConnection final : public Connection {
   Error finish(Error e) const {
     for (const std::string* secret : {&options_.access_token, &options_.app_secret, &proof_}) {
       if (secret->size() < 4) continue;
-      for (std::string* text : {&e.message, &e.user_title, &e.user_message, &e.type,
-                                &e.fbtrace_id}) {
+      for (std::string* text :
+           {&e.message, &e.user_title, &e.user_message, &e.type, &e.fbtrace_id}) {
         for (auto pos = text->find(*secret); pos != std::string::npos;
              pos = text->find(*secret, pos)) {
           text->replace(pos, secret->size(), "***");

@@ -1,0 +1,87 @@
+// The public test doubles behave as documented.
+
+#include "client_test_support.hpp"
+#include "handover/testing/fake_connection.hpp"
+#include "handover/testing/fake_transport.hpp"
+
+using namespace handover;
+using testing::FakeConnection;
+using testing::FakeTransport;
+
+TEST_CASE("FakeTransport records requests and replays its script in order") {
+  auto fake = std::make_shared<FakeTransport>();
+  ClientOptions options;
+  options.access_token = test::kToken;
+  options.app_secret = test::kSecret;
+  options.page_id = test::kPageId;
+  options.transport = fake;
+  Client client(options);
+
+  fake->enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"263902037430900"}}]})");
+  fake->enqueueJson(200, R"({"success":true})");
+  auto owner = client.getThreadOwner(test::kPsid);
+  REQUIRE(owner);
+  CHECK(owner->isOwnedBy("263902037430900"));
+  REQUIRE(client.releaseThreadControl(test::kPsid));
+  CHECK(fake->pending() == 0);
+
+  const auto requests = fake->requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].method == "GET");
+  CHECK(requests[0].url == "https://graph.facebook.com/v26.0/" + test::kPageId +
+                               "/thread_owner?recipient=" + test::kPsid +
+                               "&appsecret_proof=" + test::expectedProof());
+  CHECK(*findHeader(requests[0].headers, "authorization") == "Bearer " + test::kToken);
+  CHECK(requests[1].method == "POST");
+  CHECK(requests[1].body == R"({"recipient":{"id":")" + test::kPsid + R"("}})");
+
+  // An exhausted script is a clear error, not a hang or a crash.
+  auto none = client.releaseThreadControl(test::kPsid);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().message.find("no scripted response") != std::string::npos);
+  CHECK(none.error().message.find(test::expectedProof()) == std::string::npos);
+}
+
+TEST_CASE("FakeConnection runs one callable per call and records call names") {
+  auto fake = std::make_shared<FakeConnection>();
+  fake->fake_options.app_id = "42";
+  std::string seen_target;
+  fake->on_pass_thread_control = [&](const PassThreadControlRequest& r) -> Result<void> {
+    seen_target = r.target_app_id;
+    return {};
+  };
+  fake->on_get_thread_owner = [](const GetThreadOwnerRequest&) {
+    return Result<ThreadOwner>(ThreadOwner{std::string("42"), std::int64_t{1767225600}});
+  };
+  fake->on_take_thread_control = [](const TakeThreadControlRequest&) {
+    Error e;
+    e.category = ErrorCategory::kApi;
+    e.code = 27;
+    return Result<TakeThreadControlResponse>(e);
+  };
+  Client client(fake);
+  REQUIRE(client.passThreadControlToInstagramInbox("igsid"));
+  CHECK(seen_target == "1217981644879628");
+  CHECK(client.isThreadOwner("igsid").value());
+  auto take = client.takeThreadControl("igsid");
+  REQUIRE_FALSE(take);
+  CHECK(take.error().isTakeNotSupportedWithoutDefaultApp());
+  auto unset = client.releaseThreadControl("igsid");
+  REQUIRE_FALSE(unset);
+  CHECK(unset.error().message.find("releaseThreadControl") != std::string::npos);
+  CHECK(fake->calls() == std::vector<std::string>{"passThreadControl", "getThreadOwner",
+                                                  "takeThreadControl", "releaseThreadControl"});
+  CHECK(fake->callCount("getThreadOwner") == 1);
+}
+
+TEST_CASE("Result::value() throws handover::Exception carrying the error") {
+  auto fake = std::make_shared<FakeConnection>();
+  Client client(fake);
+  try {
+    client.getThreadOwner("x").value();
+    FAIL("value() did not throw");
+  } catch (const Exception& e) {
+    CHECK(e.error().category == ErrorCategory::kTransport);
+    CHECK(std::string(e.what()).find("getThreadOwner") != std::string::npos);
+  }
+}
