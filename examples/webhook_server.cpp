@@ -1,0 +1,277 @@
+// A webhook endpoint for Messenger and Instagram: answers Meta's GET handshake, checks
+// `X-Hub-Signature-256` over the raw body, parses, answers 200 at once and runs the handlers on
+// a worker thread (Meta wants 200 within seconds and redelivers otherwise).
+//
+//   export HANDOVER_APP_SECRET=... HANDOVER_VERIFY_TOKEN=... HANDOVER_PAGE_TOKEN=...
+//   HANDOVER_APP_ID=... ./webhook_server --port 8080
+//
+// Options (each also read from the environment variable in brackets):
+//   --host H           address to bind (127.0.0.1; put a TLS proxy in front in production)
+//   --port N           port; 0 picks a free one. The chosen port is printed on the first line.
+//   --secret S         [HANDOVER_APP_SECRET]    app secret: signatures are checked with it
+//   --verify-token T   [HANDOVER_VERIFY_TOKEN]  token typed in the App Dashboard
+//   --page-token T     [HANDOVER_PAGE_TOKEN]    Page access token for thread-control calls
+//   --app-id ID        [HANDOVER_APP_ID]        this app's id: tells our echoes from a human's
+//   --graph-url URL    [HANDOVER_GRAPH_URL]     Graph API base URL (the emulator, in tests)
+//   --max-seconds N    exit after N seconds (0: run until SIGTERM/SIGINT)
+//
+// Behaviour: a user who writes "human" is passed to the inbox (Page Inbox or Instagram Inbox);
+// an echo from someone else (an agent in the inbox) is logged; every event is printed.
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "handover/client.hpp"
+#include "handover/webhook/parser.hpp"
+#include "handover/webhook/router.hpp"
+#include "handover/webhook/signature.hpp"
+
+namespace {
+
+using namespace handover;
+using namespace handover::webhook;
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string secret, verify_token, page_token, app_id, graph_url;
+  long max_seconds = 0;
+};
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+bool parseArgs(int argc, char** argv, Config& c) {
+  c.secret = env("HANDOVER_APP_SECRET");
+  c.verify_token = env("HANDOVER_VERIFY_TOKEN");
+  c.page_token = env("HANDOVER_PAGE_TOKEN");
+  c.app_id = env("HANDOVER_APP_ID");
+  c.graph_url = env("HANDOVER_GRAPH_URL");
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (i + 1 >= argc) {
+      std::cerr << "missing value for " << a << "\n";
+      return false;
+    }
+    const std::string v = argv[++i];
+    try {
+      if (a == "--host") {
+        c.host = v;
+      } else if (a == "--port") {
+        c.port = std::stoi(v);
+      } else if (a == "--secret") {
+        c.secret = v;
+      } else if (a == "--verify-token") {
+        c.verify_token = v;
+      } else if (a == "--page-token") {
+        c.page_token = v;
+      } else if (a == "--app-id") {
+        c.app_id = v;
+      } else if (a == "--graph-url") {
+        c.graph_url = v;
+      } else if (a == "--max-seconds") {
+        c.max_seconds = std::stol(v);
+      } else {
+        std::cerr << "unknown option " << a << "\n";
+        return false;
+      }
+    } catch (const std::exception&) {
+      std::cerr << "bad value for " << a << "\n";
+      return false;
+    }
+  }
+  if (c.secret.empty() || c.verify_token.empty()) {
+    std::cerr << "an app secret and a verify token are required (see the header comment)\n";
+    return false;
+  }
+  return true;
+}
+
+// Hands parsed batches from the HTTP threads to the one worker that runs the handlers.
+class BatchQueue {
+ public:
+  void push(Batch b) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      queue_.push_back(std::move(b));
+    }
+    cv_.notify_one();
+  }
+  std::optional<Batch> pop() {  // nullopt once closed and drained
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+    if (queue_.empty()) return std::nullopt;
+    Batch b = std::move(queue_.front());
+    queue_.pop_front();
+    return b;
+  }
+  void close() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closed_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Batch> queue_;
+  bool closed_ = false;
+};
+
+std::mutex g_out;
+void say(const std::string& line) {
+  std::lock_guard<std::mutex> lock(g_out);
+  std::cout << line << std::endl;  // flushed: a supervisor (or a test) reads it line by line
+}
+
+Router makeRouter() {
+  Router router;
+  router.onMessage([](Context& ctx, const Message& m) -> Result<void> {
+    if (m.text != "human") return {};
+    // The inbox of the conversation's platform: Page Inbox or Instagram Inbox.
+    auto r = ctx.passThreadControlToPageInbox("user asked for a human");
+    if (r) say("passed " + ctx.userId() + " to the inbox");
+    return r;
+  });
+  router.onEcho(
+      [](Context& ctx, const Echo& e) {
+        if (!ctx.isOwnEcho()) {
+          say("a human or another app (" + e.app_id.value_or("unknown") + ") replied to " +
+              ctx.userId());
+        }
+      },
+      Source::kAny);
+  router.onPassThreadControl([](Context& ctx, const PassThreadControl& p) {
+    if (p.new_owner_app_id && *p.new_owner_app_id == ctx.appId()) {
+      say("control of " + ctx.userId() + " is back with us");
+    }
+  });
+  router.onAny([](Context& ctx, const Event& e) -> Result<void> {
+    std::string line = std::string("event ") + toString(e.kind()) + " page=" + ctx.pageId() +
+                       " user=" + ctx.userId() + " standby=" + (e.standby ? "1" : "0");
+    if (const auto* m = e.get<Message>()) line += " mid=" + m->mid;
+    say(line);
+    return {};
+  });
+  router.onFailure([](const DispatchFailure& f) { say("handler failure: " + f.message); });
+  return router;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  if (!parseArgs(argc, argv, cfg)) return 2;
+
+  // Signals are taken by one thread with sigwait, so stopping the server is not done inside a
+  // signal handler. Block them before any thread starts so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  ClientOptions options;
+  options.access_token = cfg.page_token;
+  options.app_secret = cfg.secret;
+  options.app_id = cfg.app_id;
+  if (!cfg.graph_url.empty()) options.base_url = cfg.graph_url;
+  const Client client(options);
+  const Router router = makeRouter();
+
+  BatchQueue queue;
+  std::thread worker([&] {
+    while (auto batch = queue.pop()) {
+      const DispatchReport report = router.dispatch(*batch, client);
+      if (!report.ok()) say(std::to_string(report.failures.size()) + " failures in a batch");
+    }
+  });
+
+  httplib::Server server;
+  const ParseOptions parse_options;  // 1 MiB cap, depth 64
+  server.set_payload_max_length(parse_options.max_body_bytes);
+  server.set_read_timeout(5, 0);
+  server.set_write_timeout(5, 0);
+  server.set_idle_interval(0, 100000);
+
+  server.Get("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
+    auto challenge =
+        verifySubscription(req.get_param_value("hub.mode"), req.get_param_value("hub.verify_token"),
+                           req.get_param_value("hub.challenge"), cfg.verify_token);
+    if (!challenge) {
+      res.status = 403;
+      res.set_content("forbidden", "text/plain");
+      return;
+    }
+    res.set_content(*challenge, "text/plain");
+  });
+
+  server.Post("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
+    HttpHeaders headers;
+    for (const auto& [name, value] : req.headers) headers.emplace_back(name, value);
+    // req.body holds the exact bytes received: the signature is over them, never re-encoded.
+    auto signature = verifySignature(req.body, headers, cfg.secret);
+    if (!signature) {
+      say("rejected a POST: " + signature.error().message);
+      res.status = 403;
+      res.set_content("bad signature", "text/plain");
+      return;
+    }
+    auto batch = parse(req.body, parse_options);
+    if (!batch) {
+      say("unparsable body: " + batch.error().message + " at byte " +
+          std::to_string(batch.error().offset.value_or(0)));
+      res.status = 400;
+      res.set_content("bad body", "text/plain");
+      return;
+    }
+    if (batch->isDashboardTest()) say("dashboard test payload received");
+    queue.push(std::move(batch).value());
+    res.set_content("EVENT_RECEIVED", "text/plain");
+  });
+
+  const int port = cfg.port == 0 ? server.bind_to_any_port(cfg.host)
+                                 : (server.bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
+  if (port <= 0) {
+    std::cerr << "cannot bind " << cfg.host << ":" << cfg.port << "\n";
+    queue.close();
+    worker.join();
+    return 1;
+  }
+  say("listening on http://" + cfg.host + ":" + std::to_string(port) + "/webhook");
+
+  std::thread stopper([&] {
+    if (cfg.max_seconds > 0) {
+      timespec limit{static_cast<time_t>(cfg.max_seconds), 0};
+      sigtimedwait(&signals, nullptr, &limit);
+    } else {
+      int sig = 0;
+      sigwait(&signals, &sig);
+    }
+    server.stop();
+  });
+
+  server.listen_after_bind();
+  // listen returns when stopped (or on a fatal socket error): make sure the stopper ends too.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  queue.close();
+  worker.join();
+  say("stopped");
+  return 0;
+}

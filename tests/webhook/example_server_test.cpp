@@ -1,0 +1,186 @@
+// Drives examples/webhook_server as a child process over loopback: handshake, signed POSTs,
+// rejected POSTs, a thread-control call to a fake Graph server, and a clean SIGTERM exit.
+
+#include <httplib.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "catch.hpp"
+#include "handover/crypto.hpp"
+#include "render.hpp"
+
+extern char** environ;
+
+namespace {
+
+const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
+const std::string kSecret = "example-secret";
+const std::string kToken = "example-verify-token";
+
+// The child's stdout, read line by line with a bound so a broken server fails the test
+// instead of hanging it.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> args) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    REQUIRE(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(fds[1]);
+    fd_ = fds[0];
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    close(fd_);
+  }
+  std::optional<std::string> line(std::chrono::seconds bound = std::chrono::seconds(20)) {
+    const auto until = std::chrono::steady_clock::now() + bound;
+    for (;;) {
+      const auto nl = buf_.find('\n');
+      if (nl != std::string::npos) {
+        std::string l = buf_.substr(0, nl);
+        buf_.erase(0, nl + 1);
+        return l;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          until - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      char chunk[4096];
+      const ssize_t n = read(fd_, chunk, sizeof chunk);
+      if (n <= 0) return std::nullopt;
+      buf_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+  // Reads lines until one contains `needle`; returns the lines read.
+  std::vector<std::string> until(const std::string& needle) {
+    std::vector<std::string> seen;
+    while (auto l = line()) {
+      seen.push_back(*l);
+      if (l->find(needle) != std::string::npos) return seen;
+    }
+    FAIL("the server never printed \"" << needle << "\"");
+    return seen;
+  }
+  int terminate() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string buf_;
+};
+
+}  // namespace
+
+TEST_CASE("the example server answers the handshake and signed POSTs over loopback") {
+  // A fake Graph API for the pass_thread_control the example makes when a user says "human".
+  httplib::Server graph;
+  std::mutex mu;
+  std::vector<std::string> graph_hits;
+  graph.Post(R"(/v[0-9.]+/([^/]+)/pass_thread_control)",
+             [&](const httplib::Request& req, httplib::Response& res) {
+               std::lock_guard<std::mutex> lock(mu);
+               graph_hits.push_back(req.body);
+               res.set_content(R"({"success":true})", "application/json");
+             });
+  const int graph_port = graph.bind_to_any_port("127.0.0.1");
+  REQUIRE(graph_port > 0);
+  std::thread graph_thread([&] { graph.listen_after_bind(); });
+
+  Child child({HANDOVER_WEBHOOK_SERVER, "--port", "0", "--secret", kSecret, "--verify-token",
+               kToken, "--page-token", "page-token", "--app-id", "1517776481860111",
+               "--graph-url", "http://127.0.0.1:" + std::to_string(graph_port),
+               "--max-seconds", "60"});
+  const auto first = child.line();
+  REQUIRE(first);
+  const auto colon = first->rfind(':');
+  REQUIRE(colon != std::string::npos);
+  const int port = std::stoi(first->substr(colon + 1));
+  REQUIRE(port > 0);
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(10, 0);
+
+  // Handshake.
+  auto ok = http.Get("/webhook?hub.mode=subscribe&hub.verify_token=" + kToken +
+                     "&hub.challenge=1158201444");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body == "1158201444");
+  auto wrong = http.Get("/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 403);
+
+  // A signed non-ASCII body: accepted, and both events reach the handlers.
+  const std::string body = handover::webhook::test::readFile(kDir + "unicode_text.json");
+  httplib::Headers signed_headers{
+      {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, body)}};
+  auto post = http.Post("/webhook", signed_headers, body, "application/json");
+  REQUIRE(post);
+  CHECK(post->status == 200);
+  auto lines = child.until("mid=m_U2");
+  bool saw_u1 = false;
+  for (const auto& l : lines) saw_u1 = saw_u1 || l.find("event message") != std::string::npos;
+  CHECK(saw_u1);
+
+  // Unsigned, wrongly signed, and signed-but-unparsable bodies.
+  auto unsigned_post = http.Post("/webhook", body, "application/json");
+  REQUIRE(unsigned_post);
+  CHECK(unsigned_post->status == 403);
+  child.until("missing_header");
+  httplib::Headers bad_sig{{"X-Hub-Signature-256", "sha256=" + std::string(64, '0')}};
+  auto bad = http.Post("/webhook", bad_sig, body, "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 403);
+  child.until("mismatch");
+  const std::string junk = "{\"object\":\"page\",\"entry\":[";
+  httplib::Headers junk_sig{{"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, junk)}};
+  auto junk_post = http.Post("/webhook", junk_sig, junk, "application/json");
+  REQUIRE(junk_post);
+  CHECK(junk_post->status == 400);
+  child.until("unparsable body");
+
+  // "human" makes the example pass the thread to the Page Inbox through the Graph API.
+  const std::string human =
+      R"({"object":"page","entry":[{"id":"106500000000001","time":1,"messaging":[{"sender":{"id":"7000000000000001"},"recipient":{"id":"106500000000001"},"timestamp":2,"message":{"mid":"m_HUMAN","text":"human"}}]}]})";
+  httplib::Headers human_sig{{"x-hub-signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, human)}};
+  auto human_post = http.Post("/webhook", human_sig, human, "application/json");
+  REQUIRE(human_post);
+  CHECK(human_post->status == 200);
+  child.until("passed 7000000000000001 to the inbox");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(graph_hits.size() == 1);
+    CHECK(graph_hits[0].find("263902037430900") != std::string::npos);
+  }
+
+  CHECK(child.terminate() == 0);
+  graph.stop();
+  graph_thread.join();
+}
