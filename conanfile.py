@@ -1,0 +1,75 @@
+"""Conan 2 recipe for handover: the library only (tests, examples and tools stay off).
+
+`conan create .` builds it with the dependencies from ConanCenter; consumers then use
+`find_package(handover CONFIG REQUIRED)` and link `handover::handover`, or pkg-config `handover`.
+"""
+from conan import ConanFile
+from conan.tools.build import check_min_cppstd
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import load
+import os
+import re
+
+
+class HandoverConan(ConanFile):
+    name = "handover"
+    description = ("C++ SDK for Meta's Messenger/Instagram thread control "
+                   "(Handover Protocol, Conversation Routing)")
+    topics = ("messenger", "instagram", "handover-protocol", "conversation-routing",
+              "graph-api", "webhooks")
+    package_type = "library"
+    settings = "os", "arch", "compiler", "build_type"
+    options = {"shared": [True, False], "fPIC": [True, False]}
+    default_options = {"shared": False, "fPIC": True}
+    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*"
+
+    def set_version(self):
+        # One source of truth: project(handover VERSION x.y.z) in CMakeLists.txt.
+        text = load(self, os.path.join(self.recipe_folder, "CMakeLists.txt"))
+        self.version = re.search(r"project\(handover VERSION ([0-9.]+)", text).group(1)
+
+    def config_options(self):
+        if self.settings.os == "Windows":
+            del self.options.fPIC
+
+    def configure(self):
+        if self.options.shared:
+            self.options.rm_safe("fPIC")
+
+    def layout(self):
+        cmake_layout(self)
+
+    def requirements(self):
+        self.requires("libcurl/[>=7.88 <9]")
+        self.requires("openssl/[>=3 <4]")
+        # Header-only and used only inside the library: not visible to consumers.
+        self.requires("rapidjson/cci.20230929", visible=False)
+
+    def validate(self):
+        check_min_cppstd(self, 17)
+
+    def generate(self):
+        toolchain = CMakeToolchain(self)
+        for option in ("TESTS", "EXAMPLES", "TOOLS", "BENCHMARKS", "FUZZERS"):
+            toolchain.cache_variables[f"HANDOVER_BUILD_{option}"] = False
+        toolchain.cache_variables["HANDOVER_INSTALL"] = True
+        toolchain.cache_variables["HANDOVER_WARNINGS_AS_ERRORS"] = False
+        toolchain.generate()
+        CMakeDeps(self).generate()
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
+
+    def package(self):
+        CMake(self).install()
+
+    def package_info(self):
+        self.cpp_info.set_property("cmake_file_name", "handover")
+        self.cpp_info.set_property("cmake_target_name", "handover::handover")
+        self.cpp_info.set_property("pkg_config_name", "handover")
+        self.cpp_info.libs = ["handover"]
+        self.cpp_info.requires = ["libcurl::libcurl", "openssl::crypto"]
+        if self.settings.os in ("Linux", "FreeBSD"):
+            self.cpp_info.system_libs = ["pthread"]
