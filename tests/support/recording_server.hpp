@@ -35,6 +35,7 @@ struct RecordedRequest {
   httplib::Params params;    ///< Decoded query parameters.
   httplib::Headers headers;  ///< Case-insensitive lookups via header().
   std::string body;
+  int remote_port = -1;  ///< Client's port: equal ports mean a reused (keep-alive) connection.
 
   std::string header(const std::string& name) const {
     const auto it = headers.find(name);
@@ -141,6 +142,7 @@ class RecordingServer {
     rec.params = req.params;
     rec.headers = req.headers;
     rec.body = req.body;
+    rec.remote_port = req.remote_port;
     ScriptedResponse answer;
     Handler handler;
     bool scripted = false;
