@@ -1,0 +1,50 @@
+#pragma once
+// The `handover` CLI's commands. Each returns the process exit code (see `ExitCode`).
+
+#include <string>
+#include <vector>
+
+#include "args.hpp"
+
+namespace handover::cli {
+
+/// The CLI's exit-code contract (README "CLI reference").
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,    ///< Graph API error, invalid signature, unreadable webhook body.
+  kExitUsage = 2,      ///< Bad arguments or missing environment.
+  kExitTransport = 3,  ///< The request did not complete (connect, timeout, TLS).
+};
+
+/// One subcommand: its name, spec, usage line, help text and implementation.
+struct Command {
+  const char* name;
+  ArgSpec spec;
+  const char* usage;  ///< After "handover ".
+  const char* help;   ///< Description shown by `--help`.
+  int (*run)(const Args& args);
+};
+
+/// Every command, in `--help` order.
+const std::vector<Command>& commands();
+
+int cmdPass(const Args& args);
+int cmdPassToInbox(const Args& args);
+int cmdTake(const Args& args);
+int cmdRequest(const Args& args);
+int cmdRelease(const Args& args);
+int cmdExtend(const Args& args);
+int cmdOwner(const Args& args);
+int cmdReceivers(const Args& args);
+int cmdFeatureStatus(const Args& args);
+int cmdParse(const Args& args);
+int cmdVerify(const Args& args);
+int cmdEmulator(const Args& args);
+
+/// Prints "usage: handover <usage>" and a hint to stderr; returns kExitUsage.
+int usageError(const Command& command, const std::string& problem);
+/// The command currently running (set by main before `run`), for usage errors inside commands.
+const Command& currentCommand();
+void setCurrentCommand(const Command& command);
+
+}  // namespace handover::cli

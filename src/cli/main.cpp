@@ -1,0 +1,173 @@
+// `handover`: thread control from the shell, webhook debugging and the local emulator.
+// Exit codes: 0 ok, 1 Graph error / invalid signature / bad body, 2 usage, 3 transport.
+
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "handover/version.hpp"
+
+namespace handover::cli {
+namespace {
+
+const std::set<std::string> kGraphValued = {"--page", "--base-url", "--api-version"};
+
+ArgSpec graphSpec(std::size_t positionals, std::set<std::string> valued = {},
+                  std::set<std::string> flags = {}) {
+  ArgSpec s;
+  s.valued = kGraphValued;
+  s.valued.insert(valued.begin(), valued.end());
+  s.flags = std::move(flags);
+  s.min_positionals = positionals;
+  s.max_positionals = positionals;
+  return s;
+}
+
+ArgSpec fileSpec(std::set<std::string> valued) {
+  ArgSpec s;
+  s.valued = std::move(valued);
+  s.min_positionals = 0;
+  s.max_positionals = 1;
+  return s;
+}
+
+constexpr const char* kGraphOptions =
+    "\nGraph options:\n"
+    "  --page ID             Page id, or me (default: me; with a Page token me is the Page)\n"
+    "  --base-url URL        Graph API base URL (default https://graph.facebook.com;\n"
+    "                        point it at `handover emulator` to test)\n"
+    "  --api-version vNN.N   Graph API version (default: the SDK's pinned version)\n"
+    "Environment: HANDOVER_ACCESS_TOKEN (Page access token, required),\n"
+    "  HANDOVER_APP_SECRET (optional: adds appsecret_proof). Never pass them as arguments.\n"
+    "Output: one JSON object on stdout. Exit: 0 ok, 1 Graph error (code and subcode on\n"
+    "  stderr), 2 bad arguments, 3 transport error.\n";
+
+const Command* g_current = nullptr;
+
+}  // namespace
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> list = {
+      {"pass", graphSpec(2, {"--metadata"}), "pass RECIPIENT TARGET_APP_ID [--metadata TEXT]",
+       "Pass thread control of the conversation with RECIPIENT (PSID/IGSID) to an app.", cmdPass},
+      {"pass-to-inbox", graphSpec(1, {"--metadata"}, {"--instagram"}),
+       "pass-to-inbox RECIPIENT [--instagram] [--metadata TEXT]",
+       "Pass control to the Page Inbox (263902037430900), or with --instagram to the\n"
+       "Instagram Inbox (1217981644879628), so a human answers.",
+       cmdPassToInbox},
+      {"take", graphSpec(1, {"--metadata"}), "take RECIPIENT [--metadata TEXT]",
+       "Take thread control (legacy: Primary Receiver; Conversation Routing: needs a default\n"
+       "app, else Graph error 27).",
+       cmdTake},
+      {"request", graphSpec(1, {"--metadata"}), "request RECIPIENT [--metadata TEXT]",
+       "Request thread control from the owner. Success means the request was delivered,\n"
+       "not that control was gained.",
+       cmdRequest},
+      {"release", graphSpec(1), "release RECIPIENT",
+       "Release thread control: the thread becomes idle (no webhook is sent).", cmdRelease},
+      {"extend", graphSpec(2), "extend RECIPIENT SECONDS",
+       "Extend this app's control of the thread by SECONDS (1..604800).", cmdExtend},
+      {"owner", graphSpec(1), "owner RECIPIENT",
+       "Show the thread owner (app_id null: idle, or hidden from this app).", cmdOwner},
+      {"receivers", graphSpec(0, {"--platform"}), "receivers [--platform messenger|instagram]",
+       "List the Page's secondary receivers (all pages of results).", cmdReceivers},
+      {"feature-status", graphSpec(0), "feature-status",
+       "Show messaging_feature_status (hop_v2, msgr_multi_app, ig_multi_app).", cmdFeatureStatus},
+      {"parse", fileSpec({}), "parse [FILE|-]",
+       "Print each event of a webhook body (FILE, or stdin) as one normalized JSON line:\n"
+       "kind, platform, page, user, standby, timestamp and the payload's fields. Exit 1 when\n"
+       "the body or one of its events cannot be read (reasons on stderr).",
+       cmdParse},
+      {"verify", fileSpec({"--signature"}), "verify --signature HEADER_VALUE [FILE|-]",
+       "Check a body (FILE, or stdin) against an X-Hub-Signature-256 (sha256=...) or\n"
+       "X-Hub-Signature (sha1=...) value with the secret in HANDOVER_APP_SECRET.\n"
+       "Exit 0 valid, 1 invalid (reason on stderr), 2 bad arguments.",
+       cmdVerify},
+      {"emulator",
+       [] {
+         ArgSpec s;
+         s.valued = {"--config", "--port", "--host"};
+         return s;
+       }(),
+       "emulator --config FILE [--port N] [--host 127.0.0.1]",
+       "Run the local Messenger Platform emulator until SIGINT/SIGTERM. The first line says\n"
+       "where it listens; see examples/emulator/config.json for the configuration.",
+       cmdEmulator},
+  };
+  return list;
+}
+
+const Command& currentCommand() {
+  return *g_current;
+}
+void setCurrentCommand(const Command& command) {
+  g_current = &command;
+}
+
+int usageError(const Command& command, const std::string& problem) {
+  std::cerr << "handover " << command.name << ": " << problem << "\n"
+            << "usage: handover " << command.usage << "\n"
+            << "Try 'handover " << command.name << " --help'.\n";
+  return kExitUsage;
+}
+
+namespace {
+
+bool isGraphCommand(const Command& c) {
+  return c.spec.valued.count("--base-url") != 0;
+}
+
+void printCommandHelp(const Command& c) {
+  std::cout << "usage: handover " << c.usage << "\n\n" << c.help << "\n";
+  if (isGraphCommand(c)) std::cout << kGraphOptions;
+}
+
+void printHelp(std::ostream& out) {
+  out << "handover " << HANDOVER_VERSION_STRING
+      << ": Messenger/Instagram thread control (Handover Protocol, Conversation Routing)\n\n"
+         "usage: handover COMMAND [ARGS] [OPTIONS]\n\nCommands:\n";
+  for (const auto& c : commands()) out << "  handover " << c.usage << "\n";
+  out << kGraphOptions << "\nRun 'handover COMMAND --help' for details.\n";
+}
+
+}  // namespace
+}  // namespace handover::cli
+
+int main(int argc, char** argv) {
+  using namespace handover::cli;
+  if (argc < 2) {
+    printHelp(std::cerr);
+    return kExitUsage;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    printHelp(std::cout);
+    return kExitOk;
+  }
+  if (name == "--version") {
+    std::cout << HANDOVER_VERSION_STRING << "\n";
+    return kExitOk;
+  }
+  for (const auto& c : commands()) {
+    if (name != c.name) continue;
+    setCurrentCommand(c);
+    std::string problem;
+    auto args = parseArgs(argc, argv, 2, c.spec, problem);
+    if (!args) return usageError(c, problem);
+    if (args->help) {
+      printCommandHelp(c);
+      return kExitOk;
+    }
+    try {
+      return c.run(*args);
+    } catch (const std::exception& e) {
+      std::cerr << "handover " << c.name << ": " << e.what() << "\n";
+      return kExitFailure;
+    }
+  }
+  std::cerr << "handover: unknown command '" << name << "'\n"
+            << "usage: handover COMMAND [ARGS] [OPTIONS]  (see 'handover --help')\n";
+  return kExitUsage;
+}
