@@ -6,16 +6,26 @@ namespace handover::webhook {
 
 const char* toString(EventKind kind) noexcept {
   switch (kind) {
-    case EventKind::kMessage: return "message";
-    case EventKind::kEcho: return "echo";
-    case EventKind::kRead: return "read";
-    case EventKind::kDelivery: return "delivery";
-    case EventKind::kPostback: return "postback";
-    case EventKind::kPassThreadControl: return "pass_thread_control";
-    case EventKind::kTakeThreadControl: return "take_thread_control";
-    case EventKind::kRequestThreadControl: return "request_thread_control";
-    case EventKind::kAppRoles: return "app_roles";
-    case EventKind::kUnknown: return "unknown";
+    case EventKind::kMessage:
+      return "message";
+    case EventKind::kEcho:
+      return "echo";
+    case EventKind::kRead:
+      return "read";
+    case EventKind::kDelivery:
+      return "delivery";
+    case EventKind::kPostback:
+      return "postback";
+    case EventKind::kPassThreadControl:
+      return "pass_thread_control";
+    case EventKind::kTakeThreadControl:
+      return "take_thread_control";
+    case EventKind::kRequestThreadControl:
+      return "request_thread_control";
+    case EventKind::kAppRoles:
+      return "app_roles";
+    case EventKind::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }

@@ -97,12 +97,18 @@ enum class VType : std::uint8_t { kNull, kBool, kNumber, kString, kObject, kArra
 
 const char* typeName(VType t) {
   switch (t) {
-    case VType::kNull: return "null";
-    case VType::kBool: return "a boolean";
-    case VType::kNumber: return "a number";
-    case VType::kString: return "a string";
-    case VType::kObject: return "an object";
-    case VType::kArray: return "an array";
+    case VType::kNull:
+      return "null";
+    case VType::kBool:
+      return "a boolean";
+    case VType::kNumber:
+      return "a number";
+    case VType::kString:
+      return "a string";
+    case VType::kObject:
+      return "an object";
+    case VType::kArray:
+      return "an array";
   }
   return "?";
 }
@@ -120,7 +126,8 @@ Field lookup(const std::array<KeyName, N>& table, std::string_view key) {
   return Field::kNone;
 }
 
-constexpr std::array<KeyName, 2> kEnvelopeKeys{{{"object", Field::kObject}, {"entry", Field::kEntry}}};
+constexpr std::array<KeyName, 2> kEnvelopeKeys{
+    {{"object", Field::kObject}, {"entry", Field::kEntry}}};
 constexpr std::array<KeyName, 5> kEntryKeys{{{"id", Field::kId},
                                              {"time", Field::kTime},
                                              {"messaging", Field::kMessaging},
@@ -137,8 +144,8 @@ constexpr std::array<KeyName, 11> kEventKeys{{{"sender", Field::kSender},
                                               {"take_thread_control", Field::kTake},
                                               {"request_thread_control", Field::kRequest},
                                               {"app_roles", Field::kAppRoles}}};
-constexpr std::array<KeyName, 2> kParticipantKeys{{{"id", Field::kId},
-                                                   {"user_ref", Field::kUserRef}}};
+constexpr std::array<KeyName, 2> kParticipantKeys{
+    {{"id", Field::kId}, {"user_ref", Field::kUserRef}}};
 constexpr std::array<KeyName, 10> kMessageKeys{{{"mid", Field::kMid},
                                                 {"text", Field::kText},
                                                 {"is_echo", Field::kIsEcho},
@@ -151,20 +158,19 @@ constexpr std::array<KeyName, 10> kMessageKeys{{{"mid", Field::kMid},
                                                 {"is_unsupported", Field::kIsUnsupported}}};
 constexpr std::array<KeyName, 1> kPayloadKey{{{"payload", Field::kPayload}}};
 constexpr std::array<KeyName, 1> kMidKey{{{"mid", Field::kMid}}};
-constexpr std::array<KeyName, 2> kAttachmentKeys{{{"type", Field::kType},
-                                                  {"payload", Field::kPayload}}};
+constexpr std::array<KeyName, 2> kAttachmentKeys{
+    {{"type", Field::kType}, {"payload", Field::kPayload}}};
 constexpr std::array<KeyName, 1> kUrlKey{{{"url", Field::kUrl}}};
-constexpr std::array<KeyName, 2> kReadKeys{{{"watermark", Field::kWatermark},
-                                            {"mid", Field::kMid}}};
-constexpr std::array<KeyName, 2> kDeliveryKeys{{{"mids", Field::kMids},
-                                                {"watermark", Field::kWatermark}}};
+constexpr std::array<KeyName, 2> kReadKeys{
+    {{"watermark", Field::kWatermark}, {"mid", Field::kMid}}};
+constexpr std::array<KeyName, 2> kDeliveryKeys{
+    {{"mids", Field::kMids}, {"watermark", Field::kWatermark}}};
 constexpr std::array<KeyName, 4> kPostbackKeys{{{"mid", Field::kMid},
                                                 {"title", Field::kTitle},
                                                 {"payload", Field::kPayload},
                                                 {"referral", Field::kReferral}}};
-constexpr std::array<KeyName, 3> kReferralKeys{{{"ref", Field::kRef},
-                                                {"source", Field::kSource},
-                                                {"type", Field::kType}}};
+constexpr std::array<KeyName, 3> kReferralKeys{
+    {{"ref", Field::kRef}, {"source", Field::kSource}, {"type", Field::kType}}};
 constexpr std::array<KeyName, 4> kHandoverKeys{{{"previous_owner_app_id", Field::kPreviousOwner},
                                                 {"new_owner_app_id", Field::kNewOwner},
                                                 {"requested_owner_app_id", Field::kRequestedOwner},
@@ -257,26 +263,58 @@ class Handler {
     if (skip_ > 0) return true;
     const std::string_view k(s, n);
     switch (ctx_[depth_]) {
-      case Ctx::kEnvelope: pending_ = lookup(kEnvelopeKeys, k); break;
-      case Ctx::kEntry: pending_ = lookup(kEntryKeys, k); break;
-      case Ctx::kEvent: pending_ = lookup(kEventKeys, k); break;
-      case Ctx::kParticipant: pending_ = lookup(kParticipantKeys, k); break;
-      case Ctx::kMessage: pending_ = lookup(kMessageKeys, k); break;
-      case Ctx::kQuickReply: pending_ = lookup(kPayloadKey, k); break;
-      case Ctx::kReplyTo: pending_ = lookup(kMidKey, k); break;
-      case Ctx::kAttachment: pending_ = lookup(kAttachmentKeys, k); break;
-      case Ctx::kAttachmentPayload: pending_ = lookup(kUrlKey, k); break;
-      case Ctx::kRead: pending_ = lookup(kReadKeys, k); break;
-      case Ctx::kDelivery: pending_ = lookup(kDeliveryKeys, k); break;
-      case Ctx::kPostback: pending_ = lookup(kPostbackKeys, k); break;
-      case Ctx::kReferral: pending_ = lookup(kReferralKeys, k); break;
-      case Ctx::kHandover: pending_ = lookup(kHandoverKeys, k); break;
-      case Ctx::kChange: pending_ = lookup(kChangeKeys, k); break;
+      case Ctx::kEnvelope:
+        pending_ = lookup(kEnvelopeKeys, k);
+        break;
+      case Ctx::kEntry:
+        pending_ = lookup(kEntryKeys, k);
+        break;
+      case Ctx::kEvent:
+        pending_ = lookup(kEventKeys, k);
+        break;
+      case Ctx::kParticipant:
+        pending_ = lookup(kParticipantKeys, k);
+        break;
+      case Ctx::kMessage:
+        pending_ = lookup(kMessageKeys, k);
+        break;
+      case Ctx::kQuickReply:
+        pending_ = lookup(kPayloadKey, k);
+        break;
+      case Ctx::kReplyTo:
+        pending_ = lookup(kMidKey, k);
+        break;
+      case Ctx::kAttachment:
+        pending_ = lookup(kAttachmentKeys, k);
+        break;
+      case Ctx::kAttachmentPayload:
+        pending_ = lookup(kUrlKey, k);
+        break;
+      case Ctx::kRead:
+        pending_ = lookup(kReadKeys, k);
+        break;
+      case Ctx::kDelivery:
+        pending_ = lookup(kDeliveryKeys, k);
+        break;
+      case Ctx::kPostback:
+        pending_ = lookup(kPostbackKeys, k);
+        break;
+      case Ctx::kReferral:
+        pending_ = lookup(kReferralKeys, k);
+        break;
+      case Ctx::kHandover:
+        pending_ = lookup(kHandoverKeys, k);
+        break;
+      case Ctx::kChange:
+        pending_ = lookup(kChangeKeys, k);
+        break;
       case Ctx::kAppRoles:
         pending_ = Field::kRoleApp;
         role_app_.assign(s, n);
         break;
-      default: pending_ = Field::kNone; break;
+      default:
+        pending_ = Field::kNone;
+        break;
     }
     return true;
   }
@@ -377,9 +415,12 @@ class Handler {
           case Field::kChanges:
             if (t != VType::kArray) return wrongType("`changes`");
             return enter(Ctx::kChanges);
-          case Field::kId: return wrongType("`entry.id`");
-          case Field::kTime: return wrongType("`entry.time`");
-          default: return skipThis();
+          case Field::kId:
+            return wrongType("`entry.id`");
+          case Field::kTime:
+            return wrongType("`entry.time`");
+          default:
+            return skipThis();
         }
       case Ctx::kEvents:
         beginEvent(at);
@@ -409,8 +450,10 @@ class Handler {
             if (t != VType::kObject) return wrongType(fieldName(f));
             payload_ = f;
             return enter(payloadCtx(f));
-          case Field::kTimestamp: return wrongType("`timestamp`");
-          default: return skipThis();
+          case Field::kTimestamp:
+            return wrongType("`timestamp`");
+          default:
+            return skipThis();
         }
       case Ctx::kMessage:
         switch (f) {
@@ -423,8 +466,10 @@ class Handler {
           case Field::kAttachments:
             if (t != VType::kArray) return wrongType("`attachments`");
             return enter(Ctx::kAttachments);
-          case Field::kNone: return skipThis();
-          default: return wrongType(fieldName(f));
+          case Field::kNone:
+            return skipThis();
+          default:
+            return wrongType(fieldName(f));
         }
       case Ctx::kAttachments:
         if (t != VType::kObject) return wrongType("an attachment");
@@ -469,7 +514,8 @@ class Handler {
         }
         return skipThis();
       case Ctx::kMids:
-      case Ctx::kRoles: return wrongType("an array item");
+      case Ctx::kRoles:
+        return wrongType("an array item");
       default:
         if (f != Field::kNone) return wrongType(fieldName(f));
         return skipThis();
@@ -488,13 +534,18 @@ class Handler {
     }
     pending_ = Field::kNone;
     switch (ctx_[depth_ + 1]) {
-      case Ctx::kEntry: finishEntry(); break;
-      case Ctx::kEvent: finishEvent(at); break;
+      case Ctx::kEntry:
+        finishEntry();
+        break;
+      case Ctx::kEvent:
+        finishEvent(at);
+        break;
       case Ctx::kAttachmentPayload:
         message_.attachments.back().payload_json.assign(body_.data() + raw_start_,
                                                         at + 1 - raw_start_);
         break;
-      default: break;
+      default:
+        break;
     }
     return true;
   }
@@ -554,8 +605,8 @@ class Handler {
     switch (c) {
       case Ctx::kRoot: {
         std::size_t at = 0;
-        while (at < body_.size() && (body_[at] == ' ' || body_[at] == '\t' || body_[at] == '\n' ||
-                                     body_[at] == '\r')) {
+        while (at < body_.size() &&
+               (body_[at] == ' ' || body_[at] == '\t' || body_[at] == '\n' || body_[at] == '\r')) {
           ++at;
         }
         return fatalError("the body must be a JSON object", at);
@@ -573,13 +624,17 @@ class Handler {
         return entryError("an entry must be an object", scalarStart());
       case Ctx::kEntry:
         switch (f) {
-          case Field::kId: return id(entry_id_, "`entry.id`");
-          case Field::kTime: return i64(entry_time_, "`entry.time`");
+          case Field::kId:
+            return id(entry_id_, "`entry.id`");
+          case Field::kTime:
+            return i64(entry_time_, "`entry.time`");
           case Field::kMessaging:
           case Field::kStandby:
             return t == VType::kNull || typeError("`messaging`/`standby`", t, scalarStart());
-          case Field::kChanges: return true;
-          default: return true;
+          case Field::kChanges:
+            return true;
+          default:
+            return true;
         }
       case Ctx::kEvents: {
         const std::size_t at = scalarStart();
@@ -588,8 +643,10 @@ class Handler {
       }
       case Ctx::kEvent:
         switch (f) {
-          case Field::kTimestamp: return i64(event_.timestamp, "`timestamp`");
-          case Field::kNone: return true;
+          case Field::kTimestamp:
+            return i64(event_.timestamp, "`timestamp`");
+          case Field::kNone:
+            return true;
           default:
             // `sender: null` and friends: treat as absent; any other scalar is wrong.
             return t == VType::kNull || typeError("an event field", t, scalarStart());
@@ -600,22 +657,33 @@ class Handler {
         return true;
       case Ctx::kMessage:
         switch (f) {
-          case Field::kMid: return str(message_.mid, "`mid`");
-          case Field::kText: return str(message_.text, "`text`");
-          case Field::kIsEcho: return boolean(message_.is_echo, "`is_echo`");
+          case Field::kMid:
+            return str(message_.mid, "`mid`");
+          case Field::kText:
+            return str(message_.text, "`text`");
+          case Field::kIsEcho:
+            return boolean(message_.is_echo, "`is_echo`");
           case Field::kAppId:
             message_.has_app_id = t != VType::kNull;
             return id(message_.app_id, "`app_id`");
-          case Field::kMetadata: return str(message_.metadata, "`metadata`");
-          case Field::kIsDeleted: return boolean(message_.is_deleted, "`is_deleted`");
-          case Field::kIsUnsupported: return boolean(message_.is_unsupported, "`is_unsupported`");
-          case Field::kNone: return true;
-          default: return t == VType::kNull || typeError("a `message` field", t, scalarStart());
+          case Field::kMetadata:
+            return str(message_.metadata, "`metadata`");
+          case Field::kIsDeleted:
+            return boolean(message_.is_deleted, "`is_deleted`");
+          case Field::kIsUnsupported:
+            return boolean(message_.is_unsupported, "`is_unsupported`");
+          case Field::kNone:
+            return true;
+          default:
+            return t == VType::kNull || typeError("a `message` field", t, scalarStart());
         }
       case Ctx::kQuickReply:
-        return f != Field::kPayload || optStr(message_.quick_reply_payload, "`quick_reply.payload`");
-      case Ctx::kReplyTo: return f != Field::kMid || str(message_.reply_to_mid, "`reply_to.mid`");
-      case Ctx::kAttachments: return typeError("an attachment", t, scalarStart());
+        return f != Field::kPayload ||
+               optStr(message_.quick_reply_payload, "`quick_reply.payload`");
+      case Ctx::kReplyTo:
+        return f != Field::kMid || str(message_.reply_to_mid, "`reply_to.mid`");
+      case Ctx::kAttachments:
+        return typeError("an attachment", t, scalarStart());
       case Ctx::kAttachment:
         if (f == Field::kType) return str(message_.attachments.back().type, "`attachment.type`");
         return true;
@@ -636,36 +704,49 @@ class Handler {
         return true;
       case Ctx::kPostback:
         switch (f) {
-          case Field::kMid: return str(postback_.mid, "`mid`");
-          case Field::kTitle: return str(postback_.title, "`title`");
-          case Field::kPayload: return optStr(postback_.payload, "`payload`");
+          case Field::kMid:
+            return str(postback_.mid, "`mid`");
+          case Field::kTitle:
+            return str(postback_.title, "`title`");
+          case Field::kPayload:
+            return optStr(postback_.payload, "`payload`");
           case Field::kReferral:
             return t == VType::kNull || typeError("`referral`", t, scalarStart());
-          default: return true;
+          default:
+            return true;
         }
       case Ctx::kReferral:
         switch (f) {
-          case Field::kRef: return str(postback_.referral->ref, "`ref`");
-          case Field::kSource: return str(postback_.referral->source, "`source`");
-          case Field::kType: return str(postback_.referral->type, "`type`");
-          default: return true;
+          case Field::kRef:
+            return str(postback_.referral->ref, "`ref`");
+          case Field::kSource:
+            return str(postback_.referral->source, "`source`");
+          case Field::kType:
+            return str(postback_.referral->type, "`type`");
+          default:
+            return true;
         }
       case Ctx::kHandover:
         switch (f) {
           case Field::kPreviousOwner:
             return optId(handover_.previous_owner, "`previous_owner_app_id`");
-          case Field::kNewOwner: return optId(handover_.new_owner, "`new_owner_app_id`");
+          case Field::kNewOwner:
+            return optId(handover_.new_owner, "`new_owner_app_id`");
           case Field::kRequestedOwner:
             return id(handover_.requested_owner, "`requested_owner_app_id`");
-          case Field::kMetadata: return str(handover_.metadata, "`metadata`");
-          default: return true;
+          case Field::kMetadata:
+            return str(handover_.metadata, "`metadata`");
+          default:
+            return true;
         }
-      case Ctx::kAppRoles: return typeError("an `app_roles` value", t, scalarStart());
+      case Ctx::kAppRoles:
+        return typeError("an `app_roles` value", t, scalarStart());
       case Ctx::kRoles:
         if (t != VType::kString) return typeError("a role", t, scalarStart());
         app_roles_.apps.back().roles.emplace_back(s, n);
         return true;
-      case Ctx::kChanges: return true;
+      case Ctx::kChanges:
+        return true;
       case Ctx::kChange:
         if (f == Field::kField) return str(batch_.changes.back().field, "`field`");
         if (f == Field::kValue) {
@@ -679,12 +760,18 @@ class Handler {
 
   static Ctx payloadCtx(Field f) {
     switch (f) {
-      case Field::kMessage: return Ctx::kMessage;
-      case Field::kRead: return Ctx::kRead;
-      case Field::kDelivery: return Ctx::kDelivery;
-      case Field::kPostback: return Ctx::kPostback;
-      case Field::kAppRoles: return Ctx::kAppRoles;
-      default: return Ctx::kHandover;
+      case Field::kMessage:
+        return Ctx::kMessage;
+      case Field::kRead:
+        return Ctx::kRead;
+      case Field::kDelivery:
+        return Ctx::kDelivery;
+      case Field::kPostback:
+        return Ctx::kPostback;
+      case Field::kAppRoles:
+        return Ctx::kAppRoles;
+      default:
+        return Ctx::kHandover;
     }
   }
 
@@ -745,27 +832,34 @@ class Handler {
           event_.payload = std::move(m);
         }
         break;
-      case Field::kRead: event_.payload = std::move(read_); break;
-      case Field::kDelivery: event_.payload = std::move(delivery_); break;
-      case Field::kPostback: event_.payload = std::move(postback_); break;
+      case Field::kRead:
+        event_.payload = std::move(read_);
+        break;
+      case Field::kDelivery:
+        event_.payload = std::move(delivery_);
+        break;
+      case Field::kPostback:
+        event_.payload = std::move(postback_);
+        break;
       case Field::kPass:
-        event_.payload = PassThreadControl{std::move(handover_.previous_owner),
-                                           std::move(handover_.new_owner),
-                                           std::move(handover_.metadata)};
+        event_.payload =
+            PassThreadControl{std::move(handover_.previous_owner), std::move(handover_.new_owner),
+                              std::move(handover_.metadata)};
         break;
       case Field::kTake:
-        event_.payload = TakeThreadControl{std::move(handover_.previous_owner),
-                                           std::move(handover_.new_owner),
-                                           std::move(handover_.metadata)};
+        event_.payload =
+            TakeThreadControl{std::move(handover_.previous_owner), std::move(handover_.new_owner),
+                              std::move(handover_.metadata)};
         break;
       case Field::kRequest:
         event_.payload = RequestThreadControl{std::move(handover_.requested_owner),
                                               std::move(handover_.metadata)};
         break;
-      case Field::kAppRoles: event_.payload = std::move(app_roles_); break;
+      case Field::kAppRoles:
+        event_.payload = std::move(app_roles_);
+        break;
       default:
-        event_.payload =
-            Unknown{std::string(body_.data() + event_start_, at + 1 - event_start_)};
+        event_.payload = Unknown{std::string(body_.data() + event_start_, at + 1 - event_start_)};
         break;
     }
     batch_.events.push_back(std::move(event_));

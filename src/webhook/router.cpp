@@ -31,9 +31,12 @@ Router& Router::onFailure(std::function<void(const DispatchFailure&)> observer) 
 bool Router::matches(const Route& r, const Event& e) {
   if (r.kind && *r.kind != e.kind()) return false;
   switch (r.source) {
-    case Source::kMessaging: return !e.standby;
-    case Source::kStandby: return e.standby;
-    case Source::kAny: return true;
+    case Source::kMessaging:
+      return !e.standby;
+    case Source::kStandby:
+      return e.standby;
+    case Source::kAny:
+      return true;
   }
   return false;
 }
@@ -50,9 +53,8 @@ void Router::report(DispatchReport& report, DispatchFailure failure) const {
 }
 
 DispatchReport Router::dispatch(const Batch& batch, const Client& client) const {
-  return dispatch(batch, [&client](const std::string&, Platform) -> std::optional<Client> {
-    return client;
-  });
+  return dispatch(
+      batch, [&client](const std::string&, Platform) -> std::optional<Client> { return client; });
 }
 
 DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolver) const {

@@ -8,14 +8,22 @@ namespace handover::webhook {
 
 const char* toString(SignatureFailure failure) noexcept {
   switch (failure) {
-    case SignatureFailure::kNone: return "none";
-    case SignatureFailure::kMissingSecret: return "missing_secret";
-    case SignatureFailure::kMissingHeader: return "missing_header";
-    case SignatureFailure::kSha1Refused: return "sha1_refused";
-    case SignatureFailure::kDuplicateHeader: return "duplicate_header";
-    case SignatureFailure::kMalformedHeader: return "malformed_header";
-    case SignatureFailure::kWrongLength: return "wrong_length";
-    case SignatureFailure::kMismatch: return "mismatch";
+    case SignatureFailure::kNone:
+      return "none";
+    case SignatureFailure::kMissingSecret:
+      return "missing_secret";
+    case SignatureFailure::kMissingHeader:
+      return "missing_header";
+    case SignatureFailure::kSha1Refused:
+      return "sha1_refused";
+    case SignatureFailure::kDuplicateHeader:
+      return "duplicate_header";
+    case SignatureFailure::kMalformedHeader:
+      return "malformed_header";
+    case SignatureFailure::kWrongLength:
+      return "wrong_length";
+    case SignatureFailure::kMismatch:
+      return "mismatch";
   }
   return "mismatch";
 }

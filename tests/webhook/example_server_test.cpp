@@ -115,9 +115,8 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   std::thread graph_thread([&] { graph.listen_after_bind(); });
 
   Child child({HANDOVER_WEBHOOK_SERVER, "--port", "0", "--secret", kSecret, "--verify-token",
-               kToken, "--page-token", "page-token", "--app-id", "1517776481860111",
-               "--graph-url", "http://127.0.0.1:" + std::to_string(graph_port),
-               "--max-seconds", "60"});
+               kToken, "--page-token", "page-token", "--app-id", "1517776481860111", "--graph-url",
+               "http://127.0.0.1:" + std::to_string(graph_port), "--max-seconds", "60"});
   const auto first = child.line();
   REQUIRE(first);
   const auto colon = first->rfind(':');
@@ -160,7 +159,8 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   CHECK(bad->status == 403);
   child.until("mismatch");
   const std::string junk = "{\"object\":\"page\",\"entry\":[";
-  httplib::Headers junk_sig{{"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, junk)}};
+  httplib::Headers junk_sig{
+      {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, junk)}};
   auto junk_post = http.Post("/webhook", junk_sig, junk, "application/json");
   REQUIRE(junk_post);
   CHECK(junk_post->status == 400);
@@ -169,7 +169,8 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   // "human" makes the example pass the thread to the Page Inbox through the Graph API.
   const std::string human =
       R"({"object":"page","entry":[{"id":"106500000000001","time":1,"messaging":[{"sender":{"id":"7000000000000001"},"recipient":{"id":"106500000000001"},"timestamp":2,"message":{"mid":"m_HUMAN","text":"human"}}]}]})";
-  httplib::Headers human_sig{{"x-hub-signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, human)}};
+  httplib::Headers human_sig{
+      {"x-hub-signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, human)}};
   auto human_post = http.Post("/webhook", human_sig, human, "application/json");
   REQUIRE(human_post);
   CHECK(human_post->status == 200);

@@ -16,7 +16,9 @@ namespace {
 
 const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
 
-std::string fixture(const std::string& name) { return readFile(kDir + name); }
+std::string fixture(const std::string& name) {
+  return readFile(kDir + name);
+}
 
 std::string chomp(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();

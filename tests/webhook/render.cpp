@@ -49,7 +49,9 @@ void attachments(std::string& out, const std::vector<Attachment>& atts) {
   }
 }
 
-std::string id(const std::optional<std::string>& v) { return v ? *v : "null"; }
+std::string id(const std::optional<std::string>& v) {
+  return v ? *v : "null";
+}
 
 }  // namespace
 

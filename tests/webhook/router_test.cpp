@@ -73,9 +73,7 @@ class RecordingConnection : public Connection {
   Result<PersonaPage> listPersonas(const ListPersonasRequest&) override {
     return unexpected("persona");
   }
-  Result<void> deletePersona(const DeletePersonaRequest&) override {
-    return unexpected("persona");
-  }
+  Result<void> deletePersona(const DeletePersonaRequest&) override { return unexpected("persona"); }
   const ClientOptions& options() const override { return options_; }
 
  private:
@@ -103,7 +101,9 @@ struct Fake {
         client(conn) {}
 };
 
-Batch load(const std::string& name) { return parse(readFile(kDir + name)).value(); }
+Batch load(const std::string& name) {
+  return parse(readFile(kDir + name)).value();
+}
 
 }  // namespace
 
@@ -118,9 +118,8 @@ TEST_CASE("handlers run per kind, in batch order, with the event's conversation"
       .onPassThreadControl([&](Context& ctx, const PassThreadControl& p) {
         seen.push_back("pass " + ctx.pageId() + " " + p.new_owner_app_id.value_or("?"));
       })
-      .onTakeThreadControl([&](Context&, const TakeThreadControl& t) {
-        seen.push_back("take " + t.metadata);
-      })
+      .onTakeThreadControl(
+          [&](Context&, const TakeThreadControl& t) { seen.push_back("take " + t.metadata); })
       .onRequestThreadControl([&](Context&, const RequestThreadControl& r) {
         seen.push_back("request " + r.requested_owner_app_id);
       })
@@ -257,9 +256,11 @@ TEST_CASE("echoes of our app are told apart from a human's or another app's") {
   Fake fake;
   std::vector<std::string> seen;
   Router router;
-  router.onEcho([&](Context& ctx, const Echo& e) {
-    seen.push_back(e.mid + (ctx.isOwnEcho() ? " own" : " other"));
-  }, Source::kAny);
+  router.onEcho(
+      [&](Context& ctx, const Echo& e) {
+        seen.push_back(e.mid + (ctx.isOwnEcho() ? " own" : " other"));
+      },
+      Source::kAny);
   CHECK(router.dispatch(load("echoes.json"), fake.client).ok());
   CHECK(seen == std::vector<std::string>{"m_E1 own", "m_E2 other", "m_E3 other"});
   // Without a configured app id nothing is "ours", and isThreadOwner says why.
@@ -280,16 +281,18 @@ TEST_CASE("a client resolver picks the client per page; no client is reported") 
   Fake page1;
   Router router;
   std::vector<std::string> seen;
-  router.onMessage([&](Context& ctx, const Message& m) -> Result<void> {
-    seen.push_back(m.mid);
-    return ctx.passThreadControlToPageInbox();
-  }, Source::kAny);
-  const auto report = router.dispatch(
-      load("standby_second_entry.json"),
-      [&](const std::string& page, Platform) -> std::optional<Client> {
-        if (page == "106500000000001") return page1.client;
-        return std::nullopt;
-      });
+  router.onMessage(
+      [&](Context& ctx, const Message& m) -> Result<void> {
+        seen.push_back(m.mid);
+        return ctx.passThreadControlToPageInbox();
+      },
+      Source::kAny);
+  const auto report =
+      router.dispatch(load("standby_second_entry.json"),
+                      [&](const std::string& page, Platform) -> std::optional<Client> {
+                        if (page == "106500000000001") return page1.client;
+                        return std::nullopt;
+                      });
   CHECK(seen == std::vector<std::string>{"m_X1"});
   REQUIRE(report.failures.size() == 1);
   CHECK(report.failures[0].message.find("106500000000002") != std::string::npos);
@@ -315,7 +318,8 @@ TEST_CASE("Context drives a real Client over loopback HTTP") {
   o.retry.max_attempts = 1;
   Client client(o);
   Router router;
-  router.onMessage([](Context& ctx, const Message&) { return ctx.passThreadControlToPageInbox("x"); });
+  router.onMessage(
+      [](Context& ctx, const Message&) { return ctx.passThreadControlToPageInbox("x"); });
   const auto report = router.dispatch(load("messenger_text.json"), client);
   server.stop();
   t.join();

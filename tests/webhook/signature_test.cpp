@@ -59,7 +59,8 @@ TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fix
     CHECK(hmacSha256Hex(v.secret, body) == v.sha256);
     CHECK(hmacSha1Hex(v.secret, body) == v.sha1);
     // Signed only with X-Hub-Signature-256, header name in another case.
-    HttpHeaders only256{{"content-type", "application/json"}, {"x-hub-signature-256", "sha256=" + v.sha256}};
+    HttpHeaders only256{{"content-type", "application/json"},
+                        {"x-hub-signature-256", "sha256=" + v.sha256}};
     auto r = verifySignature(body, only256, v.secret);
     REQUIRE(r);
     CHECK(*r == SignatureAlgorithm::kSha256);
@@ -76,7 +77,7 @@ TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fix
 
 TEST_CASE("non-ASCII bodies verify over the exact bytes, not a re-encoding") {
   const std::string body = readFile(kDir + "unicode_text.json");
-  REQUIRE(body.find("\\u00e9") != std::string::npos);  // Meta's escaped form kept as sent
+  REQUIRE(body.find("\\u00e9") != std::string::npos);   // Meta's escaped form kept as sent
   REQUIRE(body.find("\xC3\x91") != std::string::npos);  // and raw UTF-8 ("Ñ")
   const std::string sig = "sha256=" + hmacSha256Hex(kSecret, body);
   CHECK(verifySignature(body, sig, std::nullopt, kSecret));

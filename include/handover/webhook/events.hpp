@@ -55,7 +55,7 @@ struct Attachment {
 /// A message from the user (`message` without `is_echo`).
 struct Message {
   std::string mid;
-  std::string text;  ///< Empty for attachment-only messages.
+  std::string text;                                ///< Empty for attachment-only messages.
   std::optional<std::string> quick_reply_payload;  ///< Set when a quick reply was tapped.
   std::string reply_to_mid;                        ///< `reply_to.mid`; empty when absent.
   std::vector<Attachment> attachments;
@@ -181,8 +181,8 @@ struct Event {
 /// One event that could not be read (a field of the wrong JSON type, say), reported instead of
 /// being dropped silently; the other events of the body are still returned.
 struct EventError {
-  std::size_t entry_index = 0;              ///< Index in `entry[]`.
-  std::optional<std::size_t> event_index;   ///< Index in `messaging[]`/`standby[]`; none: entry.
+  std::size_t entry_index = 0;             ///< Index in `entry[]`.
+  std::optional<std::size_t> event_index;  ///< Index in `messaging[]`/`standby[]`; none: entry.
   bool standby = false;
   std::size_t offset = 0;  ///< Byte offset of the offending value in the body.
   std::string message;

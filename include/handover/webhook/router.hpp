@@ -53,9 +53,9 @@ struct DispatchFailure {
 
 /// What `dispatch` did.
 struct DispatchReport {
-  std::size_t events = 0;       ///< Events in the batch.
-  std::size_t handled = 0;      ///< Events at least one handler ran for.
-  std::size_t unhandled = 0;    ///< Events no handler matched.
+  std::size_t events = 0;                 ///< Events in the batch.
+  std::size_t handled = 0;                ///< Events at least one handler ran for.
+  std::size_t unhandled = 0;              ///< Events no handler matched.
   std::vector<DispatchFailure> failures;  ///< Handler errors/exceptions and `Batch::errors`.
   bool ok() const noexcept { return failures.empty(); }
 };
@@ -141,8 +141,8 @@ class Router {
   static bool matches(const Route& r, const Event& e);
   void report(DispatchReport& report, DispatchFailure failure) const;
 
-  std::vector<Route> routes_;      // per-kind, standby and unknown, in registration order
-  std::vector<Route> catch_all_;   // onAny, after the rest
+  std::vector<Route> routes_;     // per-kind, standby and unknown, in registration order
+  std::vector<Route> catch_all_;  // onAny, after the rest
   std::function<void(const DispatchFailure&)> observer_;
 };
 

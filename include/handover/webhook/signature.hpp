@@ -25,14 +25,14 @@ enum class SignatureAlgorithm { kSha256, kSha1 };
 
 /// Why a body was rejected. Every failure is distinct; there is no "unknown".
 enum class SignatureFailure {
-  kNone,            ///< Accepted.
-  kMissingSecret,   ///< No app secret configured: nothing can be verified.
-  kMissingHeader,   ///< Neither signature header is present.
-  kSha1Refused,     ///< Only the legacy sha1 header is present and sha1 is disabled.
-  kDuplicateHeader, ///< The header appears more than once.
-  kMalformedHeader, ///< Not `sha256=<hex>` / `sha1=<hex>` (wrong prefix, non-hex digits).
-  kWrongLength,     ///< The hex digest has the wrong number of digits.
-  kMismatch,        ///< Well-formed, but not the HMAC of this body under this secret.
+  kNone,             ///< Accepted.
+  kMissingSecret,    ///< No app secret configured: nothing can be verified.
+  kMissingHeader,    ///< Neither signature header is present.
+  kSha1Refused,      ///< Only the legacy sha1 header is present and sha1 is disabled.
+  kDuplicateHeader,  ///< The header appears more than once.
+  kMalformedHeader,  ///< Not `sha256=<hex>` / `sha1=<hex>` (wrong prefix, non-hex digits).
+  kWrongLength,      ///< The hex digest has the wrong number of digits.
+  kMismatch,         ///< Well-formed, but not the HMAC of this body under this secret.
 };
 
 /// Stable name: "missing_secret", "missing_header", "sha1_refused", "duplicate_header",
