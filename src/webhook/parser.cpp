@@ -271,6 +271,11 @@ class Handler {
         break;
       case Ctx::kEvent:
         pending_ = lookup(kEventKeys, k);
+        if (pending_ == Field::kNone && unknown_key_end_ == 0) {
+          // Offsets, not a copy: the name is only needed if the event ends up Unknown.
+          unknown_key_end_ = is_.Tell() - 1;
+          unknown_key_start_ = scalarStart() + 1;
+        }
         break;
       case Ctx::kParticipant:
         pending_ = lookup(kParticipantKeys, k);
@@ -800,6 +805,7 @@ class Handler {
     event_ = Event{};
     event_.standby = standby_;
     event_start_ = at;
+    unknown_key_start_ = unknown_key_end_ = 0;
     payload_ = Field::kNone;
     message_ = MessageScratch{};
     read_ = Read{};
@@ -859,7 +865,9 @@ class Handler {
         event_.payload = std::move(app_roles_);
         break;
       default:
-        event_.payload = Unknown{std::string(body_.data() + event_start_, at + 1 - event_start_)};
+        event_.payload = Unknown{
+            std::string(body_.data() + unknown_key_start_, unknown_key_end_ - unknown_key_start_),
+            std::string(body_.data() + event_start_, at + 1 - event_start_)};
         break;
     }
     batch_.events.push_back(std::move(event_));
@@ -938,6 +946,7 @@ class Handler {
 
   bool standby_ = false;
   std::size_t event_index_ = 0, event_depth_ = 0, event_start_ = 0;
+  std::size_t unknown_key_start_ = 0, unknown_key_end_ = 0;
   Event event_;
   Field payload_ = Field::kNone;
   Participant* participant_ = nullptr;

@@ -9,17 +9,8 @@ Router& Router::on(EventKind kind, Handler handler, Source source) {
   return *this;
 }
 
-Router& Router::onStandby(Handler handler) {
-  routes_.push_back(Route{std::nullopt, Source::kStandby, std::move(handler)});
-  return *this;
-}
-
-Router& Router::onUnknown(Handler handler) {
-  return on(EventKind::kUnknown, std::move(handler), Source::kAny);
-}
-
-Router& Router::onAny(Handler handler) {
-  catch_all_.push_back(Route{std::nullopt, Source::kAny, std::move(handler)});
+Router& Router::add(Route route, bool catch_all) {
+  (catch_all ? catch_all_ : routes_).push_back(std::move(route));
   return *this;
 }
 

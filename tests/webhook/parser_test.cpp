@@ -250,3 +250,13 @@ TEST_CASE("dedupKey is stable across redeliveries and distinct across events") {
   CHECK(dedupKey(standby_copy) == dedupKey(a.events[0]));
   CHECK(dedupKey(a.events[0]).find("m_H1") != std::string::npos);
 }
+
+TEST_CASE("an Unknown event names its first unmodelled key") {
+  const Batch b = parseOk(
+      R"({"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"x\"y":1,"z":2},)"
+      R"({"timestamp":5},{"reaction":{},"read":{}}]}]})");
+  REQUIRE(b.events.size() == 3);
+  CHECK(b.events[0].get<Unknown>()->type == "x\\\"y");  // raw, as written
+  CHECK(b.events[1].get<Unknown>()->type.empty());
+  CHECK(b.events[2].kind() == EventKind::kRead);
+}

@@ -106,7 +106,7 @@ std::string render(const Event& e) {
       out += " app=" + quote(app.app_id + ":" + list);
     }
   } else if (const auto* u = e.get<Unknown>()) {
-    out += " raw=" + raw(u->raw_json);
+    out += " type=" + u->type + " raw=" + raw(u->raw_json);
   }
   return out;
 }

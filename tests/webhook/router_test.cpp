@@ -148,10 +148,9 @@ TEST_CASE("standby events reach only standby handlers and catch-alls") {
   router.onMessage([&](Context&, const Message& m) { seen.push_back("owner " + m.mid); });
   router.onMessage([&](Context&, const Message& m) { seen.push_back("sb-msg " + m.mid); },
                    Source::kStandby);
-  router.onStandby([&](Context& ctx, const Event& e) -> Result<void> {
+  router.onStandby([&](Context& ctx, const Event& e) {
     CHECK(ctx.isStandby());
     seen.push_back(std::string("standby ") + toString(e.kind()));
-    return {};
   });
   router.onAny([&](Context&, const Event& e) -> Result<void> {
     seen.push_back(std::string("any ") + toString(e.kind()));

@@ -141,6 +141,9 @@ struct AppRoles {
 
 /// An event of a kind this version does not model. Parsing never fails on a new kind.
 struct Unknown {
+  /// The event's first key other than `sender`, `recipient`, `timestamp` (e.g. "reaction",
+  /// "optin", "referral"), as written in the body; empty when there is none.
+  std::string type;
   std::string raw_json;  ///< The whole event object, byte for byte as received.
 };
 

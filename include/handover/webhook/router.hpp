@@ -62,15 +62,31 @@ struct DispatchReport {
 
 class Router {
  public:
+  // Handlers are callables `f(Context&, const Event&)` (or `const T&` for the typed ones)
+  // returning void or `Result<void>`.
+
   /// Runs `handler` for events of `kind` from `source`, after earlier registrations.
   Router& on(EventKind kind, Handler handler, Source source = Source::kMessaging);
+  template <typename F>
+  Router& on(EventKind kind, F f, Source source = Source::kMessaging) {
+    return on(kind, untyped(std::move(f)), source);
+  }
 
   /// Every standby event, whatever its kind (in addition to `Source::kStandby` handlers).
-  Router& onStandby(Handler handler);
+  template <typename F>
+  Router& onStandby(F f) {
+    return add(Route{std::nullopt, Source::kStandby, untyped(std::move(f))}, false);
+  }
   /// Every `Unknown` event, from either source.
-  Router& onUnknown(Handler handler);
+  template <typename F>
+  Router& onUnknown(F f) {
+    return on(EventKind::kUnknown, untyped(std::move(f)), Source::kAny);
+  }
   /// Every event, from either source, after the specific handlers.
-  Router& onAny(Handler handler);
+  template <typename F>
+  Router& onAny(F f) {
+    return add(Route{std::nullopt, Source::kAny, untyped(std::move(f))}, true);
+  }
   /// Called for each failure as it happens (also collected in the report).
   Router& onFailure(std::function<void(const DispatchFailure&)> observer);
 
@@ -125,6 +141,19 @@ class Router {
     Handler handler;
   };
 
+  template <typename F>
+  static Handler untyped(F f) {
+    if constexpr (std::is_convertible_v<F, Handler> &&
+                  !std::is_void_v<std::invoke_result_t<F&, Context&, const Event&>>) {
+      return Handler(std::move(f));
+    } else {
+      return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
+        f(ctx, e);
+        return {};
+      };
+    }
+  }
+
   template <typename T, typename F>
   static Handler typed(F f) {
     return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
@@ -138,6 +167,7 @@ class Router {
     };
   }
 
+  Router& add(Route route, bool catch_all);
   static bool matches(const Route& r, const Event& e);
   void report(DispatchReport& report, DispatchFailure failure) const;
 
