@@ -1,0 +1,552 @@
+// The end-to-end demo (README's main-job command): the emulator in-process, the bot and the
+// live-agent app as two child processes talking real HTTP with real signatures on loopback.
+// It walks Meta's handover guide, legacy Handover Protocol first, then Conversation Routing,
+// and after every step checks the true owner and who got `messaging` vs `standby`.
+// Exit: 0 when every step is what the protocol says, 1 on any deviation, 2 on setup failure.
+//
+//   handover_demo [--verbose] [--bot PATH] [--agent PATH] [--step-timeout-ms N]
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "child_process.hpp"
+#include "handover/emulator/emulator.hpp"
+#include "timeline.hpp"
+
+namespace {
+
+using namespace handover;
+using namespace handover::emulator;
+using handover::webhook::EventKind;
+
+const std::string kLegacyPage = "100000000000001";
+const std::string kRoutingPage = "100000000000002";
+const std::string kBot = "500000000000001";
+const std::string kAgent = "500000000000002";
+const std::string kInbox(kPageInboxAppId);
+const std::string kUserLegacy = "7100000000000001";
+const std::string kUserRouting = "7200000000000002";
+const std::string kUserZeroConfig = "7300000000000003";
+
+std::string who(const std::string& app_id) {
+  if (app_id == kBot) return "bot";
+  if (app_id == kAgent) return "agent";
+  if (app_id == kInbox) return "Page Inbox";
+  if (app_id.empty()) return "idle";
+  return "app " + app_id;
+}
+
+// --- what a step must produce ---------------------------------------------------------------
+
+struct HandoverExpect {
+  std::string app;  // who receives it
+  EventKind kind;
+  std::string new_owner;  // pass/take: new owner; request: the requester
+  bool operator<(const HandoverExpect& o) const {
+    return std::tie(app, kind, new_owner) < std::tie(o.app, o.kind, o.new_owner);
+  }
+  bool operator==(const HandoverExpect& o) const { return !(*this < o) && !(o < *this); }
+};
+
+struct Expect {
+  std::string owner;                   // "" = idle
+  std::set<std::string> messaging;     // apps that get the step's event (by mid) as messaging
+  std::set<std::string> standby;       // ... as standby
+  std::set<HandoverExpect> handovers;  // exactly these pass/take/request events
+  std::set<std::string> echoes_from;   // at least these apps (or the inbox) sent a message
+  std::optional<std::int64_t> min_expiration_from_now;  // seconds
+};
+
+struct Step {
+  std::string era;
+  std::string page;
+  std::string user;
+  std::string title;
+  std::string action_text;                               // what happens, as printed
+  std::function<Result<std::string>(Emulator&)> action;  // the mid to follow, or ""
+  Expect expect;
+};
+
+Step userSays(std::string era, std::string page, std::string user, std::string text,
+              std::string title, Expect e) {
+  Step s;
+  s.era = std::move(era);
+  s.page = page;
+  s.user = user;
+  s.title = std::move(title);
+  s.action_text = "user writes \"" + text + "\"";
+  s.action = [page, user, text](Emulator& emu) -> Result<std::string> {
+    auto r = emu.sendUserMessage({page, user, text, ""});
+    if (!r) return std::move(r).error();
+    return r->mid;
+  };
+  s.expect = std::move(e);
+  return s;
+}
+
+Step control(std::string era, std::string page, std::string user, std::string title,
+             std::string action_text, std::function<Result<std::string>(Emulator&)> action,
+             Expect e) {
+  return Step{std::move(era),         std::move(page),   std::move(user), std::move(title),
+              std::move(action_text), std::move(action), std::move(e)};
+}
+
+HandoverExpect pass(const std::string& to, const std::string& owner) {
+  return {to, EventKind::kPassThreadControl, owner};
+}
+
+std::vector<Step> story() {
+  const std::string L = "legacy", R = "routing", Z = "zero-config";
+  const auto& u1 = kUserLegacy;
+  const auto& u2 = kUserRouting;
+  const auto& u3 = kUserZeroConfig;
+  std::vector<Step> s;
+  // Legacy Handover Protocol: bot = Primary Receiver, agent = Secondary, Page Inbox = Secondary.
+  s.push_back(userSays(L, kLegacyPage, u1, "hi, where is my order?", "the bot answers",
+                       {kBot, {kBot}, {kAgent}, {}, {kBot}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "can I talk to a human?", "bot passes to the agent app",
+                       {kAgent, {kBot}, {kAgent}, {pass(kAgent, kAgent)}, {kBot, kAgent}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "my parcel is two days late",
+                       "agent owns; bot on standby", {kAgent, {kAgent}, {kBot}, {}, {kAgent}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "thanks, that's all", "agent passes back to the Primary",
+                       {kBot, {kAgent}, {kBot}, {pass(kBot, kBot)}, {kAgent, kBot}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "urgent: I was charged twice",
+                       "agent requests; bot grants",
+                       {kAgent,
+                        {kBot},
+                        {kAgent},
+                        {{kBot, EventKind::kRequestThreadControl, kAgent}, pass(kAgent, kAgent)},
+                        {kAgent},
+                        {}}));
+  s.push_back(userSays(
+      L, kLegacyPage, u1, "menu", "bot (Primary) takes control back",
+      {kBot, {kAgent}, {kBot}, {{kAgent, EventKind::kTakeThreadControl, kBot}}, {kBot}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "I need the shop staff", "bot passes to the Page Inbox",
+                       {kInbox, {kBot}, {kAgent}, {}, {kBot}, {}}));
+  s.push_back(control(L, kLegacyPage, u1, "a human answers from the Page Inbox",
+                      "Page Inbox: a human replies \"Hello, this is Sam from the shop\"",
+                      [u1](Emulator& emu) -> Result<std::string> {
+                        auto r =
+                            emu.inboxReply(kLegacyPage, u1, "Hello, this is Sam from the shop");
+                        if (!r) return std::move(r).error();
+                        return r->mid;
+                      },
+                      {kInbox, {}, {kBot, kAgent}, {}, {kInbox}, {}}));
+  s.push_back(userSays(L, kLegacyPage, u1, "ok, thank you", "inbox owns; both apps on standby",
+                       {kInbox, {}, {kBot, kAgent}, {}, {}, {}}));
+  s.push_back(control(L, kLegacyPage, u1, "Done in the inbox: back to the Primary",
+                      "Page Inbox: the human moves the thread to Done",
+                      [u1](Emulator& emu) -> Result<std::string> {
+                        auto r = emu.inboxMove(kLegacyPage, u1, InboxFolder::kDone);
+                        if (!r) return std::move(r).error();
+                        return std::string();
+                      },
+                      {kBot, {}, {}, {pass(kBot, kBot)}, {kBot}, {}}));
+
+  // Conversation Routing: bot = default app; threads start idle.
+  s.push_back(userSays(R, kRoutingPage, u2, "hello", "idle thread: default app answers",
+                       {"", {kBot}, {kAgent}, {}, {kBot}, {}}));
+  s.push_back(userSays(
+      R, kRoutingPage, u2, "a human please", "bot passes; every app is told",
+      {kAgent, {kBot}, {kAgent}, {pass(kAgent, kAgent), pass(kBot, kAgent)}, {kBot, kAgent}, {}}));
+  s.push_back(userSays(R, kRoutingPage, u2, "can you call me back tomorrow?",
+                       "agent extends control by 48 h",
+                       {kAgent, {kAgent}, {kBot}, {}, {kAgent}, 47 * 3600}));
+  s.push_back(control(R, kRoutingPage, u2, "the extension outlives 24 h", "clock: 25 hours pass",
+                      [](Emulator& emu) -> Result<std::string> {
+                        emu.advanceClock(std::chrono::hours(25));
+                        return std::string();
+                      },
+                      {kAgent, {}, {}, {}, {}, {}}));
+  s.push_back(userSays(R, kRoutingPage, u2, "thanks, bye", "agent releases: thread is idle",
+                       {"", {kAgent}, {kBot}, {}, {kAgent}, {}}));
+  s.push_back(userSays(R, kRoutingPage, u2, "one more thing", "idle again: default app answers",
+                       {"", {kBot}, {kAgent}, {}, {kBot}, {}}));
+  s.push_back(userSays(
+      R, kRoutingPage, u2, "agent please", "bot passes to the agent again",
+      {kAgent, {kBot}, {kAgent}, {pass(kAgent, kAgent), pass(kBot, kAgent)}, {kBot, kAgent}, {}}));
+  s.push_back(userSays(
+      R, kRoutingPage, u2, "menu", "default app takes control back",
+      {kBot, {kAgent}, {kBot}, {{kAgent, EventKind::kTakeThreadControl, kBot}}, {kBot}, {}}));
+  s.push_back(control(R, kRoutingPage, u2, "24 h of silence: control expires",
+                      "clock: 25 hours pass",
+                      [](Emulator& emu) -> Result<std::string> {
+                        emu.advanceClock(std::chrono::hours(25));
+                        return std::string();
+                      },
+                      {"", {}, {}, {}, {}, {}}));
+
+  // Zero-config: the Page admin removes the default app; request is the way in.
+  s.push_back(control(Z, kRoutingPage, u3, "no default app any more",
+                      "Page settings: the default app is removed",
+                      [](Emulator& emu) -> Result<std::string> {
+                        if (auto r = emu.setDefaultApp(kRoutingPage, ""); !r)
+                          return std::move(r).error();
+                        return std::string();
+                      },
+                      {"", {}, {}, {}, {}, {}}));
+  s.push_back(userSays(
+      Z, kRoutingPage, u3, "urgent: wrong size delivered", "idle: agent requests and gets it",
+      {kAgent, {kBot, kAgent}, {}, {pass(kAgent, kAgent), pass(kBot, kAgent)}, {kAgent}, {}}));
+  s.push_back(userSays(Z, kRoutingPage, u3, "thanks", "agent releases",
+                       {"", {kAgent}, {kBot}, {}, {kAgent}, {}}));
+  return s;
+}
+
+// --- observing and judging a step -------------------------------------------------------------
+
+struct Observation {
+  std::string owner;
+  std::optional<std::int64_t> expiration;
+  demo::TimelineSlice slice;
+};
+
+std::string quote(const std::string& s) {
+  std::string t = s.size() > 48 ? s.substr(0, 45) + "..." : s;
+  return "\"" + t + "\"";
+}
+
+std::string describe(const webhook::Event& e) {
+  using namespace handover::webhook;
+  if (const auto* m = e.get<Message>()) return quote(m->text);
+  if (const auto* ec = e.get<Echo>())
+    return "from " + who(ec->app_id.value_or("?")) + " " + quote(ec->text);
+  if (const auto* p = e.get<PassThreadControl>()) {
+    return who(p->previous_owner_app_id.value_or("")) + " -> " +
+           who(p->new_owner_app_id.value_or("")) +
+           (p->metadata.empty() ? "" : "  metadata " + quote(p->metadata));
+  }
+  if (const auto* t = e.get<TakeThreadControl>()) {
+    return who(t->previous_owner_app_id.value_or("")) + " -> " +
+           who(t->new_owner_app_id.value_or("")) +
+           (t->metadata.empty() ? "" : "  metadata " + quote(t->metadata));
+  }
+  if (const auto* r = e.get<RequestThreadControl>()) {
+    return "by " + who(r->requested_owner_app_id) +
+           (r->metadata.empty() ? "" : "  metadata " + quote(r->metadata));
+  }
+  return "";
+}
+
+std::optional<HandoverExpect> handoverOf(const demo::Delivered& d) {
+  using namespace handover::webhook;
+  if (const auto* p = d.event.get<PassThreadControl>()) {
+    return HandoverExpect{d.app_id, EventKind::kPassThreadControl,
+                          p->new_owner_app_id.value_or("")};
+  }
+  if (const auto* t = d.event.get<TakeThreadControl>()) {
+    return HandoverExpect{d.app_id, EventKind::kTakeThreadControl,
+                          t->new_owner_app_id.value_or("")};
+  }
+  if (const auto* r = d.event.get<RequestThreadControl>()) {
+    return HandoverExpect{d.app_id, EventKind::kRequestThreadControl, r->requested_owner_app_id};
+  }
+  return std::nullopt;
+}
+
+std::string eventMid(const webhook::Event& e) {
+  if (const auto* m = e.get<webhook::Message>()) return m->mid;
+  if (const auto* ec = e.get<webhook::Echo>()) return ec->mid;
+  return "";
+}
+
+// Deviations of an observation from the expectation; empty when the step is right.
+std::vector<std::string> judge(const Step& step, const std::string& mid, const Observation& o,
+                               std::int64_t now_s) {
+  std::vector<std::string> bad;
+  const Expect& x = step.expect;
+  if (o.owner != x.owner) bad.push_back("owner is " + who(o.owner) + ", expected " + who(x.owner));
+  if (!mid.empty()) {
+    std::set<std::string> messaging, standby;
+    for (const auto& d : o.slice.delivered) {
+      if (d.event.userId() != step.user || eventMid(d.event) != mid) continue;
+      (d.event.standby ? standby : messaging).insert(d.app_id);
+    }
+    auto names = [](const std::set<std::string>& s) {
+      std::string out;
+      for (const auto& a : s) out += (out.empty() ? "" : ",") + who(a);
+      return out.empty() ? std::string("nobody") : out;
+    };
+    if (messaging != x.messaging) {
+      bad.push_back("messaging went to " + names(messaging) + ", expected " + names(x.messaging));
+    }
+    if (standby != x.standby) {
+      bad.push_back("standby went to " + names(standby) + ", expected " + names(x.standby));
+    }
+  }
+  std::set<HandoverExpect> handovers;
+  std::set<std::string> echoes;
+  for (const auto& d : o.slice.delivered) {
+    if (d.event.userId() != step.user) continue;
+    if (auto h = handoverOf(d)) handovers.insert(*h);
+    if (const auto* ec = d.event.get<webhook::Echo>()) echoes.insert(ec->app_id.value_or(""));
+  }
+  for (const auto& h : x.handovers) {
+    if (!handovers.count(h)) {
+      bad.push_back(std::string("missing ") + webhook::toString(h.kind) + " (new owner " +
+                    who(h.new_owner) + ") to " + who(h.app));
+    }
+  }
+  for (const auto& h : handovers) {
+    if (!x.handovers.count(h)) {
+      bad.push_back(std::string("unexpected ") + webhook::toString(h.kind) + " to " + who(h.app));
+    }
+  }
+  for (const auto& e : x.echoes_from) {
+    if (!echoes.count(e)) bad.push_back("no message sent by " + who(e));
+  }
+  if (x.min_expiration_from_now) {
+    if (!o.expiration || *o.expiration - now_s < *x.min_expiration_from_now) {
+      bad.push_back("control expires too early");
+    }
+  }
+  for (const auto& f : o.slice.failed_calls) {
+    bad.push_back(who(f.app_id) + "'s " + f.method + " " + f.path + " failed: HTTP " +
+                  std::to_string(f.status) + " " + f.response);
+  }
+  for (const auto& p : o.slice.problems) bad.push_back(p);
+  return bad;
+}
+
+// Waits until the step's expectations can be judged: the expected effects are visible and the
+// system is quiet (no delivery pending, no new timeline entry for a short while). Bounded.
+Observation observe(Emulator& emu, const Step& step, const std::string& mid, std::uint64_t since,
+                    std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto now_s = [&] { return emu.nowMs() / 1000; };
+  Observation o;
+  auto snapshot = [&] {
+    auto st = emu.threadState(step.page, step.user);
+    o.owner = st ? st->owner_app_id : "?";
+    o.expiration = st ? st->expiration : std::nullopt;
+    o.slice = demo::readTimeline(emu, since);
+  };
+  while (true) {
+    snapshot();
+    if (judge(step, mid, o, now_s()).empty()) break;
+    if (std::chrono::steady_clock::now() >= deadline) return o;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Quiet period: late reactions (an extra reply, a stray event) must be seen and judged too.
+  std::uint64_t last = o.slice.last_seq;
+  while (std::chrono::steady_clock::now() < deadline) {
+    emu.waitForDeliveries(std::chrono::milliseconds(1000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(120));
+    snapshot();
+    if (o.slice.last_seq == last) break;
+    last = o.slice.last_seq;
+  }
+  return o;
+}
+
+// --- printing --------------------------------------------------------------------------------
+
+constexpr int kEraWidth = 13;
+constexpr int kTitleWidth = 36;
+constexpr int kOwnerWidth = 12;
+
+void printStep(std::size_t n, const Step& step, const Observation& o,
+               const std::vector<std::string>& bad) {
+  std::ostringstream head;
+  head << std::right << std::setw(2) << n << "  " << std::left << std::setw(kEraWidth) << step.era
+       << std::setw(kTitleWidth) << step.title << std::setw(kOwnerWidth) << who(o.owner)
+       << (bad.empty() ? "ok" : "DEVIATION");
+  std::cout << "\n" << head.str() << "\n    > " << step.action_text << "\n";
+  // Emulator order (event timestamps are strictly increasing), messaging before standby: the
+  // apps' delivery workers run in parallel, so arrival order alone would vary between runs.
+  std::vector<const demo::Delivered*> lines;
+  for (const auto& d : o.slice.delivered) lines.push_back(&d);
+  std::stable_sort(lines.begin(), lines.end(), [](const auto* a, const auto* b) {
+    return std::make_tuple(a->event.timestamp, a->event.standby, who(a->app_id)) <
+           std::make_tuple(b->event.timestamp, b->event.standby, who(b->app_id));
+  });
+  for (const auto* dp : lines) {
+    const auto& d = *dp;
+    std::ostringstream line;
+    line << "      " << std::left << std::setw(10) << (d.event.standby ? "standby" : "messaging")
+         << std::setw(7) << who(d.app_id) << std::setw(24) << webhook::toString(d.event.kind())
+         << describe(d.event);
+    std::cout << line.str() << "\n";
+  }
+  for (const auto& b : bad) std::cout << "      !! " << b << "\n";
+}
+
+// --- setup -----------------------------------------------------------------------------------
+
+std::string selfDir() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string path(buf, static_cast<std::size_t>(n));
+  return path.substr(0, path.rfind('/'));
+}
+
+AppConfig appConfig(const std::string& id, const std::string& name, Role role,
+                    const std::string& prefix, const std::string& webhook, bool require_proof) {
+  AppConfig a;
+  a.id = id;
+  a.name = name;
+  a.role = role;
+  a.page_tokens = {{kLegacyPage, prefix + "-legacy-page-token"},
+                   {kRoutingPage, prefix + "-routing-page-token"}};
+  a.app_secret = prefix + "-app-secret";
+  a.require_appsecret_proof = require_proof;
+  a.webhook_url = webhook;
+  a.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes",
+                         "messaging_postbacks"};
+  return a;
+}
+
+std::map<std::string, std::string> appEnv(const AppConfig& a) {
+  std::string tokens;
+  for (const auto& [page, token] : a.page_tokens) {
+    tokens += (tokens.empty() ? "" : ",") + page + "=" + token;
+  }
+  return {{"HANDOVER_APP_SECRET", a.app_secret}, {"HANDOVER_PAGE_TOKENS", tokens}};
+}
+
+struct Options {
+  bool verbose = false;
+  std::string bot_path, agent_path;
+  std::chrono::milliseconds step_timeout{10'000};
+};
+
+void printLogs(const char* name, const demo::ChildProcess& child) {
+  std::cout << "\n--- " << name << " (pid " << child.pid() << ") output ---\n";
+  for (const auto& l : child.log()) std::cout << l << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  opt.bot_path = selfDir() + "/demo_bot";
+  opt.agent_path = selfDir() + "/demo_agent";
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--verbose") {
+      opt.verbose = true;
+    } else if (a == "--bot" && i + 1 < argc) {
+      opt.bot_path = argv[++i];
+    } else if (a == "--agent" && i + 1 < argc) {
+      opt.agent_path = argv[++i];
+    } else if (a == "--step-timeout-ms" && i + 1 < argc) {
+      opt.step_timeout = std::chrono::milliseconds(std::atol(argv[++i]));
+    } else {
+      std::cerr << "usage: handover_demo [--verbose] [--bot PATH] [--agent PATH] "
+                   "[--step-timeout-ms N]\n";
+      return 2;
+    }
+  }
+
+  // Start both apps first (any free port each), then the emulator with their webhook URLs,
+  // then tell the apps where the Graph API is.
+  AppConfig bot = appConfig(kBot, "Shop Bot", Role::kPrimary, "bot", "", false);
+  AppConfig agent = appConfig(kAgent, "Agent Desk", Role::kSecondary, "agent", "", true);
+  std::string error;
+  auto bot_proc = demo::ChildProcess::spawn(
+      {opt.bot_path, "--port", "0", "--app-id", kBot, "--peer-app-id", kAgent, "--graph-url", "-"},
+      appEnv(bot), error);
+  if (!bot_proc) {
+    std::cerr << "handover_demo: " << error << "\n";
+    return 2;
+  }
+  auto agent_proc = demo::ChildProcess::spawn({opt.agent_path, "--port", "0", "--app-id", kAgent,
+                                               "--peer-app-id", kBot, "--graph-url", "-"},
+                                              appEnv(agent), error);
+  if (!agent_proc) {
+    std::cerr << "handover_demo: " << error << "\n";
+    return 2;  // bot_proc's destructor stops the bot
+  }
+  auto webhookUrl = [](demo::ChildProcess& p) -> std::string {
+    auto line = p.readFirstLine(std::chrono::seconds(10));
+    if (!line) return "";
+    const std::string marker = "listening on ";
+    const auto at = line->find(marker);
+    return at == std::string::npos ? "" : line->substr(at + marker.size());
+  };
+  bot.webhook_url = webhookUrl(*bot_proc);
+  agent.webhook_url = webhookUrl(*agent_proc);
+  if (bot.webhook_url.empty() || agent.webhook_url.empty()) {
+    std::cerr << "handover_demo: an app did not start\n";
+    printLogs("bot", *bot_proc);
+    printLogs("agent", *agent_proc);
+    return 2;
+  }
+
+  Config config;
+  config.pages.push_back({kLegacyPage, "Legacy Shop", Platform::kMessenger, Era::kLegacy, ""});
+  config.pages.push_back({kRoutingPage, "Routing Shop", Platform::kMessenger, Era::kRouting, kBot});
+  config.apps = {bot, agent};
+  std::unique_ptr<Emulator> emu;
+  try {
+    emu = std::make_unique<Emulator>(config);
+  } catch (const std::exception& e) {
+    std::cerr << "handover_demo: bad emulator config: " << e.what() << "\n";
+    return 2;
+  }
+  auto port = emu->start("127.0.0.1", 0);
+  if (!port) {
+    std::cerr << "handover_demo: emulator: " << port.error().message << "\n";
+    return 2;
+  }
+  bot_proc->writeLine(emu->baseUrl());
+  agent_proc->writeLine(emu->baseUrl());
+
+  std::cout << "handover demo: Meta's handover walkthrough, end to end on loopback\n"
+            << "  emulator  " << emu->baseUrl() << "  (legacy page " << kLegacyPage
+            << ", routing page " << kRoutingPage << ")\n"
+            << "  bot       app " << kBot << "  pid " << bot_proc->pid() << "  " << bot.webhook_url
+            << "  (primary receiver / default app)\n"
+            << "  agent     app " << kAgent << "  pid " << agent_proc->pid() << "  "
+            << agent.webhook_url << "  (secondary receiver; appsecret_proof required)\n\n";
+  std::ostringstream cols;
+  cols << " #  " << std::left << std::setw(kEraWidth) << "ERA" << std::setw(kTitleWidth) << "STEP"
+       << std::setw(kOwnerWidth) << "OWNER AFTER"
+       << "CHECK\n"
+       << "    > ACTION\n"
+       << "      " << std::setw(10) << "RECEIVED" << std::setw(7) << "APP" << std::setw(24)
+       << "EVENT"
+       << "DETAIL";
+  std::cout << cols.str() << "\n\n";
+
+  const auto steps = story();
+  std::size_t failed = 0;
+  std::uint64_t seq = demo::readTimeline(*emu, 0).last_seq;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Step& step = steps[i];
+    auto mid = step.action(*emu);
+    Observation o;
+    std::vector<std::string> bad;
+    if (!mid) {
+      bad.push_back("the emulator refused the step: " + mid.error().message);
+    } else {
+      o = observe(*emu, step, *mid, seq, opt.step_timeout);
+      bad = judge(step, *mid, o, emu->nowMs() / 1000);
+      seq = o.slice.last_seq;
+    }
+    printStep(i + 1, step, o, bad);
+    if (!bad.empty()) ++failed;
+  }
+
+  emu->stop();
+  bot_proc->stop(std::chrono::seconds(3));
+  agent_proc->stop(std::chrono::seconds(3));
+  if (opt.verbose || failed != 0) {
+    printLogs("bot", *bot_proc);
+    printLogs("agent", *agent_proc);
+  }
+  std::cout << "\n"
+            << (steps.size() - failed) << "/" << steps.size() << " steps as the protocol says"
+            << (failed ? ": DEVIATIONS above" : "") << "\n";
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,41 @@
+#pragma once
+// Reads the emulator's timeline: which app received which webhook event (messaging or
+// standby), which Graph calls failed, which deliveries did not go through.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "handover/emulator/emulator.hpp"
+#include "handover/webhook/events.hpp"
+
+namespace demo {
+
+/// One event delivered to one app.
+struct Delivered {
+  std::uint64_t seq = 0;
+  std::string app_id;
+  handover::webhook::Event event;
+};
+
+/// A Graph call an app made that the emulator refused.
+struct FailedCall {
+  std::string app_id;
+  std::string method;
+  std::string path;
+  int status = 0;
+  std::string response;
+};
+
+/// Timeline entries after a sequence number.
+struct TimelineSlice {
+  std::uint64_t last_seq = 0;  ///< Highest seq seen (the input when nothing is new).
+  std::vector<Delivered> delivered;
+  std::vector<FailedCall> failed_calls;
+  std::vector<std::string> problems;  ///< Deliveries retried or dropped, unreadable bodies.
+};
+
+/// Everything recorded after `since`.
+TimelineSlice readTimeline(const handover::emulator::Emulator& emulator, std::uint64_t since);
+
+}  // namespace demo
