@@ -139,6 +139,9 @@ struct Emulator::Impl {
     for (const auto& a : world.config().apps) {
       if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
     }
+    // One request per connection: httplib's stop() otherwise waits out every idle keep-alive
+    // connection (5 s each), and a stopped emulator must release its port at once.
+    server.set_keep_alive_max_count(1);
     routes();
   }
 
@@ -735,6 +738,12 @@ Result<int> Emulator::start(const std::string& host, int port) {
   d.stopped = false;
   d.delivery.start();
   d.server_thread = std::thread([&d] { d.server.listen_after_bind(); });
+  // httplib's stop() is a no-op until the accept loop runs: wait for it so a quick stop()
+  // cannot leave the server thread listening forever.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!d.server.is_running() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return bound;
 }
 

@@ -1,0 +1,71 @@
+#include "catch.hpp"
+#include "handover/emulator/config.hpp"
+#include "handover/emulator/emulator.hpp"
+
+using namespace handover;
+using namespace handover::emulator;
+
+TEST_CASE("config: the example file loads and builds a runnable emulator") {
+  auto config = loadConfigFile(std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/config.json");
+  REQUIRE(config);
+  REQUIRE(config->pages.size() == 2);
+  CHECK(config->pages[0].era == Era::kLegacy);
+  CHECK(config->pages[1].era == Era::kRouting);
+  CHECK_FALSE(config->pages[1].default_app_id.empty());
+  REQUIRE(config->apps.size() == 2);
+  CHECK(config->apps[0].role == Role::kPrimary);
+  Emulator emu(*config);
+  auto port = emu.start();
+  REQUIRE(port);
+  CHECK(*port > 0);
+  CHECK(emu.baseUrl() == "http://127.0.0.1:" + std::to_string(*port));
+  emu.stop();
+}
+
+TEST_CASE("config: ids may be JSON numbers and are kept exactly") {
+  auto config = parseConfig(R"({"pages":[{"id":9007199254740993,"era":"routing"}],
+    "apps":[{"id":263902037430901,"page_access_token":"t"}]})");
+  REQUIRE(config);
+  CHECK(config->pages[0].id == "9007199254740993");
+  CHECK(config->apps[0].id == "263902037430901");
+  CHECK(config->pages[0].platform == Platform::kMessenger);
+}
+
+TEST_CASE("config: mistakes are clear parse errors") {
+  auto expectError = [](const char* json, const char* fragment) {
+    auto r = parseConfig(json);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().category == ErrorCategory::kParse);
+    INFO(r.error().message);
+    CHECK(r.error().message.find(fragment) != std::string::npos);
+  };
+  expectError(R"({"pages":[)", "invalid JSON");
+  expectError(R"({"apps":[{"id":"1","subscribed_feilds":[]}]})", "subscribed_feilds");
+  expectError(R"({"pages":[{"id":"1"},{"id":"1"}]})", "duplicate page id");
+  expectError(R"({"pages":[{"id":"1","era":"v3"}]})", "era");
+  expectError(R"({"pages":[{"id":"1","era":"legacy","default_app_id":"2"}],"apps":[{"id":"2"}]})",
+              "legacy");
+  expectError(R"({"pages":[{"id":"1","default_app_id":"9"}]})", "not installed");
+  expectError(R"({"pages":[{"id":"1","era":"legacy"}],
+                  "apps":[{"id":"2","role":"primary"},{"id":"3","role":"primary"}]})",
+              "more than one primary");
+  expectError(R"({"apps":[{"id":"2","webhook_url":"http://x/y"}]})", "no app_secret");
+  expectError(R"({"apps":[{"id":"2","page_access_token":"same"},{"id":"3","page_access_token":"same"}]})",
+              "reuses an access token");
+  expectError(R"({"apps":[{"id":"2","role":"boss"}]})", "boss");
+  expectError(R"({"delivery":{"max_batch":0}})", "max_batch");
+  auto missing = loadConfigFile("/nonexistent/emulator.json");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().category == ErrorCategory::kInvalidArgument);
+}
+
+TEST_CASE("config: Emulator::fromJson reports errors instead of throwing") {
+  auto bad = Emulator::fromJson("[]");
+  REQUIRE_FALSE(bad);
+  auto good = Emulator::fromJson(R"({"pages":[{"id":"1"}]})");
+  REQUIRE(good);
+  CHECK((*good)->port() == 0);
+  CHECK_THROWS_AS(Emulator(Config{{PageConfig{"1", "", Platform::kMessenger, Era::kRouting, "404"}},
+                                  {}, {}, std::nullopt}),
+                  handover::Exception);
+}

@@ -1,0 +1,187 @@
+// The emulator on the wire: raw HTTP requests, Graph error bodies, auth, the control API.
+#include <httplib.h>
+#include <rapidjson/document.h>
+
+#include "catch.hpp"
+#include "fixture.hpp"
+#include "handover/crypto.hpp"
+
+using namespace handover;
+using namespace handover::emulator;
+using namespace handover::emulator::testing;
+
+namespace {
+
+rapidjson::Document json(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  return doc;
+}
+
+httplib::Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
+
+}  // namespace
+
+TEST_CASE("http: refusals are real Graph error bodies") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  REQUIRE(f.routingBot().passThreadControl(kUser, kAgent));
+  auto res = http.Post("/v26.0/me/messages", bearer("bot-routing-token"),
+                       R"({"recipient":{"id":"6543210987654321"},"message":{"text":"hi"}})",
+                       "application/json");
+  REQUIRE(res);
+  CHECK(res->status == 400);
+  auto doc = json(res->body);
+  REQUIRE(doc.HasMember("error"));
+  const auto& e = doc["error"];
+  CHECK(std::string(e["message"].GetString()) ==
+        "(#10) Message failed to send because another app is controlling this thread now.");
+  CHECK(std::string(e["type"].GetString()) == "OAuthException");
+  CHECK(e["code"].GetInt() == 10);
+  CHECK(e["error_subcode"].GetInt() == 2018300);
+  CHECK(e["fbtrace_id"].IsString());
+}
+
+TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  const std::string path = std::string("/v26.0/") + kRoutingPage + "/thread_owner?recipient=" + kUser;
+
+  auto none = http.Get(path.c_str());
+  REQUIRE(none);
+  CHECK(json(none->body)["error"]["code"].GetInt() == 104);
+  auto bad = http.Get(path.c_str(), bearer("nope"));
+  REQUIRE(bad);
+  CHECK(json(bad->body)["error"]["code"].GetInt() == 190);
+  CHECK(bad->body.find("nope") == std::string::npos);
+
+  // Token as a query parameter, like Graph accepts.
+  auto query = http.Get((path + "&access_token=bot-routing-token").c_str());
+  REQUIRE(query);
+  CHECK(query->status == 200);
+  CHECK(query->body == "{\"data\":[]}");
+
+  // The agent requires appsecret_proof.
+  auto missing = http.Get(path.c_str(), bearer("agent-routing-token"));
+  REQUIRE(missing);
+  CHECK(json(missing->body)["error"]["code"].GetInt() == 100);
+  auto wrong = http.Get((path + "&appsecret_proof=" + appSecretProof("agent-routing-token", "x")).c_str(),
+                        bearer("agent-routing-token"));
+  REQUIRE(wrong);
+  CHECK(json(wrong->body)["error"]["code"].GetInt() == 100);
+  auto right = http.Get(
+      (path + "&appsecret_proof=" + appSecretProof("agent-routing-token", "agent-secret")).c_str(),
+      bearer("agent-routing-token"));
+  REQUIRE(right);
+  CHECK(right->status == 200);
+
+  // A page the token does not belong to, and an unknown edge.
+  auto other = http.Get((std::string("/v26.0/") + kLegacyPage + "/thread_owner?recipient=1").c_str(),
+                        bearer("bot-routing-token"));
+  REQUIRE(other);
+  CHECK(json(other->body)["error"]["code"].GetInt() == 100);
+  CHECK(json(other->body)["error"]["error_subcode"].GetInt() == 33);
+  auto edge = http.Get("/v26.0/me/nonsense", bearer("bot-routing-token"));
+  REQUIRE(edge);
+  CHECK(json(edge->body)["error"]["code"].GetInt() == 2500);
+}
+
+TEST_CASE("http: parameters as JSON, as form/query with JSON-encoded recipient") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  // recipient must be an object on POST edges (FN1's bug case is refused).
+  auto plain = http.Post("/v26.0/me/take_thread_control", bearer("bot-routing-token"),
+                         R"({"recipient":"6543210987654321"})", "application/json");
+  REQUIRE(plain);
+  CHECK(plain->status == 400);
+  CHECK(json(plain->body)["error"]["code"].GetInt() == 100);
+
+  httplib::Params form{{"recipient", R"({"id":"6543210987654321"})"},
+                       {"target_app_id", kAgent},
+                       {"metadata", "form"}};
+  auto res = http.Post("/v26.0/me/pass_thread_control", bearer("bot-routing-token"), form);
+  REQUIRE(res);
+  CHECK(res->body == "{\"success\":true}");
+  CHECK(f.ownerOf(kRoutingPage) == kAgent);
+
+  // Numeric ids in JSON are read exactly (no double): a PSID beyond 2^53.
+  auto big = http.Post("/v26.0/me/take_thread_control", bearer("bot-routing-token"),
+                       R"({"recipient":{"id":9007199254740993}})", "application/json");
+  REQUIRE(big);
+  CHECK(big->status == 200);
+  CHECK(f.ownerOf(kRoutingPage, "9007199254740993") == kBot);
+
+  // Extend beyond 7 days, sent raw (the SDK refuses it before sending).
+  auto extend = http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
+                          R"({"recipient":{"id":"9007199254740993"},"duration":604801})",
+                          "application/json");
+  REQUIRE(extend);
+  CHECK(extend->status == 400);
+  CHECK(json(extend->body)["error"]["code"].GetInt() == 100);
+  auto ok = http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
+                      R"({"recipient":{"id":"9007199254740993"},"duration":604800})",
+                      "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+}
+
+TEST_CASE("http: control API drives the world and the timeline hides secrets") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  auto msg = http.Post("/_emulator/user/message",
+                       R"({"page_id":"200200200","user_id":"u-1","text":"over http"})",
+                       "application/json");
+  REQUIRE(msg);
+  CHECK(msg->status == 200);
+  CHECK(json(msg->body)["mid"].IsString());
+  auto events = f.bot_hook.waitForEvents(1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].userId() == "u-1");
+
+  auto bad = http.Post("/_emulator/inbox/move", R"({"page_id":"200200200","user_id":"u-1","folder":"x"})",
+                       "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  REQUIRE(http.Post("/_emulator/inbox/move",
+                    R"({"page_id":"200200200","user_id":"u-1","folder":"main"})", "application/json"));
+  auto thread = http.Get("/_emulator/threads/200200200/u-1");
+  REQUIRE(thread);
+  CHECK(std::string(json(thread->body)["owner_app_id"].GetString()) == kPageInboxAppId);
+
+  const std::int64_t before = f.emu->nowMs();
+  auto adv = http.Post("/_emulator/clock/advance", R"({"seconds":90000})", "application/json");
+  REQUIRE(adv);
+  CHECK(json(adv->body)["now_ms"].GetInt64() >= before + 90'000'000);
+  thread = http.Get("/_emulator/threads/200200200/u-1");
+  CHECK(json(thread->body)["owner_app_id"].IsNull());
+
+  REQUIRE(http.Post("/_emulator/default_app", R"({"page_id":"200200200","app_id":""})",
+                    "application/json"));
+  auto take = f.routingBot().takeThreadControl("u-1");
+  REQUIRE_FALSE(take);
+  CHECK(take.error().code == 27);
+  REQUIRE(f.routingAgent().getThreadOwner("u-1"));  // sends appsecret_proof
+
+  auto timeline = http.Get("/_emulator/timeline");
+  REQUIRE(timeline);
+  auto doc = json(timeline->body);
+  REQUIRE(doc.IsArray());
+  bool saw_graph = false, saw_delivery = false, saw_control = false;
+  for (const auto& r : doc.GetArray()) {
+    const std::string kind = r["kind"].GetString();
+    saw_graph = saw_graph || kind == "graph";
+    saw_delivery = saw_delivery || kind == "delivery";
+    saw_control = saw_control || kind == "control";
+  }
+  CHECK(saw_graph);
+  CHECK(saw_delivery);
+  CHECK(saw_control);
+  for (const char* secret : {"bot-routing-token", "agent-routing-token", "agent-secret",
+                             "bot-secret"}) {
+    CHECK(timeline->body.find(secret) == std::string::npos);
+  }
+  CHECK(timeline->body.find(appSecretProof("agent-routing-token", "agent-secret")) ==
+        std::string::npos);
+}

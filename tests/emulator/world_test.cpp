@@ -1,0 +1,121 @@
+// The rule core without HTTP: a fake clock, events read from the outbox.
+#include "catch.hpp"
+#include "world.hpp"
+
+using namespace handover;
+using namespace handover::emulator;
+using handover::emulator::detail::Caller;
+using handover::emulator::detail::World;
+
+namespace {
+
+struct Core {
+  std::int64_t now = 1'700'000'000'000;
+  World world;
+
+  explicit Core(Era era, std::string default_app = "1")
+      : world(makeConfig(era, std::move(default_app)), [this] { return now; }) {}
+
+  static Config makeConfig(Era era, std::string default_app) {
+    Config c;
+    c.pages.push_back({"10", "P", Platform::kMessenger, era,
+                       era == Era::kRouting ? default_app : ""});
+    for (const char* id : {"1", "2", "3"}) {
+      AppConfig a;
+      a.id = id;
+      a.role = std::string(id) == "1" ? Role::kPrimary : Role::kSecondary;
+      a.page_access_token = std::string("t") + id;
+      a.app_secret = "s";
+      a.webhook_url = "http://127.0.0.1:1/hook";
+      a.subscribed_fields = {"messages", "standby", "messaging_handovers", "messaging_postbacks"};
+      c.apps.push_back(a);
+    }
+    return c;
+  }
+  Caller as(const char* app) { return Caller{app, "10"}; }
+};
+
+}  // namespace
+
+TEST_CASE("world: routing expiry is exactly 24 h after the last activity") {
+  Core c(Era::kRouting);
+  REQUIRE(c.world.pass(c.as("1"), "u", "2", ""));
+  c.now += 24LL * 3600 * 1000 - 1;
+  CHECK(c.world.threadState("10", "u").value().owner_app_id == "2");
+  c.now += 1;
+  CHECK(c.world.threadState("10", "u").value().owner_app_id.empty());
+}
+
+TEST_CASE("world: routing pass notifies every subscribed app; take only the loser") {
+  Core c(Era::kRouting);
+  REQUIRE(c.world.pass(c.as("1"), "u", "2", "m"));
+  auto out = c.world.drainOutbox();
+  REQUIRE(out.size() == 3);
+  for (const auto& o : out) {
+    CHECK_FALSE(o.standby);
+    CHECK(o.event_json.find("\"pass_thread_control\":{\"previous_owner_app_id\":null,"
+                            "\"new_owner_app_id\":\"2\",\"metadata\":\"m\"}") !=
+          std::string::npos);
+  }
+  REQUIRE(c.world.take(c.as("3"), "u", ""));
+  out = c.world.drainOutbox();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].app_id == "2");
+  CHECK(out[0].event_json.find("take_thread_control") != std::string::npos);
+  // Take from idle sends nothing.
+  REQUIRE(c.world.release(c.as("3"), "u"));
+  REQUIRE(c.world.take(c.as("2"), "u", ""));
+  CHECK(c.world.drainOutbox().empty());
+}
+
+TEST_CASE("world: a pass to yourself is refused except on an idle zero-config thread") {
+  Core routed(Era::kRouting);
+  auto self = routed.world.pass(routed.as("2"), "u", "2", "");
+  REQUIRE_FALSE(self);
+  CHECK(self.error().code == 100);
+  Core zero(Era::kRouting, "");
+  REQUIRE(zero.world.pass(zero.as("2"), "u", "2", ""));
+  CHECK(zero.world.threadState("10", "u").value().owner_app_id == "2");
+  auto again = zero.world.pass(zero.as("2"), "u", "2", "");
+  REQUIRE_FALSE(again);
+}
+
+TEST_CASE("world: legacy user events go to the owner as messaging, others as standby") {
+  Core c(Era::kLegacy);
+  REQUIRE(c.world.userPostback("10", "u", "Buy", "BUY"));
+  auto out = c.world.drainOutbox();
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].app_id == "1");
+  CHECK_FALSE(out[0].standby);
+  CHECK(out[0].event_json.find("\"payload\":\"BUY\"") != std::string::npos);
+  CHECK(out[1].standby);
+  CHECK(out[1].event_json.find("payload") == std::string::npos);
+  CHECK(out[0].timestamp == out[1].timestamp);
+}
+
+TEST_CASE("world: timestamps strictly increase even when the clock stands still") {
+  Core c(Era::kRouting);
+  auto a = c.world.userMessage({"10", "u", "a", ""});
+  auto b = c.world.userMessage({"10", "u", "b", ""});
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(b->timestamp > a->timestamp);
+  CHECK(a->mid != b->mid);
+}
+
+TEST_CASE("world: legacy extend and expiry return the thread to the primary") {
+  Core c(Era::kLegacy);
+  REQUIRE(c.world.pass(c.as("1"), "u", "3", ""));
+  REQUIRE(c.world.extend(c.as("3"), "u", 3 * 24 * 3600));
+  c.now += 3LL * 24 * 3600 * 1000 - 1;
+  CHECK(c.world.threadState("10", "u").value().owner_app_id == "3");
+  c.now += 1;
+  CHECK(c.world.threadState("10", "u").value().owner_app_id == "1");
+  // Requests go to the primary in legacy.
+  c.world.drainOutbox();
+  REQUIRE(c.world.request(c.as("2"), "u", ""));
+  auto out = c.world.drainOutbox();
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].app_id == "1");
+  CHECK(out[0].event_json.find("\"requested_owner_app_id\":2") != std::string::npos);
+}
