@@ -1,6 +1,8 @@
 #pragma once
 // One JSON object per output line, written with RapidJSON's Writer (strings escaped, UTF-8 kept).
 
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -10,6 +12,25 @@
 #include <string_view>
 
 namespace handover::cli {
+
+/// SAX handler that copies a document into a Writer, numbers digit for digit: RapidJSON's own
+/// Writer::RawNumber would quote them.
+template <typename W>
+struct ExactCopy : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, ExactCopy<W>> {
+  explicit ExactCopy(W& w) : out(w) {}
+  bool Null() { return out.Null(); }
+  bool Bool(bool b) { return out.Bool(b); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    return out.RawValue(s, n, rapidjson::kNumberType);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return out.String(s, n); }
+  bool StartObject() { return out.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) { return out.Key(s, n); }
+  bool EndObject(rapidjson::SizeType) { return out.EndObject(); }
+  bool StartArray() { return out.StartArray(); }
+  bool EndArray(rapidjson::SizeType) { return out.EndArray(); }
+  W& out;
+};
 
 class JsonLine {
  public:
@@ -47,10 +68,25 @@ class JsonLine {
     writer_.Bool(value);
     return *this;
   }
-  /// `json` must be one valid JSON value (it comes from the webhook parser's raw slices).
+  /// Re-emits one JSON value (a raw slice kept by the webhook parser) compactly, so the output
+  /// stays one line; numbers are copied digit for digit (ids beyond 2^64 included).
+  /// Returns false, writing null, when `json` is not valid JSON.
+  bool rawValue(std::string_view json) {
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream ms(json.data(), json.size());
+    rapidjson::Writer<rapidjson::StringBuffer> scratch_writer(scratch_);
+    ExactCopy<rapidjson::Writer<rapidjson::StringBuffer>> copy(scratch_writer);
+    scratch_.Clear();
+    if (!reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(ms, copy)) {
+      writer_.Null();
+      return false;
+    }
+    writer_.RawValue(scratch_.GetString(), scratch_.GetSize(), rapidjson::kObjectType);
+    return true;
+  }
   JsonLine& raw(std::string_view key, std::string_view json) {
     this->key(key);
-    writer_.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+    rawValue(json);
     return *this;
   }
   JsonLine& key(std::string_view key) {
@@ -73,6 +109,7 @@ class JsonLine {
  private:
   rapidjson::StringBuffer buffer_;
   Writer writer_;
+  rapidjson::StringBuffer scratch_;
 };
 
 }  // namespace handover::cli

@@ -51,7 +51,7 @@ void attachments(JsonLine& line, const std::vector<Attachment>& list) {
     }
     if (!a.payload_json.empty()) {
       w.Key("payload");
-      w.RawValue(a.payload_json.data(), a.payload_json.size(), rapidjson::kObjectType);
+      line.rawValue(a.payload_json);
     }
     w.EndObject();
   }

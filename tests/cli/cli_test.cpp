@@ -1,0 +1,539 @@
+// The `handover` CLI as users run it: the built binary in a subprocess, credentials in its
+// environment, against the emulator started in this process on a loopback port.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <rapidjson/document.h>
+#include <sys/socket.h>
+
+#include <dirent.h>
+#include <csignal>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "catch.hpp"
+#include "handover/emulator/emulator.hpp"
+#include "handover/webhook/parser.hpp"
+#include "process.hpp"
+
+using namespace handover;
+using namespace handover::emulator;
+using handover::cli::test::Process;
+using handover::cli::test::Run;
+using handover::cli::test::runCli;
+
+namespace {
+
+const std::string kLegacy = "100100100";
+const std::string kRouting = "200200200";
+const std::string kZero = "300300300";
+const std::string kInsta = "400400400";
+const std::string kBot = "1111111111";
+const std::string kAgent = "2222222222";
+const std::string kUser = "6543210987654321";
+const std::string kAgentSecret = "agent-secret-value";
+
+struct World {
+  std::unique_ptr<Emulator> emu;
+  std::string url;
+
+  World() {
+    Config c;
+    c.pages.push_back({kLegacy, "Legacy", Platform::kMessenger, Era::kLegacy, ""});
+    c.pages.push_back({kRouting, "Routing", Platform::kMessenger, Era::kRouting, kBot});
+    c.pages.push_back({kZero, "Zero-config", Platform::kMessenger, Era::kRouting, ""});
+    c.pages.push_back({kInsta, "Insta", Platform::kInstagram, Era::kRouting, kBot});
+    AppConfig bot;
+    bot.id = kBot;
+    bot.name = "Bot";
+    bot.role = Role::kPrimary;
+    bot.page_tokens = {{kLegacy, "bot-legacy-token"},
+                       {kRouting, "bot-routing-token"},
+                       {kZero, "bot-zero-token"},
+                       {kInsta, "bot-insta-token"}};
+    bot.app_secret = "bot-secret";
+    AppConfig agent;
+    agent.id = kAgent;
+    agent.name = "Agent Desk";
+    agent.role = Role::kSecondary;
+    agent.page_tokens = {{kLegacy, "agent-legacy-token"}, {kRouting, "agent-routing-token"}};
+    agent.app_secret = kAgentSecret;
+    agent.require_appsecret_proof = true;
+    agent.pages = {kLegacy, kRouting};
+    c.apps = {bot, agent};
+    emu = std::make_unique<Emulator>(c);
+    emu->start("127.0.0.1", 0).value();
+    url = emu->baseUrl();
+  }
+
+  std::string owner(const std::string& page, const std::string& user = kUser) const {
+    return emu->threadState(page, user).value().owner_app_id;
+  }
+
+  // `handover ARGS --base-url URL` with the given Page token (and app secret).
+  Run run(std::vector<std::string> args, const std::string& token,
+          const std::string& secret = "") const {
+    args.push_back("--base-url");
+    args.push_back(url);
+    std::map<std::string, std::string> env{{"HANDOVER_ACCESS_TOKEN", token}};
+    if (!secret.empty()) env["HANDOVER_APP_SECRET"] = secret;
+    return runCli(args, env);
+  }
+};
+
+rapidjson::Document json(const std::string& line) {
+  rapidjson::Document d;
+  d.Parse(line.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  REQUIRE(d.IsObject());
+  return d;
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::string str(const rapidjson::Value& v, const char* key) {
+  REQUIRE(v.HasMember(key));
+  REQUIRE(v[key].IsString());
+  return v[key].GetString();
+}
+
+void requireUsage(const Run& r) {
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("usage: handover") != std::string::npos);
+}
+
+std::string fixture(const std::string& name) {
+  return std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + name;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+TEST_CASE("cli: pass prints one JSON object and moves the thread") {
+  World w;
+  REQUIRE(w.owner(kLegacy) == kBot);
+  Run r = w.run({"pass", kUser, kAgent, "--metadata", "escalate:billing"}, "bot-legacy-token");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());
+  REQUIRE(lines(r.out).size() == 1);
+  auto d = json(r.out);
+  CHECK(d["success"].GetBool());
+  CHECK(str(d, "action") == "pass");
+  CHECK(str(d, "recipient") == kUser);
+  CHECK(str(d, "target_app_id") == kAgent);
+  CHECK(w.owner(kLegacy) == kAgent);
+  // The metadata went on the wire.
+  CHECK(w.emu->timelineJson().find("\"metadata\":\"escalate:billing\"") != std::string::npos);
+
+  // Passing again as the bot: it is no longer the owner.
+  Run again = w.run({"pass", kUser, kAgent}, "bot-legacy-token");
+  CHECK(again.exit_code == 1);
+  CHECK(again.out.empty());
+  CHECK(again.err.find("code 100") != std::string::npos);
+  CHECK(again.err.find("subcode 2534037") != std::string::npos);
+}
+
+TEST_CASE("cli: pass-to-inbox targets the Page Inbox or, with --instagram, the Instagram Inbox") {
+  World w;
+  Run r = w.run({"pass-to-inbox", kUser, "--metadata", "human please"}, "bot-legacy-token");
+  REQUIRE(r.exit_code == 0);
+  CHECK(str(json(r.out), "target_app_id") == std::string(kPageInboxAppId));
+  CHECK(w.owner(kLegacy) == std::string(kPageInboxAppId));
+
+  Run ig = w.run({"pass-to-inbox", kUser, "--instagram"}, "bot-insta-token");
+  REQUIRE(ig.exit_code == 0);
+  CHECK(str(json(ig.out), "target_app_id") == std::string(kInstagramInboxAppId));
+  CHECK(w.owner(kInsta) == std::string(kInstagramInboxAppId));
+
+  // The Instagram Inbox is not an app of a Messenger Page.
+  Run wrong = w.run({"pass-to-inbox", "777", "--instagram"}, "bot-routing-token");
+  CHECK(wrong.exit_code == 1);
+  CHECK(wrong.err.find("subcode 2018164") != std::string::npos);
+}
+
+TEST_CASE("cli: take, and Conversation Routing's error 27 without a default app") {
+  World w;
+  REQUIRE(w.run({"pass", kUser, kAgent}, "bot-routing-token").exit_code == 0);
+  REQUIRE(w.owner(kRouting) == kAgent);
+  Run r = w.run({"take", kUser, "--metadata", "bot resumes"}, "bot-routing-token");
+  REQUIRE(r.exit_code == 0);
+  auto d = json(r.out);
+  CHECK(d["success"].GetBool());
+  CHECK(str(d, "action") == "take");
+  CHECK(w.owner(kRouting) == kBot);
+
+  Run zero = w.run({"take", kUser}, "bot-zero-token");
+  CHECK(zero.exit_code == 1);
+  CHECK(zero.out.empty());
+  CHECK(zero.err.find("code 27 subcode 0") != std::string::npos);
+}
+
+TEST_CASE("cli: request says delivered; the owner keeps the thread") {
+  World w;
+  Run r = w.run({"request", kUser, "--metadata", "need it"}, "agent-legacy-token", kAgentSecret);
+  REQUIRE(r.exit_code == 0);
+  auto d = json(r.out);
+  CHECK(d["delivered"].GetBool());
+  CHECK(w.owner(kLegacy) == kBot);
+
+  // The agent app requires appsecret_proof: without the secret the call is refused.
+  Run no_proof = w.run({"request", kUser}, "agent-legacy-token");
+  CHECK(no_proof.exit_code == 1);
+  CHECK(no_proof.err.find("code 100") != std::string::npos);
+
+  // Zero-config idle thread: request gives control at once.
+  Run idle = w.run({"request", "42"}, "bot-zero-token");
+  REQUIRE(idle.exit_code == 0);
+  CHECK(w.owner(kZero, "42") == kBot);
+}
+
+TEST_CASE("cli: extend and release by the owner; refusals for others and bad durations") {
+  World w;
+  REQUIRE(w.run({"pass", kUser, kAgent}, "bot-routing-token").exit_code == 0);
+  const auto before = w.emu->threadState(kRouting, kUser).value().expiration.value();
+
+  Run ext = w.run({"extend", kUser, "172800"}, "agent-routing-token", kAgentSecret);
+  REQUIRE(ext.exit_code == 0);
+  CHECK(json(ext.out)["duration"].GetInt64() == 172800);
+  CHECK(w.emu->threadState(kRouting, kUser).value().expiration.value() > before + 86000);
+
+  Run not_owner = w.run({"extend", kUser, "60"}, "bot-routing-token");
+  CHECK(not_owner.exit_code == 1);
+  CHECK(not_owner.err.find("subcode 2534037") != std::string::npos);
+
+  requireUsage(w.run({"extend", kUser, "0"}, "agent-routing-token", kAgentSecret));
+  requireUsage(w.run({"extend", kUser, "604801"}, "agent-routing-token", kAgentSecret));
+  requireUsage(w.run({"extend", kUser, "12abc"}, "agent-routing-token", kAgentSecret));
+
+  Run rel = w.run({"release", kUser}, "agent-routing-token", kAgentSecret);
+  REQUIRE(rel.exit_code == 0);
+  CHECK(str(json(rel.out), "action") == "release");
+  CHECK(w.owner(kRouting).empty());
+
+  Run again = w.run({"release", kUser}, "agent-routing-token", kAgentSecret);
+  CHECK(again.exit_code == 1);
+}
+
+TEST_CASE("cli: owner discloses, hides, or reports idle") {
+  World w;
+  Run idle = w.run({"owner", kUser}, "bot-routing-token");
+  REQUIRE(idle.exit_code == 0);
+  auto d = json(idle.out);
+  CHECK(d["app_id"].IsNull());
+  CHECK(d["expiration"].IsNull());
+  CHECK_FALSE(d["disclosed"].GetBool());
+
+  REQUIRE(w.run({"pass", kUser, kAgent}, "bot-routing-token").exit_code == 0);
+  Run bot_view = w.run({"owner", kUser}, "bot-routing-token");
+  REQUIRE(bot_view.exit_code == 0);
+  auto b = json(bot_view.out);
+  CHECK(str(b, "app_id") == kAgent);  // the default app sees the owner
+  CHECK(b["expiration"].IsInt64());
+  CHECK(b["disclosed"].GetBool());
+
+  Run legacy = w.run({"owner", kUser}, "bot-legacy-token");
+  REQUIRE(legacy.exit_code == 0);
+  CHECK(str(json(legacy.out), "app_id") == kBot);
+}
+
+TEST_CASE("cli: receivers lists the secondary receivers; only the primary may") {
+  World w;
+  Run r = w.run({"receivers"}, "bot-legacy-token");
+  REQUIRE(r.exit_code == 0);
+  auto d = json(r.out);
+  REQUIRE(d["data"].IsArray());
+  std::set<std::string> ids;
+  for (const auto& a : d["data"].GetArray()) ids.insert(a["id"].GetString());
+  CHECK(ids.count(kAgent) == 1);
+  CHECK(ids.count(std::string(kPageInboxAppId)) == 1);
+  CHECK(ids.count(kBot) == 0);
+
+  CHECK(w.run({"receivers", "--platform", "messenger"}, "bot-legacy-token").exit_code == 0);
+  CHECK(w.run({"receivers", "--platform=instagram"}, "bot-legacy-token").exit_code == 0);
+  requireUsage(w.run({"receivers", "--platform", "whatsapp"}, "bot-legacy-token"));
+
+  Run secondary = w.run({"receivers"}, "agent-legacy-token", kAgentSecret);
+  CHECK(secondary.exit_code == 1);
+  CHECK(secondary.err.find("code 10") != std::string::npos);
+}
+
+TEST_CASE("cli: feature-status tells the eras apart") {
+  World w;
+  Run legacy = w.run({"feature-status"}, "bot-legacy-token");
+  REQUIRE(legacy.exit_code == 0);
+  auto l = json(legacy.out);
+  CHECK(str(l, "page_id") == kLegacy);
+  CHECK_FALSE(l["msgr_multi_app"].GetBool());
+  Run routing = w.run({"feature-status"}, "bot-routing-token");
+  REQUIRE(routing.exit_code == 0);
+  auto r = json(routing.out);
+  CHECK(str(r, "page_id") == kRouting);
+  CHECK(r["msgr_multi_app"].GetBool());
+}
+
+TEST_CASE("cli: --page and --api-version reach the request path") {
+  World w;
+  Run r = w.run({"owner", kUser, "--page", kLegacy, "--api-version", "v23.0"}, "bot-legacy-token");
+  REQUIRE(r.exit_code == 0);
+  const std::string timeline = w.emu->timelineJson();
+  CHECK(timeline.find("/v23.0/" + kLegacy + "/thread_owner") != std::string::npos);
+
+  // A page-scoped token cannot address another page: a Graph error, not a usage error.
+  Run other = w.run({"owner", kUser, "--page", kRouting}, "bot-legacy-token");
+  CHECK(other.exit_code == 1);
+  CHECK(other.err.find("code 100 subcode 33") != std::string::npos);
+
+  requireUsage(w.run({"owner", kUser, "--api-version", "26"}, "bot-legacy-token"));
+  requireUsage(runCli({"owner", kUser, "--base-url", "ftp://x"},
+                      {{"HANDOVER_ACCESS_TOKEN", "bot-legacy-token"}}));
+}
+
+TEST_CASE("cli: bad arguments exit 2 with a usage line") {
+  World w;
+  requireUsage(runCli({"owner", kUser, "--base-url", w.url}));  // no HANDOVER_ACCESS_TOKEN
+  requireUsage(w.run({"owner"}, "bot-legacy-token"));
+  requireUsage(w.run({"owner", kUser, "extra"}, "bot-legacy-token"));
+  requireUsage(w.run({"pass", kUser}, "bot-legacy-token"));
+  requireUsage(w.run({"owner", kUser, "--frobnicate"}, "bot-legacy-token"));
+  requireUsage(w.run({"pass", kUser, kAgent, "--metadata"}, "bot-legacy-token"));
+  requireUsage(w.run({"release", kUser, "--instagram"}, "bot-legacy-token"));
+  requireUsage(runCli({"verify", fixture("messenger_text.json")},
+                      {{"HANDOVER_APP_SECRET", "x"}}));  // no --signature
+  requireUsage(runCli({"emulator"}));                    // no --config
+  Run unknown = runCli({"frobnicate"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("unknown command") != std::string::npos);
+  CHECK(runCli({}).exit_code == 2);
+  // Nothing happened to the thread.
+  CHECK(w.owner(kLegacy) == kBot);
+}
+
+TEST_CASE("cli: a transport failure exits 3") {
+  // A bound socket that never listens: connections to it are refused.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  Run r = runCli({"owner", kUser, "--base-url", url}, {{"HANDOVER_ACCESS_TOKEN", "tok-123"}});
+  close(fd);
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("transport") != std::string::npos);
+}
+
+TEST_CASE("cli: tokens and secrets never appear in any output") {
+  World w;
+  std::vector<Run> runs = {
+      w.run({"owner", kUser}, "agent-legacy-token", kAgentSecret),
+      w.run({"pass", kUser, "999"}, "agent-legacy-token", kAgentSecret),  // Graph error
+      w.run({"receivers"}, "agent-legacy-token", kAgentSecret),           // Graph error
+      runCli({"owner", kUser, "--base-url", "http://127.0.0.1:1"},
+             {{"HANDOVER_ACCESS_TOKEN", "agent-legacy-token"},
+              {"HANDOVER_APP_SECRET", kAgentSecret}}),  // transport
+  };
+  for (const Run& r : runs) {
+    for (const std::string& secret : {std::string("agent-legacy-token"), kAgentSecret}) {
+      CHECK(r.out.find(secret) == std::string::npos);
+      CHECK(r.err.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(runs[0].exit_code == 0);
+  CHECK(runs[1].exit_code == 1);
+  CHECK(runs[3].exit_code == 3);
+}
+
+TEST_CASE("cli: --help everywhere") {
+  Run top = runCli({"--help"});
+  CHECK(top.exit_code == 0);
+  for (const char* name : {"pass", "pass-to-inbox", "take", "request", "release", "extend", "owner",
+                           "receivers", "feature-status", "parse", "verify", "emulator"}) {
+    const std::string listed = std::string("  handover ") + name;
+    CHECK((top.out.find(listed + " ") != std::string::npos ||
+           top.out.find(listed + "\n") != std::string::npos));
+    Run one = runCli({name, "--help"});
+    CHECK(one.exit_code == 0);
+    CHECK(one.out.rfind(std::string("usage: handover ") + name, 0) == 0);
+  }
+  CHECK(runCli({"--version"}).exit_code == 0);
+}
+
+TEST_CASE("cli: parse prints one normalized line per event of every fixture") {
+  DIR* dir = opendir((std::string(HANDOVER_FIXTURES_DIR) + "/webhooks").c_str());
+  REQUIRE(dir != nullptr);
+  std::vector<std::string> files;
+  while (dirent* e = readdir(dir)) {
+    const std::string n = e->d_name;
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".json") files.push_back(n);
+  }
+  closedir(dir);
+  REQUIRE(files.size() >= 10);
+  for (const auto& name : files) {
+    INFO(name);
+    const std::string body = readFile(fixture(name));
+    auto batch = webhook::parse(body).value();  // every fixture has a valid envelope
+    Run r = runCli({"parse", fixture(name)});
+    CHECK(r.exit_code == (batch.errors.empty() ? 0 : 1));
+    CHECK(r.err.empty() == batch.errors.empty());
+    auto out = lines(r.out);
+    REQUIRE(out.size() == batch.events.size() + batch.changes.size());
+    for (std::size_t i = 0; i < batch.events.size(); ++i) {
+      const auto& e = batch.events[i];
+      auto d = json(out[i]);
+      CHECK(str(d, "kind") == webhook::toString(e.kind()));
+      CHECK(str(d, "platform") == toString(e.platform));
+      CHECK(str(d, "page") == e.page_id);
+      CHECK(str(d, "user") == e.userId());
+      CHECK(d["standby"].GetBool() == e.standby);
+      CHECK(d["timestamp"].GetInt64() == e.timestamp);
+      if (const auto* m = e.get<webhook::Message>()) {
+        CHECK(str(d, "mid") == m->mid);
+        CHECK(str(d, "text") == m->text);
+      }
+      if (const auto* ec = e.get<webhook::Echo>()) {
+        CHECK(str(d, "mid") == ec->mid);
+        if (ec->app_id) CHECK(str(d, "app_id") == *ec->app_id);
+      }
+    }
+    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
+      auto d = json(out[batch.events.size() + i]);
+      CHECK(str(d, "kind") == "change");
+      CHECK(str(d, "field") == batch.changes[i].field);
+    }
+    // stdin gives the same lines.
+    Run piped = runCli({"parse", "-"}, {}, body);
+    CHECK(piped.out == r.out);
+    CHECK(piped.exit_code == r.exit_code);
+  }
+}
+
+TEST_CASE("cli: parse output of the handover events, exactly") {
+  Run r = runCli({"parse", fixture("handover_mixed.json")});
+  REQUIRE(r.exit_code == 0);
+  auto out = lines(r.out);
+  REQUIRE(out.size() == 6);
+  CHECK(out[1] ==
+        R"({"kind":"pass_thread_control","platform":"messenger","page":"106500000000001",)"
+        R"("user":"7000000000000001","standby":false,"timestamp":1763770003910,)"
+        R"("entry_time":1763770004000,"sender":"7000000000000001",)"
+        R"("recipient":"106500000000001","previous_owner_app_id":null,)"
+        R"("new_owner_app_id":"1517776481860111","metadata":"from idle"})");
+  // A numeric app id comes out as the exact decimal string.
+  auto take = json(out[2]);
+  CHECK(str(take, "new_owner_app_id") == "263902037430900");
+  auto request = json(out[3]);
+  CHECK(str(request, "requested_owner_app_id") == "263902037430900");
+  CHECK(str(request, "metadata") == "customer asked");
+  auto roles = json(out[4]);
+  CHECK(roles["sender"].IsNull());
+  CHECK(std::string(roles["app_roles"]["1517776481860111"][0].GetString()) == "primary_receiver");
+
+  Run ids = runCli({"parse", fixture("ids_numbers_and_strings.json")});
+  REQUIRE(ids.exit_code == 0);
+  auto first = json(lines(ids.out).at(0));
+  CHECK(str(first, "user") == "9007199254740993");  // beyond 2^53, never through a double
+
+  // A pretty-printed unknown event is re-emitted compact, its numbers unchanged.
+  Run pretty = runCli({"parse", fixture("pretty_printed.json")});
+  REQUIRE(pretty.exit_code == 0);
+  auto unknown = json(lines(pretty.out).at(1));
+  CHECK(str(unknown, "kind") == "unknown");
+  REQUIRE(unknown["raw"].IsObject());
+  CHECK(unknown["raw"]["timestamp"].GetInt64() == 1763770014910);
+  CHECK(str(unknown["raw"]["policy_enforcement"], "action") == "block");
+
+  Run standby = runCli({"parse", fixture("standby_only.json")});
+  REQUIRE(standby.exit_code == 0);
+  for (const auto& l : lines(standby.out)) CHECK(json(l)["standby"].GetBool());
+}
+
+TEST_CASE("cli: parse refuses what is not a webhook body") {
+  Run bad = runCli({"parse", "-"}, {}, "{\"object\":\"page\",\"entry\":[");
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.out.empty());
+  CHECK(bad.err.find("at byte") != std::string::npos);
+  Run malformed = runCli({"parse", fixture("malformed_events.json")});
+  CHECK(malformed.exit_code == 1);
+  CHECK(lines(malformed.out).size() == 2);  // the good events are still printed
+  CHECK(malformed.err.find("wrong JSON type") != std::string::npos);
+  requireUsage(runCli({"parse", "/nonexistent/body.json"}));
+}
+
+TEST_CASE("cli: verify checks sha256 and sha1 values of the fixtures") {
+  std::ifstream in(fixture("signatures.txt"));
+  std::string file, secret, sha256, sha1;
+  int checked = 0;
+  while (in >> file >> secret >> sha256 >> sha1) {
+    INFO(file);
+    const std::map<std::string, std::string> env{{"HANDOVER_APP_SECRET", secret}};
+    Run ok = runCli({"verify", "--signature", "sha256=" + sha256, fixture(file)}, env);
+    CHECK(ok.exit_code == 0);
+    CHECK(str(json(ok.out), "algorithm") == "sha256");
+    Run ok1 = runCli({"verify", "--signature=sha1=" + sha1, fixture(file)}, env);
+    CHECK(ok1.exit_code == 0);
+    CHECK(str(json(ok1.out), "algorithm") == "sha1");
+    Run piped = runCli({"verify", "--signature", "sha256=" + sha256}, env, readFile(fixture(file)));
+    CHECK(piped.exit_code == 0);
+
+    std::string tampered = sha256;
+    tampered[0] = tampered[0] == '0' ? '1' : '0';
+    Run bad = runCli({"verify", "--signature", "sha256=" + tampered, fixture(file)}, env);
+    CHECK(bad.exit_code == 1);
+    CHECK(str(json(bad.out), "reason") == "mismatch");
+    CHECK(bad.err.find("mismatch") != std::string::npos);
+    CHECK(bad.err.find(secret) == std::string::npos);
+    Run other_secret = runCli({"verify", "--signature", "sha256=" + sha256, fixture(file)},
+                              {{"HANDOVER_APP_SECRET", secret + "x"}});
+    CHECK(other_secret.exit_code == 1);
+    ++checked;
+  }
+  CHECK(checked >= 3);
+  const std::map<std::string, std::string> env{{"HANDOVER_APP_SECRET", "s"}};
+  const std::string body = fixture("messenger_text.json");
+  Run malformed = runCli({"verify", "--signature", "sha256=zz", body}, env);
+  CHECK(malformed.exit_code == 1);
+  CHECK(malformed.err.find("malformed_header") != std::string::npos);
+  Run short_digest = runCli({"verify", "--signature", "sha256=abcd", body}, env);
+  CHECK(short_digest.exit_code == 1);
+  CHECK(short_digest.err.find("wrong_length") != std::string::npos);
+  requireUsage(runCli({"verify", "--signature", "sha256=abcd", body}));  // no secret
+}
+
+TEST_CASE("cli: emulator serves the Graph API until SIGTERM") {
+  Process emu({"emulator", "--config",
+               std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/config.json", "--port", "0"},
+              {});
+  const std::string first = emu.readLine(std::chrono::seconds(10));
+  const std::string marker = "listening on ";
+  REQUIRE(first.find(marker) != std::string::npos);
+  const std::string url = first.substr(first.find(marker) + marker.size());
+  Run owner = runCli({"owner", "42", "--base-url", url},
+                     {{"HANDOVER_ACCESS_TOKEN", "bot-legacy-page-token"}});
+  REQUIRE(owner.exit_code == 0);
+  CHECK(str(json(owner.out), "app_id") == "500000000000001");
+  emu.sendSignal(SIGTERM);
+  Run done = emu.finish();
+  CHECK(done.exit_code == 0);
+
+  const std::string bad_config =
+      std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/messenger_text.json";
+  Run bad = runCli({"emulator", "--config", bad_config, "--port", "0"});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("cannot load") != std::string::npos);
+  requireUsage(runCli({"emulator", "--config", bad_config, "--port", "70000"}));
+}
