@@ -214,16 +214,20 @@ bool toInt64(const char* s, std::size_t n, std::int64_t& out) {
     ++s;
     --n;
   }
-  if (!allDigits(s, n)) return false;
+  if (n == 0) return false;
   std::uint64_t v = 0;
   // 18 digits never overflow; only longer numbers pay for the exact check.
   const std::size_t fast = n < 18 ? n : 18;
-  for (std::size_t i = 0; i < fast; ++i) v = v * 10 + static_cast<std::uint64_t>(s[i] - '0');
+  for (std::size_t i = 0; i < fast; ++i) {
+    const auto d = static_cast<std::uint64_t>(static_cast<unsigned char>(s[i]) - '0');
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
   const std::uint64_t limit =
       negative ? std::uint64_t{1} << 63 : static_cast<std::uint64_t>(INT64_MAX);
   for (std::size_t i = fast; i < n; ++i) {
-    const auto d = static_cast<std::uint64_t>(s[i] - '0');
-    if (v > (limit - d) / 10) return false;
+    const auto d = static_cast<std::uint64_t>(static_cast<unsigned char>(s[i]) - '0');
+    if (d > 9 || v > (limit - d) / 10) return false;
     v = v * 10 + d;
   }
   out = negative ? static_cast<std::int64_t>(0 - v) : static_cast<std::int64_t>(v);
