@@ -9,6 +9,11 @@ seconds="${HANDOVER_FUZZ_SECONDS:-30}"
 build="${HANDOVER_FUZZ_BUILD_DIR:-$root/build/fuzz}"
 jobs="$(nproc 2>/dev/null || echo 2)"
 
+if ! command -v clang++ >/dev/null 2>&1; then
+  echo "tests/fuzz/run.sh: clang++ not found (Debian: apt-get install clang libclang-rt-14-dev)" >&2
+  exit 1
+fi
+
 sanitize="-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer"
 sanitize+=" -fsanitize-ignorelist=$root/tests/fuzz/ubsan_ignorelist.txt"
 # Tests stay configured (the fuzz directory lives under tests/) but only the fuzzers are built.
