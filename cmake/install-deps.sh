@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   cmake g++ make pkg-config
   libcurl4-openssl-dev rapidjson-dev catch2 libssl-dev libcpp-httplib-dev
+  libhiredis-dev redis-server
   "$@"
 )
 

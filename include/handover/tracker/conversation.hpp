@@ -1,0 +1,111 @@
+#pragma once
+/// @file
+/// What the tracker knows about one conversation (page, user), and the deltas it merges in.
+///
+/// Every field is merged by time, never blindly overwritten: webhook deliveries may arrive out
+/// of order or twice, and several servers may write the same conversation at once, so the
+/// newest knowledge wins whatever order the writes land in.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace handover::tracker {
+
+/// One conversation: a Page (or IG account) and a user (PSID, IGSID or user_ref).
+struct ConversationKey {
+  std::string page_id;
+  std::string user_id;
+  bool operator==(const ConversationKey& o) const noexcept {
+    return page_id == o.page_id && user_id == o.user_id;
+  }
+};
+
+/// What is known about the thread's owner.
+enum class Ownership {
+  kUnknown,  ///< Nothing learned yet.
+  kIdle,     ///< No app owns the thread (released, expired, or `thread_owner` disclosed none).
+  kApp,      ///< An app owns it: `OwnerInfo::app_id`, or an app we cannot name (empty id).
+};
+
+/// Where the owner was learned.
+enum class OwnerSource {
+  kNone,     ///< Never learned.
+  kWebhook,  ///< A handover event or an echo.
+  kOwnCall,  ///< The result of our own pass/take/release/extend call.
+  kGraph,    ///< A `thread_owner` answer.
+};
+
+/// "unknown"/"idle"/"app" and "none"/"webhook"/"own_call"/"graph".
+const char* toString(Ownership o) noexcept;
+const char* toString(OwnerSource s) noexcept;
+
+/// The owner as last learned.
+struct OwnerInfo {
+  Ownership ownership = Ownership::kUnknown;
+  /// The owning app when `ownership` is kApp; empty when the owner is hidden from us.
+  std::string app_id;
+  OwnerSource source = OwnerSource::kNone;
+  std::int64_t learned_at_ms = 0;  ///< When it was true: the event's timestamp or our call time.
+  std::optional<std::int64_t> expires_at_ms;  ///< When control expires, when known.
+
+  bool isApp(const std::string& id) const noexcept {
+    return ownership == Ownership::kApp && app_id == id;
+  }
+};
+
+/// A `request_thread_control` not yet answered by a change of owner.
+struct PendingRequest {
+  std::string app_id;  ///< The requesting app.
+  std::string metadata;
+  std::int64_t at_ms = 0;
+};
+
+/// The outcome of the last action a policy took on the conversation.
+struct ActionRecord {
+  std::string action;         ///< "take", "release" or "pass".
+  std::string target_app_id;  ///< For "pass": the target (empty: the default app).
+  std::int64_t at_ms = 0;
+  bool ok = false;
+  std::string error;  ///< `Error::toString()` when it failed.
+};
+
+/// Everything known about one conversation. Times are epoch ms; 0 means never.
+struct ConversationState {
+  ConversationKey key;
+  OwnerInfo owner;
+  std::int64_t last_user_message_ms = 0;   ///< Messages and postbacks from the user.
+  std::int64_t last_own_message_ms = 0;    ///< Echoes of messages this app sent.
+  /// Echoes whose `app_id` is not ours: a human in the Page Inbox, another app, or (no
+  /// `app_id`, old API versions) a human we cannot tell apart.
+  std::int64_t last_other_message_ms = 0;
+  std::string last_other_app_id;  ///< Who sent the latest such echo; empty when not said.
+  std::vector<PendingRequest> pending_requests;
+  std::optional<ActionRecord> last_action;
+
+  /// True when no app owns the thread at `now_ms`: released, or control expired.
+  bool idleAt(std::int64_t now_ms) const noexcept {
+    if (owner.ownership == Ownership::kIdle) return true;
+    return owner.ownership == Ownership::kApp && owner.expires_at_ms && *owner.expires_at_ms <= now_ms;
+  }
+};
+
+/// A delta to merge into a conversation. Unset fields leave the stored ones alone.
+struct Observation {
+  /// Replaces the stored owner when its `learned_at_ms` is not older than the stored one.
+  std::optional<OwnerInfo> owner;
+  /// With `owner`: the owner changed, so requests made before it are answered and dropped.
+  bool clear_requests = false;
+  std::optional<std::int64_t> user_message_ms;   ///< Kept when newer.
+  std::optional<std::int64_t> own_message_ms;    ///< Kept when newer.
+  std::optional<std::int64_t> other_message_ms;  ///< Kept when newer, with `other_app_id`.
+  std::string other_app_id;
+  std::optional<PendingRequest> request;  ///< Added (one per app, the newest kept).
+  std::optional<ActionRecord> action;     ///< Replaces the last action record.
+};
+
+/// Merges `obs` into `state` with the rules above (what every `Store` implements).
+void merge(ConversationState& state, const Observation& obs);
+
+}  // namespace handover::tracker

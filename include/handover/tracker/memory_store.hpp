@@ -1,0 +1,56 @@
+#pragma once
+/// @file
+/// `MemoryStore`: the default `Store`, in this process, with bounded memory.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "handover/tracker/store.hpp"
+
+namespace handover::tracker {
+
+/// Options of `MemoryStore`.
+struct MemoryStoreOptions {
+  /// Conversations kept at most; the least recently touched one is evicted beyond it (its
+  /// timer too). About 200 bytes each: see tests/bench/tracker.
+  std::size_t max_conversations = 1'000'000;
+  /// Epoch ms, for de-duplication TTLs and leases; empty: the system clock.
+  std::function<std::int64_t()> now_ms;
+};
+
+/// Counters of a `MemoryStore`.
+struct MemoryStoreStats {
+  std::size_t conversations = 0;
+  std::size_t timers = 0;
+  std::size_t dedup_keys = 0;
+  std::size_t evicted = 0;  ///< Conversations dropped to stay within `max_conversations`.
+};
+
+/// A `Store` in this process: one mutex, interned page and app ids, LRU eviction.
+class MemoryStore final : public Store {
+ public:
+  explicit MemoryStore(MemoryStoreOptions options = {});
+  ~MemoryStore() override;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
+
+  Result<ConversationState> apply(const ConversationKey& key, const Observation& obs) override;
+  Result<std::optional<ConversationState>> load(const ConversationKey& key) override;
+  Result<void> schedule(const ConversationKey& key, std::optional<std::int64_t> due_at_ms) override;
+  Result<std::vector<DueClaim>> claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+                                         std::size_t limit) override;
+  Result<void> finishDue(const DueClaim& claim) override;
+  Result<EventClaim> claimEvent(std::string_view key, std::int64_t lease_ms) override;
+  Result<void> completeEvent(std::string_view key, std::int64_t ttl_ms) override;
+  Result<void> abandonEvent(std::string_view key) override;
+
+  MemoryStoreStats stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handover::tracker

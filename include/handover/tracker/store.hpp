@@ -1,0 +1,73 @@
+#pragma once
+/// @file
+/// `Store`: where the tracker keeps conversations, due timers and webhook de-duplication keys.
+/// `MemoryStore` serves one process; `RedisStore` (target `handover::redis`) a fleet of
+/// webhook servers behind a load balancer.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "handover/result.hpp"
+#include "handover/tracker/conversation.hpp"
+
+namespace handover::tracker {
+
+/// `Error::type` of store failures (category `kTransport`): the store cannot be reached.
+inline constexpr std::string_view kStoreErrorType = "handover.store";
+
+/// Builds a store failure. Messages never carry passwords.
+Error storeError(std::string message);
+/// True for errors made by `storeError`: a webhook server answers non-2xx so Meta redelivers.
+bool isStoreError(const Error& error) noexcept;
+
+/// The answer of `Store::claimEvent`.
+enum class EventClaim {
+  kNew,        ///< Claimed by the caller: handle it, then `completeEvent` (or `abandonEvent`).
+  kDuplicate,  ///< Already handled: skip it.
+  kInFlight,   ///< Another server holds a claim: answer non-2xx so it is redelivered later.
+};
+
+/// "new" / "duplicate" / "in_flight".
+const char* toString(EventClaim c) noexcept;
+
+/// A due timer claimed by `Store::claimDue`.
+struct DueClaim {
+  ConversationKey key;
+  std::int64_t due_at_ms = 0;       ///< When it came due.
+  std::int64_t lease_until_ms = 0;  ///< Other claimers skip it until then.
+};
+
+/// Storage behind `ThreadTracker` and `Deduplicator`. Every method is atomic on its own and
+/// safe to call from many threads; `RedisStore` is also atomic across processes.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  /// Merges `obs` into the conversation (creating it) and returns the merged state.
+  virtual Result<ConversationState> apply(const ConversationKey& key, const Observation& obs) = 0;
+  /// The conversation, or nullopt when never seen (or evicted).
+  virtual Result<std::optional<ConversationState>> load(const ConversationKey& key) = 0;
+
+  /// Sets the conversation's due time (nullopt clears it). One timer per conversation.
+  virtual Result<void> schedule(const ConversationKey& key, std::optional<std::int64_t> due_at_ms) = 0;
+  /// Claims up to `limit` timers due at `now_ms`: each is hidden from every other claimer
+  /// until `now_ms + lease_ms`, so exactly one caller gets it. Unfinished claims come due
+  /// again when the lease ends (the claimer crashed or the action failed transiently).
+  virtual Result<std::vector<DueClaim>> claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+                                                 std::size_t limit) = 0;
+  /// Drops a claimed timer, unless it was rescheduled since the claim.
+  virtual Result<void> finishDue(const DueClaim& claim) = 0;
+
+  /// Claims a webhook event's de-duplication key for `lease_ms`.
+  virtual Result<EventClaim> claimEvent(std::string_view key, std::int64_t lease_ms) = 0;
+  /// Marks the key handled; duplicates are recognised for `ttl_ms`.
+  virtual Result<void> completeEvent(std::string_view key, std::int64_t ttl_ms) = 0;
+  /// Gives a claim up (handling failed): the next delivery is handled again.
+  virtual Result<void> abandonEvent(std::string_view key) = 0;
+};
+
+}  // namespace handover::tracker

@@ -1,0 +1,140 @@
+#pragma once
+/// @file
+/// `ThreadTracker`: who owns each conversation, who spoke last, pending control requests, and
+/// the policies that act on them (take back after an idle agent, pass on request, pause the bot
+/// while a human talks). State lives in a `Store`, so timers survive restarts and a fleet of
+/// webhook servers shares it through `RedisStore`.
+///
+/// @code
+///   auto store = std::make_shared<handover::tracker::MemoryStore>();
+///   handover::tracker::TrackerOptions opts;
+///   opts.policies.idle_take_back = handover::tracker::IdleTakeBack{};  // take after 10 min
+///   handover::tracker::ThreadTracker tracker(store, client, opts);
+///   // webhook handler, for each new (de-duplicated) batch:
+///   tracker.observe(batch);
+///   // a timer thread, every few seconds (any server of the fleet):
+///   tracker.poll();
+/// @endcode
+///
+/// Thread-safety: every method may be called from any thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "handover/client.hpp"
+#include "handover/result.hpp"
+#include "handover/tracker/conversation.hpp"
+#include "handover/tracker/policies.hpp"
+#include "handover/tracker/store.hpp"
+#include "handover/webhook/events.hpp"
+
+namespace handover::tracker {
+
+/// What a policy did (or failed to do) on one conversation.
+struct ActionOutcome {
+  ConversationKey key;
+  std::string action;         ///< "take", "release" or "pass".
+  std::string target_app_id;  ///< For "pass".
+  std::int64_t at_ms = 0;
+  std::optional<Error> error;  ///< Set when the call failed after the client's retries.
+  /// For a failed timer action: true when it stays due and is tried again after the lease.
+  bool will_retry = false;
+  bool ok() const noexcept { return !error; }
+};
+
+/// Options of `ThreadTracker`.
+struct TrackerOptions {
+  /// This app's id: tells our echoes from others'. Empty: the client's `app_id` option.
+  std::string app_id;
+  /// Epoch ms; empty: the system clock. Tests inject one and never sleep.
+  std::function<std::int64_t()> now_ms;
+  /// `getThreadOwner` calls the Graph API when what we know is older than this.
+  std::chrono::milliseconds owner_staleness{std::chrono::minutes(5)};
+  /// A claimed timer is hidden from other servers this long; unfinished, it comes due again.
+  std::chrono::milliseconds due_lease{std::chrono::seconds(30)};
+  /// Timers claimed per `poll` at most.
+  std::size_t poll_batch = 100;
+  Policies policies;
+  /// Called for every action a policy takes, success or failure (also returned by `poll`).
+  std::function<void(const ActionOutcome&)> on_action;
+};
+
+/// Picks the client of a page (multi-Page apps); nullopt: no client, the action fails.
+using PageClientResolver = std::function<std::optional<Client>(const std::string& page_id)>;
+
+/// The owner as `getThreadOwner` answers it.
+struct OwnerAnswer {
+  OwnerInfo owner;
+  bool from_graph = false;  ///< True when the tracker had no fresh knowledge and asked Graph.
+};
+
+class ThreadTracker {
+ public:
+  /// One client for every page (its `page_id` option names the Page the calls address).
+  ThreadTracker(std::shared_ptr<Store> store, Client client, TrackerOptions options = {});
+  /// A client per page.
+  ThreadTracker(std::shared_ptr<Store> store, PageClientResolver clients,
+                TrackerOptions options = {});
+  ~ThreadTracker();
+  ThreadTracker(const ThreadTracker&) = delete;
+  ThreadTracker& operator=(const ThreadTracker&) = delete;
+
+  // --- input: webhook events and our own calls ----------------------------------------------
+
+  /// Learns from one event and runs the event-driven policies (pass on request). Call it once
+  /// per event: de-duplicate first (`Deduplicator`). A store failure is returned (answer the
+  /// webhook non-2xx); a failed policy action is reported through `on_action` and recorded.
+  Result<void> observe(const webhook::Event& event);
+  /// `observe` for every event of a batch, in order; stops at the first store failure.
+  Result<void> observe(const webhook::Batch& batch);
+
+  /// Records the outcome of our own calls made outside the tracker.
+  Result<void> recordPassed(const ConversationKey& key, const std::string& target_app_id);
+  Result<void> recordTaken(const ConversationKey& key, const TakeThreadControlResponse& r = {});
+  Result<void> recordReleased(const ConversationKey& key);
+  Result<void> recordExtended(const ConversationKey& key, std::chrono::seconds duration);
+  Result<void> recordOwner(const ConversationKey& key, const ThreadOwner& owner);
+
+  /// Calls through the client and records the result (on success).
+  Result<void> passThreadControl(const ConversationKey& key, const std::string& target_app_id,
+                                 const std::string& metadata = {});
+  Result<void> takeThreadControl(const ConversationKey& key, const std::string& metadata = {});
+  Result<void> releaseThreadControl(const ConversationKey& key);
+
+  // --- queries ------------------------------------------------------------------------------
+
+  /// The stored state, or nullopt when the conversation was never seen.
+  Result<std::optional<ConversationState>> state(const ConversationKey& key);
+  /// The owner from what we know when it is fresher than `owner_staleness`; otherwise asks the
+  /// Graph API (`thread_owner`) and records the answer.
+  Result<OwnerAnswer> getThreadOwner(const ConversationKey& key);
+  /// False while the `pause_while_human_active` policy says a human is active (always true
+  /// without that policy).
+  Result<bool> shouldAutoReply(const ConversationKey& key);
+  /// When the idle take-back would fire for `state` (nullopt: it would not).
+  std::optional<std::int64_t> dueAt(const ConversationState& state) const;
+
+  // --- timers ---------------------------------------------------------------------------------
+
+  /// Performs every timer action due at `now_ms`, each claimed in the store so exactly one
+  /// server of a fleet performs it. Due times come from stored timestamps: a process that
+  /// starts late performs what came due while it was down, once.
+  Result<std::vector<ActionOutcome>> poll(std::int64_t now_ms);
+  /// `poll` at the tracker's clock.
+  Result<std::vector<ActionOutcome>> poll();
+
+  const std::string& appId() const noexcept;
+  std::int64_t now() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace handover::tracker

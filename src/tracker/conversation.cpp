@@ -1,0 +1,114 @@
+#include "handover/tracker/conversation.hpp"
+
+#include <algorithm>
+
+#include "handover/tracker/policies.hpp"
+#include "handover/tracker/store.hpp"
+
+namespace handover::tracker {
+
+const char* toString(Ownership o) noexcept {
+  switch (o) {
+    case Ownership::kIdle:
+      return "idle";
+    case Ownership::kApp:
+      return "app";
+    case Ownership::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+const char* toString(OwnerSource s) noexcept {
+  switch (s) {
+    case OwnerSource::kWebhook:
+      return "webhook";
+    case OwnerSource::kOwnCall:
+      return "own_call";
+    case OwnerSource::kGraph:
+      return "graph";
+    case OwnerSource::kNone:
+      break;
+  }
+  return "none";
+}
+
+const char* toString(EventClaim c) noexcept {
+  switch (c) {
+    case EventClaim::kDuplicate:
+      return "duplicate";
+    case EventClaim::kInFlight:
+      return "in_flight";
+    case EventClaim::kNew:
+      break;
+  }
+  return "new";
+}
+
+const char* toString(IdleTakeBack::Action a) noexcept {
+  switch (a) {
+    case IdleTakeBack::Action::kRelease:
+      return "release";
+    case IdleTakeBack::Action::kPass:
+      return "pass";
+    case IdleTakeBack::Action::kTake:
+      break;
+  }
+  return "take";
+}
+
+Error storeError(std::string message) {
+  Error e;
+  e.category = ErrorCategory::kTransport;
+  e.type = std::string(kStoreErrorType);
+  e.message = std::move(message);
+  return e;
+}
+
+bool isStoreError(const Error& error) noexcept {
+  return error.category == ErrorCategory::kTransport && error.type == kStoreErrorType;
+}
+
+void merge(ConversationState& state, const Observation& obs) {
+  if (obs.owner && obs.owner->learned_at_ms >= state.owner.learned_at_ms) {
+    state.owner = *obs.owner;
+    if (obs.clear_requests) {
+      const std::int64_t at = obs.owner->learned_at_ms;
+      auto& reqs = state.pending_requests;
+      reqs.erase(std::remove_if(reqs.begin(), reqs.end(),
+                                [at](const PendingRequest& r) { return r.at_ms <= at; }),
+                 reqs.end());
+    }
+  }
+  if (obs.user_message_ms) {
+    state.last_user_message_ms = std::max(state.last_user_message_ms, *obs.user_message_ms);
+  }
+  if (obs.own_message_ms) {
+    state.last_own_message_ms = std::max(state.last_own_message_ms, *obs.own_message_ms);
+  }
+  if (obs.other_message_ms && *obs.other_message_ms > state.last_other_message_ms) {
+    state.last_other_message_ms = *obs.other_message_ms;
+    state.last_other_app_id = obs.other_app_id;
+  }
+  if (obs.request) {
+    auto& reqs = state.pending_requests;
+    auto it = std::find_if(reqs.begin(), reqs.end(), [&](const PendingRequest& r) {
+      return r.app_id == obs.request->app_id;
+    });
+    if (it == reqs.end()) {
+      reqs.push_back(*obs.request);
+    } else if (obs.request->at_ms > it->at_ms) {
+      *it = *obs.request;
+    }
+  }
+  if (obs.action && (!state.last_action || obs.action->at_ms >= state.last_action->at_ms)) {
+    state.last_action = obs.action;
+  }
+  // One order whatever the store: Redis hashes have none.
+  std::sort(state.pending_requests.begin(), state.pending_requests.end(),
+            [](const PendingRequest& a, const PendingRequest& b) {
+              return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : a.app_id < b.app_id;
+            });
+}
+
+}  // namespace handover::tracker

@@ -1,0 +1,374 @@
+#include "handover/tracker/redis_store.hpp"
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <cmath>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace handover::tracker {
+namespace {
+
+// Merges an Observation with the same rules as `merge` (conversation.cpp), inside Redis so two
+// servers writing one conversation never lose each other's update.
+constexpr const char* kApplyScript = R"lua(
+local k = KEYS[1]
+local function num(f, d)
+  local v = redis.call('HGET', k, f)
+  if v then return tonumber(v) end
+  return d
+end
+if ARGV[2] ~= '' then
+  local at = tonumber(ARGV[2])
+  if at >= num('ot', 0) then
+    redis.call('HSET', k, 'ot', ARGV[2], 'ow', ARGV[3], 'oa', ARGV[4], 'os', ARGV[5], 'oe', ARGV[6])
+    if ARGV[7] == '1' then
+      for _, f in ipairs(redis.call('HKEYS', k)) do
+        if string.sub(f, 1, 2) == 'r:' then
+          local rat = tonumber(string.match(redis.call('HGET', k, f), '^(%-?%d+)'))
+          if rat <= at then redis.call('HDEL', k, f) end
+        end
+      end
+    end
+  end
+end
+local function maxset(f, v)
+  if v == '' then return false end
+  if tonumber(v) > num(f, 0) then
+    redis.call('HSET', k, f, v)
+    return true
+  end
+  return false
+end
+maxset('lu', ARGV[8])
+maxset('lo', ARGV[9])
+if maxset('lx', ARGV[10]) then redis.call('HSET', k, 'lxa', ARGV[11]) end
+if ARGV[12] ~= '' then
+  local f = 'r:' .. ARGV[12]
+  local cur = redis.call('HGET', k, f)
+  if (not cur) or tonumber(string.match(cur, '^(%-?%d+)')) < tonumber(ARGV[13]) then
+    redis.call('HSET', k, f, ARGV[13] .. '|' .. ARGV[14])
+  end
+end
+if ARGV[15] ~= '' and tonumber(ARGV[16]) >= num('aat', -9007199254740992) then
+  redis.call('HSET', k, 'act', ARGV[15], 'aat', ARGV[16])
+end
+redis.call('HSETNX', k, 'v', '1')
+if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', k, ARGV[1]) end
+return redis.call('HGETALL', k)
+)lua";
+
+// Moves every due member to `lease_until` and returns it: the script runs atomically, so two
+// servers polling at once never get the same member.
+constexpr const char* kClaimDueScript = R"lua(
+local items = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+for i = 1, #items, 2 do
+  redis.call('ZADD', KEYS[1], ARGV[2], items[i])
+end
+return items
+)lua";
+
+constexpr const char* kFinishDueScript = R"lua(
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if s and tonumber(s) == tonumber(ARGV[2]) then redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+)lua";
+
+constexpr const char* kClaimEventScript = R"lua(
+if redis.call('SET', KEYS[1], 'p', 'NX', 'PX', ARGV[1]) then return 0 end
+if redis.call('GET', KEYS[1]) == 'd' then return 1 end
+return 2
+)lua";
+
+constexpr const char* kAbandonEventScript = R"lua(
+if redis.call('GET', KEYS[1]) == 'p' then redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+timeval toTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+std::string str(const redisReply* r) {
+  return (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS))
+             ? std::string(r->str, r->len)
+             : std::string();
+}
+
+std::int64_t toInt(const std::string& s) {
+  if (s.empty()) return 0;
+  try {
+    return static_cast<std::int64_t>(std::llround(std::stod(s)));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string member(const ConversationKey& key) { return key.page_id + "|" + key.user_id; }
+
+ConversationKey fromMember(const std::string& m) {
+  const auto bar = m.find('|');  // page ids are digits: the first bar ends the page id
+  if (bar == std::string::npos) return {m, ""};
+  return {m.substr(0, bar), m.substr(bar + 1)};
+}
+
+std::string opt(const std::optional<std::int64_t>& v) {
+  return v ? std::to_string(*v) : std::string();
+}
+
+ConversationState parseState(const ConversationKey& key, const redisReply* r) {
+  ConversationState s;
+  s.key = key;
+  for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
+    const std::string f = str(r->element[i]);
+    const std::string v = str(r->element[i + 1]);
+    if (f == "ot") {
+      s.owner.learned_at_ms = toInt(v);
+    } else if (f == "ow") {
+      s.owner.ownership = static_cast<Ownership>(toInt(v));
+    } else if (f == "oa") {
+      s.owner.app_id = v;
+    } else if (f == "os") {
+      s.owner.source = static_cast<OwnerSource>(toInt(v));
+    } else if (f == "oe") {
+      if (!v.empty()) s.owner.expires_at_ms = toInt(v);
+    } else if (f == "lu") {
+      s.last_user_message_ms = toInt(v);
+    } else if (f == "lo") {
+      s.last_own_message_ms = toInt(v);
+    } else if (f == "lx") {
+      s.last_other_message_ms = toInt(v);
+    } else if (f == "lxa") {
+      s.last_other_app_id = v;
+    } else if (f.compare(0, 2, "r:") == 0) {
+      const auto bar = v.find('|');
+      s.pending_requests.push_back(
+          {f.substr(2), bar == std::string::npos ? "" : v.substr(bar + 1), toInt(v.substr(0, bar))});
+    } else if (f == "act") {
+      // ok|action|target|error: the error comes last and may hold bars.
+      ActionRecord a;
+      std::vector<std::string> parts;
+      std::size_t pos = 0;
+      for (int n = 0; n < 3; ++n) {
+        const auto bar = v.find('|', pos);
+        if (bar == std::string::npos) break;
+        parts.push_back(v.substr(pos, bar - pos));
+        pos = bar + 1;
+      }
+      if (parts.size() == 3) {
+        a.ok = parts[0] == "1";
+        a.action = parts[1];
+        a.target_app_id = parts[2];
+        a.error = v.substr(pos);
+        s.last_action = a;
+      }
+    }
+  }
+  if (s.last_action) {
+    for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
+      if (str(r->element[i]) == "aat") s.last_action->at_ms = toInt(str(r->element[i + 1]));
+    }
+  }
+  // The order `merge` gives, so both stores answer alike.
+  merge(s, Observation{});
+  return s;
+}
+
+}  // namespace
+
+struct RedisStore::Impl {
+  RedisOptions o;
+  std::mutex mu;
+  redisContext* ctx = nullptr;
+
+  ~Impl() { drop(); }
+
+  void drop() {
+    if (ctx) redisFree(ctx);
+    ctx = nullptr;
+  }
+
+  std::string where() const { return o.host + ":" + std::to_string(o.port); }
+
+  Result<void> ensure() {
+    if (ctx) return {};
+    ctx = redisConnectWithTimeout(o.host.c_str(), o.port, toTimeval(o.connect_timeout));
+    if (!ctx || ctx->err) {
+      std::string why = ctx ? ctx->errstr : "out of memory";
+      drop();
+      return storeError("redis at " + where() + " unreachable: " + why);
+    }
+    redisSetTimeout(ctx, toTimeval(o.command_timeout));
+    if (!o.password.empty()) {
+      auto r = rawCommand({"AUTH", o.password});
+      if (!r) return std::move(r).error();
+    }
+    if (o.database != 0) {
+      auto r = rawCommand({"SELECT", std::to_string(o.database)});
+      if (!r) return std::move(r).error();
+    }
+    return {};
+  }
+
+  Result<Reply> rawCommand(const std::vector<std::string>& args) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    Reply r(static_cast<redisReply*>(
+        redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    if (!r) {
+      // The connection is unusable after an I/O error: drop it, the next call reconnects.
+      std::string why = ctx->errstr;
+      drop();
+      return storeError("redis at " + where() + ": " + why);
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+      // AUTH errors must not echo the password: Redis does not, and we add nothing.
+      return storeError("redis at " + where() + " answered: " + std::string(r->str, r->len));
+    }
+    return r;
+  }
+
+  Result<Reply> command(const std::vector<std::string>& args) {
+    std::lock_guard<std::mutex> lock(mu);
+    auto ok = ensure();
+    if (!ok) return std::move(ok).error();
+    return rawCommand(args);
+  }
+
+  Result<Reply> eval(const char* script, std::vector<std::string> keys,
+                     std::vector<std::string> argv) {
+    std::vector<std::string> args{"EVAL", script, std::to_string(keys.size())};
+    for (auto& k : keys) args.push_back(std::move(k));
+    for (auto& a : argv) args.push_back(std::move(a));
+    return command(args);
+  }
+
+  std::string convKey(const ConversationKey& k) const { return o.key_prefix + "c:" + member(k); }
+  std::string dueKey() const { return o.key_prefix + "due"; }
+  std::string eventKey(std::string_view k) const { return o.key_prefix + "e:" + std::string(k); }
+};
+
+RedisStore::RedisStore(RedisOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->o = std::move(options);
+}
+
+RedisStore::~RedisStore() = default;
+
+Result<void> RedisStore::ping() {
+  auto r = impl_->command({"PING"});
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Observation& obs) {
+  if (key.page_id.empty() || key.user_id.empty()) {
+    return invalidArgument("a conversation needs a page id and a user id");
+  }
+  std::vector<std::string> argv(16);
+  argv[0] = std::to_string(impl_->o.conversation_ttl.count());
+  if (obs.owner) {
+    argv[1] = std::to_string(obs.owner->learned_at_ms);
+    argv[2] = std::to_string(static_cast<int>(obs.owner->ownership));
+    argv[3] = obs.owner->app_id;
+    argv[4] = std::to_string(static_cast<int>(obs.owner->source));
+    argv[5] = opt(obs.owner->expires_at_ms);
+    argv[6] = obs.clear_requests ? "1" : "0";
+  }
+  argv[7] = opt(obs.user_message_ms);
+  argv[8] = opt(obs.own_message_ms);
+  argv[9] = opt(obs.other_message_ms);
+  argv[10] = obs.other_app_id;
+  if (obs.request) {
+    argv[11] = obs.request->app_id;
+    argv[12] = std::to_string(obs.request->at_ms);
+    argv[13] = obs.request->metadata;
+  }
+  if (obs.action) {
+    argv[14] = std::string(obs.action->ok ? "1" : "0") + "|" + obs.action->action + "|" +
+               obs.action->target_app_id + "|" + obs.action->error;
+    argv[15] = std::to_string(obs.action->at_ms);
+  }
+  auto r = impl_->eval(kApplyScript, {impl_->convKey(key)}, std::move(argv));
+  if (!r) return std::move(r).error();
+  if ((*r)->type != REDIS_REPLY_ARRAY) return storeError("redis: unexpected reply to apply");
+  return parseState(key, r->get());
+}
+
+Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey& key) {
+  auto r = impl_->command({"HGETALL", impl_->convKey(key)});
+  if (!r) return std::move(r).error();
+  if ((*r)->type != REDIS_REPLY_ARRAY) return storeError("redis: unexpected reply to HGETALL");
+  if ((*r)->elements == 0) return std::optional<ConversationState>();
+  return std::optional<ConversationState>(parseState(key, r->get()));
+}
+
+Result<void> RedisStore::schedule(const ConversationKey& key,
+                                  std::optional<std::int64_t> due_at_ms) {
+  auto r = due_at_ms ? impl_->command({"ZADD", impl_->dueKey(), std::to_string(*due_at_ms), member(key)})
+                     : impl_->command({"ZREM", impl_->dueKey(), member(key)});
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+Result<std::vector<DueClaim>> RedisStore::claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+                                                   std::size_t limit) {
+  const std::int64_t until = now_ms + lease_ms;
+  auto r = impl_->eval(kClaimDueScript, {impl_->dueKey()},
+                       {std::to_string(now_ms), std::to_string(until), std::to_string(limit)});
+  if (!r) return std::move(r).error();
+  std::vector<DueClaim> out;
+  const redisReply* a = r->get();
+  for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2) {
+    out.push_back({fromMember(str(a->element[i])), toInt(str(a->element[i + 1])), until});
+  }
+  return out;
+}
+
+Result<void> RedisStore::finishDue(const DueClaim& claim) {
+  auto r = impl_->eval(kFinishDueScript, {impl_->dueKey()},
+                       {member(claim.key), std::to_string(claim.lease_until_ms)});
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::int64_t lease_ms) {
+  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease_ms)});
+  if (!r) return std::move(r).error();
+  switch ((*r)->integer) {
+    case 0:
+      return EventClaim::kNew;
+    case 1:
+      return EventClaim::kDuplicate;
+    default:
+      return EventClaim::kInFlight;
+  }
+}
+
+Result<void> RedisStore::completeEvent(std::string_view key, std::int64_t ttl_ms) {
+  auto r = impl_->command({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl_ms)});
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+Result<void> RedisStore::abandonEvent(std::string_view key) {
+  auto r = impl_->eval(kAbandonEventScript, {impl_->eventKey(key)}, {});
+  if (!r) return std::move(r).error();
+  return {};
+}
+
+}  // namespace handover::tracker

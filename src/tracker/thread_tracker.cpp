@@ -1,0 +1,396 @@
+#include "handover/tracker/thread_tracker.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace handover::tracker {
+namespace {
+
+std::int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, std::int64_t at) {
+  OwnerInfo info;
+  info.ownership = o;
+  info.app_id = std::move(app_id);
+  info.source = source;
+  info.learned_at_ms = at;
+  return info;
+}
+
+}  // namespace
+
+struct ThreadTracker::Impl {
+  std::shared_ptr<Store> store;
+  std::optional<Client> client;
+  PageClientResolver resolver;
+  TrackerOptions options;
+
+  std::int64_t now() const { return options.now_ms ? options.now_ms() : systemNowMs(); }
+
+  std::optional<Client> clientFor(const std::string& page_id) const {
+    if (resolver) return resolver(page_id);
+    return client;
+  }
+
+  std::optional<std::int64_t> dueAt(const ConversationState& s) const {
+    if (!options.policies.idle_take_back) return std::nullopt;
+    const IdleTakeBack& p = *options.policies.idle_take_back;
+    if (s.owner.ownership != Ownership::kApp) return std::nullopt;
+    const bool ours = s.owner.app_id == options.app_id;
+    std::int64_t since = s.owner.learned_at_ms;
+    if (p.action == IdleTakeBack::Action::kTake) {
+      if (ours) return std::nullopt;
+      since = std::max(since, s.last_other_message_ms);
+    } else {
+      if (!ours) return std::nullopt;
+      since = std::max(since, s.last_own_message_ms);
+    }
+    const std::int64_t due = since + p.quiet_for.count();
+    // Control lapses first: the thread goes idle by itself, nothing to take back.
+    if (s.owner.expires_at_ms && *s.owner.expires_at_ms <= due) return std::nullopt;
+    return due;
+  }
+
+  // Every change that may move the idle timer goes through here.
+  Result<ConversationState> applyAndSchedule(const ConversationKey& key, const Observation& obs,
+                                             bool may_move_timer) {
+    auto state = store->apply(key, obs);
+    if (!state) return state;
+    if (may_move_timer && options.policies.idle_take_back) {
+      auto r = store->schedule(key, dueAt(*state));
+      if (!r) return std::move(r).error();
+    }
+    return state;
+  }
+
+  // Calls the client for a policy action, records the outcome in the store and reports it.
+  Result<ActionOutcome> act(const ConversationKey& key, const std::string& action,
+                            const std::string& target, const std::string& metadata) {
+    ActionOutcome out;
+    out.key = key;
+    out.action = action;
+    out.target_app_id = target;
+    Result<void> call;
+    std::optional<TakeThreadControlResponse> taken;
+    auto c = clientFor(key.page_id);
+    if (!c) {
+      call = invalidArgument("no client for page " + key.page_id);
+    } else if (action == "take") {
+      auto r = c->takeThreadControl(key.user_id, metadata);
+      if (r) {
+        taken = *r;
+      } else {
+        call = std::move(r).error();
+      }
+    } else if (action == "release") {
+      call = c->releaseThreadControl(key.user_id);
+    } else {
+      call = c->passThreadControl(key.user_id, target, metadata);
+    }
+    out.at_ms = now();
+    Observation obs;
+    ActionRecord rec;
+    rec.action = action;
+    rec.target_app_id = target;
+    rec.at_ms = out.at_ms;
+    rec.ok = call.has_value();
+    if (call) {
+      if (action == "take") {
+        obs.owner = ownerOf(Ownership::kApp, taken->new_owner_app_id.value_or(options.app_id),
+                            OwnerSource::kOwnCall, out.at_ms);
+        if (taken->expiration) obs.owner->expires_at_ms = *taken->expiration * 1000;
+      } else if (action == "release") {
+        obs.owner = ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at_ms);
+      } else {
+        // Passing to "the default app" leaves the owner unnamed until an event or Graph says.
+        obs.owner = ownerOf(target.empty() ? Ownership::kUnknown : Ownership::kApp, target,
+                            OwnerSource::kOwnCall, out.at_ms);
+      }
+      obs.clear_requests = true;
+    } else {
+      out.error = call.error();
+      rec.error = call.error().toString();
+    }
+    obs.action = rec;
+    auto stored = applyAndSchedule(key, obs, call.has_value());
+    if (!stored) return std::move(stored).error();
+    return out;
+  }
+
+  Result<void> record(const ConversationKey& key, OwnerInfo owner, bool clear_requests) {
+    if (key.page_id.empty() || key.user_id.empty()) {
+      return invalidArgument("a conversation needs a page id and a user id");
+    }
+    Observation obs;
+    obs.owner = std::move(owner);
+    obs.clear_requests = clear_requests;
+    auto r = applyAndSchedule(key, obs, true);
+    if (!r) return std::move(r).error();
+    return {};
+  }
+};
+
+ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, Client client, TrackerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->store = std::move(store);
+  if (options.app_id.empty()) options.app_id = client.options().app_id;
+  impl_->client = std::move(client);
+  impl_->options = std::move(options);
+}
+
+ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, PageClientResolver clients,
+                             TrackerOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->store = std::move(store);
+  impl_->resolver = std::move(clients);
+  impl_->options = std::move(options);
+}
+
+ThreadTracker::~ThreadTracker() = default;
+
+const std::string& ThreadTracker::appId() const noexcept { return impl_->options.app_id; }
+std::int64_t ThreadTracker::now() const { return impl_->now(); }
+
+std::optional<std::int64_t> ThreadTracker::dueAt(const ConversationState& state) const {
+  return impl_->dueAt(state);
+}
+
+Result<void> ThreadTracker::observe(const webhook::Event& e) {
+  using webhook::EventKind;
+  const std::string& user = e.userId();
+  if (e.page_id.empty() || user.empty()) return {};  // app_roles: no conversation
+  const ConversationKey key{e.page_id, user};
+  const std::int64_t ts = e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : impl_->now());
+  const std::string& me = impl_->options.app_id;
+  Observation obs;
+  bool moves_timer = true;
+  const webhook::RequestThreadControl* request = nullptr;
+  switch (e.kind()) {
+    case EventKind::kMessage:
+    case EventKind::kPostback:
+      obs.user_message_ms = ts;
+      moves_timer = false;
+      break;
+    case EventKind::kEcho: {
+      const auto& echo = *e.get<webhook::Echo>();
+      if (echo.isFromApp(me)) {
+        obs.own_message_ms = ts;
+      } else {
+        obs.other_message_ms = ts;
+        obs.other_app_id = echo.app_id.value_or("");
+        // Only the owner sends (and the inbox takes control when a human replies there), so a
+        // named sender is the owner as of this echo.
+        if (echo.app_id) obs.owner = ownerOf(Ownership::kApp, *echo.app_id, OwnerSource::kWebhook, ts);
+      }
+      break;
+    }
+    case EventKind::kPassThreadControl: {
+      const auto& p = *e.get<webhook::PassThreadControl>();
+      // Old API versions omit the new owner; then only the new owner (us) got the event.
+      obs.owner = ownerOf(Ownership::kApp, p.new_owner_app_id.value_or(me), OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    }
+    case EventKind::kTakeThreadControl: {
+      const auto& t = *e.get<webhook::TakeThreadControl>();
+      // Sent to the app that lost control: the owner is someone else, named or not.
+      obs.owner = ownerOf(Ownership::kApp, t.new_owner_app_id.value_or(""), OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    }
+    case EventKind::kRequestThreadControl: {
+      request = e.get<webhook::RequestThreadControl>();
+      obs.request = PendingRequest{request->requested_owner_app_id, request->metadata, ts};
+      moves_timer = false;
+      break;
+    }
+    default:
+      return {};  // reads, deliveries, app_roles, unknown: nothing about this conversation
+  }
+  auto state = impl_->applyAndSchedule(key, obs, moves_timer);
+  if (!state) return std::move(state).error();
+
+  if (request && impl_->options.policies.pass_on_request) {
+    const PassOnRequest& p = *impl_->options.policies.pass_on_request;
+    const std::string& from = request->requested_owner_app_id;
+    const bool allowed = p.from_app_ids.empty() ||
+                         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) !=
+                             p.from_app_ids.end();
+    if (allowed) {
+      auto out = impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id,
+                            p.metadata);
+      if (!out) return std::move(out).error();
+      if (impl_->options.on_action) impl_->options.on_action(*out);
+    }
+  }
+  return {};
+}
+
+Result<void> ThreadTracker::observe(const webhook::Batch& batch) {
+  for (const auto& e : batch.events) {
+    auto r = observe(e);
+    if (!r) return r;
+  }
+  return {};
+}
+
+Result<void> ThreadTracker::recordPassed(const ConversationKey& key,
+                                         const std::string& target_app_id) {
+  return impl_->record(key,
+                       ownerOf(target_app_id.empty() ? Ownership::kUnknown : Ownership::kApp,
+                               target_app_id, OwnerSource::kOwnCall, impl_->now()),
+                       true);
+}
+
+Result<void> ThreadTracker::recordTaken(const ConversationKey& key,
+                                        const TakeThreadControlResponse& r) {
+  OwnerInfo o = ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(impl_->options.app_id),
+                        OwnerSource::kOwnCall, impl_->now());
+  if (r.expiration) o.expires_at_ms = *r.expiration * 1000;
+  return impl_->record(key, std::move(o), true);
+}
+
+Result<void> ThreadTracker::recordReleased(const ConversationKey& key) {
+  return impl_->record(key, ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, impl_->now()),
+                       true);
+}
+
+Result<void> ThreadTracker::recordExtended(const ConversationKey& key,
+                                           std::chrono::seconds duration) {
+  const std::int64_t now = impl_->now();
+  OwnerInfo o = ownerOf(Ownership::kApp, impl_->options.app_id, OwnerSource::kOwnCall, now);
+  o.expires_at_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  return impl_->record(key, std::move(o), false);
+}
+
+Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const ThreadOwner& owner) {
+  OwnerInfo o;
+  if (owner.app_id) {
+    o = ownerOf(Ownership::kApp, *owner.app_id, OwnerSource::kGraph, impl_->now());
+  } else if (owner.expiration) {
+    o = ownerOf(Ownership::kApp, "", OwnerSource::kGraph, impl_->now());  // hidden owner
+  } else {
+    o = ownerOf(Ownership::kIdle, "", OwnerSource::kGraph, impl_->now());
+  }
+  if (owner.expiration) o.expires_at_ms = *owner.expiration * 1000;
+  return impl_->record(key, std::move(o), false);
+}
+
+Result<void> ThreadTracker::passThreadControl(const ConversationKey& key,
+                                              const std::string& target_app_id,
+                                              const std::string& metadata) {
+  auto c = impl_->clientFor(key.page_id);
+  if (!c) return invalidArgument("no client for page " + key.page_id);
+  auto r = c->passThreadControl(key.user_id, target_app_id, metadata);
+  if (!r) return r;
+  return recordPassed(key, target_app_id);
+}
+
+Result<void> ThreadTracker::takeThreadControl(const ConversationKey& key,
+                                              const std::string& metadata) {
+  auto c = impl_->clientFor(key.page_id);
+  if (!c) return invalidArgument("no client for page " + key.page_id);
+  auto r = c->takeThreadControl(key.user_id, metadata);
+  if (!r) return std::move(r).error();
+  return recordTaken(key, *r);
+}
+
+Result<void> ThreadTracker::releaseThreadControl(const ConversationKey& key) {
+  auto c = impl_->clientFor(key.page_id);
+  if (!c) return invalidArgument("no client for page " + key.page_id);
+  auto r = c->releaseThreadControl(key.user_id);
+  if (!r) return r;
+  return recordReleased(key);
+}
+
+Result<std::optional<ConversationState>> ThreadTracker::state(const ConversationKey& key) {
+  return impl_->store->load(key);
+}
+
+Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
+  auto s = impl_->store->load(key);
+  if (!s) return std::move(s).error();
+  const std::int64_t now = impl_->now();
+  if (*s && (*s)->owner.ownership != Ownership::kUnknown &&
+      now - (*s)->owner.learned_at_ms <= impl_->options.owner_staleness.count()) {
+    OwnerAnswer a;
+    a.owner = (*s)->owner;
+    if ((*s)->idleAt(now)) a.owner = ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
+    return a;
+  }
+  auto c = impl_->clientFor(key.page_id);
+  if (!c) return invalidArgument("no client for page " + key.page_id);
+  auto owner = c->getThreadOwner(key.user_id);
+  if (!owner) return std::move(owner).error();
+  auto r = recordOwner(key, *owner);
+  if (!r) return std::move(r).error();
+  auto fresh = impl_->store->load(key);
+  if (!fresh) return std::move(fresh).error();
+  OwnerAnswer a;
+  if (*fresh) a.owner = (*fresh)->owner;
+  a.from_graph = true;
+  return a;
+}
+
+Result<bool> ThreadTracker::shouldAutoReply(const ConversationKey& key) {
+  if (!impl_->options.policies.pause_while_human_active) return true;
+  auto s = impl_->store->load(key);
+  if (!s) return std::move(s).error();
+  if (!*s) return true;
+  const ConversationState& st = **s;
+  const std::int64_t now = impl_->now();
+  const auto quiet = impl_->options.policies.pause_while_human_active->quiet_for.count();
+  if (st.owner.ownership == Ownership::kApp && st.owner.app_id != impl_->options.app_id &&
+      !st.idleAt(now)) {
+    return false;
+  }
+  return !(st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet);
+}
+
+Result<std::vector<ActionOutcome>> ThreadTracker::poll() { return poll(impl_->now()); }
+
+Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
+  std::vector<ActionOutcome> outcomes;
+  if (!impl_->options.policies.idle_take_back) return outcomes;
+  const IdleTakeBack& policy = *impl_->options.policies.idle_take_back;
+  auto claims = impl_->store->claimDue(now_ms, impl_->options.due_lease.count(),
+                                       impl_->options.poll_batch);
+  if (!claims) return std::move(claims).error();
+  for (const DueClaim& claim : *claims) {
+    auto s = impl_->store->load(claim.key);
+    if (!s) return std::move(s).error();
+    const std::optional<std::int64_t> due = *s ? impl_->dueAt(**s) : std::nullopt;
+    if (due && *due > now_ms) {
+      // Activity since it was scheduled moved it: the stored times decide, not the hint.
+      auto r = impl_->store->schedule(claim.key, due);
+      if (!r) return std::move(r).error();
+      continue;
+    }
+    if (!due || (*s)->idleAt(now_ms)) {
+      auto r = impl_->store->finishDue(claim);
+      if (!r) return std::move(r).error();
+      continue;
+    }
+    auto out = impl_->act(claim.key, toString(policy.action),
+                          policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id
+                                                                       : std::string(),
+                          policy.metadata);
+    if (!out) return std::move(out).error();
+    // A transient failure (after the client's own retries) stays claimed: it comes due again
+    // when the lease ends. Anything else is final and reported.
+    out->will_retry = out->error && out->error->isRetryable();
+    if (impl_->options.on_action) impl_->options.on_action(*out);
+    if (!out->will_retry) {
+      auto r = impl_->store->finishDue(claim);
+      if (!r) return std::move(r).error();
+    }
+    outcomes.push_back(std::move(*out));
+  }
+  return outcomes;
+}
+
+}  // namespace handover::tracker

@@ -1,0 +1,108 @@
+// Deduplicator: each event handled once, duplicates counted, failures redelivered.
+
+#include <memory>
+
+#include "catch.hpp"
+#include "handover/tracker/dedup.hpp"
+#include "handover/tracker/memory_store.hpp"
+#include "handover/webhook/parser.hpp"
+#include "tracker_support.hpp"
+
+using namespace handover;
+using namespace handover::tracker;
+using namespace handover::tracker::test;
+
+namespace {
+
+webhook::Batch batchOf(std::vector<webhook::Event> events) {
+  webhook::Batch b;
+  b.object = "page";
+  b.events = std::move(events);
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("a redelivered batch is handled once; duplicates are counted and skipped") {
+  ManualClock clock;
+  MemoryStoreOptions so;
+  so.now_ms = clock.fn();
+  auto store = std::make_shared<MemoryStore>(so);
+  Deduplicator dedup(store);
+  // The same body parsed twice, as Meta's retry would send it.
+  const std::string body =
+      R"({"object":"page","entry":[{"id":"100100100","time":1767225600000,"messaging":[)"
+      R"({"sender":{"id":"42"},"recipient":{"id":"100100100"},"timestamp":1767225600000,"message":{"mid":"m_1","text":"a"}},)"
+      R"({"sender":{"id":"42"},"recipient":{"id":"100100100"},"timestamp":1767225600001,"read":{"watermark":1767225600000}}]}]})";
+  auto first = dedup.admit(webhook::parse(body).value()).value();
+  CHECK(first.fresh.events.size() == 2);
+  CHECK(first.fresh.object == "page");
+  CHECK(first.duplicates == 0);
+  REQUIRE(dedup.complete(first));
+  auto second = dedup.admit(webhook::parse(body).value()).value();
+  CHECK(second.fresh.events.empty());
+  CHECK(second.duplicates == 2);
+  CHECK(dedup.stats().fresh == 2);
+  CHECK(dedup.stats().duplicates == 2);
+}
+
+TEST_CASE("an event held by another server is in flight until done or the lease ends") {
+  ManualClock clock;
+  MemoryStoreOptions so;
+  so.now_ms = clock.fn();
+  auto store = std::make_shared<MemoryStore>(so);
+  DedupOptions o;
+  o.lease = std::chrono::seconds(30);
+  o.ttl = std::chrono::hours(1);
+  Deduplicator a(store, o), b(store, o);
+  auto batch = batchOf({userMessage(kT0, "m_1")});
+  auto got_a = a.admit(batch).value();
+  REQUIRE(got_a.fresh.events.size() == 1);
+  auto got_b = b.admit(batch).value();
+  CHECK(got_b.fresh.events.empty());
+  CHECK(got_b.in_flight == 1);  // B answers non-2xx: Meta redelivers later
+
+  // A crashed: after the lease B may take it over.
+  clock.now += 30'000;
+  auto retry_b = b.admit(batch).value();
+  REQUIRE(retry_b.fresh.events.size() == 1);
+  REQUIRE(b.complete(retry_b));
+  CHECK(a.admit(batch).value().duplicates == 1);
+
+  // Keys are forgotten after the TTL.
+  clock.now += 3'600'000;
+  CHECK(a.admit(batch).value().fresh.events.size() == 1);
+}
+
+TEST_CASE("settle completes handled events and gives failed ones up for redelivery") {
+  auto store = std::make_shared<MemoryStore>();
+  Deduplicator dedup(store);
+  auto batch = batchOf({userMessage(kT0, "m_ok"), userMessage(kT0 + 1, "m_fail"),
+                        userMessage(kT0, "m_ok")});  // repeated within one POST
+  auto admitted = dedup.admit(batch).value();
+  REQUIRE(admitted.fresh.events.size() == 2);
+  CHECK(admitted.duplicates == 1);
+  webhook::DispatchReport report;
+  report.events = 2;
+  report.failures.push_back({std::size_t{1}, webhook::EventKind::kMessage, "handler failed"});
+  REQUIRE(dedup.settle(admitted, report));
+  CHECK(dedup.stats().abandoned == 1);
+  auto again = dedup.admit(batch).value();
+  REQUIRE(again.fresh.events.size() == 1);
+  CHECK(again.fresh.events[0].get<webhook::Message>()->mid == "m_fail");
+  CHECK(again.duplicates == 2);
+}
+
+TEST_CASE("messaging and standby copies of one event share a key") {
+  auto store = std::make_shared<MemoryStore>();
+  Deduplicator dedup(store);
+  auto admitted = dedup.admit(batchOf({userMessage(kT0, "m_1", kUser, false)})).value();
+  REQUIRE(dedup.complete(admitted));
+  CHECK(dedup.admit(batchOf({userMessage(kT0, "m_1", kUser, true)})).value().duplicates == 1);
+  // Events without a mid are told apart by kind, ids and timestamp.
+  auto p1 = passEvent(kT0, std::nullopt, std::string(kBotApp));
+  auto p2 = passEvent(kT0 + 1, std::nullopt, std::string(kBotApp));
+  auto both = dedup.admit(batchOf({p1, p2, p1})).value();
+  CHECK(both.fresh.events.size() == 2);
+  CHECK(both.duplicates == 1);
+}

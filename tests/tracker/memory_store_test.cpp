@@ -1,0 +1,109 @@
+// MemoryStore: bounded memory, timers claimed once, merge rules.
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "catch.hpp"
+#include "handover/tracker/memory_store.hpp"
+#include "tracker_support.hpp"
+
+using namespace handover;
+using namespace handover::tracker;
+using handover::tracker::test::kT0;
+
+TEST_CASE("the memory store evicts the least recently touched conversations") {
+  MemoryStoreOptions o;
+  o.max_conversations = 100;
+  MemoryStore store(o);
+  Observation obs;
+  obs.user_message_ms = kT0;
+  for (int i = 0; i < 100; ++i) REQUIRE(store.apply({"1", "u" + std::to_string(i)}, obs));
+  REQUIRE(store.apply({"1", "u0"}, obs));  // touched: now the newest
+  for (int i = 100; i < 150; ++i) REQUIRE(store.apply({"2", "u" + std::to_string(i)}, obs));
+  auto st = store.stats();
+  CHECK(st.conversations == 100);
+  CHECK(st.evicted == 50);
+  CHECK(store.load({"1", "u0"}).value());
+  CHECK_FALSE(store.load({"1", "u1"}).value());
+  CHECK_FALSE(store.load({"1", "u50"}).value());
+  CHECK(store.load({"1", "u51"}).value());
+  CHECK(store.load({"2", "u149"}).value());
+  CHECK_FALSE(store.load({"3", "u1"}).value());  // unknown page: nothing interned
+}
+
+TEST_CASE("the memory store keeps every field through its compact form") {
+  MemoryStore store;
+  const ConversationKey key{"100", "user with spaces and | bars"};
+  Observation a;
+  a.owner = OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kGraph, kT0, kT0 + 5};
+  a.user_message_ms = kT0 + 1;
+  a.own_message_ms = kT0 + 2;
+  a.other_message_ms = kT0 + 3;
+  a.other_app_id = "42";
+  a.request = PendingRequest{"7", "meta|data", kT0 + 4};
+  a.action = ActionRecord{"pass", "9", kT0 + 6, false, "api | 400"};
+  auto s = store.apply(key, a).value();
+  auto l = store.load(key).value().value();
+  for (const ConversationState* x : {&s, &l}) {
+    CHECK(x->key == key);
+    CHECK(x->owner.isApp("263902037430900"));
+    CHECK(x->owner.source == OwnerSource::kGraph);
+    CHECK(x->owner.learned_at_ms == kT0);
+    CHECK(x->owner.expires_at_ms == kT0 + 5);
+    CHECK(x->last_user_message_ms == kT0 + 1);
+    CHECK(x->last_own_message_ms == kT0 + 2);
+    CHECK(x->last_other_message_ms == kT0 + 3);
+    CHECK(x->last_other_app_id == "42");
+    REQUIRE(x->pending_requests.size() == 1);
+    CHECK(x->pending_requests[0].metadata == "meta|data");
+    REQUIRE(x->last_action);
+    CHECK(x->last_action->error == "api | 400");
+  }
+}
+
+TEST_CASE("a due timer is claimed by exactly one of many racing threads") {
+  MemoryStore store;
+  constexpr int kConversations = 500;
+  for (int i = 0; i < kConversations; ++i) {
+    REQUIRE(store.schedule({"1", "u" + std::to_string(i)}, kT0 + i));
+  }
+  std::mutex mu;
+  std::multiset<std::string> claimed;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 50; ++round) {
+        auto got = store.claimDue(kT0 + kConversations, 30'000, 7).value();
+        std::lock_guard<std::mutex> lock(mu);
+        for (const auto& c : got) claimed.insert(c.key.user_id);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(claimed.size() == kConversations);
+  CHECK(std::set<std::string>(claimed.begin(), claimed.end()).size() == kConversations);
+}
+
+TEST_CASE("finishing a claim keeps a timer rescheduled meanwhile") {
+  MemoryStore store;
+  const ConversationKey k{"1", "u"};
+  REQUIRE(store.schedule(k, kT0));
+  auto c = store.claimDue(kT0, 1000, 10).value();
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].due_at_ms == kT0);
+  CHECK(c[0].lease_until_ms == kT0 + 1000);
+  CHECK(store.claimDue(kT0 + 999, 1000, 10).value().empty());
+  REQUIRE(store.schedule(k, kT0 + 5000));  // new activity
+  REQUIRE(store.finishDue(c[0]));
+  auto again = store.claimDue(kT0 + 5000, 1000, 10).value();
+  REQUIRE(again.size() == 1);
+  REQUIRE(store.finishDue(again[0]));
+  CHECK(store.claimDue(kT0 + 1'000'000, 1000, 10).value().empty());
+  CHECK(store.stats().timers == 0);
+  // An unfinished claim (the claimer died) comes due again after its lease.
+  REQUIRE(store.schedule(k, kT0));
+  REQUIRE(store.claimDue(kT0, 1000, 10).value().size() == 1);
+  CHECK(store.claimDue(kT0 + 1000, 1000, 10).value().size() == 1);
+}
