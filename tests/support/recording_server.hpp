@@ -86,6 +86,8 @@ class RecordingServer {
     if (port_ <= 0) throw std::runtime_error("RecordingServer: cannot bind 127.0.0.1");
     // The socket already listens, so clients may connect before the accept loop runs.
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // httplib's stop() is a no-op until the loop runs: a server destroyed at once would hang.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~RecordingServer() {
     server_.stop();
