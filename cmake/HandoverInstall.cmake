@@ -28,12 +28,17 @@ install(TARGETS handover
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT handover_runtime
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# The emulator is a separate target that is not installed, so its headers are not either.
+# The emulator is a separate target that is not installed, so its headers are not either; the
+# Redis store's header goes with its library.
+set(_handover_header_excludes PATTERN "emulator" EXCLUDE)
+if(NOT TARGET handover_redis)
+  list(APPEND _handover_header_excludes PATTERN "redis_store.hpp" EXCLUDE)
+endif()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/handover"
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   COMPONENT handover_development
   FILES_MATCHING PATTERN "*.hpp"
-  PATTERN "emulator" EXCLUDE)
+  ${_handover_header_excludes})
 
 install(EXPORT handover-targets
   NAMESPACE handover::
@@ -52,6 +57,40 @@ else()
   set(HANDOVER_STATIC OFF)
   set(HANDOVER_PC_REQUIRES "")
   set(HANDOVER_PC_REQUIRES_PRIVATE "libcurl libcrypto")
+endif()
+
+# Optional component `redis` (handover::redis, the tracker's RedisStore over hiredis), in its own
+# export set so that only `find_package(handover COMPONENTS redis)` needs hiredis.
+set(HANDOVER_COMPONENTS "")
+if(TARGET handover_redis)
+  list(APPEND HANDOVER_COMPONENTS redis)
+  set_target_properties(handover_redis PROPERTIES EXPORT_NAME redis)
+  # A shared libhandover_redis finds libhandover beside it, wherever the prefix was moved to.
+  if(NOT APPLE AND NOT WIN32)
+    set_property(TARGET handover_redis APPEND PROPERTY INSTALL_RPATH "$ORIGIN")
+  endif()
+  install(TARGETS handover_redis
+    EXPORT handover-redis-targets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_development
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_runtime
+            NAMELINK_COMPONENT handover_development
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT handover_runtime
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT handover-redis-targets
+    NAMESPACE handover::
+    FILE handover-redis-targets.cmake
+    DESTINATION ${HANDOVER_INSTALL_CMAKEDIR}
+    COMPONENT handover_development)
+  get_target_property(_redis_type handover_redis TYPE)
+  if(_redis_type STREQUAL "STATIC_LIBRARY")
+    set(HANDOVER_REDIS_STATIC ON)
+    set(HANDOVER_REDIS_PC_REQUIRES "handover hiredis")
+    set(HANDOVER_REDIS_PC_REQUIRES_PRIVATE "")
+  else()
+    set(HANDOVER_REDIS_STATIC OFF)
+    set(HANDOVER_REDIS_PC_REQUIRES "handover")
+    set(HANDOVER_REDIS_PC_REQUIRES_PRIVATE "hiredis")
+  endif()
 endif()
 
 configure_package_config_file(
@@ -80,6 +119,12 @@ foreach(_dir LIBDIR INCLUDEDIR)
   endif()
 endforeach()
 configure_file("${CMAKE_CURRENT_LIST_DIR}/handover.pc.in" "${PROJECT_BINARY_DIR}/handover.pc" @ONLY)
-install(FILES "${PROJECT_BINARY_DIR}/handover.pc"
+set(_handover_pc_files "${PROJECT_BINARY_DIR}/handover.pc")
+if(TARGET handover_redis)
+  configure_file("${CMAKE_CURRENT_LIST_DIR}/handover-redis.pc.in"
+                 "${PROJECT_BINARY_DIR}/handover-redis.pc" @ONLY)
+  list(APPEND _handover_pc_files "${PROJECT_BINARY_DIR}/handover-redis.pc")
+endif()
+install(FILES ${_handover_pc_files}
   DESTINATION ${HANDOVER_INSTALL_PKGCONFIGDIR}
   COMPONENT handover_development)

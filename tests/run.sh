@@ -8,7 +8,8 @@
 #                        shared  -DBUILD_SHARED_LIBS=ON build + ctest       (tests/ci/shared.sh)
 #                        asan    ASan+UBSan build + ctest                   (tests/ci/asan.sh)
 #                        tsan    TSan build of the `concurrency` tests      (tests/ci/tsan.sh)
-#                        fuzz    tests/fuzz/run.sh, when it exists
+#                        examples  examples/run-demo.sh (README's demo) in its own tree
+#                        fuzz    tests/fuzz/run.sh, when it exists (skipped otherwise)
 #                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
 #                        lint    clang-format check + clang-tidy            (tests/ci/lint.sh)
 #                        e.g. HANDOVER_CI_STAGES=main tests/run.sh for the quick local loop.
@@ -18,7 +19,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 source tests/ci/lib.sh
 
-all_stages=(main shared asan tsan fuzz docs lint)
+all_stages=(main examples shared asan tsan fuzz docs lint)
 requested="${HANDOVER_CI_STAGES:-all}"
 requested="${requested//,/ }"
 [ "$requested" = all ] && requested="${all_stages[*]}"
@@ -37,12 +38,15 @@ wants fuzz && extra+=(clang libclang-rt-14-dev)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.
-declare -A limit=([main]=900 [shared]=600 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
+declare -A limit=([main]=900 [examples]=300 [shared]=600 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
 
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
     cmake --build "$main_build" -j"$jobs" &&
     ctest --test-dir "$main_build" --output-on-failure -j"$jobs" --timeout 300
+}
+examples_stage() {
+  HANDOVER_BUILD_DIR="$build_base/ci-demo" examples/run-demo.sh
 }
 fuzz_stage() {
   if [ -x tests/fuzz/run.sh ]; then
@@ -67,10 +71,11 @@ for stage in "${all_stages[@]}"; do
   start=$SECONDS
   case "$stage" in
     main) cmd=(main_stage) ;;
+    examples) cmd=(examples_stage) ;;
     fuzz) cmd=(fuzz_stage) ;;
     *) cmd=(bash "tests/ci/$stage.sh") ;;
   esac
-  export -f main_stage fuzz_stage
+  export -f main_stage examples_stage fuzz_stage
   # timeout signals the whole process group, so compilers and test processes stop too.
   timeout -k 20 "${limit[$stage]}" bash -c "source tests/ci/lib.sh; $(printf '%q ' "${cmd[@]}")" \
     2>&1 | tee "$logs/$stage.log"

@@ -1,6 +1,7 @@
-# cmake -P check: include/handover/version.hpp must carry project(handover VERSION ...).
-# Inputs (-D): HEADER, VERSION.
-cmake_minimum_required(VERSION 3.16)
+# cmake -P check: include/handover/version.hpp and vcpkg.json must carry
+# project(handover VERSION ...) (conanfile.py reads it from CMakeLists.txt itself).
+# Inputs (-D): HEADER, VCPKG_JSON, VERSION.
+cmake_minimum_required(VERSION 3.19)
 file(READ "${HEADER}" text)
 string(REPLACE "." ";" parts "${VERSION}")
 list(GET parts 0 major)
@@ -18,4 +19,9 @@ foreach(expected
                         "update the header together with project(VERSION)")
   endif()
 endforeach()
-message(STATUS "version.hpp matches ${VERSION}")
+file(READ "${VCPKG_JSON}" manifest)
+string(JSON vcpkg_version GET "${manifest}" version-semver)
+if(NOT vcpkg_version STREQUAL VERSION)
+  message(FATAL_ERROR "${VCPKG_JSON} has version ${vcpkg_version}, the project ${VERSION}")
+endif()
+message(STATUS "version.hpp and vcpkg.json match ${VERSION}")

@@ -21,3 +21,9 @@ rm -rf "$work" && mkdir -p "$work"
 LD_LIBRARY_PATH="$(pkg-config --variable=libdir handover)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
   "$work/consumer" | tee "$work/output.txt"
 grep -q "consumer ok: handover $version" "$work/output.txt"
+
+# The optional Redis component's file must resolve too (handover and hiredis).
+if [ -f "$(dirname "$pc")/handover-redis.pc" ]; then
+  pkg-config --cflags --libs handover-redis >/dev/null
+  pkg-config --libs handover-redis | grep -q -- -lhandover_redis
+fi
