@@ -7,6 +7,7 @@ from conan import ConanFile
 from conan.tools.build import check_min_cppstd
 from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
 from conan.tools.files import load
+from conan.tools.gnu import PkgConfigDeps
 import os
 import re
 
@@ -19,8 +20,8 @@ class HandoverConan(ConanFile):
               "graph-api", "webhooks")
     package_type = "library"
     settings = "os", "arch", "compiler", "build_type"
-    options = {"shared": [True, False], "fPIC": [True, False]}
-    default_options = {"shared": False, "fPIC": True}
+    options = {"shared": [True, False], "fPIC": [True, False], "with_redis": [True, False]}
+    default_options = {"shared": False, "fPIC": True, "with_redis": False}
     exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*"
 
     def set_version(self):
@@ -44,6 +45,8 @@ class HandoverConan(ConanFile):
         self.requires("openssl/[>=3 <4]")
         # Header-only and used only inside the library: not visible to consumers.
         self.requires("rapidjson/cci.20230929", visible=False)
+        if self.options.with_redis:
+            self.requires("hiredis/[>=1.0 <2]")
 
     def validate(self):
         check_min_cppstd(self, 17)
@@ -53,9 +56,12 @@ class HandoverConan(ConanFile):
         for option in ("TESTS", "EXAMPLES", "TOOLS", "BENCHMARKS", "FUZZERS"):
             toolchain.cache_variables[f"HANDOVER_BUILD_{option}"] = False
         toolchain.cache_variables["HANDOVER_INSTALL"] = True
+        toolchain.cache_variables["HANDOVER_WITH_REDIS"] = bool(self.options.with_redis)
         toolchain.cache_variables["HANDOVER_WARNINGS_AS_ERRORS"] = False
         toolchain.generate()
         CMakeDeps(self).generate()
+        # handover::redis finds hiredis with pkg-config (pkg_check_modules), as on Debian.
+        PkgConfigDeps(self).generate()
 
     def build(self):
         cmake = CMake(self)
@@ -67,9 +73,17 @@ class HandoverConan(ConanFile):
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "handover")
-        self.cpp_info.set_property("cmake_target_name", "handover::handover")
         self.cpp_info.set_property("pkg_config_name", "handover")
-        self.cpp_info.libs = ["handover"]
-        self.cpp_info.requires = ["libcurl::libcurl", "openssl::crypto"]
+        core = self.cpp_info.components["handover"]
+        core.set_property("cmake_target_name", "handover::handover")
+        core.set_property("pkg_config_name", "handover")
+        core.libs = ["handover"]
+        core.requires = ["libcurl::libcurl", "openssl::crypto"]
         if self.settings.os in ("Linux", "FreeBSD"):
-            self.cpp_info.system_libs = ["pthread"]
+            core.system_libs = ["pthread"]
+        if self.options.with_redis:
+            redis = self.cpp_info.components["redis"]
+            redis.set_property("cmake_target_name", "handover::redis")
+            redis.set_property("pkg_config_name", "handover-redis")
+            redis.libs = ["handover_redis"]
+            redis.requires = ["handover", "hiredis::hiredis"]
