@@ -12,14 +12,12 @@
 namespace handover::cli {
 namespace {
 
-const std::set<std::string> kGraphValued = {"--page", "--base-url", "--api-version"};
-
-ArgSpec graphSpec(std::size_t positionals, std::set<std::string> valued = {},
-                  std::set<std::string> flags = {}) {
+ArgSpec graphSpec(std::size_t positionals, const std::set<std::string>& valued = {},
+                  const std::set<std::string>& flags = {}) {
   ArgSpec s;
-  s.valued = kGraphValued;
+  s.valued = {"--page", "--base-url", "--api-version"};
   s.valued.insert(valued.begin(), valued.end());
-  s.flags = std::move(flags);
+  s.flags = flags;
   s.min_positionals = positionals;
   s.max_positionals = positionals;
   return s;
