@@ -171,6 +171,18 @@ std::vector<Step> story() {
                        {"", {kAgent}, {kBot}, {}, {kAgent}, {}}));
   s.push_back(userSays(R, kRoutingPage, u2, "one more thing", "idle again: default app answers",
                        {"", {kBot}, {kAgent}, {}, {kBot}, {}}));
+  s.push_back(
+      userSays(R, kRoutingPage, u2, "I need the shop staff", "bot passes to the Page Inbox",
+               {kInbox, {kBot}, {kAgent}, {pass(kBot, kInbox), pass(kAgent, kInbox)}, {kBot}, {}}));
+  s.push_back(control(R, kRoutingPage, u2, "Done in the inbox: to the default app",
+                      "Page Inbox: the human moves the thread to Done",
+                      [u2](Emulator& emu) -> Result<std::string> {
+                        if (auto r = emu.inboxMove(kRoutingPage, u2, InboxFolder::kDone); !r) {
+                          return std::move(r).error();
+                        }
+                        return std::string();
+                      },
+                      {kBot, {}, {}, {pass(kBot, kBot), pass(kAgent, kBot)}, {kBot}, {}}));
   s.push_back(userSays(
       R, kRoutingPage, u2, "agent please", "bot passes to the agent again",
       {kAgent, {kBot}, {kAgent}, {pass(kAgent, kAgent), pass(kBot, kAgent)}, {kBot, kAgent}, {}}));
@@ -351,14 +363,14 @@ Observation observe(Emulator& emu, const Step& step, const std::string& mid, std
 // --- printing --------------------------------------------------------------------------------
 
 constexpr int kEraWidth = 13;
-constexpr int kTitleWidth = 36;
+int g_title_width = 36;  // the longest title + 2, set in main
 constexpr int kOwnerWidth = 12;
 
 void printStep(std::size_t n, const Step& step, const Observation& o,
                const std::vector<std::string>& bad) {
   std::ostringstream head;
   head << std::right << std::setw(2) << n << "  " << std::left << std::setw(kEraWidth) << step.era
-       << std::setw(kTitleWidth) << step.title << std::setw(kOwnerWidth) << who(o.owner)
+       << std::setw(g_title_width) << step.title << std::setw(kOwnerWidth) << who(o.owner)
        << (bad.empty() ? "ok" : "DEVIATION");
   std::cout << "\n" << head.str() << "\n    > " << step.action_text << "\n";
   // Emulator order (event timestamps are strictly increasing), messaging before standby: the
@@ -509,8 +521,12 @@ int main(int argc, char** argv) {
             << "  (primary receiver / default app)\n"
             << "  agent     app " << kAgent << "  pid " << agent_proc->pid() << "  "
             << agent.webhook_url << "  (secondary receiver; appsecret_proof required)\n\n";
+  const auto steps = story();
+  for (const auto& st : steps) {
+    g_title_width = std::max(g_title_width, static_cast<int>(st.title.size()) + 2);
+  }
   std::ostringstream cols;
-  cols << " #  " << std::left << std::setw(kEraWidth) << "ERA" << std::setw(kTitleWidth) << "STEP"
+  cols << " #  " << std::left << std::setw(kEraWidth) << "ERA" << std::setw(g_title_width) << "STEP"
        << std::setw(kOwnerWidth) << "OWNER AFTER"
        << "CHECK\n"
        << "    > ACTION\n"
@@ -519,7 +535,6 @@ int main(int argc, char** argv) {
        << "DETAIL";
   std::cout << cols.str() << "\n\n";
 
-  const auto steps = story();
   std::size_t failed = 0;
   std::uint64_t seq = demo::readTimeline(*emu, 0).last_seq;
   for (std::size_t i = 0; i < steps.size(); ++i) {
