@@ -54,6 +54,16 @@ Result<void> Deduplicator::complete(const Admission& admission) {
   return {};
 }
 
+Result<void> Deduplicator::abandon(const Admission& admission) {
+  Result<void> first_error;
+  for (const std::string& k : admission.keys) {
+    auto r = store_->abandonEvent(k);
+    ++abandoned_;
+    if (!r && first_error) first_error = std::move(r);
+  }
+  return first_error;
+}
+
 Result<void> Deduplicator::settle(const Admission& admission,
                                   const webhook::DispatchReport& report) {
   std::vector<bool> failed(admission.keys.size(), false);

@@ -1,1 +1,267 @@
+// The fleet: two webhook-server processes (tracker_fleet_server) share one Redis behind a
+// loopback load balancer that spreads the emulator's deliveries round-robin and re-sends some on
+// purpose. Every event is handled once in total, an idle take-back fires once although both
+// servers see it come due, and killing one server loses nothing.
+
+#include <httplib.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "catch.hpp"
+#include "handover/emulator/emulator.hpp"
+#include "handover/webhook/parser.hpp"
+#include "redis_support.hpp"
+
+extern char** environ;
+
+using namespace handover;
+
+namespace {
+
+constexpr const char* kPage = "300300300";
+constexpr const char* kBot = "1111111111";
+constexpr const char* kSecret = "fleet-secret";
+constexpr const char* kToken = "fleet-bot-token";
+
+// Meta -> load balancer -> fleet. Round-robin; every third POST is also sent to the other
+// backend afterwards (a redelivery, as Meta does after a timeout); an unreachable backend
+// answers 502 so the sender retries, and the next try goes to the next backend.
+class Balancer {
+ public:
+  explicit Balancer(std::vector<int> backends) : backends_(std::move(backends)) {
+    server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::size_t n = 0;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        bodies_.push_back(req.body);
+        n = posts_++;
+      }
+      const std::size_t first = n % backends_.size();
+      auto r = forward(first, req);
+      res.status = r ? r->status : 502;
+      if (n % 3 == 2) {
+        auto again = forward((first + 1) % backends_.size(), req);
+        if (again) ++resent_;
+      }
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ~Balancer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
+  std::vector<std::string> bodies() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bodies_;
+  }
+  std::size_t resent() const { return resent_; }
+
+ private:
+  httplib::Result forward(std::size_t i, const httplib::Request& req) {
+    httplib::Client c("127.0.0.1", backends_[i]);
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(5, 0);
+    httplib::Headers h;
+    for (const char* name : {"X-Hub-Signature-256", "X-Hub-Signature"}) {
+      if (req.has_header(name)) h.emplace(name, req.get_header_value(name));
+    }
+    return c.Post("/webhook", h, req.body, "application/json");
+  }
+
+  std::vector<int> backends_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  mutable std::mutex mu_;
+  std::vector<std::string> bodies_;
+  std::size_t posts_ = 0;
+  std::atomic<std::size_t> resent_{0};
+};
+
+class ServerProcess {
+ public:
+  ServerProcess(const std::string& dir, const std::string& name, int redis_port,
+                const std::string& prefix, const std::string& graph_url)
+      : log_(dir + "/" + name + ".log"), port_file_(dir + "/" + name + ".port") {
+    std::vector<std::string> args{HANDOVER_FLEET_SERVER,
+                                  "--redis-port", std::to_string(redis_port),
+                                  "--prefix", prefix,
+                                  "--secret", kSecret,
+                                  "--app-id", kBot,
+                                  "--token", kToken,
+                                  "--graph-url", graph_url,
+                                  "--quiet-ms", "800",
+                                  "--log", log_,
+                                  "--port-file", port_file_};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, argv[0], nullptr, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("cannot start the fleet server");
+    }
+    for (int i = 0; i < 500 && port_ == 0; ++i) {
+      std::ifstream in(port_file_);
+      if (!(in >> port_)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (port_ == 0) throw std::runtime_error("the fleet server did not start");
+  }
+  ~ServerProcess() { stop(SIGKILL); }
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  int port() const { return port_; }
+  /// Exit status; SIGKILL: the process dies mid-run without cleanup.
+  int stop(int sig) {
+    if (pid_ <= 0) return 0;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+  std::vector<std::string> lines() const {
+    std::ifstream in(log_);
+    std::vector<std::string> out;
+    for (std::string l; std::getline(in, l);) out.push_back(l);
+    return out;
+  }
+
+ private:
+  std::string log_, port_file_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("a fleet of two webhook servers handles every event once, take-backs once, survives a kill") {
+  char tmp[] = "/tmp/handover-fleet-XXXXXX";
+  REQUIRE(::mkdtemp(tmp));
+  const std::string dir = tmp;
+  const int redis_port = tracker::test::sharedRedisPort();
+  const std::string prefix = tracker::test::uniquePrefix("fleet");
+
+  // Order of start: the servers need the emulator's Graph URL, the balancer the servers' ports,
+  // the emulator the balancer's URL; so a port is reserved for the emulator first.
+  emulator::Config config;
+  config.delivery.initial_backoff = std::chrono::milliseconds(10);
+  config.delivery.max_backoff = std::chrono::milliseconds(50);
+  config.delivery.max_batch = 1;  // one event per POST: more POSTs to spread and re-send
+  config.pages.push_back({kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
+  emulator::AppConfig bot;
+  bot.id = kBot;
+  bot.name = "Fleet bot";
+  bot.page_access_token = kToken;
+  bot.app_secret = kSecret;
+  bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
+
+  const int graph_port = tracker::test::freePort();
+  const std::string graph_url = "http://127.0.0.1:" + std::to_string(graph_port);
+  auto a = std::make_unique<ServerProcess>(dir, "a", redis_port, prefix, graph_url);
+  auto b = std::make_unique<ServerProcess>(dir, "b", redis_port, prefix, graph_url);
+  Balancer balancer({a->port(), b->port()});
+  bot.webhook_url = balancer.url();
+  config.apps.push_back(bot);
+  emulator::Emulator emu(std::move(config));
+  REQUIRE(emu.start("127.0.0.1", graph_port).value() == graph_port);
+
+  constexpr int kUsers = 10;
+  const std::vector<int> inbox_users{0, 1, 2, 3};
+  auto user = [](int i) { return "8000000000000" + std::to_string(100 + i); };
+
+  // Wave 1, both servers up: messages, and humans answering in the Page Inbox for four users.
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < kUsers; ++i) {
+      REQUIRE(emu.sendUserMessage({kPage, user(i), "hello " + std::to_string(round), ""}));
+    }
+  }
+  for (int i : inbox_users) REQUIRE(emu.inboxReply(kPage, user(i), "a human here"));
+  REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
+  // After the quiet period (800 ms) the bot takes each of them back: both servers poll.
+  REQUIRE(waitFor(
+      [&] {
+        for (int i : inbox_users) {
+          if (emu.threadState(kPage, user(i)).value().owner_app_id != kBot) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(20)));
+
+  // Kill one server mid-run: no goodbye, no cleanup.
+  b->stop(SIGKILL);
+
+  // Wave 2: deliveries meant for the dead server fail (502) and are retried onto the live one.
+  for (int i = 0; i < kUsers; ++i) REQUIRE(emu.sendUserMessage({kPage, user(i), "still there?", ""}));
+  REQUIRE(emu.inboxReply(kPage, user(5), "another human"));
+  REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
+  REQUIRE(waitFor([&] { return emu.threadState(kPage, user(5)).value().owner_app_id == kBot; },
+                  std::chrono::seconds(20)));
+  // Give a wrong second take-back every chance to happen before counting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(a->stop(SIGTERM) == 0);
+
+  // What the balancer received from the emulator (retries included) is what must be handled.
+  std::set<std::string> expected;
+  for (const std::string& body : balancer.bodies()) {
+    auto batch = webhook::parse(body).value();
+    for (const auto& e : batch.events) expected.insert(webhook::dedupKey(e));
+  }
+  std::map<std::string, int> handled;
+  std::map<std::string, int> takes;
+  std::size_t by_a = 0, by_b = 0;
+  for (ServerProcess* s : {a.get(), b.get()}) {
+    for (const std::string& line : s->lines()) {
+      if (line.rfind("event ", 0) == 0) {
+        ++handled[line.substr(6)];
+        ++(s == a.get() ? by_a : by_b);
+      } else if (line.rfind("action take ", 0) == 0) {
+        CHECK(line.substr(line.size() - 3) == " ok");
+        ++takes[line];
+      }
+    }
+  }
+  INFO("events: " << expected.size() << ", handled by a: " << by_a << ", by b: " << by_b
+                  << ", re-sent by the balancer: " << balancer.resent());
+  // 30 user messages and 5 echoes of humans (taking an idle routing thread sends no event).
+  CHECK(expected.size() >= 3 * kUsers + inbox_users.size() + 1);
+  CHECK(balancer.resent() > 0);  // duplicates really were sent
+  CHECK(by_a > 0);
+  CHECK(by_b > 0);  // both served before the kill
+  for (const auto& key : expected) {
+    INFO(key);
+    CHECK(handled[key] == 1);
+  }
+  CHECK(handled.size() == expected.size());
+  CHECK(takes.size() == inbox_users.size() + 1);
+  for (const auto& [line, n] : takes) {
+    INFO(line);
+    CHECK(n == 1);
+  }
+  tracker::test::run("rm -rf '" + dir + "'");
+}

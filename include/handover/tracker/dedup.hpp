@@ -61,6 +61,8 @@ class Deduplicator {
   Result<Admission> admit(const webhook::Batch& batch);
   /// Marks every admitted event handled.
   Result<void> complete(const Admission& admission);
+  /// Gives every admitted event up (handling failed before dispatch): all are redelivered.
+  Result<void> abandon(const Admission& admission);
   /// Marks handled the events `report` has no failure for, and gives up the failed ones so
   /// their redelivery is handled again. Fails when the store does (answer non-2xx).
   Result<void> settle(const Admission& admission, const webhook::DispatchReport& report);
