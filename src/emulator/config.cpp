@@ -29,7 +29,8 @@ Result<void> onlyKeys(const Value& obj, std::string_view where,
     std::string_view key(it->name.GetString(), it->name.GetStringLength());
     bool ok = false;
     for (auto a : allowed) ok = ok || a == key;
-    if (!ok) return configError("unknown key \"" + std::string(key) + "\" in " + std::string(where));
+    if (!ok)
+      return configError("unknown key \"" + std::string(key) + "\" in " + std::string(where));
   }
   return {};
 }
@@ -160,9 +161,9 @@ Result<AppConfig> parseApp(const Value& v, std::size_t index) {
       out->push_back(*s);
     }
   }
-  for (auto [key, out] : {std::pair<const char*, bool*>{"require_appsecret_proof",
-                                                          &app.require_appsecret_proof},
-                          {"can_take", &app.can_take}}) {
+  for (auto [key, out] :
+       {std::pair<const char*, bool*>{"require_appsecret_proof", &app.require_appsecret_proof},
+        {"can_take", &app.can_take}}) {
     auto it = v.FindMember(key);
     if (it == v.MemberEnd()) continue;
     if (!it->value.IsBool()) return configError(where + "." + key + " must be a boolean");
@@ -173,9 +174,9 @@ Result<AppConfig> parseApp(const Value& v, std::size_t index) {
 
 Result<void> parseDelivery(const Value& v, DeliveryConfig& out) {
   if (!v.IsObject()) return configError("delivery must be an object");
-  if (auto r = onlyKeys(v, "delivery",
-                        {"initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms",
-                         "max_batch"});
+  if (auto r = onlyKeys(
+          v, "delivery",
+          {"initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"});
       !r) {
     return r;
   }
@@ -202,13 +203,18 @@ Result<void> parseDelivery(const Value& v, DeliveryConfig& out) {
 
 }  // namespace
 
-const char* toString(Era era) noexcept { return era == Era::kLegacy ? "legacy" : "routing"; }
+const char* toString(Era era) noexcept {
+  return era == Era::kLegacy ? "legacy" : "routing";
+}
 
 const char* toString(Role role) noexcept {
   switch (role) {
-    case Role::kPrimary: return "primary";
-    case Role::kSecondary: return "secondary";
-    case Role::kNone: break;
+    case Role::kPrimary:
+      return "primary";
+    case Role::kSecondary:
+      return "secondary";
+    case Role::kNone:
+      break;
   }
   return "none";
 }
@@ -286,11 +292,13 @@ Result<void> validateConfig(const Config& config) {
       if (!page_ids.count(p)) return configError("app " + app.id + " lists unknown page " + p);
     }
     for (const auto& [p, role] : app.page_roles) {
-      if (!page_ids.count(p)) return configError("app " + app.id + " has a role on unknown page " + p);
+      if (!page_ids.count(p))
+        return configError("app " + app.id + " has a role on unknown page " + p);
     }
     std::vector<std::string> own{app.page_access_token};
     for (const auto& [p, t] : app.page_tokens) {
-      if (!page_ids.count(p)) return configError("app " + app.id + " has a token for unknown page " + p);
+      if (!page_ids.count(p))
+        return configError("app " + app.id + " has a token for unknown page " + p);
       own.push_back(t);
     }
     for (const auto& t : own) {
@@ -337,7 +345,8 @@ Result<void> validateConfig(const Config& config) {
       Role role = it != app.page_roles.end() ? it->second : app.role;
       primaries += role == Role::kPrimary ? 1 : 0;
     }
-    if (primaries > 1) return configError("page " + page.id + " has more than one primary receiver");
+    if (primaries > 1)
+      return configError("page " + page.id + " has more than one primary receiver");
   }
   return {};
 }

@@ -53,7 +53,9 @@ std::pair<std::string, std::string> splitUrl(const std::string& url) {
 Delivery::Delivery(DeliveryConfig config, std::function<void(const DeliveryRecord&)> on_record)
     : config_(config), on_record_(std::move(on_record)) {}
 
-Delivery::~Delivery() { stop(); }
+Delivery::~Delivery() {
+  stop();
+}
 
 void Delivery::addApp(const std::string& app_id, const std::string& url,
                       const std::string& secret) {
@@ -151,9 +153,8 @@ void Delivery::run(AppQueue& q) {
     rec.attempt = ++attempt;
     rec.events = batch.size();
     rec.body = buildEnvelope(batch);
-    httplib::Headers headers{
-        {"X-Hub-Signature-256", "sha256=" + hmacSha256Hex(q.secret, rec.body)},
-        {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
+    httplib::Headers headers{{"X-Hub-Signature-256", "sha256=" + hmacSha256Hex(q.secret, rec.body)},
+                             {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
     auto res = client.Post(path.c_str(), headers, rec.body, "application/json");
     bool ok = false;
     if (res) {

@@ -22,12 +22,12 @@ namespace handover::emulator::detail {
 struct DeliveryRecord {
   std::string app_id;
   std::string url;
-  int attempt = 0;       ///< 1 for the first try of a batch.
-  int status = 0;        ///< HTTP status; 0 when no response.
-  std::string error;     ///< Transport error text, when no response.
+  int attempt = 0;    ///< 1 for the first try of a batch.
+  int status = 0;     ///< HTTP status; 0 when no response.
+  std::string error;  ///< Transport error text, when no response.
   std::size_t events = 0;
-  std::string outcome;   ///< "delivered", "retrying" or "dropped".
-  std::string body;      ///< The envelope (JSON).
+  std::string outcome;  ///< "delivered", "retrying" or "dropped".
+  std::string body;     ///< The envelope (JSON).
 };
 
 /// The `{"object":...,"entry":[...]}` envelope for a batch (consecutive events of one page and

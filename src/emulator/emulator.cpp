@@ -123,17 +123,19 @@ class Params {
   bool json_bad_ = false;
 };
 
-std::string successBody() { return "{\"success\":true}"; }
+std::string successBody() {
+  return "{\"success\":true}";
+}
 
 }  // namespace
 
 struct Emulator::Impl {
   explicit Impl(Config config)
       : start_steady(std::chrono::steady_clock::now()),
-        base_epoch_ms(config.start_time_ms.value_or(
-            std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count())),
+        base_epoch_ms(
+            config.start_time_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count())),
         world(config, [this] { return now(); }),
         delivery(config.delivery, [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
     for (const auto& a : world.config().apps) {
@@ -142,13 +144,19 @@ struct Emulator::Impl {
     // One request per connection: httplib's stop() otherwise waits out every idle keep-alive
     // connection (5 s each), and a stopped emulator must release its port at once.
     server.set_keep_alive_max_count(1);
+    // httplib's default adds SO_REUSEPORT, which lets a second emulator bind the same port and
+    // silently share traffic; a busy port must be an error instead.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+    });
     routes();
   }
 
   std::int64_t now() const {
     return base_epoch_ms + offset_ms.load() +
-           std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now() - start_steady)
+           std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 start_steady)
                .count();
   }
 
@@ -306,8 +314,9 @@ struct Emulator::Impl {
             duration = std::stoll(*d, &used);
             if (used != d->size()) throw std::invalid_argument("trailing");
           } catch (const std::exception&) {
-            return replyError(req, res, "graph", c.app_id,
-                              detail::graphError(100, 0, "(#100) param duration must be an integer"));
+            return replyError(
+                req, res, "graph", c.app_id,
+                detail::graphError(100, 0, "(#100) param duration must be an integer"));
           }
         }
         return done(world.extend(c, *user, duration));
@@ -346,9 +355,9 @@ struct Emulator::Impl {
       body += "]}";
       return reply(req, res, "graph", c.app_id, 200, body);
     }
-    replyError(req, res, "graph", c.app_id,
-               detail::graphError(2500, 0,
-                                  "Unknown path components: /" + edge + " (" + req.method + ")"));
+    replyError(
+        req, res, "graph", c.app_id,
+        detail::graphError(2500, 0, "Unknown path components: /" + edge + " (" + req.method + ")"));
   }
 
   static std::string personaJson(const detail::PersonaRecord& p) {
@@ -438,7 +447,8 @@ struct Emulator::Impl {
       if (!parsed.HasParseError()) message = &parsed;
     }
     if (message && message->IsObject()) {
-      if (auto it = message->FindMember("text"); it != message->MemberEnd() && it->value.IsString()) {
+      if (auto it = message->FindMember("text");
+          it != message->MemberEnd() && it->value.IsString()) {
         in.text = it->value.GetString();
       }
       if (auto it = message->FindMember("metadata");
@@ -461,8 +471,9 @@ struct Emulator::Impl {
       rapidjson::Document d;
       d.Parse(tc->data(), tc->size());
       if (d.HasParseError() || !d.IsObject()) {
-        return replyError(req, res, "graph", c.app_id,
-                          detail::graphError(100, 0, "(#100) param thread_control must be an object"));
+        return replyError(
+            req, res, "graph", c.app_id,
+            detail::graphError(100, 0, "(#100) param thread_control must be an object"));
       }
       in.has_thread_control = true;
       if (auto it = d.FindMember("control_type"); it != d.MemberEnd() && it->value.IsString()) {
@@ -599,20 +610,18 @@ struct Emulator::Impl {
 
   void routes() {
     using Str = std::function<std::string(const char*)>;
-    auto post = [this](const char* path, std::function<Result<std::string>(const Str&,
-                                                                           rapidjson::Document&)>
-                                             fn) {
+    auto post = [this](const char* path,
+                       std::function<Result<std::string>(const Str&, rapidjson::Document&)> fn) {
       server.Post(path, [this, fn](const httplib::Request& req, httplib::Response& res) {
         control(req, res, fn);
       });
     };
     post("/_emulator/user/message", [this](const Str& s, rapidjson::Document&) {
-      return eventJson(sendUserMessage({s("page_id"), s("user_id"), s("text"),
-                                               s("quick_reply_payload")}));
+      return eventJson(
+          sendUserMessage({s("page_id"), s("user_id"), s("text"), s("quick_reply_payload")}));
     });
     post("/_emulator/user/postback", [this](const Str& s, rapidjson::Document&) {
-      return eventJson(
-          sendUserPostback(s("page_id"), s("user_id"), s("title"), s("payload")));
+      return eventJson(sendUserPostback(s("page_id"), s("user_id"), s("title"), s("payload")));
     });
     post("/_emulator/user/read", [this](const Str& s, rapidjson::Document&) {
       return eventJson(sendUserRead(s("page_id"), s("user_id")));
@@ -620,14 +629,15 @@ struct Emulator::Impl {
     post("/_emulator/inbox/reply", [this](const Str& s, rapidjson::Document&) {
       return eventJson(inboxReply(s("page_id"), s("user_id"), s("text")));
     });
-    post("/_emulator/inbox/move", [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
-      const std::string folder = s("folder");
-      if (folder != "main" && folder != "done") {
-        return invalidArgument("folder must be \"main\" or \"done\"");
-      }
-      return okJson(inboxMove(s("page_id"), s("user_id"),
-                                     folder == "main" ? InboxFolder::kMain : InboxFolder::kDone));
-    });
+    post("/_emulator/inbox/move",
+         [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
+           const std::string folder = s("folder");
+           if (folder != "main" && folder != "done") {
+             return invalidArgument("folder must be \"main\" or \"done\"");
+           }
+           return okJson(inboxMove(s("page_id"), s("user_id"),
+                                   folder == "main" ? InboxFolder::kMain : InboxFolder::kDone));
+         });
     post("/_emulator/roles", [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
       auto role = parseRole(s("role"));
       if (!role) return invalidArgument("role must be primary, secondary or none");
@@ -704,7 +714,9 @@ struct Emulator::Impl {
 
 Emulator::Emulator(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
-Emulator::~Emulator() { stop(); }
+Emulator::~Emulator() {
+  stop();
+}
 
 Result<std::unique_ptr<Emulator>> Emulator::fromJson(std::string_view json) {
   auto config = parseConfig(json);
@@ -720,7 +732,8 @@ Result<std::unique_ptr<Emulator>> Emulator::fromFile(const std::string& path) {
 
 Result<int> Emulator::start(const std::string& host, int port) {
   Impl& d = *impl_;
-  if (d.port != 0) return invalidArgument("emulator already started on port " + std::to_string(d.port));
+  if (d.port != 0)
+    return invalidArgument("emulator already started on port " + std::to_string(d.port));
   int bound = port;
   if (port == 0) {
     bound = d.server.bind_to_any_port(host);
@@ -766,7 +779,9 @@ void Emulator::stop() {
   d.stopped_cv.notify_all();
 }
 
-int Emulator::port() const noexcept { return impl_->port; }
+int Emulator::port() const noexcept {
+  return impl_->port;
+}
 
 std::string Emulator::baseUrl() const {
   const std::string& h = impl_->host.empty() ? std::string("127.0.0.1") : impl_->host;
@@ -801,13 +816,19 @@ Result<void> Emulator::setRole(const std::string& page_id, const std::string& ap
 Result<void> Emulator::setDefaultApp(const std::string& page_id, const std::string& app_id) {
   return impl_->setDefaultApp(page_id, app_id);
 }
-void Emulator::advanceClock(std::chrono::seconds by) { impl_->advanceClock(by); }
-std::int64_t Emulator::nowMs() const { return impl_->now(); }
+void Emulator::advanceClock(std::chrono::seconds by) {
+  impl_->advanceClock(by);
+}
+std::int64_t Emulator::nowMs() const {
+  return impl_->now();
+}
 Result<ThreadState> Emulator::threadState(const std::string& page_id,
                                           const std::string& user_id) const {
   return impl_->threadState(page_id, user_id);
 }
-std::string Emulator::timelineJson() const { return impl_->timelineJson(); }
+std::string Emulator::timelineJson() const {
+  return impl_->timelineJson();
+}
 bool Emulator::waitForDeliveries(std::chrono::milliseconds timeout) {
   return impl_->delivery.waitIdle(timeout);
 }
@@ -822,7 +843,8 @@ const char* Emulator::controlApiHelp() noexcept {
          "  POST /_emulator/user/read      {page_id,user_id}\n"
          "  POST /_emulator/inbox/reply    {page_id,user_id,text}\n"
          "  POST /_emulator/inbox/move     {page_id,user_id,folder:\"main\"|\"done\"}\n"
-         "  POST /_emulator/roles          {page_id,app_id,role:\"primary\"|\"secondary\"|\"none\"}\n"
+         "  POST /_emulator/roles          "
+         "{page_id,app_id,role:\"primary\"|\"secondary\"|\"none\"}\n"
          "  POST /_emulator/default_app    {page_id,app_id}  (\"\" unsets)\n"
          "  POST /_emulator/clock/advance  {seconds}\n"
          "  GET  /_emulator/clock\n"

@@ -3,6 +3,7 @@
 #include "world.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "handover/crypto.hpp"
 #include "json_util.hpp"
@@ -27,9 +28,15 @@ Error noRole() {
   // ERR-M gives the subcode, not the code. [U] code 10 (permission).
   return graphError(10, 2018171, "(#10) Only available to Primary and Secondary Receivers.");
 }
-Error invalidParam(const std::string& what) { return graphError(100, 0, "(#100) " + what); }
-Error incorrectAppId() { return graphError(100, 2018164, "(#100) Incorrect App ID"); }
-Error alreadyOwner() { return invalidParam("The app already controls this thread."); }  // [U]
+Error invalidParam(const std::string& what) {
+  return graphError(100, 0, "(#100) " + what);
+}
+Error incorrectAppId() {
+  return graphError(100, 2018164, "(#100) Incorrect App ID");
+}
+Error alreadyOwner() {
+  return invalidParam("The app already controls this thread.");
+}  // [U]
 Error unknownObject(const std::string& id) {
   return graphError(100, 33,
                     "Unsupported request. Object with ID '" + id +
@@ -42,8 +49,9 @@ std::string quoteOrNull(const std::string& id) {
 }
 
 std::string head(const std::string& user, const std::string& page, std::int64_t ts) {
-  return "{\"sender\":{\"id\":" + escapeJsonString(user) + "},\"recipient\":{\"id\":" +
-         escapeJsonString(page) + "},\"timestamp\":" + std::to_string(ts);
+  return "{\"sender\":{\"id\":" + escapeJsonString(user) +
+         "},\"recipient\":{\"id\":" + escapeJsonString(page) +
+         "},\"timestamp\":" + std::to_string(ts);
 }
 
 bool fieldMatches(std::string_view have, std::string_view want) {
@@ -61,7 +69,7 @@ bool fieldMatches(std::string_view have, std::string_view want) {
 }  // namespace
 
 Error graphError(int code, int subcode, std::string message, int http_status) {
-  static std::uint64_t trace = 0;  // guarded by the emulator's world mutex
+  static std::atomic<std::uint64_t> trace{0};  // also used outside the world's lock
   Error e;
   e.category = ErrorCategory::kApi;
   e.http_status = http_status;
@@ -93,17 +101,16 @@ World::World(Config config, std::function<std::int64_t()> now_ms)
     PageState p;
     p.cfg = pc;
     const std::string inbox(inboxAppId(pc.platform));
-    const std::string other_inbox(inboxAppId(pc.platform == Platform::kInstagram
-                                                 ? Platform::kMessenger
-                                                 : Platform::kInstagram));
+    const std::string other_inbox(inboxAppId(
+        pc.platform == Platform::kInstagram ? Platform::kMessenger : Platform::kInstagram));
     std::vector<std::string> order;
     for (const auto& a : config_.apps) order.push_back(a.id);
     if (std::find(order.begin(), order.end(), inbox) == order.end()) order.push_back(inbox);
     for (const auto& id : order) {
       if (id == other_inbox) continue;
       const AppConfig& a = apps_.at(id);
-      bool on = a.pages.empty() ||
-                std::find(a.pages.begin(), a.pages.end(), pc.id) != a.pages.end();
+      bool on =
+          a.pages.empty() || std::find(a.pages.begin(), a.pages.end(), pc.id) != a.pages.end();
       if (!on) continue;
       p.apps.push_back(id);
       auto it = a.page_roles.find(pc.id);
@@ -163,7 +170,9 @@ std::int64_t World::stamp() {
   return last_stamp_;
 }
 
-std::string World::newMid() { return "m_emu_" + std::to_string(next_mid_++); }
+std::string World::newMid() {
+  return "m_emu_" + std::to_string(next_mid_++);
+}
 
 World::Thread& World::thread(PageState& p, const std::string& user) {
   Thread& t = p.threads[user];
@@ -252,9 +261,10 @@ void World::handoverEvent(PageState& p, const std::string& app_id, const std::st
 void World::passEvents(PageState& p, const std::string& user, const std::string& previous,
                        const std::string& next, const std::string& metadata) {
   const std::int64_t ts = stamp();
-  std::string json = head(user, p.cfg.id, ts) +
-                     ",\"pass_thread_control\":{\"previous_owner_app_id\":" +
-                     quoteOrNull(previous) + ",\"new_owner_app_id\":" + escapeJsonString(next);
+  std::string json =
+      head(user, p.cfg.id, ts) +
+      ",\"pass_thread_control\":{\"previous_owner_app_id\":" + quoteOrNull(previous) +
+      ",\"new_owner_app_id\":" + escapeJsonString(next);
   if (!metadata.empty()) json += ",\"metadata\":" + escapeJsonString(metadata);
   json += "}}";
   if (p.cfg.era == Era::kLegacy) {
@@ -271,10 +281,10 @@ void World::takeEvent(PageState& p, const std::string& user, const std::string& 
   // MH/CCA-IG: the app that lost control is told; nobody when taken from idle.
   if (previous.empty()) return;
   const std::int64_t ts = stamp();
-  std::string json = head(user, p.cfg.id, ts) +
-                     ",\"take_thread_control\":{\"previous_owner_app_id\":" +
-                     escapeJsonString(previous) + ",\"new_owner_app_id\":" +
-                     escapeJsonString(next);
+  std::string json =
+      head(user, p.cfg.id, ts) +
+      ",\"take_thread_control\":{\"previous_owner_app_id\":" + escapeJsonString(previous) +
+      ",\"new_owner_app_id\":" + escapeJsonString(next);
   if (!metadata.empty()) json += ",\"metadata\":" + escapeJsonString(metadata);
   json += "}}";
   handoverEvent(p, previous, json, ts);
@@ -319,9 +329,9 @@ Result<Caller> World::authenticate(const std::string& token,
       }
       if (on.size() != 1) {
         // [U] A real Page token names one page; an app-wide emulator token may not.
-        return invalidParam(
-            "\"me\" is ambiguous for this token: the app is installed on " +
-            std::to_string(on.size()) + " pages; use the page id or a page_tokens entry");
+        return invalidParam("\"me\" is ambiguous for this token: the app is installed on " +
+                            std::to_string(on.size()) +
+                            " pages; use the page id or a page_tokens entry");
       }
       c.page_id = on.front();
     }
@@ -365,7 +375,7 @@ Result<void> World::applyPass(PageState& p, Thread& t, const std::string& caller
   }
   // Conversation Routing (CR-M, CCA-IG, CR-IG).
   if (!owner.empty() && owner != caller) return notOwner();  // owner, or anyone when idle
-  if (target.empty()) target = p.cfg.default_app_id;          // CR-M: omitted = default app
+  if (target.empty()) target = p.cfg.default_app_id;         // CR-M: omitted = default app
   if (target.empty()) {
     return invalidParam("param target_app_id is required: this page has no default app");
   }
@@ -406,7 +416,8 @@ Result<void> World::take(const Caller& c, const std::string& user, const std::st
   // CR-M: blocked unless a default app is set; the message is FN2's, observed live.
   if (p.cfg.default_app_id.empty()) {
     return graphError(
-        27, 0, "(#27) Take thread control is not supported when Conversation Routing is not enabled.");
+        27, 0,
+        "(#27) Take thread control is not supported when Conversation Routing is not enabled.");
   }
   // CCA-IG: needs "Allow this app to take control of conversations".
   if (!app(c.app_id)->can_take) {
@@ -420,8 +431,7 @@ Result<void> World::take(const Caller& c, const std::string& user, const std::st
   return {};
 }
 
-Result<void> World::request(const Caller& c, const std::string& user,
-                            const std::string& metadata) {
+Result<void> World::request(const Caller& c, const std::string& user, const std::string& metadata) {
   PageState& p = *pageState(c.page_id);
   Thread& t = thread(p, user);
   const std::string owner = effectiveOwner(p, t);
@@ -541,10 +551,9 @@ Result<std::vector<const AppConfig*>> World::secondaryReceivers(const Caller& c)
   return out;
 }
 
-std::string World::echoJson(const PageState& p, const std::string& user,
-                            const std::string& app_id, const std::string& mid, std::int64_t ts,
-                            const std::string& text, const std::string& attachment_json,
-                            const std::string& metadata) const {
+std::string World::echoJson(const PageState& p, const std::string& user, const std::string& app_id,
+                            const std::string& mid, std::int64_t ts, const std::string& text,
+                            const std::string& attachment_json, const std::string& metadata) const {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   writeIdNumber(w, app_id);  // ECHO shows app_id as a number
@@ -691,8 +700,8 @@ Result<InjectedEvent> World::userRead(const std::string& page_id, const std::str
   InjectedEvent ev;
   ev.timestamp = stamp();
   fanOut(*p, t, "message_reads",
-         head(user, p->cfg.id, ev.timestamp) + ",\"read\":{\"watermark\":" +
-             std::to_string(ev.timestamp) + "}}",
+         head(user, p->cfg.id, ev.timestamp) +
+             ",\"read\":{\"watermark\":" + std::to_string(ev.timestamp) + "}}",
          "", ev.timestamp);
   return ev;
 }
@@ -723,8 +732,7 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   return ev;
 }
 
-Result<void> World::inboxMove(const std::string& page_id, const std::string& user,
-                              InboxFolder f) {
+Result<void> World::inboxMove(const std::string& page_id, const std::string& user, InboxFolder f) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (user.empty()) return invalidArgument("user_id is required");
@@ -761,7 +769,8 @@ Result<void> World::setRole(const std::string& page_id, const std::string& app_i
   if (p->cfg.era != Era::kLegacy) {
     return invalidArgument("roles exist only on legacy pages; page " + page_id + " is routing");
   }
-  if (!installed(page_id, app_id)) return invalidArgument("app " + app_id + " is not on page " + page_id);
+  if (!installed(page_id, app_id))
+    return invalidArgument("app " + app_id + " is not on page " + page_id);
   std::vector<std::string> changed;
   if (role == Role::kPrimary) {
     // One Primary Receiver per page: the previous one becomes a Secondary.

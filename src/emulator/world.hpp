@@ -21,10 +21,10 @@ namespace handover::emulator::detail {
 struct Outgoing {
   std::string app_id;
   std::string page_id;
-  bool standby = false;     ///< Goes under entry[].standby instead of entry[].messaging.
-  bool instagram = false;   ///< Envelope "object": "instagram" instead of "page".
+  bool standby = false;    ///< Goes under entry[].standby instead of entry[].messaging.
+  bool instagram = false;  ///< Envelope "object": "instagram" instead of "page".
   std::int64_t timestamp = 0;
-  std::string event_json;   ///< One messaging/standby item.
+  std::string event_json;  ///< One messaging/standby item.
 };
 
 /// Who is calling: the app behind the token and the page the path names.
@@ -36,13 +36,13 @@ struct Caller {
 /// Send API input, already parsed.
 struct SendInput {
   std::string recipient;
-  std::string text;                 ///< Empty with an attachment or a sender action.
-  std::string attachment_json;      ///< The raw `message.attachment` object, when given.
-  std::string sender_action;        ///< Non-empty: a sender action, no message.
+  std::string text;             ///< Empty with an attachment or a sender action.
+  std::string attachment_json;  ///< The raw `message.attachment` object, when given.
+  std::string sender_action;    ///< Non-empty: a sender action, no message.
   std::string persona_id;
   std::string metadata;
   bool has_thread_control = false;
-  std::string control_type;         ///< "pass", "release" or empty (= release, CR-M).
+  std::string control_type;  ///< "pass", "release" or empty (= release, CR-M).
   std::string control_app_id;
 };
 
@@ -142,8 +142,8 @@ class World {
                  const std::string& next, const std::string& metadata);
   Result<void> checkLegacyRole(const PageState& p, const std::string& app_id) const;
   Result<void> applyPass(PageState& p, Thread& t, const std::string& caller,
-                         const std::string& user, std::string target,
-                         const std::string& metadata, bool dry_run);
+                         const std::string& user, std::string target, const std::string& metadata,
+                         bool dry_run);
   std::string echoJson(const PageState& p, const std::string& user, const std::string& app_id,
                        const std::string& mid, std::int64_t ts, const std::string& text,
                        const std::string& attachment_json, const std::string& metadata) const;

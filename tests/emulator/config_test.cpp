@@ -1,3 +1,5 @@
+#include <thread>
+
 #include "catch.hpp"
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
@@ -50,8 +52,9 @@ TEST_CASE("config: mistakes are clear parse errors") {
                   "apps":[{"id":"2","role":"primary"},{"id":"3","role":"primary"}]})",
               "more than one primary");
   expectError(R"({"apps":[{"id":"2","webhook_url":"http://x/y"}]})", "no app_secret");
-  expectError(R"({"apps":[{"id":"2","page_access_token":"same"},{"id":"3","page_access_token":"same"}]})",
-              "reuses an access token");
+  expectError(
+      R"({"apps":[{"id":"2","page_access_token":"same"},{"id":"3","page_access_token":"same"}]})",
+      "reuses an access token");
   expectError(R"({"apps":[{"id":"2","role":"boss"}]})", "boss");
   expectError(R"({"delivery":{"max_batch":0}})", "max_batch");
   auto missing = loadConfigFile("/nonexistent/emulator.json");
@@ -65,7 +68,22 @@ TEST_CASE("config: Emulator::fromJson reports errors instead of throwing") {
   auto good = Emulator::fromJson(R"({"pages":[{"id":"1"}]})");
   REQUIRE(good);
   CHECK((*good)->port() == 0);
-  CHECK_THROWS_AS(Emulator(Config{{PageConfig{"1", "", Platform::kMessenger, Era::kRouting, "404"}},
-                                  {}, {}, std::nullopt}),
-                  handover::Exception);
+  CHECK_THROWS_AS(
+      Emulator(Config{
+          {PageConfig{"1", "", Platform::kMessenger, Era::kRouting, "404"}}, {}, {}, std::nullopt}),
+      handover::Exception);
+}
+
+TEST_CASE("config: a busy port is an error, not a crash") {
+  auto a = Emulator::fromJson(R"({"pages":[{"id":"1"}]})").value();
+  const int port = a->start().value();
+  auto b = Emulator::fromJson(R"({"pages":[{"id":"1"}]})").value();
+  auto r = b->start("127.0.0.1", port);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().category == ErrorCategory::kTransport);
+  auto again = a->start();
+  REQUIRE_FALSE(again);
+  std::thread stopper([&] { a->stop(); });
+  a->wait();  // returns once stopped
+  stopper.join();
 }

@@ -148,3 +148,46 @@ TEST_CASE("delivery: the envelope groups consecutive events by page and kind") {
   CHECK(doc["entry"][1]["standby"].Size() == 1);
   CHECK(std::string(doc["entry"][2]["id"].GetString()) == "2");
 }
+
+TEST_CASE("delivery: a timed-out POST is retried and nothing is lost") {
+  Fixture f([](Config& c) { c.delivery.timeout = std::chrono::milliseconds(100); });
+  f.agent_hook.setSlow(std::chrono::milliseconds(300));
+  f.userSays(kRoutingPage, "slow one");
+  f.userSays(kRoutingPage, "slow two");
+  REQUIRE(f.agent_hook.waitForPosts(1));
+  const auto until = std::chrono::steady_clock::now() + kWait;
+  while (f.emu->timelineJson().find("\"outcome\":\"retrying\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(f.emu->pendingDeliveries(kAgent) == 2);
+  f.agent_hook.setSlow(std::chrono::milliseconds(0));
+  REQUIRE(f.emu->waitForDeliveries(kWait));
+  CHECK(texts(f.agent_hook.events()) == std::vector<std::string>{"slow one", "slow two"});
+}
+
+TEST_CASE("delivery: Instagram pages use the instagram object, IG inbox and echoes in messages") {
+  Fixture f([](Config& c) {
+    c.pages.push_back({"300300300", "IG Shop", Platform::kInstagram, Era::kRouting, kBot});
+    c.apps[0].page_tokens["300300300"] = "bot-ig-token";
+    c.apps[0].subscribed_fields = {"messages", "standby", "messaging_handover"};
+  });
+  auto bot = f.client("bot-ig-token", kBot);
+  REQUIRE(bot.takeThreadControl(kUser));
+  REQUIRE(bot.sendText(kUser, "hi from IG"));
+  REQUIRE(f.emu->inboxReply("300300300", kUser, "human on IG"));
+  auto events = f.bot_hook.waitForEvents(3);
+  REQUIRE(events.size() == 3);
+  for (const auto& e : events) CHECK(e.platform == Platform::kInstagram);
+  REQUIRE(events[0].get<webhook::Echo>() != nullptr);
+  CHECK(events[0].get<webhook::Echo>()->isFromApp(kBot));
+  const auto* take = events[1].get<webhook::TakeThreadControl>();
+  REQUIRE(take != nullptr);
+  CHECK(take->new_owner_app_id == std::optional<std::string>(std::string(kInstagramInboxAppId)));
+  CHECK(events[2].standby);
+  CHECK(events[2].get<webhook::Echo>()->app_id ==
+        std::optional<std::string>(std::string(kInstagramInboxAppId)));
+  for (const auto& body : f.bot_hook.bodies()) {
+    CHECK(body.rfind("{\"object\":\"instagram\"", 0) == 0);
+  }
+}

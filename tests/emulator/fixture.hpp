@@ -20,8 +20,8 @@ inline constexpr const char* kAnalytics = "3333333333";
 inline constexpr const char* kUser = "6543210987654321";
 
 inline std::vector<std::string> allFields() {
-  return {"messages",       "standby",           "messaging_handovers",
-          "message_echoes", "messaging_postbacks", "message_reads"};
+  return {"messages",     "standby", "messaging_handovers", "message_echoes", "messaging_postbacks",
+          "message_reads"};
 }
 
 struct Fixture {

@@ -47,7 +47,8 @@ TEST_CASE("http: refusals are real Graph error bodies") {
 TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
   Fixture f;
   httplib::Client http(f.emu->baseUrl());
-  const std::string path = std::string("/v26.0/") + kRoutingPage + "/thread_owner?recipient=" + kUser;
+  const std::string path =
+      std::string("/v26.0/") + kRoutingPage + "/thread_owner?recipient=" + kUser;
 
   auto none = http.Get(path.c_str());
   REQUIRE(none);
@@ -67,8 +68,9 @@ TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
   auto missing = http.Get(path.c_str(), bearer("agent-routing-token"));
   REQUIRE(missing);
   CHECK(json(missing->body)["error"]["code"].GetInt() == 100);
-  auto wrong = http.Get((path + "&appsecret_proof=" + appSecretProof("agent-routing-token", "x")).c_str(),
-                        bearer("agent-routing-token"));
+  auto wrong =
+      http.Get((path + "&appsecret_proof=" + appSecretProof("agent-routing-token", "x")).c_str(),
+               bearer("agent-routing-token"));
   REQUIRE(wrong);
   CHECK(json(wrong->body)["error"]["code"].GetInt() == 100);
   auto right = http.Get(
@@ -78,8 +80,9 @@ TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
   CHECK(right->status == 200);
 
   // A page the token does not belong to, and an unknown edge.
-  auto other = http.Get((std::string("/v26.0/") + kLegacyPage + "/thread_owner?recipient=1").c_str(),
-                        bearer("bot-routing-token"));
+  auto other =
+      http.Get((std::string("/v26.0/") + kLegacyPage + "/thread_owner?recipient=1").c_str(),
+               bearer("bot-routing-token"));
   REQUIRE(other);
   CHECK(json(other->body)["error"]["code"].GetInt() == 100);
   CHECK(json(other->body)["error"]["error_subcode"].GetInt() == 33);
@@ -114,15 +117,15 @@ TEST_CASE("http: parameters as JSON, as form/query with JSON-encoded recipient")
   CHECK(f.ownerOf(kRoutingPage, "9007199254740993") == kBot);
 
   // Extend beyond 7 days, sent raw (the SDK refuses it before sending).
-  auto extend = http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
-                          R"({"recipient":{"id":"9007199254740993"},"duration":604801})",
-                          "application/json");
+  auto extend =
+      http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
+                R"({"recipient":{"id":"9007199254740993"},"duration":604801})", "application/json");
   REQUIRE(extend);
   CHECK(extend->status == 400);
   CHECK(json(extend->body)["error"]["code"].GetInt() == 100);
-  auto ok = http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
-                      R"({"recipient":{"id":"9007199254740993"},"duration":604800})",
-                      "application/json");
+  auto ok =
+      http.Post("/v26.0/me/extend_thread_control", bearer("bot-routing-token"),
+                R"({"recipient":{"id":"9007199254740993"},"duration":604800})", "application/json");
   REQUIRE(ok);
   CHECK(ok->status == 200);
 }
@@ -140,12 +143,14 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   REQUIRE(events.size() == 1);
   CHECK(events[0].userId() == "u-1");
 
-  auto bad = http.Post("/_emulator/inbox/move", R"({"page_id":"200200200","user_id":"u-1","folder":"x"})",
-                       "application/json");
+  auto bad =
+      http.Post("/_emulator/inbox/move", R"({"page_id":"200200200","user_id":"u-1","folder":"x"})",
+                "application/json");
   REQUIRE(bad);
   CHECK(bad->status == 400);
   REQUIRE(http.Post("/_emulator/inbox/move",
-                    R"({"page_id":"200200200","user_id":"u-1","folder":"main"})", "application/json"));
+                    R"({"page_id":"200200200","user_id":"u-1","folder":"main"})",
+                    "application/json"));
   auto thread = http.Get("/_emulator/threads/200200200/u-1");
   REQUIRE(thread);
   CHECK(std::string(json(thread->body)["owner_app_id"].GetString()) == kPageInboxAppId);
@@ -178,8 +183,8 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   CHECK(saw_graph);
   CHECK(saw_delivery);
   CHECK(saw_control);
-  for (const char* secret : {"bot-routing-token", "agent-routing-token", "agent-secret",
-                             "bot-secret"}) {
+  for (const char* secret :
+       {"bot-routing-token", "agent-routing-token", "agent-secret", "bot-secret"}) {
     CHECK(timeline->body.find(secret) == std::string::npos);
   }
   CHECK(timeline->body.find(appSecretProof("agent-routing-token", "agent-secret")) ==

@@ -21,15 +21,21 @@ namespace handover::emulator::testing {
 class WebhookReceiver {
  public:
   /// `port` 0: any free port.
-  explicit WebhookReceiver(std::string app_secret, int port = 0)
-      : secret_(std::move(app_secret)) {
+  explicit WebhookReceiver(std::string app_secret, int port = 0) : secret_(std::move(app_secret)) {
     server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
       HttpHeaders headers;
       for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       ++posts_;
       if (down_) {
         res.status = 503;
+        return;
+      }
+      if (slow_.count() > 0) {
+        // Answers too late for the emulator's timeout; what it carried counts as not received.
+        const auto delay = slow_;
+        lock.unlock();
+        std::this_thread::sleep_for(delay);
         return;
       }
       auto verdict = webhook::verifySignature(req.body, headers, secret_);
@@ -76,16 +82,22 @@ class WebhookReceiver {
     down_ = down;
   }
 
+  /// While non-zero, every POST is answered only after this delay (and nothing is recorded).
+  void setSlow(std::chrono::milliseconds delay) {
+    std::lock_guard<std::mutex> lock(mu_);
+    slow_ = delay;
+  }
+
   /// Waits (bounded) until at least `n` events arrived; returns a copy of all events.
-  std::vector<webhook::Event> waitForEvents(std::size_t n,
-                                            std::chrono::milliseconds timeout =
-                                                std::chrono::seconds(10)) {
+  std::vector<webhook::Event> waitForEvents(
+      std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, timeout, [&] { return events_.size() >= n; });
     return events_;
   }
   /// Waits (bounded) until `posts` POSTs were answered (failed ones included).
-  bool waitForPosts(std::size_t posts, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  bool waitForPosts(std::size_t posts,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
     const auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
       {
@@ -130,6 +142,7 @@ class WebhookReceiver {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool down_ = false;
+  std::chrono::milliseconds slow_{0};
   std::size_t posts_ = 0;
   std::size_t bad_signatures_ = 0;
   std::size_t bad_bodies_ = 0;

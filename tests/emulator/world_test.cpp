@@ -1,6 +1,6 @@
 // The rule core without HTTP: a fake clock, events read from the outbox.
-#include "catch.hpp"
 #include "world.hpp"
+#include "catch.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
@@ -18,8 +18,8 @@ struct Core {
 
   static Config makeConfig(Era era, std::string default_app) {
     Config c;
-    c.pages.push_back({"10", "P", Platform::kMessenger, era,
-                       era == Era::kRouting ? default_app : ""});
+    c.pages.push_back(
+        {"10", "P", Platform::kMessenger, era, era == Era::kRouting ? default_app : ""});
     for (const char* id : {"1", "2", "3"}) {
       AppConfig a;
       a.id = id;
@@ -54,8 +54,7 @@ TEST_CASE("world: routing pass notifies every subscribed app; take only the lose
   for (const auto& o : out) {
     CHECK_FALSE(o.standby);
     CHECK(o.event_json.find("\"pass_thread_control\":{\"previous_owner_app_id\":null,"
-                            "\"new_owner_app_id\":\"2\",\"metadata\":\"m\"}") !=
-          std::string::npos);
+                            "\"new_owner_app_id\":\"2\",\"metadata\":\"m\"}") != std::string::npos);
   }
   REQUIRE(c.world.take(c.as("3"), "u", ""));
   out = c.world.drainOutbox();

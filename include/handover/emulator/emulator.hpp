@@ -53,7 +53,7 @@ enum class InboxFolder {
 
 /// The true state of one conversation, regardless of what `thread_owner` would disclose.
 struct ThreadState {
-  std::string owner_app_id;               ///< Empty when the thread is idle.
+  std::string owner_app_id;                ///< Empty when the thread is idle.
   std::optional<std::int64_t> expiration;  ///< Epoch seconds, when control expires.
 };
 
