@@ -6,6 +6,7 @@
 //
 //   handover_demo [--verbose] [--bot PATH] [--agent PATH] [--step-timeout-ms N]
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -554,14 +555,22 @@ int main(int argc, char** argv) {
   }
 
   emu->stop();
-  bot_proc->stop(std::chrono::seconds(3));
-  agent_proc->stop(std::chrono::seconds(3));
-  if (opt.verbose || failed != 0) {
+  // The apps stop on their own when their stdin closes; anything else is a failure too.
+  bool apps_ok = true;
+  for (auto* child : {bot_proc.get(), agent_proc.get()}) {
+    const int status = child->stop(std::chrono::seconds(3));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::cout << "\n!! " << (child == bot_proc.get() ? "bot" : "agent")
+                << " did not exit cleanly (wait status " << status << ")\n";
+      apps_ok = false;
+    }
+  }
+  if (opt.verbose || failed != 0 || !apps_ok) {
     printLogs("bot", *bot_proc);
     printLogs("agent", *agent_proc);
   }
   std::cout << "\n"
             << (steps.size() - failed) << "/" << steps.size() << " steps as the protocol says"
             << (failed ? ": DEVIATIONS above" : "") << "\n";
-  return failed == 0 ? 0 : 1;
+  return failed == 0 && apps_ok ? 0 : 1;
 }
