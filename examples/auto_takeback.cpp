@@ -72,8 +72,8 @@ class Bot {
     to.on_action = [this](const tracker::ActionOutcome& o) {
       if (o.ok()) {
         ++take_backs_;
-        say("bot: the agent was quiet for " + std::to_string(cfg_.quiet.count()) +
-            " s, took " + o.key.user_id + " back");
+        say("bot: the agent was quiet for " + std::to_string(cfg_.quiet.count()) + " s, took " +
+            o.key.user_id + " back");
       } else {
         say("bot: " + o.action + " failed: " + o.error->toString() +
             (o.will_retry ? " (will retry)" : ""));
@@ -86,7 +86,8 @@ class Bot {
         [this](webhook::Context& ctx, const webhook::Message& m) -> Result<void> {
           const tracker::ConversationKey key{ctx.pageId(), ctx.userId()};
           if (ctx.isStandby()) {
-            say("bot: \"" + m.text + "\" arrived on standby: the inbox has the thread, staying quiet");
+            say("bot: \"" + m.text +
+                "\" arrived on standby: the inbox has the thread, staying quiet");
             return {};
           }
           auto reply = tracker_->shouldAutoReply(key);
@@ -107,11 +108,11 @@ class Bot {
           if (!ctx.isOwnEcho()) say("bot: a human (app " + e.app_id.value_or("?") + ") replied");
         },
         webhook::Source::kAny);
-    router_.onFailure([](const webhook::DispatchFailure& f) { say("bot: handler failed: " + f.message); });
+    router_.onFailure(
+        [](const webhook::DispatchFailure& f) { say("bot: handler failed: " + f.message); });
 
-    server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
-      handle(req, res);
-    });
+    server_.Post("/webhook",
+                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
   }
 
   int start(int port) {
@@ -293,7 +294,8 @@ int main(int argc, char** argv) {
   }
   std::chrono::seconds quiet{3};
   try {
-    if (args.count("--quiet-seconds")) quiet = std::chrono::seconds(std::stol(args["--quiet-seconds"]));
+    if (args.count("--quiet-seconds"))
+      quiet = std::chrono::seconds(std::stol(args["--quiet-seconds"]));
   } catch (const std::exception&) {
     std::cerr << "bad --quiet-seconds\n";
     return 2;

@@ -115,7 +115,9 @@ std::int64_t toInt(const std::string& s) {
   }
 }
 
-std::string member(const ConversationKey& key) { return key.page_id + "|" + key.user_id; }
+std::string member(const ConversationKey& key) {
+  return key.page_id + "|" + key.user_id;
+}
 
 ConversationKey fromMember(const std::string& m) {
   const auto bar = m.find('|');  // page ids are digits: the first bar ends the page id
@@ -153,8 +155,8 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
       s.last_other_app_id = v;
     } else if (f.compare(0, 2, "r:") == 0) {
       const auto bar = v.find('|');
-      s.pending_requests.push_back(
-          {f.substr(2), bar == std::string::npos ? "" : v.substr(bar + 1), toInt(v.substr(0, bar))});
+      s.pending_requests.push_back({f.substr(2), bar == std::string::npos ? "" : v.substr(bar + 1),
+                                    toInt(v.substr(0, bar))});
     } else if (f == "act") {
       // ok|action|target|error: the error comes last and may hold bars.
       ActionRecord a;
@@ -319,8 +321,9 @@ Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey&
 
 Result<void> RedisStore::schedule(const ConversationKey& key,
                                   std::optional<std::int64_t> due_at_ms) {
-  auto r = due_at_ms ? impl_->command({"ZADD", impl_->dueKey(), std::to_string(*due_at_ms), member(key)})
-                     : impl_->command({"ZREM", impl_->dueKey(), member(key)});
+  auto r = due_at_ms
+               ? impl_->command({"ZADD", impl_->dueKey(), std::to_string(*due_at_ms), member(key)})
+               : impl_->command({"ZREM", impl_->dueKey(), member(key)});
   if (!r) return std::move(r).error();
   return {};
 }

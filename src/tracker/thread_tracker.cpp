@@ -152,8 +152,12 @@ ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, PageClientResolver cl
 
 ThreadTracker::~ThreadTracker() = default;
 
-const std::string& ThreadTracker::appId() const noexcept { return impl_->options.app_id; }
-std::int64_t ThreadTracker::now() const { return impl_->now(); }
+const std::string& ThreadTracker::appId() const noexcept {
+  return impl_->options.app_id;
+}
+std::int64_t ThreadTracker::now() const {
+  return impl_->now();
+}
 
 std::optional<std::int64_t> ThreadTracker::dueAt(const ConversationState& state) const {
   return impl_->dueAt(state);
@@ -164,7 +168,8 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
   const std::string& user = e.userId();
   if (e.page_id.empty() || user.empty()) return {};  // app_roles: no conversation
   const ConversationKey key{e.page_id, user};
-  const std::int64_t ts = e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : impl_->now());
+  const std::int64_t ts =
+      e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : impl_->now());
   const std::string& me = impl_->options.app_id;
   Observation obs;
   bool moves_timer = true;
@@ -184,21 +189,24 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
         obs.other_app_id = echo.app_id.value_or("");
         // Only the owner sends (and the inbox takes control when a human replies there), so a
         // named sender is the owner as of this echo.
-        if (echo.app_id) obs.owner = ownerOf(Ownership::kApp, *echo.app_id, OwnerSource::kWebhook, ts);
+        if (echo.app_id)
+          obs.owner = ownerOf(Ownership::kApp, *echo.app_id, OwnerSource::kWebhook, ts);
       }
       break;
     }
     case EventKind::kPassThreadControl: {
       const auto& p = *e.get<webhook::PassThreadControl>();
       // Old API versions omit the new owner; then only the new owner (us) got the event.
-      obs.owner = ownerOf(Ownership::kApp, p.new_owner_app_id.value_or(me), OwnerSource::kWebhook, ts);
+      obs.owner =
+          ownerOf(Ownership::kApp, p.new_owner_app_id.value_or(me), OwnerSource::kWebhook, ts);
       obs.clear_requests = true;
       break;
     }
     case EventKind::kTakeThreadControl: {
       const auto& t = *e.get<webhook::TakeThreadControl>();
       // Sent to the app that lost control: the owner is someone else, named or not.
-      obs.owner = ownerOf(Ownership::kApp, t.new_owner_app_id.value_or(""), OwnerSource::kWebhook, ts);
+      obs.owner =
+          ownerOf(Ownership::kApp, t.new_owner_app_id.value_or(""), OwnerSource::kWebhook, ts);
       obs.clear_requests = true;
       break;
     }
@@ -217,12 +225,12 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
   if (request && impl_->options.policies.pass_on_request) {
     const PassOnRequest& p = *impl_->options.policies.pass_on_request;
     const std::string& from = request->requested_owner_app_id;
-    const bool allowed = p.from_app_ids.empty() ||
-                         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) !=
-                             p.from_app_ids.end();
+    const bool allowed =
+        p.from_app_ids.empty() ||
+        std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) != p.from_app_ids.end();
     if (allowed) {
-      auto out = impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id,
-                            p.metadata);
+      auto out =
+          impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id, p.metadata);
       if (!out) return std::move(out).error();
       if (impl_->options.on_action) impl_->options.on_action(*out);
     }
@@ -319,7 +327,8 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
       now - (*s)->owner.learned_at_ms <= impl_->options.owner_staleness.count()) {
     OwnerAnswer a;
     a.owner = (*s)->owner;
-    if ((*s)->idleAt(now)) a.owner = ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
+    if ((*s)->idleAt(now))
+      a.owner = ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
     return a;
   }
   auto c = impl_->clientFor(key.page_id);
@@ -351,14 +360,16 @@ Result<bool> ThreadTracker::shouldAutoReply(const ConversationKey& key) {
   return !(st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet);
 }
 
-Result<std::vector<ActionOutcome>> ThreadTracker::poll() { return poll(impl_->now()); }
+Result<std::vector<ActionOutcome>> ThreadTracker::poll() {
+  return poll(impl_->now());
+}
 
 Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
   std::vector<ActionOutcome> outcomes;
   if (!impl_->options.policies.idle_take_back) return outcomes;
   const IdleTakeBack& policy = *impl_->options.policies.idle_take_back;
-  auto claims = impl_->store->claimDue(now_ms, impl_->options.due_lease.count(),
-                                       impl_->options.poll_batch);
+  auto claims =
+      impl_->store->claimDue(now_ms, impl_->options.due_lease.count(), impl_->options.poll_batch);
   if (!claims) return std::move(claims).error();
   for (const DueClaim& claim : *claims) {
     auto s = impl_->store->load(claim.key);
@@ -375,10 +386,10 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
       if (!r) return std::move(r).error();
       continue;
     }
-    auto out = impl_->act(claim.key, toString(policy.action),
-                          policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id
-                                                                       : std::string(),
-                          policy.metadata);
+    auto out = impl_->act(
+        claim.key, toString(policy.action),
+        policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id : std::string(),
+        policy.metadata);
     if (!out) return std::move(out).error();
     // A transient failure (after the client's own retries) stays claimed: it comes due again
     // when the lease ends. Anything else is final and reported.

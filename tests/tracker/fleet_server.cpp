@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
   co.deadline = std::chrono::seconds(5);
   tracker::TrackerOptions to;
   to.policies.idle_take_back = tracker::IdleTakeBack{
-      tracker::IdleTakeBack::Action::kTake, std::chrono::milliseconds(std::stol(args["--quiet-ms"])),
-      "", "fleet take-back"};
+      tracker::IdleTakeBack::Action::kTake,
+      std::chrono::milliseconds(std::stol(args["--quiet-ms"])), "", "fleet take-back"};
   to.due_lease = std::chrono::seconds(5);
   tracker::ThreadTracker tracker(store, Client(co), to);
   tracker::Deduplicator dedup(store);

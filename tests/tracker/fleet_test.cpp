@@ -101,15 +101,24 @@ class ServerProcess {
                 const std::string& prefix, const std::string& graph_url)
       : log_(dir + "/" + name + ".log"), port_file_(dir + "/" + name + ".port") {
     std::vector<std::string> args{HANDOVER_FLEET_SERVER,
-                                  "--redis-port", std::to_string(redis_port),
-                                  "--prefix", prefix,
-                                  "--secret", kSecret,
-                                  "--app-id", kBot,
-                                  "--token", kToken,
-                                  "--graph-url", graph_url,
-                                  "--quiet-ms", "800",
-                                  "--log", log_,
-                                  "--port-file", port_file_};
+                                  "--redis-port",
+                                  std::to_string(redis_port),
+                                  "--prefix",
+                                  prefix,
+                                  "--secret",
+                                  kSecret,
+                                  "--app-id",
+                                  kBot,
+                                  "--token",
+                                  kToken,
+                                  "--graph-url",
+                                  graph_url,
+                                  "--quiet-ms",
+                                  "800",
+                                  "--log",
+                                  log_,
+                                  "--port-file",
+                                  port_file_};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -160,7 +169,8 @@ bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit)
 
 }  // namespace
 
-TEST_CASE("a fleet of two webhook servers handles every event once, take-backs once, survives a kill") {
+TEST_CASE(
+    "a fleet of two webhook servers handles every event once, take-backs once, survives a kill") {
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
@@ -173,7 +183,8 @@ TEST_CASE("a fleet of two webhook servers handles every event once, take-backs o
   config.delivery.initial_backoff = std::chrono::milliseconds(10);
   config.delivery.max_backoff = std::chrono::milliseconds(50);
   config.delivery.max_batch = 1;  // one event per POST: more POSTs to spread and re-send
-  config.pages.push_back({kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
+  config.pages.push_back(
+      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
   emulator::AppConfig bot;
   bot.id = kBot;
   bot.name = "Fleet bot";
@@ -217,7 +228,8 @@ TEST_CASE("a fleet of two webhook servers handles every event once, take-backs o
   b->stop(SIGKILL);
 
   // Wave 2: deliveries meant for the dead server fail (502) and are retried onto the live one.
-  for (int i = 0; i < kUsers; ++i) REQUIRE(emu.sendUserMessage({kPage, user(i), "still there?", ""}));
+  for (int i = 0; i < kUsers; ++i)
+    REQUIRE(emu.sendUserMessage({kPage, user(i), "still there?", ""}));
   REQUIRE(emu.inboxReply(kPage, user(5), "another human"));
   REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
   REQUIRE(waitFor([&] { return emu.threadState(kPage, user(5)).value().owner_app_id == kBot; },

@@ -52,7 +52,8 @@ TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quie
   Recorder recorder;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", "bot is back"};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", "bot is back"};
   opts.on_action = recorder.fn();
   ThreadTracker tracker(std::make_shared<MemoryStore>(), fx.legacyBot(), opts);
   const ConversationKey key{emu::kLegacyPage, emu::kUser};
@@ -103,7 +104,8 @@ TEST_CASE("a later agent message moves the take-back") {
   ManualClock clock;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), fx.legacyBot(), opts);
   std::size_t fed = 0;
   fx.userSays(emu::kLegacyPage, "hi");
@@ -216,7 +218,9 @@ TEST_CASE("pass on request: passes to the requester, only from the listed apps")
 
 TEST_CASE("a failed pass on request is reported and recorded, not dropped") {
   handover::test::RecordingServer graph;
-  graph.enqueueJson(400, R"({"error":{"message":"(#10) not the owner","type":"OAuthException","code":10,"error_subcode":2018300}})");
+  graph.enqueueJson(
+      400,
+      R"({"error":{"message":"(#10) not the owner","type":"OAuthException","code":10,"error_subcode":2018300}})");
   ClientOptions o;
   o.base_url = graph.baseUrl();
   o.access_token = "t";
@@ -248,11 +252,12 @@ TEST_CASE("a process that starts late performs what came due exactly once") {
   ManualClock clock;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   for (int u = 0; u < 3; ++u) {
     ThreadTracker before(store, Client(o), opts);
     REQUIRE(before.observe(tt::echo(tt::kT0 + u, "m" + std::to_string(u),
-                                      std::string(kPageInboxAppId), "user" + std::to_string(u))));
+                                    std::string(kPageInboxAppId), "user" + std::to_string(u))));
   }  // the process stops: no timer, no thread, only the stored times remain
   REQUIRE(graph.requestCount() == 0);
 
@@ -280,7 +285,8 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
   Recorder recorder;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(1), "", ""};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(1), "", ""};
   opts.on_action = recorder.fn();
   const ConversationKey key{tt::kPage, tt::kUser};
 
@@ -323,7 +329,9 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     CHECK(recorder.outcomes.size() == 2);
   }
   SECTION("a final failure is reported once and not repeated") {
-    graph.enqueueJson(400, R"({"error":{"message":"(#27) take not supported","type":"OAuthException","code":27}})");
+    graph.enqueueJson(
+        400,
+        R"({"error":{"message":"(#27) take not supported","type":"OAuthException","code":27}})");
     ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
     REQUIRE(tracker.observe(tt::echo(tt::kT0, "m1", std::string(kPageInboxAppId))));
     clock.now = tt::kT0 + kMinute;
@@ -348,10 +356,12 @@ TEST_CASE("control that expires before the quiet period ends needs no take-back"
   ManualClock clock;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(30), "", ""};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(30), "", ""};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
   const ConversationKey key{tt::kPage, tt::kUser};
-  REQUIRE(tracker.recordOwner(key, ThreadOwner{std::string(tt::kAgentApp), (tt::kT0 + 10 * kMinute) / 1000}));
+  REQUIRE(tracker.recordOwner(
+      key, ThreadOwner{std::string(tt::kAgentApp), (tt::kT0 + 10 * kMinute) / 1000}));
   CHECK_FALSE(tracker.dueAt(tracker.state(key).value().value()));
   clock.now = tt::kT0 + 2 * 60 * kMinute;
   CHECK(tracker.poll().value().empty());

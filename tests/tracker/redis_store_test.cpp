@@ -67,7 +67,8 @@ std::vector<Observation> scenario() {
   o = {};
   o.other_message_ms = kT0 + 7;
   o.other_app_id = "263902037430900";
-  o.owner = OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kWebhook, kT0 + 7, std::nullopt};
+  o.owner =
+      OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kWebhook, kT0 + 7, std::nullopt};
   o.clear_requests = true;  // drops the request at +6, keeps the one at +9
   v.push_back(o);
   o = {};
@@ -228,7 +229,8 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
   ManualClock clock;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
-  opts.policies.idle_take_back = IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   constexpr int kUsers = 40;
   {
     ThreadTracker writer(std::make_shared<RedisStore>(sharedRedis(prefix)), Client(co), opts);

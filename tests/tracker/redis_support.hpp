@@ -60,7 +60,9 @@ inline int freePort() {
   return ntohs(a.sin_port);
 }
 
-inline int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+inline int run(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
 
 /// A redis-server of the test's own, with an append-only file so a restart keeps the data.
 class PrivateRedis {

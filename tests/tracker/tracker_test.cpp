@@ -68,7 +68,8 @@ TEST_CASE("observe keeps owner, activity times and pending requests") {
   CHECK(s->owner.learned_at_ms == kT0 + 4);
 
   // Control passed to the agent: requests made before are answered and dropped.
-  REQUIRE(tracker.observe(passEvent(kT0 + 6, std::string(kPageInboxAppId), std::string(kAgentApp))));
+  REQUIRE(
+      tracker.observe(passEvent(kT0 + 6, std::string(kPageInboxAppId), std::string(kAgentApp))));
   s = tracker.state(kKey).value();
   CHECK(s->owner.isApp(kAgentApp));
   CHECK(s->pending_requests.empty());
@@ -142,7 +143,9 @@ TEST_CASE("our own calls are recorded with their source and time") {
   CHECK(s.idleAt(clock.now));
 
   // A failed call records nothing.
-  graph.enqueueJson(400, R"({"error":{"message":"not owner","type":"OAuthException","code":10,"error_subcode":2018300}})");
+  graph.enqueueJson(
+      400,
+      R"({"error":{"message":"not owner","type":"OAuthException","code":10,"error_subcode":2018300}})");
   CHECK_FALSE(tracker.takeThreadControl(kKey));
   CHECK(tracker.state(kKey).value()->owner.ownership == Ownership::kIdle);
 }
@@ -182,7 +185,8 @@ TEST_CASE("getThreadOwner asks the Graph API only when knowledge is stale") {
 
   // A handover event refreshes it without a call.
   clock.now += 4 * kMinute;
-  REQUIRE(tracker.observe(passEvent(clock.now, std::string(kPageInboxAppId), std::string(kBotApp))));
+  REQUIRE(
+      tracker.observe(passEvent(clock.now, std::string(kPageInboxAppId), std::string(kBotApp))));
   clock.now += 4 * kMinute;
   auto c = tracker.getThreadOwner(kKey).value();
   CHECK_FALSE(c.from_graph);
@@ -239,7 +243,8 @@ TEST_CASE("shouldAutoReply pauses while a human is active") {
   REQUIRE(tracker.observe(echo(kT0, "m1", std::string(kPageInboxAppId))));
   CHECK_FALSE(tracker.shouldAutoReply(kKey).value());  // the inbox owns it
   // Control came back to us, but the human wrote 1 minute ago: still paused.
-  REQUIRE(tracker.observe(passEvent(kT0 + kMinute, std::string(kPageInboxAppId), std::string(kBotApp))));
+  REQUIRE(tracker.observe(
+      passEvent(kT0 + kMinute, std::string(kPageInboxAppId), std::string(kBotApp))));
   clock.now = kT0 + kMinute;
   CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
   clock.now = kT0 + 15 * kMinute - 1;

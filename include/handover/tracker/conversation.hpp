@@ -75,8 +75,8 @@ struct ActionRecord {
 struct ConversationState {
   ConversationKey key;
   OwnerInfo owner;
-  std::int64_t last_user_message_ms = 0;   ///< Messages and postbacks from the user.
-  std::int64_t last_own_message_ms = 0;    ///< Echoes of messages this app sent.
+  std::int64_t last_user_message_ms = 0;  ///< Messages and postbacks from the user.
+  std::int64_t last_own_message_ms = 0;   ///< Echoes of messages this app sent.
   /// Echoes whose `app_id` is not ours: a human in the Page Inbox, another app, or (no
   /// `app_id`, old API versions) a human we cannot tell apart.
   std::int64_t last_other_message_ms = 0;
@@ -87,7 +87,8 @@ struct ConversationState {
   /// True when no app owns the thread at `now_ms`: released, or control expired.
   bool idleAt(std::int64_t now_ms) const noexcept {
     if (owner.ownership == Ownership::kIdle) return true;
-    return owner.ownership == Ownership::kApp && owner.expires_at_ms && *owner.expires_at_ms <= now_ms;
+    return owner.ownership == Ownership::kApp && owner.expires_at_ms &&
+           *owner.expires_at_ms <= now_ms;
   }
 };
 

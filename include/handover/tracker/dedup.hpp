@@ -38,7 +38,7 @@ struct DedupOptions {
 
 /// The events of a batch that are new, claimed by the caller.
 struct Admission {
-  webhook::Batch fresh;           ///< `object`, `platform`, `errors`, `changes` kept; new events only.
+  webhook::Batch fresh;  ///< `object`, `platform`, `errors`, `changes` kept; new events only.
   std::vector<std::string> keys;  ///< `webhook::dedupKey` of each `fresh.events[i]`.
   std::size_t duplicates = 0;     ///< Already handled (or repeated within the batch): skipped.
   std::size_t in_flight = 0;      ///< Claimed by another server: answer non-2xx.

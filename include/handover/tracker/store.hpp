@@ -53,7 +53,8 @@ class Store {
   virtual Result<std::optional<ConversationState>> load(const ConversationKey& key) = 0;
 
   /// Sets the conversation's due time (nullopt clears it). One timer per conversation.
-  virtual Result<void> schedule(const ConversationKey& key, std::optional<std::int64_t> due_at_ms) = 0;
+  virtual Result<void> schedule(const ConversationKey& key,
+                                std::optional<std::int64_t> due_at_ms) = 0;
   /// Claims up to `limit` timers due at `now_ms`: each is hidden from every other claimer
   /// until `now_ms + lease_ms`, so exactly one caller gets it. Unfinished claims come due
   /// again when the lease ends (the claimer crashed or the action failed transiently).

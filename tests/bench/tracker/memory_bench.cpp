@@ -20,7 +20,9 @@ using namespace handover::tracker;
 
 namespace {
 
-std::size_t heapInUse() { return mallinfo2().uordblks; }
+std::size_t heapInUse() {
+  return mallinfo2().uordblks;
+}
 
 constexpr std::int64_t kT0 = 1'767'225'600'000;
 const char* const kPages[] = {"104857600012345", "104857600067890", "17841400000000001"};
