@@ -534,7 +534,7 @@ int main(int argc, char** argv) {
        << "      " << std::setw(10) << "RECEIVED" << std::setw(7) << "APP" << std::setw(24)
        << "EVENT"
        << "DETAIL";
-  std::cout << cols.str() << "\n\n";
+  std::cout << cols.str() << "\n";
 
   std::size_t failed = 0;
   std::uint64_t seq = demo::readTimeline(*emu, 0).last_seq;
