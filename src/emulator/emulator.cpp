@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <thread>
 
@@ -175,7 +176,7 @@ struct Emulator::Impl {
     writeString(w, kind);
     fields(w);
     w.EndObject();
-    if (timeline.size() >= kTimelineCap) timeline.erase(timeline.begin());
+    if (timeline.size() >= kTimelineCap) timeline.pop_front();
     timeline.emplace_back(buf.GetString(), buf.GetSize());
   }
 
@@ -332,7 +333,9 @@ struct Emulator::Impl {
     if (get && edge == "secondary_receivers") {
       auto apps = world.secondaryReceivers(c);
       if (!apps) return replyError(req, res, "graph", c.app_id, apps.error());
-      return reply(req, res, "graph", c.app_id, 200, receiversJson(*apps, params));
+      auto page = paginate(apps->size(), params);
+      if (!page) return replyError(req, res, "graph", c.app_id, page.error());
+      return reply(req, res, "graph", c.app_id, 200, receiversJson(*apps, *page, req, params));
     }
     if (post && edge == "messages") return sendMessage(req, res, c, params);
     if (edge == "personas" && post) {
@@ -345,14 +348,15 @@ struct Emulator::Impl {
       return reply(req, res, "graph", c.app_id, 200, "{\"id\":" + escapeJsonString(p.id) + "}");
     }
     if (edge == "personas" && get) {
+      const auto all = world.personas(c.page_id);
+      auto page = paginate(all.size(), params);
+      if (!page) return replyError(req, res, "graph", c.app_id, page.error());
       std::string body = "{\"data\":[";
-      bool first = true;
-      for (const auto* p : world.personas(c.page_id)) {
-        if (!first) body += ",";
-        first = false;
-        body += personaJson(*p);
+      for (std::size_t i = page->begin; i < page->end; ++i) {
+        if (i != page->begin) body += ",";
+        body += personaJson(*all[i]);
       }
-      body += "]}";
+      body += "]" + pagingJson(*page, req, params) + "}";
       return reply(req, res, "graph", c.app_id, 200, body);
     }
     replyError(
@@ -377,7 +381,55 @@ struct Emulator::Impl {
     return body + "}}]}";
   }
 
-  std::string receiversJson(const std::vector<const AppConfig*>& apps, const Params& params) {
+  // Graph-style cursor paging over a list; cursors are plain indexes (opaque to clients).
+  struct PageRange {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    std::size_t total = 0;
+    std::size_t limit = 25;
+  };
+
+  static Result<PageRange> paginate(std::size_t total, const Params& params) {
+    PageRange r;
+    r.total = total;
+    auto number = [](const std::string& text, std::size_t& out) {
+      if (text.empty() || text.size() > 9) return false;
+      for (char ch : text) {
+        if (ch < '0' || ch > '9') return false;
+      }
+      out = static_cast<std::size_t>(std::stoul(text));
+      return true;
+    };
+    if (auto l = params.get("limit")) {
+      if (!number(*l, r.limit) || r.limit == 0) {
+        return detail::graphError(100, 0, "(#100) param limit must be a positive integer");
+      }
+    }
+    if (auto a = params.get("after")) {
+      if (!number(*a, r.begin) || r.begin > total) {
+        return detail::graphError(100, 0, "(#100) Invalid cursor");
+      }
+    }
+    r.end = std::min(total, r.begin + r.limit);
+    return r;
+  }
+
+  std::string pagingJson(const PageRange& r, const httplib::Request& req, const Params& params) {
+    std::string out = ",\"paging\":{\"cursors\":{\"before\":\"" + std::to_string(r.begin) +
+                      "\",\"after\":\"" + std::to_string(r.end) + "\"}";
+    if (r.end < r.total) {
+      // Only the paging parameters: a token or proof must never appear in a URL we print.
+      std::string next = "http://" + host + ":" + std::to_string(port) + req.path +
+                         "?limit=" + std::to_string(r.limit) + "&after=" + std::to_string(r.end);
+      if (auto f = params.get("fields"))
+        next += "&fields=" + httplib::detail::encode_query_param(*f);
+      out += ",\"next\":" + escapeJsonString(next);
+    }
+    return out + "}";
+  }
+
+  std::string receiversJson(const std::vector<const AppConfig*>& apps, const PageRange& page,
+                            const httplib::Request& req, const Params& params) {
     std::string fields = params.get("fields").value_or("id,name");
     auto want = [&](const std::string& f) {
       return ("," + fields + ",").find("," + f + ",") != std::string::npos;
@@ -387,7 +439,8 @@ struct Emulator::Impl {
     w.StartObject();
     w.Key("data");
     w.StartArray();
-    for (const auto* a : apps) {
+    for (std::size_t i = page.begin; i < page.end; ++i) {
+      const AppConfig* a = apps[i];
       w.StartObject();
       w.Key("id");  // Graph always returns the id
       writeString(w, a->id);
@@ -399,7 +452,9 @@ struct Emulator::Impl {
     }
     w.EndArray();
     w.EndObject();
-    return std::string(buf.GetString(), buf.GetSize());
+    std::string body(buf.GetString(), buf.GetSize());
+    body.pop_back();  // reopen the object to append paging
+    return body + pagingJson(page, req, params) + "}";
   }
 
   std::string pageNode(const Caller& c, const Params& params) {
@@ -708,7 +763,7 @@ struct Emulator::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
   mutable std::mutex timeline_mu;
-  std::vector<std::string> timeline;
+  std::deque<std::string> timeline;
   std::uint64_t seq = 0;
 };
 

@@ -190,3 +190,48 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   CHECK(timeline->body.find(appSecretProof("agent-routing-token", "agent-secret")) ==
         std::string::npos);
 }
+
+TEST_CASE("http: secondary_receivers and personas page with Graph cursors") {
+  Fixture f;
+  auto bot = f.legacyBot();
+  GetSecondaryReceiversRequest first_page;
+  first_page.limit = 1;
+  auto p1 = bot.getSecondaryReceivers(first_page);
+  REQUIRE(p1);
+  REQUIRE(p1->apps.size() == 1);
+  CHECK(p1->apps[0].id == kAgent);
+  REQUIRE_FALSE(p1->next_cursor.empty());
+  GetSecondaryReceiversRequest second_page;
+  second_page.limit = 1;
+  second_page.after = p1->next_cursor;
+  auto p2 = bot.getSecondaryReceivers(second_page);
+  REQUIRE(p2);
+  REQUIRE(p2->apps.size() == 1);
+  CHECK(p2->apps[0].id == std::string(kPageInboxAppId));
+  CHECK(p2->next_cursor.empty());
+
+  auto routing = f.routingBot();
+  for (const char* name : {"Anna", "Sam", "Lee"})
+    REQUIRE(routing.createPersona({name, "https://example.com/p.png"}));
+  ListPersonasRequest list;
+  list.limit = 2;
+  auto l1 = routing.listPersonas(list);
+  REQUIRE(l1);
+  CHECK(l1->personas.size() == 2);
+  REQUIRE_FALSE(l1->next_cursor.empty());
+  list.after = l1->next_cursor;
+  auto l2 = routing.listPersonas(list);
+  REQUIRE(l2);
+  REQUIRE(l2->personas.size() == 1);
+  CHECK(l2->personas[0].name == "Lee");
+  CHECK(l2->next_cursor.empty());
+
+  httplib::Client http(f.emu->baseUrl());
+  auto bad = http.Get("/v26.0/me/personas?after=x", bearer("bot-routing-token"));
+  REQUIRE(bad);
+  CHECK(json(bad->body)["error"]["code"].GetInt() == 100);
+  auto raw = http.Get("/v26.0/me/personas?limit=1", bearer("bot-routing-token"));
+  REQUIRE(raw);
+  CHECK(raw->body.find("bot-routing-token") == std::string::npos);
+  CHECK(json(raw->body)["paging"]["next"].IsString());
+}
