@@ -74,7 +74,7 @@ TEST_CASE("config: Emulator::fromJson reports errors instead of throwing") {
       handover::Exception);
 }
 
-TEST_CASE("config: a busy port is an error, not a crash") {
+TEST_CASE("config: a busy port is an error not a crash") {
   auto a = Emulator::fromJson(R"({"pages":[{"id":"1"}]})").value();
   const int port = a->start().value();
   auto b = Emulator::fromJson(R"({"pages":[{"id":"1"}]})").value();

@@ -22,7 +22,7 @@ std::vector<std::string> texts(const std::vector<webhook::Event>& events) {
 }
 }  // namespace
 
-TEST_CASE("delivery: an app that is down gets every event once it is back, in order") {
+TEST_CASE("delivery: an app that is down gets every event once it is back in order") {
   Fixture f;
   f.agent_hook.setDown(true);
   std::vector<std::string> said;
@@ -166,7 +166,7 @@ TEST_CASE("delivery: a timed-out POST is retried and nothing is lost") {
   CHECK(texts(f.agent_hook.events()) == std::vector<std::string>{"slow one", "slow two"});
 }
 
-TEST_CASE("delivery: Instagram pages use the instagram object, IG inbox and echoes in messages") {
+TEST_CASE("delivery: Instagram pages use the instagram object IG inbox and echoes in messages") {
   Fixture f([](Config& c) {
     c.pages.push_back({"300300300", "IG Shop", Platform::kInstagram, Era::kRouting, kBot});
     c.apps[0].page_tokens["300300300"] = "bot-ig-token";

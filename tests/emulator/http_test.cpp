@@ -44,7 +44,7 @@ TEST_CASE("http: refusals are real Graph error bodies") {
   CHECK(e["fbtrace_id"].IsString());
 }
 
-TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
+TEST_CASE("http: tokens appsecret_proof and unknown objects") {
   Fixture f;
   httplib::Client http(f.emu->baseUrl());
   const std::string path =
@@ -91,7 +91,7 @@ TEST_CASE("http: tokens, appsecret_proof and unknown objects") {
   CHECK(json(edge->body)["error"]["code"].GetInt() == 2500);
 }
 
-TEST_CASE("http: parameters as JSON, as form/query with JSON-encoded recipient") {
+TEST_CASE("http: parameters as JSON as form/query with JSON-encoded recipient") {
   Fixture f;
   httplib::Client http(f.emu->baseUrl());
   // recipient must be an object on POST edges (FN1's bug case is refused).

@@ -11,7 +11,7 @@ namespace {
 constexpr auto kWait = std::chrono::seconds(10);
 }
 
-TEST_CASE("legacy: the primary owns by default; the secondary gets standby and cannot send") {
+TEST_CASE("legacy: the primary owns by default - the secondary gets standby and cannot send") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();
@@ -57,7 +57,7 @@ TEST_CASE("legacy: the primary owns by default; the secondary gets standby and c
   CHECK(f.agent_hook.badSignatures() == 0);
 }
 
-TEST_CASE("legacy: secondary requests, primary passes, primary takes back") {
+TEST_CASE("legacy: secondary requests primary passes primary takes back") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();

@@ -46,7 +46,7 @@ TEST_CASE("world: routing expiry is exactly 24 h after the last activity") {
   CHECK(c.world.threadState("10", "u").value().owner_app_id.empty());
 }
 
-TEST_CASE("world: routing pass notifies every subscribed app; take only the loser") {
+TEST_CASE("world: routing pass notifies every subscribed app - take only the loser") {
   Core c(Era::kRouting);
   REQUIRE(c.world.pass(c.as("1"), "u", "2", "m"));
   auto out = c.world.drainOutbox();
@@ -79,7 +79,7 @@ TEST_CASE("world: a pass to yourself is refused except on an idle zero-config th
   REQUIRE_FALSE(again);
 }
 
-TEST_CASE("world: legacy user events go to the owner as messaging, others as standby") {
+TEST_CASE("world: legacy user events go to the owner as messaging others as standby") {
   Core c(Era::kLegacy);
   REQUIRE(c.world.userPostback("10", "u", "Buy", "BUY"));
   auto out = c.world.drainOutbox();
