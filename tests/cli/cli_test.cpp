@@ -144,7 +144,7 @@ TEST_CASE("cli: pass prints one JSON object and moves the thread") {
   CHECK(again.err.find("subcode 2534037") != std::string::npos);
 }
 
-TEST_CASE("cli: pass-to-inbox targets the Page Inbox or, with --instagram, the Instagram Inbox") {
+TEST_CASE("cli: pass-to-inbox targets the Page Inbox or with --instagram the Instagram Inbox") {
   World w;
   Run r = w.run({"pass-to-inbox", kUser, "--metadata", "human please"}, "bot-legacy-token");
   REQUIRE(r.exit_code == 0);
@@ -162,7 +162,7 @@ TEST_CASE("cli: pass-to-inbox targets the Page Inbox or, with --instagram, the I
   CHECK(wrong.err.find("subcode 2018164") != std::string::npos);
 }
 
-TEST_CASE("cli: take, and Conversation Routing's error 27 without a default app") {
+TEST_CASE("cli: take and the Conversation Routing error 27 without a default app") {
   World w;
   REQUIRE(w.run({"pass", kUser, kAgent}, "bot-routing-token").exit_code == 0);
   REQUIRE(w.owner(kRouting) == kAgent);
@@ -179,7 +179,7 @@ TEST_CASE("cli: take, and Conversation Routing's error 27 without a default app"
   CHECK(zero.err.find("code 27 subcode 0") != std::string::npos);
 }
 
-TEST_CASE("cli: request says delivered; the owner keeps the thread") {
+TEST_CASE("cli: request says delivered and the owner keeps the thread") {
   World w;
   Run r = w.run({"request", kUser, "--metadata", "need it"}, "agent-legacy-token", kAgentSecret);
   REQUIRE(r.exit_code == 0);
@@ -198,7 +198,7 @@ TEST_CASE("cli: request says delivered; the owner keeps the thread") {
   CHECK(w.owner(kZero, "42") == kBot);
 }
 
-TEST_CASE("cli: extend and release by the owner; refusals for others and bad durations") {
+TEST_CASE("cli: extend and release by the owner and refusals for others and bad durations") {
   World w;
   REQUIRE(w.run({"pass", kUser, kAgent}, "bot-routing-token").exit_code == 0);
   const auto before = w.emu->threadState(kRouting, kUser).value().expiration.value();
@@ -225,7 +225,7 @@ TEST_CASE("cli: extend and release by the owner; refusals for others and bad dur
   CHECK(again.exit_code == 1);
 }
 
-TEST_CASE("cli: owner discloses, hides, or reports idle") {
+TEST_CASE("cli: owner discloses or hides the owner or reports idle") {
   World w;
   Run idle = w.run({"owner", kUser}, "bot-routing-token");
   REQUIRE(idle.exit_code == 0);
@@ -247,7 +247,7 @@ TEST_CASE("cli: owner discloses, hides, or reports idle") {
   CHECK(str(json(legacy.out), "app_id") == kBot);
 }
 
-TEST_CASE("cli: receivers lists the secondary receivers; only the primary may") {
+TEST_CASE("cli: receivers lists the secondary receivers for the primary only") {
   World w;
   Run r = w.run({"receivers"}, "bot-legacy-token");
   REQUIRE(r.exit_code == 0);
@@ -422,7 +422,7 @@ TEST_CASE("cli: parse prints one normalized line per event of every fixture") {
   }
 }
 
-TEST_CASE("cli: parse output of the handover events, exactly") {
+TEST_CASE("cli: parse output of the handover events exactly") {
   Run r = runCli({"parse", fixture("handover_mixed.json")});
   REQUIRE(r.exit_code == 0);
   auto out = lines(r.out);
