@@ -1,9 +1,6 @@
 // The production `Connection`: builds Graph requests, signs them with `appsecret_proof`,
 // retries within a deadline and turns answers into typed results.
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <algorithm>
 #include <thread>
 #include <utility>
@@ -14,54 +11,18 @@
 #include "handover/curl_transport.hpp"
 #include "handover/types.hpp"
 #include "json.hpp"
+#include "json_body.hpp"
+#include "responses.hpp"
 #include "retry.hpp"
 #include "url.hpp"
 
 namespace handover {
 namespace {
 
-using detail::FieldReader;
+using detail::JsonBody;
+using detail::parseError;
 using detail::QueryParams;
-using Clock = std::chrono::steady_clock;
-
-/// JSON request bodies: a thin layer over RapidJSON's Writer.
-class JsonBody {
- public:
-  JsonBody() : writer_(buffer_) { writer_.StartObject(); }
-  JsonBody& field(const char* name, const std::string& value) {
-    writer_.Key(name);
-    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-    return *this;
-  }
-  JsonBody& optionalField(const char* name, const std::string& value) {
-    return value.empty() ? *this : field(name, value);
-  }
-  JsonBody& field(const char* name, std::int64_t value) {
-    writer_.Key(name);
-    writer_.Int64(value);
-    return *this;
-  }
-  JsonBody& beginObject(const char* name) {
-    writer_.Key(name);
-    writer_.StartObject();
-    return *this;
-  }
-  JsonBody& endObject() {
-    writer_.EndObject();
-    return *this;
-  }
-  JsonBody& recipient(const std::string& id) {
-    return beginObject("recipient").field("id", id).endObject();
-  }
-  std::string finish() {
-    writer_.EndObject();
-    return std::string(buffer_.GetString(), buffer_.GetSize());
-  }
-
- private:
-  rapidjson::StringBuffer buffer_;
-  rapidjson::Writer<rapidjson::StringBuffer> writer_;
-};
+using SteadyClock = std::chrono::steady_clock;
 
 struct Call {
   const char* method = "GET";
@@ -70,77 +31,29 @@ struct Call {
   std::string body;  // JSON; empty for GET and DELETE
 };
 
-bool isSuccess(int status) noexcept {
-  return status >= 200 && status < 300;
+Call get(std::string path, QueryParams query) {
+  Call c;
+  c.path = std::move(path);
+  c.query = std::move(query);
+  return c;
 }
 
-Error parseError(std::string message) {
-  Error e;
-  e.category = ErrorCategory::kParse;
-  e.message = std::move(message);
-  return e;
+Call post(std::string path, std::string body) {
+  Call c;
+  c.method = "POST";
+  c.path = std::move(path);
+  c.body = std::move(body);
+  return c;
 }
 
-Result<void> requireRecipient(const std::string& recipient) {
+void addPaging(QueryParams& query, const std::string& after, int limit) {
+  if (limit > 0) query.emplace_back("limit", std::to_string(limit));
+  if (!after.empty()) query.emplace_back("after", after);
+}
+
+std::optional<Error> checkRecipient(const std::string& recipient) {
   if (recipient.empty()) return invalidArgument("recipient is empty");
-  return {};
-}
-
-/// `{"success":true}`, or a typed error when the body says otherwise.
-Result<void> expectSuccess(const rapidjson::Document& doc, const char* what) {
-  FieldReader read(what);
-  const auto success = read.boolean(doc, "success");
-  if (!read.ok()) return read.error();
-  if (!success) return parseError(std::string(what) + ": response has no 'success' field");
-  if (!*success) {
-    Error e;
-    e.category = ErrorCategory::kApi;
-    e.http_status = 200;
-    e.message = std::string(what) + ": the Graph API answered success=false";
-    return e;
-  }
-  return {};
-}
-
-/// `thread_owner` object of either documented shape: `data[0].thread_owner` (live since 2018)
-/// or a top-level `thread_owner` (older docs). Empty `data`, `{}`: nothing disclosed.
-Result<ThreadOwner> readThreadOwner(const rapidjson::Document& doc, const char* what) {
-  FieldReader read(what);
-  if (!doc.IsObject()) return parseError(std::string(what) + ": response is not an object");
-  const rapidjson::Value* owner = read.object(doc, "thread_owner");
-  if (const auto* data = read.array(doc, "data"); data != nullptr && !data->Empty()) {
-    const auto& first = (*data)[0];
-    if (!first.IsObject()) return parseError(std::string(what) + ": data[0] is not an object");
-    owner = read.object(first, "thread_owner");
-  }
-  ThreadOwner out;
-  if (owner != nullptr) {
-    out.app_id = read.id(*owner, "app_id");
-    out.expiration = read.int64(*owner, "expiration");
-  }
-  if (!read.ok()) return read.error();
-  return out;
-}
-
-std::string nextCursor(FieldReader& read, const rapidjson::Value& doc) {
-  const auto* paging = read.object(doc, "paging");
-  // Graph omits `next` on the last page even when cursors are present.
-  if (paging == nullptr || !read.string(*paging, "next")) return {};
-  const auto* cursors = read.object(*paging, "cursors");
-  if (cursors == nullptr) return {};
-  return read.string(*cursors, "after").value_or("");
-}
-
-Result<Persona> readPersona(FieldReader& read, const rapidjson::Value& item) {
-  Persona p;
-  if (!item.IsObject()) return parseError("persona is not an object");
-  auto id = read.id(item, "id");
-  p.name = read.string(item, "name").value_or("");
-  p.profile_picture_url = read.string(item, "profile_picture_url").value_or("");
-  if (!read.ok()) return read.error();
-  if (!id) return parseError("persona has no 'id'");
-  p.id = std::move(*id);
-  return p;
+  return std::nullopt;
 }
 
 class GraphConnection final : public Connection {
@@ -155,7 +68,7 @@ class GraphConnection final : public Connection {
   const ClientOptions& options() const override { return options_; }
 
   Result<void> passThreadControl(const PassThreadControlRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient)
         .optionalField("target_app_id", r.target_app_id)
@@ -164,41 +77,32 @@ class GraphConnection final : public Connection {
   }
 
   Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient).optionalField("metadata", r.metadata);
     rapidjson::Document doc;
     if (auto e = performJson(post(pagePath("take_thread_control"), body.finish()), doc)) return *e;
-    // Conversation Routing answers {"success":true}; Handover v2 answered with the new owner.
-    if (doc.IsObject() && doc.HasMember("success")) {
-      if (auto ok = expectSuccess(doc, "take_thread_control"); !ok) return std::move(ok).error();
-      return TakeThreadControlResponse{};
-    }
-    auto owner = readThreadOwner(doc, "take_thread_control");
-    if (!owner) return std::move(owner).error();
-    if (owner->empty()) return parseError("take_thread_control: unrecognised response");
-    return TakeThreadControlResponse{owner->app_id, owner->expiration};
+    return detail::readTakeResponse(doc);
   }
 
   Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient).optionalField("metadata", r.metadata);
-    if (auto ok = successCall("request_thread_control", body.finish()); !ok) {
-      return std::move(ok).error();
-    }
+    auto ok = successCall("request_thread_control", body.finish());
+    if (!ok) return std::move(ok).error();
     return RequestDelivered{};
   }
 
   Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient);
     return successCall("release_thread_control", body.finish());
   }
 
   Result<void> extendThreadControl(const ExtendThreadControlRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return ok;
+    if (auto e = checkRecipient(r.recipient)) return *e;
     const auto seconds = static_cast<std::int64_t>(r.duration.count());
     if (seconds < 1 || seconds > kMaxExtendSeconds) {
       return invalidArgument("extend duration must be within 1.." +
@@ -211,12 +115,12 @@ class GraphConnection final : public Connection {
   }
 
   Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (auto e = checkRecipient(r.recipient)) return *e;
     rapidjson::Document doc;
     if (auto e = performJson(get(pagePath("thread_owner"), {{"recipient", r.recipient}}), doc)) {
       return *e;
     }
-    return readThreadOwner(doc, "thread_owner");
+    return detail::readThreadOwner(doc, "thread_owner");
   }
 
   Result<SecondaryReceivers> getSecondaryReceivers(const GetSecondaryReceiversRequest& r) override {
@@ -236,24 +140,10 @@ class GraphConnection final : public Connection {
     }
     addPaging(query, r.after, r.limit);
     rapidjson::Document doc;
-    if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc))
+    if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc)) {
       return *e;
-    FieldReader read("secondary_receivers");
-    SecondaryReceivers out;
-    const auto* data = read.array(doc, "data");
-    if (data == nullptr && read.ok()) return parseError("secondary_receivers: no 'data' array");
-    if (data != nullptr) {
-      for (const auto& item : data->GetArray()) {
-        if (!item.IsObject()) return parseError("secondary_receivers: item is not an object");
-        AppSummary app;
-        app.id = read.id(item, "id").value_or("");
-        app.name = read.string(item, "name").value_or("");
-        out.apps.push_back(std::move(app));
-      }
     }
-    out.next_cursor = nextCursor(read, doc);
-    if (!read.ok()) return read.error();
-    return out;
+    return detail::readSecondaryReceivers(doc);
   }
 
   Result<MessagingFeatureStatus> getMessagingFeatureStatus(
@@ -262,24 +152,11 @@ class GraphConnection final : public Connection {
     if (auto e = performJson(get(pagePath(""), {{"fields", "messaging_feature_status"}}), doc)) {
       return *e;
     }
-    FieldReader read("messaging_feature_status");
-    MessagingFeatureStatus out;
-    out.page_id = read.id(doc, "id").value_or("");
-    const auto* status = read.object(doc, "messaging_feature_status");
-    if (status == nullptr && read.ok()) {
-      return parseError("messaging_feature_status: field missing from the response");
-    }
-    if (status != nullptr) {
-      out.hop_v2 = read.boolean(*status, "hop_v2").value_or(false);
-      out.msgr_multi_app = read.boolean(*status, "msgr_multi_app").value_or(false);
-      out.ig_multi_app = read.boolean(*status, "ig_multi_app").value_or(false);
-    }
-    if (!read.ok()) return read.error();
-    return out;
+    return detail::readFeatureStatus(doc);
   }
 
   Result<SendResponse> sendText(const SendTextRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (auto e = checkRecipient(r.recipient)) return *e;
     if (r.text.empty()) return invalidArgument("text is empty");
     if (r.messaging_type == MessagingType::kMessageTag && r.tag.empty()) {
       return invalidArgument("messaging_type MESSAGE_TAG needs a tag");
@@ -301,15 +178,15 @@ class GraphConnection final : public Connection {
       body.beginObject("thread_control").field("control_type", pass ? "pass" : "release");
       body.optionalField("app_id", r.thread_control->app_id).endObject();
     }
-    return sendCall(body.finish(), true);
+    return sendCall(body.finish(), /*expect_message_id=*/true);
   }
 
   Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) override {
-    if (auto ok = requireRecipient(r.recipient); !ok) return std::move(ok).error();
+    if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient).field("sender_action", toString(r.action));
     body.optionalField("persona_id", r.persona_id);
-    return sendCall(body.finish(), false);
+    return sendCall(body.finish(), /*expect_message_id=*/false);
   }
 
   Result<Persona> createPersona(const CreatePersonaRequest& r) override {
@@ -319,21 +196,18 @@ class GraphConnection final : public Connection {
     body.field("name", r.name).field("profile_picture_url", r.profile_picture_url);
     rapidjson::Document doc;
     if (auto e = performJson(post(pagePath("personas"), body.finish()), doc)) return *e;
-    FieldReader read("personas");
-    auto id = read.id(doc, "id");
-    if (!read.ok()) return read.error();
-    if (!id) return parseError("personas: response has no 'id'");
+    auto id = detail::readCreatedId(doc, "personas");
+    if (!id) return std::move(id).error();
     return Persona{std::move(*id), r.name, r.profile_picture_url};
   }
 
   Result<Persona> getPersona(const GetPersonaRequest& r) override {
     if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
     rapidjson::Document doc;
-    Call call =
+    auto call =
         get(detail::percentEncode(r.persona_id), {{"fields", "id,name,profile_picture_url"}});
     if (auto e = performJson(std::move(call), doc)) return *e;
-    FieldReader read("persona");
-    return readPersona(read, doc);
+    return detail::readPersona(doc);
   }
 
   Result<PersonaPage> listPersonas(const ListPersonasRequest& r) override {
@@ -342,20 +216,7 @@ class GraphConnection final : public Connection {
     addPaging(query, r.after, r.limit);
     rapidjson::Document doc;
     if (auto e = performJson(get(pagePath("personas"), std::move(query)), doc)) return *e;
-    FieldReader read("personas");
-    PersonaPage out;
-    const auto* data = read.array(doc, "data");
-    if (data == nullptr && read.ok()) return parseError("personas: no 'data' array");
-    if (data != nullptr) {
-      for (const auto& item : data->GetArray()) {
-        auto persona = readPersona(read, item);
-        if (!persona) return std::move(persona).error();
-        out.personas.push_back(std::move(*persona));
-      }
-    }
-    out.next_cursor = nextCursor(read, doc);
-    if (!read.ok()) return read.error();
-    return out;
+    return detail::readPersonaPage(doc);
   }
 
   Result<void> deletePersona(const DeletePersonaRequest& r) override {
@@ -365,29 +226,10 @@ class GraphConnection final : public Connection {
     call.path = detail::percentEncode(r.persona_id);
     rapidjson::Document doc;
     if (auto e = performJson(std::move(call), doc)) return *e;
-    return expectSuccess(doc, "delete persona");
+    return detail::readSuccess(doc, "delete persona");
   }
 
  private:
-  static Call get(std::string path, QueryParams query) {
-    Call c;
-    c.method = "GET";
-    c.path = std::move(path);
-    c.query = std::move(query);
-    return c;
-  }
-  static Call post(std::string path, std::string body) {
-    Call c;
-    c.method = "POST";
-    c.path = std::move(path);
-    c.body = std::move(body);
-    return c;
-  }
-  static void addPaging(QueryParams& query, const std::string& after, int limit) {
-    if (limit > 0) query.emplace_back("limit", std::to_string(limit));
-    if (!after.empty()) query.emplace_back("after", after);
-  }
-
   std::string pagePath(const char* edge) const {
     std::string path = detail::percentEncode(options_.page_id);
     if (*edge != '\0') path.append("/").append(edge);
@@ -397,25 +239,17 @@ class GraphConnection final : public Connection {
   Result<void> successCall(const char* edge, std::string body) {
     rapidjson::Document doc;
     if (auto e = performJson(post(pagePath(edge), std::move(body)), doc)) return *e;
-    return expectSuccess(doc, edge);
+    return detail::readSuccess(doc, edge);
   }
 
   Result<SendResponse> sendCall(std::string body, bool expect_message_id) {
     rapidjson::Document doc;
     if (auto e = performJson(post(pagePath("messages"), std::move(body)), doc)) return *e;
-    FieldReader read("messages");
-    SendResponse out;
-    out.recipient_id = read.id(doc, "recipient_id").value_or("");
-    out.message_id = read.string(doc, "message_id").value_or("");
-    if (!read.ok()) return read.error();
-    if (expect_message_id && out.message_id.empty()) {
-      return parseError("messages: response has no 'message_id'");
-    }
-    return out;
+    return detail::readSendResponse(doc, expect_message_id);
   }
 
-  /// Performs `call` and parses a 2xx body into `doc`; the error otherwise.
-  std::optional<Error> performJson(Call call, rapidjson::Document& doc) {
+  /// Performs `call` and parses its 2xx body into `doc`, an object; the error otherwise.
+  std::optional<Error> performJson(const Call& call, rapidjson::Document& doc) {
     auto body = perform(call);
     if (!body) return std::move(body).error();
     if (auto e = detail::parseJson(*body, doc)) {
@@ -449,6 +283,7 @@ class GraphConnection final : public Connection {
     // In the query string even for POSTs: some endpoints ignore it in a body (protocol §4.3).
     if (!proof_.empty()) query.emplace_back("appsecret_proof", proof_);
     if (!query.empty()) req.url += "?" + detail::encodeQuery(query);
+    // The token goes in a header, never in the URL: URLs end up in logs and proxies.
     req.headers.emplace_back("Authorization", "Bearer " + options_.access_token);
     req.headers.emplace_back("Accept", "application/json");
     if (!call.body.empty()) {
@@ -458,11 +293,14 @@ class GraphConnection final : public Connection {
     return req;
   }
 
+  /// "POST /v26.0/me/pass_thread_control": no query, so no proof and no recipient of a GET.
   std::string describe(const Call& call) const {
     return std::string(call.method) + " /" + options_.api_version + "/" + call.path;
   }
 
-  Clock::time_point now() const { return options_.clock.now ? options_.clock.now() : Clock::now(); }
+  SteadyClock::time_point now() const {
+    return options_.clock.now ? options_.clock.now() : SteadyClock::now();
+  }
 
   void sleep(std::chrono::milliseconds d) const {
     if (options_.clock.sleep) {
@@ -490,7 +328,7 @@ class GraphConnection final : public Connection {
       auto result = transport_->send(req);
       Error error;
       if (result) {
-        if (isSuccess(result->status)) return std::move(result->body);
+        if (result->status >= 200 && result->status < 300) return std::move(result->body);
         error = detail::errorFromResponse(*result);
       } else {
         error = std::move(result).error();
@@ -507,7 +345,7 @@ class GraphConnection final : public Connection {
     }
   }
 
-  Error deadlineExceeded(const Call& call, int attempts, const std::optional<Error>& last) {
+  Error deadlineExceeded(const Call& call, int attempts, const std::optional<Error>& last) const {
     Error e;
     e.category = ErrorCategory::kTimeout;
     e.message = describe(call) + ": deadline of " + std::to_string(options_.deadline.count()) +
@@ -519,7 +357,7 @@ class GraphConnection final : public Connection {
   /// Last line of defence: no secret leaves in an error, whatever a server or library echoed.
   Error finish(Error e) const {
     for (const std::string* secret : {&options_.access_token, &options_.app_secret, &proof_}) {
-      if (secret->size() < 4) continue;
+      if (secret->size() < 4) continue;  // too short to be a real secret; would mangle text
       for (std::string* text :
            {&e.message, &e.user_title, &e.user_message, &e.type, &e.fbtrace_id}) {
         for (auto pos = text->find(*secret); pos != std::string::npos;
