@@ -23,7 +23,7 @@ TEST_CASE("sequential requests reuse one keep-alive connection") {
   CHECK(ports.size() == 1);
 }
 
-TEST_CASE("methods, headers and bodies travel intact; response headers are kept") {
+TEST_CASE("methods, headers and bodies travel intact - response headers are kept") {
   test::RecordingServer server;
   server.enqueueJson(201, R"({"ok":1})", {{"X-Business-Use-Case-Usage", "{}"}});
   CurlTransport transport;

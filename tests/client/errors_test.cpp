@@ -169,7 +169,7 @@ TEST_CASE("protocol §3 error bodies map to categories and predicates") {
   CHECK(server.requestCount() == cases.size());
 }
 
-TEST_CASE("HTTP errors without a Graph body are kHttp; 429 is rate limited") {
+TEST_CASE("HTTP errors without a Graph body are kHttp - 429 is rate limited") {
   test::RecordingServer server;
   auto options = test::testOptions(server.baseUrl());
   options.retry.max_attempts = 1;

@@ -267,7 +267,7 @@ TEST_CASE("persona calls use the page edge and the persona node") {
   checkCommon(r, "DELETE", "/v26.0/31415926535");
 }
 
-TEST_CASE("without an app secret no appsecret_proof is sent; version and base URL apply") {
+TEST_CASE("without an app secret no appsecret_proof is sent - version and base URL apply") {
   test::RecordingServer server;
   auto options = test::testOptions(server.baseUrl() + "/", test::kPageId, /*with_secret=*/false);
   options.api_version = "v25.0";

@@ -126,7 +126,7 @@ TEST_CASE("POSTs are not retried after reaching the server unless the user opts 
   }
 }
 
-TEST_CASE("a POST that provably never left is retried; a timed-out one is not") {
+TEST_CASE("a POST that provably never left is retried - a timed-out one is not") {
   auto fake = std::make_shared<FakeTransport>();
   ClientOptions options;
   options.access_token = test::kToken;

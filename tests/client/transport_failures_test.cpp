@@ -36,7 +36,7 @@ TEST_CASE("a reset in the middle of the response is a transport error, not retri
   CHECK(server.connections() == 1);
 }
 
-TEST_CASE("a truncated body is a transport error; a GET retries it") {
+TEST_CASE("a truncated body is a transport error - a GET retries it") {
   test::RawServer server([](int fd, const std::string&) {
     test::writeAll(fd,
                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 64\r\n"

@@ -23,7 +23,7 @@ webhook::Batch batchOf(std::vector<webhook::Event> events) {
 
 }  // namespace
 
-TEST_CASE("a redelivered batch is handled once; duplicates are counted and skipped") {
+TEST_CASE("a redelivered batch is handled once - duplicates are counted and skipped") {
   ManualClock clock;
   MemoryStoreOptions so;
   so.now_ms = clock.fn();

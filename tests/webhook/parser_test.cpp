@@ -118,7 +118,7 @@ TEST_CASE("the dashboard test payload is recognised, not an error") {
   CHECK_FALSE(parseOk(fixture("messenger_text.json")).isDashboardTest());
 }
 
-TEST_CASE("a malformed event is reported with its offset; the others are returned") {
+TEST_CASE("a malformed event is reported with its offset - the others are returned") {
   const std::string body = fixture("malformed_events.json");
   const Batch b = parseOk(body);
   REQUIRE(b.events.size() == 2);

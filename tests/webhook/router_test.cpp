@@ -276,7 +276,7 @@ TEST_CASE("echoes of our app are told apart from a human's or another app's") {
   CHECK(seen == std::vector<std::string>{"m_E1 other", "m_E2 other"});
 }
 
-TEST_CASE("a client resolver picks the client per page; no client is reported") {
+TEST_CASE("a client resolver picks the client per page - no client is reported") {
   Fake page1;
   Router router;
   std::vector<std::string> seen;
