@@ -1,0 +1,365 @@
+// AsyncClient against a loopback server: same requests and errors as the sync client, the
+// in-flight bound, back-pressure, retries, shutdown settling every call, many submitting threads.
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+#include <vector>
+
+#include "client_test_support.hpp"
+#include "handover/async_client.hpp"
+#include "recording_server.hpp"
+
+namespace handover::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+AsyncClientOptions asyncOptions(const RecordingServer& server) {
+  AsyncClientOptions o;
+  o.client.access_token = kToken;
+  o.client.app_secret = kSecret;
+  o.client.page_id = kPageId;
+  o.client.base_url = server.baseUrl();
+  o.client.retry.initial_backoff = 1ms;
+  o.client.retry.max_backoff = 5ms;
+  o.client.deadline = 10s;
+  return o;
+}
+
+/// A gate the server's handler waits at (bounded, so a failing test cannot hang).
+class Gate {
+ public:
+  void wait() {
+    std::unique_lock<std::mutex> lock(m_);
+    ++waiting_;
+    cv_.notify_all();
+    cv_.wait_for(lock, 5s, [&] { return open_; });
+  }
+  void open() {
+    std::lock_guard<std::mutex> lock(m_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool waitForWaiters(int n) {
+    std::unique_lock<std::mutex> lock(m_);
+    return cv_.wait_for(lock, 5s, [&] { return waiting_ >= n; });
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  bool open_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("async pass sends the sync client's request and resolves future and callback") {
+  RecordingServer server;
+  AsyncClient client(asyncOptions(server));
+  std::atomic<int> callbacks{0};
+  auto f = client.passThreadControl({kPsid, std::string(kPageInboxAppId), "escalate"},
+                                    [&](const Result<void>& r) {
+                                      CHECK(r.has_value());
+                                      ++callbacks;
+                                    });
+  REQUIRE(f.get().has_value());
+  client.shutdown();
+  CHECK(callbacks == 1);
+  const auto req = server.last();
+  CHECK(req.method == "POST");
+  CHECK(req.path == "/v26.0/" + kPageId + "/pass_thread_control");
+  CHECK(req.header("Authorization") == "Bearer " + kToken);
+  CHECK(req.header("Content-Type") == "application/json");
+  CHECK(req.param("appsecret_proof") == expectedProof());
+  CHECK(req.target.find(kToken) == std::string::npos);
+  CHECK(req.body == R"({"recipient":{"id":")" + kPsid +
+                        R"("},"target_app_id":"263902037430900","metadata":"escalate"})");
+}
+
+TEST_CASE("async typed answers: thread owner, take, send") {
+  RecordingServer server;
+  AsyncClient client(asyncOptions(server));
+  server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"123456789012345678"}}]})");
+  auto owner = client.getThreadOwner({kPsid}).get();
+  REQUIRE(owner.has_value());
+  CHECK(owner->app_id == std::optional<std::string>("123456789012345678"));
+  CHECK(server.last().method == "GET");
+  CHECK(server.last().param("recipient") == kPsid);
+
+  server.enqueueJson(200, R"({"success":true})");
+  CHECK(client.takeThreadControl({kPsid, ""}).get().has_value());
+  CHECK(server.last().body == R"({"recipient":{"id":")" + kPsid + R"("}})");
+
+  server.enqueueJson(200, R"({"recipient_id":")" + kPsid + R"(","message_id":"m_1"})");
+  SendTextRequest text;
+  text.recipient = kPsid;
+  text.text = "hi";
+  auto sent = client.sendText(text).get();
+  REQUIRE(sent.has_value());
+  CHECK(sent->message_id == "m_1");
+}
+
+TEST_CASE("async errors are the sync client's, without secrets") {
+  RecordingServer server;
+  AsyncClient client(asyncOptions(server));
+  server.enqueueJson(400, R"({"error":{"message":"bad )" + kToken +
+                              R"(","type":"OAuthException","code":190,"fbtrace_id":"Ax"}})");
+  auto r = client.releaseThreadControl({kPsid}).get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().category == ErrorCategory::kApi);
+  CHECK(r.error().isInvalidToken());
+  CHECK(r.error().http_status == 400);
+  CHECK_FALSE(containsSecret(errorText(r.error())));
+
+  server.enqueueJson(200, "not json");
+  auto p = client.passThreadControl({kPsid, "", ""}).get();
+  REQUIRE_FALSE(p.has_value());
+  CHECK(p.error().category == ErrorCategory::kParse);
+
+  auto bad = client.passThreadControl({"", "", ""});
+  REQUIRE(bad.wait_for(0s) == std::future_status::ready);
+  CHECK(bad.get().error().category == ErrorCategory::kInvalidArgument);
+  auto bad_extend = client.extendThreadControl({kPsid, std::chrono::seconds(0)}).get();
+  CHECK(bad_extend.error().category == ErrorCategory::kInvalidArgument);
+  CHECK(server.requestCount() == 2);
+}
+
+TEST_CASE("async retries GETs on 503 and never retries a POST that reached the server") {
+  RecordingServer server;
+  AsyncClient client(asyncOptions(server));
+  server.enqueueJson(503, "{}");
+  server.enqueueJson(429, "{}", {{"Retry-After", "0"}});
+  server.enqueueJson(200, R"({"data":[]})");
+  auto owner = client.getThreadOwner({kPsid}).get();
+  REQUIRE(owner.has_value());
+  CHECK(owner->empty());
+  CHECK(server.requestCount() == 3);
+
+  server.clear();
+  server.enqueueJson(503, "{}");
+  auto pass = client.passThreadControl({kPsid, "", ""}).get();
+  REQUIRE_FALSE(pass.has_value());
+  CHECK(pass.error().http_status == 503);
+  CHECK(server.requestCount() == 1);
+}
+
+TEST_CASE("async connection refused is retried as never sent and fails as transport") {
+  int port = 0;
+  {
+    RecordingServer gone;
+    port = gone.port();
+  }
+  AsyncClientOptions o;
+  o.client.access_token = kToken;
+  o.client.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.client.retry.max_attempts = 3;
+  o.client.retry.initial_backoff = 1ms;
+  AsyncClient client(o);
+  auto r = client.passThreadControl({kPsid, "", ""}).get();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().category == ErrorCategory::kTransport);
+  CHECK(r.error().request_not_sent);
+}
+
+TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
+  RecordingServer server;
+  Gate gate;
+  server.setHandler([&](const RecordedRequest&) {
+    gate.wait();
+    return ScriptedResponse{};
+  });
+  auto o = asyncOptions(server);
+  o.client.attempt_timeout = 100ms;
+  o.client.deadline = 300ms;
+  AsyncClient client(o);
+  auto r = client.getThreadOwner({kPsid}).get();
+  gate.open();
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().category == ErrorCategory::kTimeout);
+}
+
+TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
+  RecordingServer server;
+  std::mutex m;
+  int now_serving = 0;
+  int most = 0;
+  server.setHandler([&](const RecordedRequest&) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      most = std::max(most, ++now_serving);
+    }
+    std::this_thread::sleep_for(2ms);
+    {
+      std::lock_guard<std::mutex> lock(m);
+      --now_serving;
+    }
+    return ScriptedResponse{};
+  });
+  auto o = asyncOptions(server);
+  o.max_in_flight = 3;
+  o.max_pending = 8;
+  AsyncClient client(o);
+  std::vector<std::future<Result<void>>> calls;
+  for (int i = 0; i < 60; ++i) calls.push_back(client.passThreadControl({kPsid, "", ""}));
+  for (auto& f : calls) CHECK(f.get().has_value());
+  CHECK(server.requestCount() == 60);
+  CHECK(most >= 1);
+  CHECK(most <= 3);
+  CHECK(client.pending() == 0);
+}
+
+TEST_CASE("async with kReject refuses calls beyond max_pending without sending them") {
+  RecordingServer server;
+  Gate gate;
+  server.setHandler([&](const RecordedRequest&) {
+    gate.wait();
+    return ScriptedResponse{};
+  });
+  auto o = asyncOptions(server);
+  o.max_in_flight = 1;
+  o.max_pending = 2;
+  o.when_full = AsyncClientOptions::WhenFull::kReject;
+  AsyncClient client(o);
+  auto a = client.passThreadControl({kPsid, "", ""});
+  auto b = client.passThreadControl({kPsid, "", ""});
+  REQUIRE(gate.waitForWaiters(1));
+  auto c = client.passThreadControl({kPsid, "", ""});
+  REQUIRE(c.wait_for(0s) == std::future_status::ready);
+  auto refused = c.get();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().request_not_sent);
+  CHECK(client.pending() == 2);
+  gate.open();
+  CHECK(a.get().has_value());
+  CHECK(b.get().has_value());
+  CHECK(server.requestCount() == 2);
+}
+
+TEST_CASE("async kBlock makes a caller wait for room instead of queueing without bound") {
+  RecordingServer server;
+  Gate gate;
+  server.setHandler([&](const RecordedRequest&) {
+    gate.wait();
+    return ScriptedResponse{};
+  });
+  auto o = asyncOptions(server);
+  o.max_in_flight = 1;
+  o.max_pending = 1;
+  AsyncClient client(o);
+  auto first = client.passThreadControl({kPsid, "", ""});
+  REQUIRE(gate.waitForWaiters(1));
+  std::atomic<bool> submitted{false};
+  std::thread blocked([&] {
+    auto second = client.passThreadControl({kPsid, "", ""});
+    submitted = true;
+    CHECK(second.get().has_value());
+  });
+  // Not a timing assertion: the caller cannot have returned while the only slot is taken.
+  CHECK(client.pending() == 1);
+  CHECK_FALSE(submitted.load());
+  gate.open();
+  CHECK(first.get().has_value());
+  blocked.join();
+  CHECK(submitted.load());
+  CHECK(server.requestCount() == 2);
+}
+
+TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgotten") {
+  RecordingServer server;
+  Gate gate;
+  server.setHandler([&](const RecordedRequest&) {
+    gate.wait();
+    return ScriptedResponse{};
+  });
+  auto o = asyncOptions(server);
+  o.max_in_flight = 2;
+  o.max_pending = 50;
+  AsyncClient client(o);
+  std::atomic<int> callbacks{0};
+  std::vector<std::future<Result<void>>> calls;
+  for (int i = 0; i < 20; ++i) {
+    calls.push_back(
+        client.passThreadControl({kPsid, "", ""}, [&](const Result<void>&) { ++callbacks; }));
+  }
+  REQUIRE(gate.waitForWaiters(2));
+  client.shutdown(AsyncClient::ShutdownMode::kCancel);
+  gate.open();
+  int failed = 0;
+  for (auto& f : calls) {
+    REQUIRE(f.wait_for(0s) == std::future_status::ready);
+    auto r = f.get();
+    if (!r) ++failed;
+  }
+  CHECK(failed == 20);
+  CHECK(callbacks == 20);
+  auto late = client.passThreadControl({kPsid, "", ""}).get();
+  REQUIRE_FALSE(late.has_value());
+  CHECK(late.error().request_not_sent);
+}
+
+TEST_CASE("async destructor drains: every accepted call completes") {
+  RecordingServer server;
+  std::vector<std::future<Result<void>>> calls;
+  {
+    auto o = asyncOptions(server);
+    o.max_in_flight = 4;
+    AsyncClient client(o);
+    for (int i = 0; i < 40; ++i) calls.push_back(client.passThreadControl({kPsid, "", ""}));
+  }
+  for (auto& f : calls) {
+    REQUIRE(f.wait_for(0s) == std::future_status::ready);
+    CHECK(f.get().has_value());
+  }
+  CHECK(server.requestCount() == 40);
+}
+
+TEST_CASE("async callbacks may submit further calls") {
+  RecordingServer server;
+  auto o = asyncOptions(server);
+  o.max_in_flight = 1;
+  o.max_pending = 1;  // a blocking submit from the loop would deadlock: it must not block
+  AsyncClient client(o);
+  std::promise<Result<void>> second;
+  auto first = client.passThreadControl({kPsid, "", ""}, [&](const Result<void>&) {
+    client.releaseThreadControl({kPsid}, [&](const Result<void>& r) { second.set_value(r); });
+  });
+  CHECK(first.get().has_value());
+  CHECK(second.get_future().get().has_value());
+  CHECK(server.requestCount() == 2);
+}
+
+TEST_CASE("async many threads submitting share one client") {
+  RecordingServer server;
+  auto o = asyncOptions(server);
+  o.max_in_flight = 8;
+  o.max_pending = 32;
+  server.setHandler([](const RecordedRequest&) { return jsonResponse(200, R"({"data":[]})"); });
+  AsyncClient client(o);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::atomic<int> ok{0};
+  std::atomic<int> callbacks{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<Result<ThreadOwner>>> mine;
+      for (int i = 0; i < kPerThread; ++i) {
+        mine.push_back(
+            client.getThreadOwner({"psid-" + std::to_string(t) + "-" + std::to_string(i)},
+                                  [&](const Result<ThreadOwner>&) { ++callbacks; }));
+      }
+      for (auto& f : mine) {
+        if (f.get().has_value()) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  client.shutdown();
+  CHECK(ok == kThreads * kPerThread);
+  CHECK(callbacks == kThreads * kPerThread);
+  CHECK(server.requestCount() == static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+}  // namespace handover::test
