@@ -343,7 +343,10 @@ struct AsyncClient::Impl {
           cancel = mode == ShutdownMode::kCancel;
         }
       }
-      if (cancel) cancelAll();
+      if (cancel) {
+        cancelAll();
+        continue;  // every call is settled: the check above ends the loop
+      }
       const auto t = now();
       while (!timers.empty() && timers.begin()->first <= t) {
         waiting.push_back(std::move(timers.begin()->second));
@@ -363,8 +366,9 @@ struct AsyncClient::Impl {
         finished_any = true;
         attemptDone(msg->easy_handle, msg->data.result);
       }
-      // Room freed for a waiting job, or a retry due now: go round without sleeping.
-      if (finished_any && !waiting.empty()) continue;
+      // Room freed for a waiting job, or the last call settled during a shutdown: go round
+      // without sleeping (nothing would wake the poll below).
+      if (finished_any) continue;
       curl_multi_poll(multi, nullptr, 0, pollTimeout(), nullptr);
     }
   }
