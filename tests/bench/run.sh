@@ -42,8 +42,9 @@ fi
 # --- build (Release, benches only) -----------------------------------------------------------
 note "building in $build"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHANDOVER_BUILD_BENCHMARKS=ON \
-  -DHANDOVER_BUILD_TESTS=OFF -DHANDOVER_BUILD_EXAMPLES=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target webhook_bench graph_bench >/dev/null
+  -DHANDOVER_BUILD_TESTS=OFF -DHANDOVER_BUILD_EXAMPLES=ON -DHANDOVER_BUILD_TOOLS=ON >/dev/null
+cmake --build "$build" -j"$(nproc)" --target webhook_bench graph_bench e2e_bench webhook_server \
+  >/dev/null
 wb="$build/tests/bench/webhook/webhook_bench"
 gb="$build/tests/bench/graph/graph_bench"
 
@@ -157,6 +158,15 @@ else
   note "nginx missing (smoke run): Graph call benches skipped"
 fi
 
+# --- end to end: emulator -> examples/webhook_server -> emulator ------------------------------
+e2e_users=$((smoke ? 100 : 3000))
+note "end to end: $e2e_users users, 8 and 32 in flight, $runs runs"
+for ((r = 0; r < runs; r++)); do
+  for c in 8 32; do
+    "$build/tests/bench/e2e/e2e_bench" "$build/examples/webhook_server" "$e2e_users" "$c" >>"$results"
+  done
+done
+
 # --- the table -------------------------------------------------------------------------------
 awk -v smoke="$smoke" '
   /^RESULT/ { v[$2] = v[$2] " " $3; u[$2] = $4 }
@@ -209,6 +219,15 @@ awk -v smoke="$smoke" '
       row("AsyncClient, " c " in flight", "async_c" c "_rps", "raw_multi_c" c "_rps", "%.0f")
       row("Node peer, " c " in flight", "peer_c" c "_rps", "raw_multi_c" c "_rps", "%.0f")
       row("AsyncClient vs Node peer, " c " in flight", "async_c" c "_rps", "peer_c" c "_rps", "%.0f")
+    }
+    for (c = 8; c <= 32; c *= 4) {
+      row("end to end events/s, " c " users in flight", "e2e_c" c "_events_per_s", "", "%.0f")
+      row("end to end p50 latency, " c " in flight", "e2e_c" c "_p50_ms", "", "%.1f")
+      row("end to end p99 latency, " c " in flight", "e2e_c" c "_p99_ms", "", "%.1f")
+      row("  webhook_server CPU, % of a core", "e2e_c" c "_server_cpu_pct", "", "%.0f")
+      row("  emulator + driver CPU, % of a core", "e2e_c" c "_emulator_cpu_pct", "", "%.0f")
+      row("  webhook_server CPU per event", "e2e_c" c "_server_cpu_us", "", "%.0f")
+      row("  emulator + driver CPU per event", "e2e_c" c "_emulator_cpu_us", "", "%.0f")
     }
     row("CPU/request raw easy", "raw_easy_c1_cpu_us", "", "%.1f")
     row("CPU/request sync Client", "sync_c1_cpu_us", "raw_easy_c1_cpu_us", "%.1f")
