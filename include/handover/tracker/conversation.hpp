@@ -15,8 +15,9 @@ namespace handover::tracker {
 
 /// One conversation: a Page (or IG account) and a user (PSID, IGSID or user_ref).
 struct ConversationKey {
-  std::string page_id;
-  std::string user_id;
+  std::string page_id;  ///< `entry.id`: the Page or IG account.
+  std::string user_id;  ///< PSID, IGSID or chat-plugin user_ref.
+  /// Same page and same user.
   bool operator==(const ConversationKey& o) const noexcept {
     return page_id == o.page_id && user_id == o.user_id;
   }
@@ -37,19 +38,21 @@ enum class OwnerSource {
   kGraph,    ///< A `thread_owner` answer.
 };
 
-/// "unknown"/"idle"/"app" and "none"/"webhook"/"own_call"/"graph".
+/// "unknown", "idle" or "app".
 const char* toString(Ownership o) noexcept;
+/// "none", "webhook", "own_call" or "graph".
 const char* toString(OwnerSource s) noexcept;
 
 /// The owner as last learned.
 struct OwnerInfo {
-  Ownership ownership = Ownership::kUnknown;
+  Ownership ownership = Ownership::kUnknown;  ///< Unknown, idle, or an app.
   /// The owning app when `ownership` is kApp; empty when the owner is hidden from us.
   std::string app_id;
-  OwnerSource source = OwnerSource::kNone;
+  OwnerSource source = OwnerSource::kNone;  ///< Where it was learned.
   std::int64_t learned_at_ms = 0;  ///< When it was true: the event's timestamp or our call time.
   std::optional<std::int64_t> expires_at_ms;  ///< When control expires, when known.
 
+  /// True when the app `id` owns the thread.
   bool isApp(const std::string& id) const noexcept {
     return ownership == Ownership::kApp && app_id == id;
   }
@@ -57,32 +60,33 @@ struct OwnerInfo {
 
 /// A `request_thread_control` not yet answered by a change of owner.
 struct PendingRequest {
-  std::string app_id;  ///< The requesting app.
-  std::string metadata;
-  std::int64_t at_ms = 0;
+  std::string app_id;      ///< The requesting app.
+  std::string metadata;    ///< The request's `metadata`.
+  std::int64_t at_ms = 0;  ///< The event's timestamp.
 };
 
 /// The outcome of the last action a policy took on the conversation.
 struct ActionRecord {
   std::string action;         ///< "take", "release" or "pass".
   std::string target_app_id;  ///< For "pass": the target (empty: the default app).
-  std::int64_t at_ms = 0;
-  bool ok = false;
-  std::string error;  ///< `Error::toString()` when it failed.
+  std::int64_t at_ms = 0;     ///< When it was done.
+  bool ok = false;            ///< The call succeeded.
+  std::string error;          ///< `Error::toString()` when it failed.
 };
 
 /// Everything known about one conversation. Times are epoch ms; 0 means never.
 struct ConversationState {
-  ConversationKey key;
-  OwnerInfo owner;
+  ConversationKey key;                    ///< The conversation.
+  OwnerInfo owner;                        ///< The owner as last learned.
   std::int64_t last_user_message_ms = 0;  ///< Messages and postbacks from the user.
   std::int64_t last_own_message_ms = 0;   ///< Echoes of messages this app sent.
   /// Echoes whose `app_id` is not ours: a human in the Page Inbox, another app, or (no
   /// `app_id`, old API versions) a human we cannot tell apart.
   std::int64_t last_other_message_ms = 0;
   std::string last_other_app_id;  ///< Who sent the latest such echo; empty when not said.
+  /// Requests made since the last change of owner, oldest first.
   std::vector<PendingRequest> pending_requests;
-  std::optional<ActionRecord> last_action;
+  std::optional<ActionRecord> last_action;  ///< The last policy action, when any.
 
   /// True when no app owns the thread at `now_ms`: released, or control expired.
   bool idleAt(std::int64_t now_ms) const noexcept {
@@ -101,9 +105,9 @@ struct Observation {
   std::optional<std::int64_t> user_message_ms;   ///< Kept when newer.
   std::optional<std::int64_t> own_message_ms;    ///< Kept when newer.
   std::optional<std::int64_t> other_message_ms;  ///< Kept when newer, with `other_app_id`.
-  std::string other_app_id;
-  std::optional<PendingRequest> request;  ///< Added (one per app, the newest kept).
-  std::optional<ActionRecord> action;     ///< Replaces the last action record.
+  std::string other_app_id;                      ///< The echo's `app_id` (empty: not said).
+  std::optional<PendingRequest> request;         ///< Added (one per app, the newest kept).
+  std::optional<ActionRecord> action;            ///< Replaces the last action record.
 };
 
 /// Merges `obs` into `state` with the rules above (what every `Store` implements).

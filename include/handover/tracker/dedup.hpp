@@ -6,7 +6,11 @@
 /// @code
 ///   auto admitted = dedup.admit(batch);            // claims each event's key
 ///   if (!admitted) { res.status = 500; return; }   // store down: Meta redelivers
-///   tracker.observe(admitted->fresh);              // only the new events
+///   if (!tracker.observe(admitted->fresh)) {       // only the new events
+///     (void)dedup.abandon(*admitted);
+///     res.status = 500;
+///     return;
+///   }
 ///   auto report = router.dispatch(admitted->fresh, client);
 ///   if (!dedup.settle(*admitted, report)) { res.status = 500; return; }
 ///   res.status = admitted->in_flight ? 503 : 200;  // another server holds some: redeliver
@@ -46,14 +50,17 @@ struct Admission {
 
 /// Counters since construction.
 struct DedupStats {
-  std::size_t fresh = 0;
-  std::size_t duplicates = 0;
-  std::size_t in_flight = 0;
-  std::size_t abandoned = 0;
+  std::size_t fresh = 0;       ///< Events claimed for handling.
+  std::size_t duplicates = 0;  ///< Events skipped as already handled.
+  std::size_t in_flight = 0;   ///< Events held by another server when they arrived.
+  std::size_t abandoned = 0;   ///< Claims given up after a failure.
 };
 
+/// Claims webhook events in a `Store` so each is handled once across retries and servers.
+/// Thread-safe.
 class Deduplicator {
  public:
+  /// De-duplicates through `store` (the tracker's, or any other).
   explicit Deduplicator(std::shared_ptr<Store> store, DedupOptions options = {});
 
   /// Claims every event of `batch`. On a store failure the claims made so far are given up
@@ -67,6 +74,7 @@ class Deduplicator {
   /// their redelivery is handled again. Fails when the store does (answer non-2xx).
   Result<void> settle(const Admission& admission, const webhook::DispatchReport& report);
 
+  /// Counters since construction.
   DedupStats stats() const noexcept;
 
  private:

@@ -22,15 +22,16 @@ struct MemoryStoreOptions {
 
 /// Counters of a `MemoryStore`.
 struct MemoryStoreStats {
-  std::size_t conversations = 0;
-  std::size_t timers = 0;
-  std::size_t dedup_keys = 0;
-  std::size_t evicted = 0;  ///< Conversations dropped to stay within `max_conversations`.
+  std::size_t conversations = 0;  ///< Conversations held.
+  std::size_t timers = 0;         ///< Conversations with a due time.
+  std::size_t dedup_keys = 0;     ///< De-duplication keys held (expired ones until swept).
+  std::size_t evicted = 0;        ///< Conversations dropped to stay within `max_conversations`.
 };
 
 /// A `Store` in this process: one mutex, interned page and app ids, LRU eviction.
 class MemoryStore final : public Store {
  public:
+  /// An empty store.
   explicit MemoryStore(MemoryStoreOptions options = {});
   ~MemoryStore() override;
   MemoryStore(const MemoryStore&) = delete;
@@ -46,6 +47,7 @@ class MemoryStore final : public Store {
   Result<void> completeEvent(std::string_view key, std::int64_t ttl_ms) override;
   Result<void> abandonEvent(std::string_view key) override;
 
+  /// Sizes and evictions so far.
   MemoryStoreStats stats() const;
 
  private:

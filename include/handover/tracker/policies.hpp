@@ -20,8 +20,14 @@ namespace handover::tracker {
 ///   `quiet_for`, release the thread (it goes idle) or pass it to `pass_target_app_id` (empty:
 ///   the default app).
 struct IdleTakeBack {
-  enum class Action { kTake, kRelease, kPass };
-  Action action = Action::kTake;
+  /// What to do once the agent went quiet.
+  enum class Action {
+    kTake,     ///< `take_thread_control` (legacy primary, or the routing default app).
+    kRelease,  ///< `release_thread_control`: the thread goes idle.
+    kPass,     ///< `pass_thread_control` to `pass_target_app_id`.
+  };
+  Action action = Action::kTake;  ///< What to do.
+  /// How long the agent must have been silent.
   std::chrono::milliseconds quiet_for{std::chrono::minutes(10)};
   std::string pass_target_app_id;  ///< For kPass; empty: the default app.
   std::string metadata;            ///< Sent with take/pass.
@@ -33,21 +39,22 @@ struct PassOnRequest {
   std::string target_app_id;
   /// Honour requests only from these apps; empty: from any app.
   std::vector<std::string> from_app_ids;
-  std::string metadata;
+  std::string metadata;  ///< Sent with the pass.
 };
 
 /// Pause automated replies while a human (or another app) is active in the conversation:
 /// `ThreadTracker::shouldAutoReply` is false while another app owns the thread or sent a
 /// message less than `quiet_for` ago.
 struct PauseWhileHumanActive {
+  /// How long after a human's last message the bot stays quiet.
   std::chrono::milliseconds quiet_for{std::chrono::minutes(10)};
 };
 
 /// The policies a tracker runs. Unset: off.
 struct Policies {
-  std::optional<IdleTakeBack> idle_take_back;
-  std::optional<PassOnRequest> pass_on_request;
-  std::optional<PauseWhileHumanActive> pause_while_human_active;
+  std::optional<IdleTakeBack> idle_take_back;                     ///< Timer driven.
+  std::optional<PassOnRequest> pass_on_request;                   ///< Event driven.
+  std::optional<PauseWhileHumanActive> pause_while_human_active;  ///< For `shouldAutoReply`.
 };
 
 /// "take", "release", "pass".

@@ -18,18 +18,20 @@ namespace handover::tracker {
 
 /// Where Redis is and how keys are named.
 struct RedisOptions {
-  std::string host = "127.0.0.1";
-  int port = 6379;
-  std::string password;  ///< `AUTH` when set; never printed.
-  int database = 0;      ///< `SELECT` when not 0.
+  std::string host = "127.0.0.1";  ///< Server address.
+  int port = 6379;                 ///< Server port.
+  std::string password;            ///< `AUTH` when set; never printed.
+  int database = 0;                ///< `SELECT` when not 0.
   /// Prefix of every key: several apps (or tests) share one Redis without clashing.
   std::string key_prefix = "handover:";
-  std::chrono::milliseconds connect_timeout{2'000};
-  std::chrono::milliseconds command_timeout{2'000};
+  std::chrono::milliseconds connect_timeout{2'000};  ///< Per connection attempt.
+  std::chrono::milliseconds command_timeout{2'000};  ///< Per command: a hung server fails the call.
   /// Conversations untouched this long expire (Redis' counterpart of eviction).
   std::chrono::milliseconds conversation_ttl{std::chrono::hours(24 * 30)};
 };
 
+/// A `Store` in Redis: one connection (guarded by a mutex) per instance; give each process
+/// its own instance.
 class RedisStore final : public Store {
  public:
   /// Connects lazily: construction never fails; the first call reports an unreachable server.

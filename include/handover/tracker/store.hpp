@@ -36,7 +36,7 @@ const char* toString(EventClaim c) noexcept;
 
 /// A due timer claimed by `Store::claimDue`.
 struct DueClaim {
-  ConversationKey key;
+  ConversationKey key;              ///< The conversation whose timer it is.
   std::int64_t due_at_ms = 0;       ///< When it came due.
   std::int64_t lease_until_ms = 0;  ///< Other claimers skip it until then.
 };

@@ -38,13 +38,14 @@ namespace handover::tracker {
 
 /// What a policy did (or failed to do) on one conversation.
 struct ActionOutcome {
-  ConversationKey key;
-  std::string action;         ///< "take", "release" or "pass".
-  std::string target_app_id;  ///< For "pass".
-  std::int64_t at_ms = 0;
+  ConversationKey key;         ///< The conversation acted on.
+  std::string action;          ///< "take", "release" or "pass".
+  std::string target_app_id;   ///< For "pass".
+  std::int64_t at_ms = 0;      ///< When the call returned (tracker clock).
   std::optional<Error> error;  ///< Set when the call failed after the client's retries.
   /// For a failed timer action: true when it stays due and is tried again after the lease.
   bool will_retry = false;
+  /// The call succeeded.
   bool ok() const noexcept { return !error; }
 };
 
@@ -60,7 +61,7 @@ struct TrackerOptions {
   std::chrono::milliseconds due_lease{std::chrono::seconds(30)};
   /// Timers claimed per `poll` at most.
   std::size_t poll_batch = 100;
-  Policies policies;
+  Policies policies;  ///< What the tracker does on its own; all off by default.
   /// Called for every action a policy takes, success or failure (also returned by `poll`).
   std::function<void(const ActionOutcome&)> on_action;
 };
@@ -70,10 +71,11 @@ using PageClientResolver = std::function<std::optional<Client>(const std::string
 
 /// The owner as `getThreadOwner` answers it.
 struct OwnerAnswer {
-  OwnerInfo owner;
+  OwnerInfo owner;          ///< The owner, with where and when it was learned.
   bool from_graph = false;  ///< True when the tracker had no fresh knowledge and asked Graph.
 };
 
+/// Per-conversation ownership and activity over a `Store`, and the policies acting on them.
 class ThreadTracker {
  public:
   /// One client for every page (its `page_id` option names the Page the calls address).
@@ -94,17 +96,24 @@ class ThreadTracker {
   /// `observe` for every event of a batch, in order; stops at the first store failure.
   Result<void> observe(const webhook::Batch& batch);
 
-  /// Records the outcome of our own calls made outside the tracker.
+  /// Records a successful `pass_thread_control` made outside the tracker (empty target: the
+  /// default app, owner unknown until an event or Graph tells).
   Result<void> recordPassed(const ConversationKey& key, const std::string& target_app_id);
+  /// Records a successful `take_thread_control`: we own the thread.
   Result<void> recordTaken(const ConversationKey& key, const TakeThreadControlResponse& r = {});
+  /// Records a successful `release_thread_control`: the thread is idle.
   Result<void> recordReleased(const ConversationKey& key);
+  /// Records a successful `extend_thread_control`: we own it until now + `duration`.
   Result<void> recordExtended(const ConversationKey& key, std::chrono::seconds duration);
+  /// Records a `thread_owner` answer (hidden owner and idle included).
   Result<void> recordOwner(const ConversationKey& key, const ThreadOwner& owner);
 
-  /// Calls through the client and records the result (on success).
+  /// Passes through the client and records the result (on success).
   Result<void> passThreadControl(const ConversationKey& key, const std::string& target_app_id,
                                  const std::string& metadata = {});
+  /// Takes through the client and records the result (on success).
   Result<void> takeThreadControl(const ConversationKey& key, const std::string& metadata = {});
+  /// Releases through the client and records the result (on success).
   Result<void> releaseThreadControl(const ConversationKey& key);
 
   // --- queries ------------------------------------------------------------------------------
@@ -129,7 +138,9 @@ class ThreadTracker {
   /// `poll` at the tracker's clock.
   Result<std::vector<ActionOutcome>> poll();
 
+  /// This app's id, as used to tell our echoes and ownership from others'.
   const std::string& appId() const noexcept;
+  /// The tracker's clock, epoch ms.
   std::int64_t now() const;
 
  private:
