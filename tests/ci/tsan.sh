@@ -25,6 +25,6 @@ if [ -f "$main_build/CTestTestfile.cmake" ]; then
 else
   cmake --build "$build" -j"$jobs"
 fi
-export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1"
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/tests/ci/tsan.supp"
 ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 300 -L concurrency \
   --no-tests=error
