@@ -17,7 +17,8 @@
 #   HANDOVER_BUILD_DIR   main build tree (default build/ci); stage trees go beside it.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
+cd "$root" || exit 1
+# shellcheck source=tests/ci/lib.sh
 source tests/ci/lib.sh
 
 all_stages=(main examples shared asan tsan fuzz docs lint)

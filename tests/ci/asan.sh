@@ -5,6 +5,7 @@
 # Packaging tests are left out: they build consumers without sanitizers (tests/ci/shared.sh
 # runs them against a plain shared build).
 set -euo pipefail
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 build="$build_base/ci-asan"

@@ -3,6 +3,7 @@
 # warning (an undocumented public declaration, a bad @param...) fails the stage; all of them
 # are printed first.
 set -euo pipefail
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 out="$build_base/ci-docs"

@@ -1,5 +1,5 @@
 # Sourced by tests/run.sh and the stage scripts in tests/ci/: paths and small helpers.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 jobs="$(nproc 2>/dev/null || echo 2)"
 # The main build (RelWithDebInfo, static). Stages put their trees beside it: build/ci-<stage>.

@@ -3,6 +3,7 @@
 # clang-tidy (the repo's .clang-tidy, warnings are errors) on the library and tool sources
 # src/**/*.cpp with the main build's compile_commands.json. Usage: lint.sh [format|tidy|all]
 set -euo pipefail
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 what="${1:-all}"

@@ -5,6 +5,7 @@
 # optional libhandover_redis. The whole suite runs against libhandover.so in the asan stage;
 # the add_subdirectory/FetchContent consumers, which rebuild the library, run in main only.
 set -euo pipefail
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 build="$build_base/ci-shared"

@@ -3,6 +3,7 @@
 # executables are built, found from the main build's test list; without a main build, every
 # test executable is built. A run with no `concurrency` test fails: it would check nothing.
 set -euo pipefail
+# shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 build="$build_base/ci-tsan"

@@ -7,7 +7,8 @@ prefix="$1" cxx="$2" consumer="$3" work="$4" version="$5"
 
 pc="$(find "$prefix" -path '*/pkgconfig/handover.pc' | head -n1)"
 [ -n "$pc" ] || { echo "no handover.pc under $prefix" >&2; exit 1; }
-export PKG_CONFIG_PATH="$(dirname "$pc")"
+PKG_CONFIG_PATH="$(dirname "$pc")"
+export PKG_CONFIG_PATH
 
 got="$(pkg-config --modversion handover)"
 [ "$got" = "$version" ] || { echo "pkg-config --modversion: '$got', expected '$version'" >&2; exit 1; }
