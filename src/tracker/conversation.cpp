@@ -80,6 +80,14 @@ void merge(ConversationState& state, const Observation& obs) {
                  reqs.end());
     }
   }
+  if (obs.standby_at && *obs.standby_at > state.owner.learned_at_ms) {
+    const bool other_owner =
+        state.owner.ownership == Ownership::kApp && state.owner.app_id != obs.self_app_id;
+    if (!other_owner) {
+      state.owner =
+          OwnerInfo{Ownership::kApp, "", OwnerSource::kWebhook, *obs.standby_at, std::nullopt};
+    }
+  }
   if (obs.user_message_ms) {
     state.last_user_message_ms = std::max(state.last_user_message_ms, *obs.user_message_ms);
   }

@@ -56,6 +56,13 @@ end
 if ARGV[15] ~= '' and tonumber(ARGV[16]) >= num('aat', -9007199254740992) then
   redis.call('HSET', k, 'act', ARGV[15], 'aat', ARGV[16])
 end
+if ARGV[17] ~= '' and tonumber(ARGV[17]) > num('ot', 0) then
+  local ow = redis.call('HGET', k, 'ow')
+  local oa = redis.call('HGET', k, 'oa') or ''
+  if not (ow == '2' and oa ~= ARGV[18]) then
+    redis.call('HSET', k, 'ot', ARGV[17], 'ow', '2', 'oa', '', 'os', '1', 'oe', '')
+  end
+end
 redis.call('HSETNX', k, 'v', '1')
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', k, ARGV[1]) end
 return redis.call('HGETALL', k)
@@ -281,7 +288,7 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
   if (key.page_id.empty() || key.user_id.empty()) {
     return invalidArgument("a conversation needs a page id and a user id");
   }
-  std::vector<std::string> argv(16);
+  std::vector<std::string> argv(18);
   argv[0] = std::to_string(impl_->o.conversation_ttl.count());
   if (obs.owner) {
     argv[1] = std::to_string(obs.owner->learned_at_ms);
@@ -304,6 +311,10 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
     argv[14] = std::string(obs.action->ok ? "1" : "0") + "|" + obs.action->action + "|" +
                obs.action->target_app_id + "|" + obs.action->error;
     argv[15] = std::to_string(obs.action->at_ms);
+  }
+  if (obs.standby_at) {
+    argv[16] = std::to_string(*obs.standby_at);
+    argv[17] = obs.self_app_id;
   }
   auto r = impl_->eval(kApplyScript, {impl_->convKey(key)}, std::move(argv));
   if (!r) return std::move(r).error();

@@ -178,7 +178,12 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
     case EventKind::kMessage:
     case EventKind::kPostback:
       obs.user_message_ms = ts;
-      moves_timer = false;
+      // On standby another app owns the thread: worth knowing without a Graph call.
+      moves_timer = e.standby;
+      if (e.standby) {
+        obs.standby_at = ts;
+        obs.self_app_id = me;
+      }
       break;
     case EventKind::kEcho: {
       const auto& echo = *e.get<webhook::Echo>();

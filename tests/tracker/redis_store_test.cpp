@@ -83,6 +83,21 @@ std::vector<Observation> scenario() {
   o = {};
   o.owner = OwnerInfo{Ownership::kApp, "1111", OwnerSource::kGraph, kT0 + 10, kT0 + 86'400'000};
   v.push_back(o);
+  o = {};
+  o.standby_at = kT0 + 10;  // not newer: ignored
+  o.self_app_id = "1111";
+  v.push_back(o);
+  o = {};
+  o.standby_at = kT0 + 11;  // we owned it: now an unnamed other app does
+  o.self_app_id = "1111";
+  v.push_back(o);
+  o = {};
+  o.owner = OwnerInfo{Ownership::kApp, "4444", OwnerSource::kWebhook, kT0 + 12, std::nullopt};
+  v.push_back(o);
+  o = {};
+  o.standby_at = kT0 + 13;  // another app already owns it: kept
+  o.self_app_id = "1111";
+  v.push_back(o);
   return v;
 }
 
@@ -102,7 +117,7 @@ TEST_CASE("RedisStore merges exactly like MemoryStore") {
   auto m = memory.load(key).value().value();
   requireSame(r, m);
   CHECK(r.pending_requests.size() == 1);
-  CHECK(r.owner.isApp("1111"));
+  CHECK(r.owner.isApp("4444"));
   // User ids may hold anything (chat-plugin user_refs): the page id ends at the first bar.
   const ConversationKey odd{kPage, "ref|with:odd chars"};
   REQUIRE(redis.schedule(odd, kT0));

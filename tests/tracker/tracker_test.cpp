@@ -278,3 +278,31 @@ TEST_CASE("events without a conversation are ignored, bad keys are refused") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().category == ErrorCategory::kInvalidArgument);
 }
+
+TEST_CASE("a user message on standby says another app owns the thread") {
+  handover::test::RecordingServer graph;
+  auto store = std::make_shared<MemoryStore>();
+  ThreadTracker tracker(store, loopbackClient(graph));
+  REQUIRE(tracker.observe(userMessage(kT0, "m1", kUser, /*standby=*/true)));
+  auto s = tracker.state(kKey).value().value();
+  CHECK(s.owner.ownership == Ownership::kApp);
+  CHECK(s.owner.app_id.empty());
+  CHECK(s.owner.learned_at_ms == kT0);
+
+  // A named owner is kept: standby only says "not us".
+  REQUIRE(tracker.observe(echo(kT0 + 1, "m2", std::string(kPageInboxAppId))));
+  REQUIRE(tracker.observe(userMessage(kT0 + 2, "m3", kUser, true)));
+  CHECK(tracker.state(kKey).value()->owner.isApp(std::string(kPageInboxAppId)));
+
+  // We got control back; a later standby delivery means someone took it again.
+  REQUIRE(tracker.observe(passEvent(kT0 + 3, std::string(kPageInboxAppId), std::string(kBotApp))));
+  REQUIRE(tracker.observe(userMessage(kT0 + 3, "m4", kUser, true)));  // same time: not newer
+  CHECK(tracker.state(kKey).value()->owner.isApp(kBotApp));
+  REQUIRE(tracker.observe(userMessage(kT0 + 4, "m5", kUser, true)));
+  s = tracker.state(kKey).value().value();
+  CHECK(s.owner.ownership == Ownership::kApp);
+  CHECK_FALSE(s.owner.isApp(kBotApp));
+  // A messaging delivery changes nothing about the owner.
+  REQUIRE(tracker.observe(userMessage(kT0 + 5, "m6", kUser, false)));
+  CHECK(tracker.state(kKey).value()->owner.learned_at_ms == kT0 + 4);
+}

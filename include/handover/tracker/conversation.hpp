@@ -107,7 +107,12 @@ struct Observation {
   std::optional<std::int64_t> other_message_ms;  ///< Kept when newer, with `other_app_id`.
   std::string other_app_id;                      ///< The echo's `app_id` (empty: not said).
   std::optional<PendingRequest> request;         ///< Added (one per app, the newest kept).
-  std::optional<ActionRecord> action;            ///< Replaces the last action record.
+  /// A delivery under `standby[]` at this time: an app other than `self_app_id` owns the
+  /// thread. Unless the stored owner is already another app, or newer, the owner becomes
+  /// an unnamed other app.
+  std::optional<std::int64_t> standby_at;
+  std::string self_app_id;             ///< With `standby_at`: this app's id.
+  std::optional<ActionRecord> action;  ///< Replaces the last action record.
 };
 
 /// Merges `obs` into `state` with the rules above (what every `Store` implements).
