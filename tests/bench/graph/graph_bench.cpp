@@ -132,7 +132,7 @@ std::size_t asyncClient(const std::string& base, std::size_t requests, std::size
   handover::AsyncClientOptions o;
   o.client = clientOptions(base);
   o.max_in_flight = inflight;
-  o.max_pending = inflight;  // the submitting thread waits for room: back-pressure
+  o.max_pending = 1024;  // the default: the submitter runs ahead, blocking only when 1024 wait
   std::atomic<std::size_t> ok{0};
   {
     handover::AsyncClient client(o);
