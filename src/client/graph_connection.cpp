@@ -12,6 +12,7 @@
 #include "handover/types.hpp"
 #include "json.hpp"
 #include "json_body.hpp"
+#include "local_document.hpp"
 #include "responses.hpp"
 #include "retry.hpp"
 #include "url.hpp"
@@ -80,7 +81,7 @@ class GraphConnection final : public Connection {
     if (auto e = checkRecipient(r.recipient)) return *e;
     JsonBody body;
     body.recipient(r.recipient).optionalField("metadata", r.metadata);
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(post(pagePath("take_thread_control"), body.finish()), doc)) return *e;
     return detail::readTakeResponse(doc);
   }
@@ -116,7 +117,7 @@ class GraphConnection final : public Connection {
 
   Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) override {
     if (auto e = checkRecipient(r.recipient)) return *e;
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(get(pagePath("thread_owner"), {{"recipient", r.recipient}}), doc)) {
       return *e;
     }
@@ -139,7 +140,7 @@ class GraphConnection final : public Connection {
                          *r.platform == Platform::kInstagram ? "INSTAGRAM" : "MESSENGER");
     }
     addPaging(query, r.after, r.limit);
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(get(pagePath("secondary_receivers"), std::move(query)), doc)) {
       return *e;
     }
@@ -148,7 +149,7 @@ class GraphConnection final : public Connection {
 
   Result<MessagingFeatureStatus> getMessagingFeatureStatus(
       const GetMessagingFeatureStatusRequest&) override {
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(get(pagePath(""), {{"fields", "messaging_feature_status"}}), doc)) {
       return *e;
     }
@@ -194,7 +195,7 @@ class GraphConnection final : public Connection {
     if (r.profile_picture_url.empty()) return invalidArgument("profile_picture_url is empty");
     JsonBody body;
     body.field("name", r.name).field("profile_picture_url", r.profile_picture_url);
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(post(pagePath("personas"), body.finish()), doc)) return *e;
     auto id = detail::readCreatedId(doc, "personas");
     if (!id) return std::move(id).error();
@@ -203,7 +204,7 @@ class GraphConnection final : public Connection {
 
   Result<Persona> getPersona(const GetPersonaRequest& r) override {
     if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     auto call =
         get(detail::percentEncode(r.persona_id), {{"fields", "id,name,profile_picture_url"}});
     if (auto e = performJson(std::move(call), doc)) return *e;
@@ -214,7 +215,7 @@ class GraphConnection final : public Connection {
     if (r.limit < 0) return invalidArgument("limit must not be negative");
     QueryParams query{{"fields", "id,name,profile_picture_url"}};
     addPaging(query, r.after, r.limit);
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(get(pagePath("personas"), std::move(query)), doc)) return *e;
     return detail::readPersonaPage(doc);
   }
@@ -224,7 +225,7 @@ class GraphConnection final : public Connection {
     Call call;
     call.method = "DELETE";
     call.path = detail::percentEncode(r.persona_id);
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(std::move(call), doc)) return *e;
     return detail::readSuccess(doc, "delete persona");
   }
@@ -237,13 +238,13 @@ class GraphConnection final : public Connection {
   }
 
   Result<void> successCall(const char* edge, std::string body) {
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(post(pagePath(edge), std::move(body)), doc)) return *e;
     return detail::readSuccess(doc, edge);
   }
 
   Result<SendResponse> sendCall(std::string body, bool expect_message_id) {
-    rapidjson::Document doc;
+    detail::LocalDocument doc;
     if (auto e = performJson(post(pagePath("messages"), std::move(body)), doc)) return *e;
     return detail::readSendResponse(doc, expect_message_id);
   }
