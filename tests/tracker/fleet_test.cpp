@@ -53,6 +53,7 @@ class Balancer {
       const std::size_t first = n % backends_.size();
       auto r = forward(first, req);
       res.status = r ? r->status : 502;
+      if (res.status >= 300) ++refused_;
       if (n % 3 == 2) {
         auto again = forward((first + 1) % backends_.size(), req);
         if (again) ++resent_;
@@ -72,6 +73,7 @@ class Balancer {
     return bodies_;
   }
   std::size_t resent() const { return resent_; }
+  std::size_t refused() const { return refused_; }  ///< POSTs answered non-2xx.
 
  private:
   httplib::Result forward(std::size_t i, const httplib::Request& req) {
@@ -93,12 +95,14 @@ class Balancer {
   std::vector<std::string> bodies_;
   std::size_t posts_ = 0;
   std::atomic<std::size_t> resent_{0};
+  std::atomic<std::size_t> refused_{0};
 };
 
 class ServerProcess {
  public:
   ServerProcess(const std::string& dir, const std::string& name, int redis_port,
-                const std::string& prefix, const std::string& graph_url)
+                const std::string& prefix, const std::string& graph_url,
+                const std::string& quiet_ms = "800")
       : log_(dir + "/" + name + ".log"), port_file_(dir + "/" + name + ".port") {
     std::vector<std::string> args{HANDOVER_FLEET_SERVER,
                                   "--redis-port",
@@ -114,7 +118,7 @@ class ServerProcess {
                                   "--graph-url",
                                   graph_url,
                                   "--quiet-ms",
-                                  "800",
+                                  quiet_ms,
                                   "--log",
                                   log_,
                                   "--port-file",
@@ -274,6 +278,68 @@ TEST_CASE(
   for (const auto& [line, n] : takes) {
     INFO(line);
     CHECK(n == 1);
+  }
+  tracker::test::run("rm -rf '" + dir + "'");
+}
+
+TEST_CASE(
+    "while Redis is down the server answers 500, once it is back every event is handled once") {
+  char tmp[] = "/tmp/handover-fleet-XXXXXX";
+  REQUIRE(::mkdtemp(tmp));
+  const std::string dir = tmp;
+  tracker::test::PrivateRedis redis;  // this one is stopped and restarted (its data persists)
+
+  emulator::Config config;
+  config.delivery.initial_backoff = std::chrono::milliseconds(10);
+  config.delivery.max_backoff = std::chrono::milliseconds(50);
+  config.delivery.max_batch = 1;
+  config.pages.push_back(
+      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
+  emulator::AppConfig bot;
+  bot.id = kBot;
+  bot.name = "Fleet bot";
+  bot.page_access_token = kToken;
+  bot.app_secret = kSecret;
+  bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
+  const int graph_port = tracker::test::freePort();
+  const std::string graph_url = "http://127.0.0.1:" + std::to_string(graph_port);
+  // No take-back in this test: an hour of quiet.
+  ServerProcess server(dir, "solo", redis.port(), "outage:", graph_url, "3600000");
+  Balancer balancer({server.port()});
+  bot.webhook_url = balancer.url();
+  config.apps.push_back(bot);
+  emulator::Emulator emu(std::move(config));
+  REQUIRE(emu.start("127.0.0.1", graph_port).value() == graph_port);
+
+  auto user = [](int i) { return "8100000000000" + std::to_string(100 + i); };
+  for (int i = 0; i < 5; ++i) REQUIRE(emu.sendUserMessage({kPage, user(i), "before", ""}));
+  REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
+  REQUIRE(balancer.refused() == 0);
+
+  redis.stop();
+  for (int i = 0; i < 5; ++i) REQUIRE(emu.sendUserMessage({kPage, user(i), "during", ""}));
+  // The server refuses (500) and the emulator keeps redelivering, as Meta does.
+  REQUIRE(waitFor([&] { return balancer.refused() >= 10; }, std::chrono::seconds(20)));
+  CHECK(emu.pendingDeliveries(kBot) > 0);
+  redis.start();
+  REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
+  CHECK(server.stop(SIGTERM) == 0);
+
+  std::set<std::string> expected;
+  for (const std::string& body : balancer.bodies()) {
+    const webhook::Batch batch = webhook::parse(body).value();
+    for (const auto& e : batch.events) expected.insert(webhook::dedupKey(e));
+  }
+  std::map<std::string, int> handled;
+  for (const std::string& line : server.lines()) {
+    if (line.rfind("event ", 0) == 0) ++handled[line.substr(6)];
+  }
+  INFO("refused while Redis was down: " << balancer.refused());
+  CHECK(expected.size() == 10);
+  CHECK(handled.size() == expected.size());
+  for (const auto& key : expected) {
+    INFO(key);
+    CHECK(handled[key] == 1);
   }
   tracker::test::run("rm -rf '" + dir + "'");
 }
