@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
@@ -118,18 +119,6 @@ struct KeyName {
   Field field;
 };
 
-template <std::size_t N>
-Field lookup(const std::array<KeyName, N>& table, std::string_view key) {
-  // Keys are short: an inline byte loop beats a memcmp call per candidate.
-  for (const auto& k : table) {
-    if (k.name.size() != key.size()) continue;
-    std::size_t i = 0;
-    while (i < key.size() && k.name[i] == key[i]) ++i;
-    if (i == key.size()) return k.field;
-  }
-  return Field::kNone;
-}
-
 constexpr std::array<KeyName, 2> kEnvelopeKeys{
     {{"object", Field::kObject}, {"entry", Field::kEntry}}};
 constexpr std::array<KeyName, 5> kEntryKeys{{{"id", Field::kId},
@@ -180,6 +169,112 @@ constexpr std::array<KeyName, 4> kHandoverKeys{{{"previous_owner_app_id", Field:
                                                 {"requested_owner_app_id", Field::kRequestedOwner},
                                                 {"metadata", Field::kMetadata}}};
 constexpr std::array<KeyName, 2> kChangeKeys{{{"field", Field::kField}, {"value", Field::kValue}}};
+
+// --- key dispatch ----------------------------------------------------------------------------
+// Every modelled key names one `Field` whatever the object it appears in, so a key is found with
+// one perfect-hash probe and one compare, then kept only if its object allows it (a bit mask
+// per context). Comparing against each candidate in turn mispredicted branches on every key,
+// which cost more than the parse itself.
+
+constexpr std::size_t kKeySlots = 128;
+
+// Collision-free over every name in the tables above (checked at compile time below).
+constexpr std::size_t keyHash(std::string_view k) noexcept {
+  const std::size_t n = k.size();
+  const auto c = [&](std::size_t i) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(k[i]));
+  };
+  return (n * 83 + c(0) * 100 + c(n - 1) * 208 + c(n / 2) * 81) & (kKeySlots - 1);
+}
+
+struct KeySlot {
+  std::string_view name;
+  Field field = Field::kNone;
+  bool collision = false;
+};
+
+template <std::size_t N>
+constexpr void addKeys(std::array<KeySlot, kKeySlots>& slots, const std::array<KeyName, N>& table) {
+  for (const auto& k : table) {
+    KeySlot& slot = slots[keyHash(k.name)];
+    if (!slot.name.empty() && slot.name != k.name) slot.collision = true;
+    slot.name = k.name;
+    slot.field = k.field;
+  }
+}
+
+constexpr std::array<KeySlot, kKeySlots> makeKeySlots() {
+  std::array<KeySlot, kKeySlots> slots{};
+  addKeys(slots, kEnvelopeKeys);
+  addKeys(slots, kEntryKeys);
+  addKeys(slots, kEventKeys);
+  addKeys(slots, kParticipantKeys);
+  addKeys(slots, kMessageKeys);
+  addKeys(slots, kPayloadKey);
+  addKeys(slots, kMidKey);
+  addKeys(slots, kAttachmentKeys);
+  addKeys(slots, kUrlKey);
+  addKeys(slots, kReadKeys);
+  addKeys(slots, kDeliveryKeys);
+  addKeys(slots, kPostbackKeys);
+  addKeys(slots, kReferralKeys);
+  addKeys(slots, kHandoverKeys);
+  addKeys(slots, kChangeKeys);
+  return slots;
+}
+
+constexpr std::array<KeySlot, kKeySlots> kKeySlotTable = makeKeySlots();
+
+constexpr bool collisionFree() {
+  for (const auto& slot : kKeySlotTable) {
+    if (slot.collision) return false;
+  }
+  return true;
+}
+static_assert(collisionFree(), "keyHash collides: pick new constants");
+static_assert(static_cast<int>(Field::kValue) < 64, "field masks are 64-bit");
+
+template <std::size_t N>
+constexpr std::uint64_t maskOf(const std::array<KeyName, N>& table) {
+  std::uint64_t m = 0;
+  for (const auto& k : table) m |= std::uint64_t{1} << static_cast<int>(k.field);
+  return m;
+}
+
+// Which fields each context models; zero where keys are not looked up.
+constexpr std::array<std::uint64_t, static_cast<std::size_t>(Ctx::kChange) + 1> makeMasks() {
+  std::array<std::uint64_t, static_cast<std::size_t>(Ctx::kChange) + 1> m{};
+  m[static_cast<std::size_t>(Ctx::kEnvelope)] = maskOf(kEnvelopeKeys);
+  m[static_cast<std::size_t>(Ctx::kEntry)] = maskOf(kEntryKeys);
+  m[static_cast<std::size_t>(Ctx::kEvent)] = maskOf(kEventKeys);
+  m[static_cast<std::size_t>(Ctx::kParticipant)] = maskOf(kParticipantKeys);
+  m[static_cast<std::size_t>(Ctx::kMessage)] = maskOf(kMessageKeys);
+  m[static_cast<std::size_t>(Ctx::kQuickReply)] = maskOf(kPayloadKey);
+  m[static_cast<std::size_t>(Ctx::kReplyTo)] = maskOf(kMidKey);
+  m[static_cast<std::size_t>(Ctx::kAttachment)] = maskOf(kAttachmentKeys);
+  m[static_cast<std::size_t>(Ctx::kAttachmentPayload)] = maskOf(kUrlKey);
+  m[static_cast<std::size_t>(Ctx::kRead)] = maskOf(kReadKeys);
+  m[static_cast<std::size_t>(Ctx::kDelivery)] = maskOf(kDeliveryKeys);
+  m[static_cast<std::size_t>(Ctx::kPostback)] = maskOf(kPostbackKeys);
+  m[static_cast<std::size_t>(Ctx::kReferral)] = maskOf(kReferralKeys);
+  m[static_cast<std::size_t>(Ctx::kHandover)] = maskOf(kHandoverKeys);
+  m[static_cast<std::size_t>(Ctx::kChange)] = maskOf(kChangeKeys);
+  return m;
+}
+
+constexpr auto kContextMasks = makeMasks();
+
+/// The field `key` names if the context's mask allows it, else kNone.
+inline Field findKey(std::string_view key, std::uint64_t mask) noexcept {
+  if (key.empty()) return Field::kNone;
+  const KeySlot& slot = kKeySlotTable[keyHash(key)];
+  if (slot.name.size() != key.size() ||
+      std::memcmp(slot.name.data(), key.data(), key.size()) != 0) {
+    return Field::kNone;
+  }
+  const auto bit = static_cast<int>(slot.field);
+  return ((mask >> bit) & 1u) != 0 ? slot.field : Field::kNone;
+}
 
 // "`name`" of a modelled key, for error messages.
 std::string fieldName(Field f) {
@@ -266,65 +361,17 @@ class Handler {
   bool StartArray() { return start(VType::kArray); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (skip_ > 0) return true;
-    const std::string_view k(s, n);
-    switch (ctx_[depth_]) {
-      case Ctx::kEnvelope:
-        pending_ = lookup(kEnvelopeKeys, k);
-        break;
-      case Ctx::kEntry:
-        pending_ = lookup(kEntryKeys, k);
-        break;
-      case Ctx::kEvent:
-        pending_ = lookup(kEventKeys, k);
-        if (pending_ == Field::kNone && unknown_key_end_ == 0) {
-          // Offsets, not a copy: the name is only needed if the event ends up Unknown.
-          unknown_key_end_ = is_.Tell() - 1;
-          unknown_key_start_ = scalarStart() + 1;
-        }
-        break;
-      case Ctx::kParticipant:
-        pending_ = lookup(kParticipantKeys, k);
-        break;
-      case Ctx::kMessage:
-        pending_ = lookup(kMessageKeys, k);
-        break;
-      case Ctx::kQuickReply:
-        pending_ = lookup(kPayloadKey, k);
-        break;
-      case Ctx::kReplyTo:
-        pending_ = lookup(kMidKey, k);
-        break;
-      case Ctx::kAttachment:
-        pending_ = lookup(kAttachmentKeys, k);
-        break;
-      case Ctx::kAttachmentPayload:
-        pending_ = lookup(kUrlKey, k);
-        break;
-      case Ctx::kRead:
-        pending_ = lookup(kReadKeys, k);
-        break;
-      case Ctx::kDelivery:
-        pending_ = lookup(kDeliveryKeys, k);
-        break;
-      case Ctx::kPostback:
-        pending_ = lookup(kPostbackKeys, k);
-        break;
-      case Ctx::kReferral:
-        pending_ = lookup(kReferralKeys, k);
-        break;
-      case Ctx::kHandover:
-        pending_ = lookup(kHandoverKeys, k);
-        break;
-      case Ctx::kChange:
-        pending_ = lookup(kChangeKeys, k);
-        break;
-      case Ctx::kAppRoles:
-        pending_ = Field::kRoleApp;
-        role_app_.assign(s, n);
-        break;
-      default:
-        pending_ = Field::kNone;
-        break;
+    const Ctx c = ctx_[depth_];
+    if (c == Ctx::kAppRoles) {
+      pending_ = Field::kRoleApp;
+      role_app_.assign(s, n);
+      return true;
+    }
+    pending_ = findKey(std::string_view(s, n), kContextMasks[static_cast<std::size_t>(c)]);
+    if (c == Ctx::kEvent && pending_ == Field::kNone && unknown_key_end_ == 0) {
+      // Offsets, not a copy: the name is only needed if the event ends up Unknown.
+      unknown_key_end_ = is_.Tell() - 1;
+      unknown_key_start_ = scalarStart() + 1;
     }
     return true;
   }
