@@ -40,7 +40,8 @@ struct ThreadTracker::Impl {
     if (!options.policies.idle_take_back) return std::nullopt;
     const IdleTakeBack& p = *options.policies.idle_take_back;
     if (s.owner.ownership != Ownership::kApp) return std::nullopt;
-    const bool ours = s.owner.app_id == options.app_id;
+    // Without our app id an unnamed owner must not pass for us.
+    const bool ours = !options.app_id.empty() && s.owner.app_id == options.app_id;
     std::int64_t since = s.owner.learned_at_ms;
     if (p.action == IdleTakeBack::Action::kTake) {
       if (ours) return std::nullopt;
@@ -358,8 +359,9 @@ Result<bool> ThreadTracker::shouldAutoReply(const ConversationKey& key) {
   const ConversationState& st = **s;
   const std::int64_t now = impl_->now();
   const auto quiet = impl_->options.policies.pause_while_human_active->quiet_for.count();
-  if (st.owner.ownership == Ownership::kApp && st.owner.app_id != impl_->options.app_id &&
-      !st.idleAt(now)) {
+  const std::string& me = impl_->options.app_id;
+  const bool ours = !me.empty() && st.owner.isApp(me);
+  if (st.owner.ownership == Ownership::kApp && !ours && !st.idleAt(now)) {
     return false;
   }
   return !(st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet);

@@ -306,3 +306,22 @@ TEST_CASE("a user message on standby says another app owns the thread") {
   REQUIRE(tracker.observe(userMessage(kT0 + 5, "m6", kUser, false)));
   CHECK(tracker.state(kKey).value()->owner.learned_at_ms == kT0 + 4);
 }
+
+TEST_CASE("without an app id, an unnamed owner is never taken for us") {
+  handover::test::RecordingServer graph;
+  ClientOptions o;
+  o.base_url = graph.baseUrl();
+  o.access_token = "t";  // no app_id
+  ManualClock clock;
+  TrackerOptions opts;
+  opts.now_ms = clock.fn();
+  opts.policies.idle_take_back = IdleTakeBack{};
+  opts.policies.pause_while_human_active = PauseWhileHumanActive{};
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+  CHECK(tracker.appId().empty());
+  REQUIRE(tracker.observe(takeEvent(kT0, std::nullopt, std::nullopt)));  // someone took it
+  auto s = tracker.state(kKey).value().value();
+  REQUIRE(s.owner.ownership == Ownership::kApp);
+  CHECK(tracker.dueAt(s) == kT0 + 10 * kMinute);
+  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
+}
