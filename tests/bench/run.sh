@@ -176,8 +176,14 @@ awk -v smoke="$smoke" '
     for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
   }
-  function noise(name,   a, n, i, lo, hi, m) {
-    n = split(v[name], a, " "); if (n < 2) return "-"
+  function noise(name,   a, n, i, lo, hi, m, k) {
+    n = split(v[name], a, " ")
+    if (n < 2) {  # webhook_bench reports its own spread as <variant>_noise
+      if (name !~ /_mbps$/) return "-"
+      k = substr(name, 1, length(name) - 5) "_noise"
+      if (!(k in v)) { k = name; sub(/_(raw|ours)_mbps$/, "_noise", k) }
+      return (k in v) ? sprintf("%.0f%%", 100 * v[k]) : "-"
+    }
     lo = hi = a[1]; for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
     m = med(name); return m > 0 ? sprintf("%.0f%%", 100 * (hi - lo) / m) : "-"
   }
