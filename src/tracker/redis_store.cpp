@@ -3,7 +3,10 @@
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -194,43 +197,39 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
   return s;
 }
 
-}  // namespace
-
-struct RedisStore::Impl {
-  RedisOptions o;
+// One hiredis connection. hiredis contexts are not thread-safe: each is used under its mutex.
+struct Connection {
   std::mutex mu;
   redisContext* ctx = nullptr;
 
-  ~Impl() { drop(); }
+  ~Connection() { drop(); }
 
   void drop() {
     if (ctx) redisFree(ctx);
     ctx = nullptr;
   }
 
-  std::string where() const { return o.host + ":" + std::to_string(o.port); }
-
-  Result<void> ensure() {
+  Result<void> ensure(const RedisOptions& o, const std::string& where) {
     if (ctx) return {};
     ctx = redisConnectWithTimeout(o.host.c_str(), o.port, toTimeval(o.connect_timeout));
     if (!ctx || ctx->err) {
       std::string why = ctx ? ctx->errstr : "out of memory";
       drop();
-      return storeError("redis at " + where() + " unreachable: " + why);
+      return storeError("redis at " + where + " unreachable: " + why);
     }
     redisSetTimeout(ctx, toTimeval(o.command_timeout));
     if (!o.password.empty()) {
-      auto r = rawCommand({"AUTH", o.password});
+      auto r = raw({"AUTH", o.password}, where);
       if (!r) return std::move(r).error();
     }
     if (o.database != 0) {
-      auto r = rawCommand({"SELECT", std::to_string(o.database)});
+      auto r = raw({"SELECT", std::to_string(o.database)}, where);
       if (!r) return std::move(r).error();
     }
     return {};
   }
 
-  Result<Reply> rawCommand(const std::vector<std::string>& args) {
+  Result<Reply> raw(const std::vector<std::string>& args, const std::string& where) {
     std::vector<const char*> argv;
     std::vector<std::size_t> lens;
     for (const auto& a : args) {
@@ -243,20 +242,44 @@ struct RedisStore::Impl {
       // The connection is unusable after an I/O error: drop it, the next call reconnects.
       std::string why = ctx->errstr;
       drop();
-      return storeError("redis at " + where() + ": " + why);
+      return storeError("redis at " + where + ": " + why);
     }
     if (r->type == REDIS_REPLY_ERROR) {
       // AUTH errors must not echo the password: Redis does not, and we add nothing.
-      return storeError("redis at " + where() + " answered: " + std::string(r->str, r->len));
+      return storeError("redis at " + where + " answered: " + std::string(r->str, r->len));
     }
     return r;
   }
+};
 
+}  // namespace
+
+struct RedisStore::Impl {
+  RedisOptions o;
+  std::string where;
+  std::vector<std::unique_ptr<Connection>> pool;
+  std::atomic<std::size_t> next{0};
+
+  // A free connection if one is, else waits for one (round-robin, so waits spread out).
   Result<Reply> command(const std::vector<std::string>& args) {
-    std::lock_guard<std::mutex> lock(mu);
-    auto ok = ensure();
+    const std::size_t start = next++ % pool.size();
+    Connection* c = nullptr;
+    std::unique_lock<std::mutex> lock;
+    for (std::size_t i = 0; i < pool.size() && !c; ++i) {
+      Connection* candidate = pool[(start + i) % pool.size()].get();
+      std::unique_lock<std::mutex> attempt(candidate->mu, std::try_to_lock);
+      if (attempt.owns_lock()) {
+        c = candidate;
+        lock = std::move(attempt);
+      }
+    }
+    if (!c) {
+      c = pool[start].get();
+      lock = std::unique_lock<std::mutex>(c->mu);
+    }
+    auto ok = c->ensure(o, where);
     if (!ok) return std::move(ok).error();
-    return rawCommand(args);
+    return c->raw(args, where);
   }
 
   Result<Reply> eval(const char* script, std::vector<std::string> keys,
@@ -274,6 +297,9 @@ struct RedisStore::Impl {
 
 RedisStore::RedisStore(RedisOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->o = std::move(options);
+  impl_->where = impl_->o.host + ":" + std::to_string(impl_->o.port);
+  const std::size_t n = std::max<std::size_t>(1, impl_->o.connections);
+  for (std::size_t i = 0; i < n; ++i) impl_->pool.push_back(std::make_unique<Connection>());
 }
 
 RedisStore::~RedisStore() = default;

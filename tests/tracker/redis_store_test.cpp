@@ -295,6 +295,7 @@ TEST_CASE("Redis going away: typed errors, then reconnect with nothing lost or r
   RedisOptions o;
   o.port = server.port();
   o.key_prefix = "loss:";
+  o.connections = 1;  // the cut below hits the one connection the next call uses
   auto store = std::make_shared<RedisStore>(o);
   Deduplicator dedup(store);
   webhook::Batch first;
@@ -332,5 +333,32 @@ TEST_CASE("Redis going away: typed errors, then reconnect with nothing lost or r
     CHECK(store->claimEvent("m_3", 60'000).value() == EventClaim::kNew);
     CHECK(store->claimEvent(webhook::dedupKey(userMessage(kT0, "m_1")), 60'000).value() ==
           EventClaim::kDuplicate);
+  }
+}
+
+TEST_CASE("one RedisStore serves many threads at once through its connection pool") {
+  RedisOptions o = sharedRedis(uniquePrefix("pool"));
+  o.connections = 3;
+  RedisStore store(o);
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Observation obs;
+        obs.user_message_ms = kT0 + t * kPerThread + i;
+        if (!store.apply({kPage, "shared"}, obs)) ++errors;
+        if (!store.apply({kPage, "u" + std::to_string(t)}, obs)) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(errors == 0);
+  CHECK(store.load({kPage, "shared"}).value()->last_user_message_ms ==
+        kT0 + kThreads * kPerThread - 1);
+  for (int t = 0; t < kThreads; ++t) {
+    CHECK(store.load({kPage, "u" + std::to_string(t)}).value()->last_user_message_ms ==
+          kT0 + t * kPerThread + kPerThread - 1);
   }
 }

@@ -8,6 +8,7 @@
 /// next call reconnects.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,12 +27,14 @@ struct RedisOptions {
   std::string key_prefix = "handover:";
   std::chrono::milliseconds connect_timeout{2'000};  ///< Per connection attempt.
   std::chrono::milliseconds command_timeout{2'000};  ///< Per command: a hung server fails the call.
+  /// Connections opened (lazily) per store: calls from that many threads run at once.
+  std::size_t connections = 4;
   /// Conversations untouched this long expire (Redis' counterpart of eviction).
   std::chrono::milliseconds conversation_ttl{std::chrono::hours(24 * 30)};
 };
 
-/// A `Store` in Redis: one connection (guarded by a mutex) per instance; give each process
-/// its own instance.
+/// A `Store` in Redis over a small pool of connections (`RedisOptions::connections`). Each
+/// process of a fleet makes its own.
 class RedisStore final : public Store {
  public:
   /// Connects lazily: construction never fails; the first call reports an unreachable server.
