@@ -19,7 +19,7 @@ inline constexpr std::string_view kInstagramInboxAppId = "1217981644879628";
 inline constexpr std::string_view kLeadGenAppId = "413038776280800";
 
 /// Longest control extension `extend_thread_control` accepts: 7 days, in seconds.
-inline constexpr std::int64_t kMaxExtendSeconds = 7 * 24 * 60 * 60;
+inline constexpr std::int64_t kMaxExtendSeconds = std::int64_t{7} * 24 * 60 * 60;
 
 /// Which messaging product a conversation lives on.
 enum class Platform { kMessenger, kInstagram };
