@@ -70,7 +70,7 @@ class AsyncClient {
 
   /// Starts the loop thread.
   explicit AsyncClient(AsyncClientOptions options);
-  /// `shutdown(ShutdownMode::kDrain)`.
+  /// `shutdown(ShutdownMode::kDrain)`. Never destroy the client from one of its callbacks.
   ~AsyncClient();
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;

@@ -212,7 +212,8 @@ struct AsyncClient::Impl {
   std::multimap<SteadyClock::time_point, std::unique_ptr<Job>> timers;
   std::unordered_map<CURL*, std::unique_ptr<Job>> active;
   std::vector<CURL*> idle_handles;
-  char parse_buffer[4096];  // backs the DOM of each response (loop thread only)
+  bool settled_any = false;  // a call was settled in this turn of the loop
+  char parse_buffer[4096];   // backs the DOM of each response (loop thread only)
 
   explicit Impl(AsyncClientOptions o) : options(std::move(o)) {
     globalInit();
@@ -359,6 +360,7 @@ struct AsyncClient::Impl {
 
   void run() {
     for (;;) {
+      settled_any = false;
       bool cancel = false;
       {
         std::lock_guard<std::mutex> lock(mutex);
@@ -385,15 +387,13 @@ struct AsyncClient::Impl {
       }
       int running = 0;
       curl_multi_perform(multi, &running);
-      bool finished_any = false;
       int left = 0;
       while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
         if (msg->msg != CURLMSG_DONE) continue;
-        finished_any = true;
         attemptDone(msg->easy_handle, msg->data.result);
       }
       int timeout = pollTimeout();
-      if (finished_any && timeout > 0) {
+      if (settled_any && timeout > 0) {
         // The last call settled during a shutdown: nothing would wake the poll below.
         std::lock_guard<std::mutex> lock(mutex);
         if (stopping && outstanding == 0) timeout = 0;
@@ -580,6 +580,7 @@ struct AsyncClient::Impl {
   /// completion: they then queue a batch each, instead of the two threads trading a wake-up
   /// per call (which cost more than the call itself).
   void finished() {
+    settled_any = true;
     bool wake = false;
     {
       std::lock_guard<std::mutex> lock(mutex);
