@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stage `asan`: library and tests under AddressSanitizer + UndefinedBehaviorSanitizer (g++),
-# any report fatal. This tree is also the test run of handover as a shared library
+# any report fatal; unoptimised (-O0) because compiling dominates. This tree is also the test run of handover as a shared library
 # (BUILD_SHARED_LIBS=ON; the main build is static): one build instead of two keeps CI short.
 # Packaging tests are left out: they build consumers without sanitizers (tests/ci/shared.sh
 # runs them against a plain shared build).
@@ -11,7 +11,7 @@ cd "$root"
 build="$build_base/ci-asan"
 flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 log "asan: configure $build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DBUILD_SHARED_LIBS=ON \
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DBUILD_SHARED_LIBS=ON \
   -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
   -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" "${lean_options[@]}" >/dev/null
 cmake --build "$build" -j"$jobs"
