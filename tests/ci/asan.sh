@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Stage `asan`: library and tests under AddressSanitizer + UndefinedBehaviorSanitizer (g++),
-# any report fatal; unoptimised (-O0) because compiling dominates. This tree is also the test run of handover as a shared library
-# (BUILD_SHARED_LIBS=ON; the main build is static): one build instead of two keeps CI short.
-# Packaging tests are left out: they build consumers without sanitizers (tests/ci/shared.sh
-# runs them against a plain shared build).
+# any report fatal; unoptimised (-O0) because compiling dominates the stage. This tree is also
+# the test run of handover as a shared library (BUILD_SHARED_LIBS=ON; the main build is static):
+# one build instead of two keeps CI short. Packaging tests are left out: they build consumers
+# without sanitizers (tests/ci/shared.sh runs them against a plain shared build).
 set -euo pipefail
 # shellcheck source=tests/ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
