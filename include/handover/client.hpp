@@ -20,6 +20,22 @@
 
 namespace handover {
 
+/// Blocking Graph API client: thread control, the Send API and personas.
+///
+/// Each call returns when it succeeds, fails, or `ClientOptions::deadline` expires. Retries
+/// follow `ClientOptions::retry`: GETs on any retryable error, POSTs only when the request was
+/// never sent (unless `RetryOptions::retry_non_idempotent`).
+///
+/// Errors every call may return:
+/// - kInvalidArgument: empty `recipient`/id, a missing `ClientOptions` field; nothing was sent.
+/// - kTransport / kTimeout: no response (kTimeout also when the deadline expired).
+/// - kHttp: a non-2xx status without a Graph error body (proxy page, 502...).
+/// - kApi: a Graph error; branch with `Error::isRateLimited()`, `isInvalidToken()` (190),
+///   `isPermissionDenied()`... Also a 2xx `{"success":false}`.
+/// - kParse: a 2xx body of an unexpected shape.
+///
+/// Thread-safety: a `Client` and its copies may be used from any number of threads at once.
+/// Copies are cheap and share one `Connection`.
 class Client {
  public:
   /// A client over the Graph API connection made from `options`.
@@ -29,28 +45,45 @@ class Client {
 
   // --- thread control, one request struct per call ---------------------------------------
 
+  /// Passes the thread to `r.target_app_id` (empty: the default app). Fails with
+  /// `Error::isNotThreadOwner()` when this app does not own the thread.
   Result<void> passThreadControl(const PassThreadControlRequest& r) {
     return connection_->passThreadControl(r);
   }
+  /// Takes the thread from its owner (or from idle). Under Conversation Routing only allowed
+  /// with a default app: else `Error::isTakeNotSupportedWithoutDefaultApp()` (#27). Legacy
+  /// Pages: only the Primary Receiver may take (`isPermissionDenied()` otherwise).
   Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) {
     return connection_->takeThreadControl(r);
   }
-  /// Success means "request delivered", not "control gained" (see `RequestDelivered`).
+  /// Asks the owner to pass the thread. Success means "request delivered", not "control
+  /// gained" (see `RequestDelivered`). Refused (kApi) under Conversation Routing with a default
+  /// app, on legacy Pages for all but Secondary Receivers, and where
+  /// `Error::isHandoverProtocolDisabled()`.
   Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) {
     return connection_->requestThreadControl(r);
   }
+  /// Gives the thread up; it becomes idle. `Error::isNotThreadOwner()` when not the owner.
   Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) {
     return connection_->releaseThreadControl(r);
   }
+  /// Keeps control for `r.duration` more (1 s .. 7 days, else kInvalidArgument before
+  /// sending). `Error::isNotThreadOwner()` when not the owner.
   Result<void> extendThreadControl(const ExtendThreadControlRequest& r) {
     return connection_->extendThreadControl(r);
   }
+  /// The current owner. Under Conversation Routing it may be hidden: an idle thread, or an
+  /// owner this app may not see, both give `ThreadOwner::empty()`.
   Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) {
     return connection_->getThreadOwner(r);
   }
+  /// One page of the Page's Secondary Receivers (legacy Handover Protocol; the Primary
+  /// Receiver asks). Bad `fields` or a negative `limit`: kInvalidArgument.
   Result<SecondaryReceivers> getSecondaryReceivers(const GetSecondaryReceiversRequest& r = {}) {
     return connection_->getSecondaryReceivers(r);
   }
+  /// Which thread-control model the Page runs (Handover v2, Conversation Routing). kParse when
+  /// the answer lacks `messaging_feature_status`.
   Result<MessagingFeatureStatus> getMessagingFeatureStatus(
       const GetMessagingFeatureStatusRequest& r = {}) {
     return connection_->getMessagingFeatureStatus(r);
@@ -61,9 +94,8 @@ class Client {
   /// Pass to `target_app_id` (empty: the default app under Conversation Routing).
   Result<void> passThreadControl(std::string recipient, std::string target_app_id,
                                  std::string metadata = {}) {
-    return passThreadControl(PassThreadControlRequest{std::move(recipient),
-                                                      std::move(target_app_id),
-                                                      std::move(metadata)});
+    return passThreadControl(PassThreadControlRequest{
+        std::move(recipient), std::move(target_app_id), std::move(metadata)});
   }
   /// Pass to the Page Inbox (263902037430900) so a human answers on Messenger.
   Result<void> passThreadControlToPageInbox(std::string recipient, std::string metadata = {}) {
@@ -71,26 +103,29 @@ class Client {
                              std::move(metadata));
   }
   /// Pass to the Instagram Inbox (1217981644879628) so a human answers on Instagram.
-  Result<void> passThreadControlToInstagramInbox(std::string recipient,
-                                                 std::string metadata = {}) {
+  Result<void> passThreadControlToInstagramInbox(std::string recipient, std::string metadata = {}) {
     return passThreadControl(std::move(recipient), std::string(kInstagramInboxAppId),
                              std::move(metadata));
   }
+  /// `takeThreadControl` for `recipient` (PSID or IGSID), with optional `metadata`.
   Result<TakeThreadControlResponse> takeThreadControl(std::string recipient,
                                                       std::string metadata = {}) {
     return takeThreadControl(TakeThreadControlRequest{std::move(recipient), std::move(metadata)});
   }
-  Result<RequestDelivered> requestThreadControl(std::string recipient,
-                                                std::string metadata = {}) {
+  /// `requestThreadControl` for `recipient`: success means delivered, not granted.
+  Result<RequestDelivered> requestThreadControl(std::string recipient, std::string metadata = {}) {
     return requestThreadControl(
         RequestThreadControlRequest{std::move(recipient), std::move(metadata)});
   }
+  /// `releaseThreadControl` for `recipient`.
   Result<void> releaseThreadControl(std::string recipient) {
     return releaseThreadControl(ReleaseThreadControlRequest{std::move(recipient)});
   }
+  /// `extendThreadControl` for `recipient` by `duration` (1 s .. 7 days).
   Result<void> extendThreadControl(std::string recipient, std::chrono::seconds duration) {
     return extendThreadControl(ExtendThreadControlRequest{std::move(recipient), duration});
   }
+  /// `getThreadOwner` for `recipient`.
   Result<ThreadOwner> getThreadOwner(std::string recipient) {
     return getThreadOwner(GetThreadOwnerRequest{std::move(recipient)});
   }
@@ -106,28 +141,39 @@ class Client {
 
   // --- Send API and personas ---------------------------------------------------------------
 
+  /// Sends a text message. `Error::isAnotherAppControllingThread()` (10/2018300) when another
+  /// app owns the thread. kInvalidArgument before sending: empty text, a tag without
+  /// kMessageTag (or the reverse), a release `thread_control` with an `app_id`.
   Result<SendResponse> sendText(const SendTextRequest& r) { return connection_->sendText(r); }
+  /// Sends `text` to `recipient` as a `RESPONSE` message.
   Result<SendResponse> sendText(std::string recipient, std::string text) {
     SendTextRequest r;
     r.recipient = std::move(recipient);
     r.text = std::move(text);
     return sendText(r);
   }
+  /// Sends a typing indicator or read receipt; the answer has no `message_id`.
   Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) {
     return connection_->sendSenderAction(r);
   }
+  /// Creates a persona; an empty name or picture URL is kInvalidArgument.
   Result<Persona> createPersona(const CreatePersonaRequest& r) {
     return connection_->createPersona(r);
   }
+  /// Reads one persona by id.
   Result<Persona> getPersona(const GetPersonaRequest& r) { return connection_->getPersona(r); }
+  /// One page of the Page's personas; pass `next_cursor` as `after` for the next.
   Result<PersonaPage> listPersonas(const ListPersonasRequest& r = {}) {
     return connection_->listPersonas(r);
   }
+  /// Deletes a persona.
   Result<void> deletePersona(const DeletePersonaRequest& r) {
     return connection_->deletePersona(r);
   }
 
+  /// The connection's options (tokens included: do not print).
   const ClientOptions& options() const { return connection_->options(); }
+  /// The connection this client and its copies share.
   const std::shared_ptr<Connection>& connection() const noexcept { return connection_; }
 
  private:

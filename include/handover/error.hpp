@@ -28,15 +28,15 @@ const char* toString(ErrorCategory category) noexcept;
 ///
 /// Graph fields are zero/empty when absent: Graph codes and subcodes are never 0.
 struct Error {
-  ErrorCategory category = ErrorCategory::kTransport;
-  std::string message;  ///< Human-readable; for kApi the Graph `message` verbatim.
-  int http_status = 0;  ///< 0 when no HTTP response was received.
-  int code = 0;         ///< Graph `error.code`.
-  int subcode = 0;      ///< Graph `error.error_subcode`.
-  std::string type;     ///< Graph `error.type`, e.g. "OAuthException".
-  std::string user_title;    ///< Graph `error.error_user_title`.
-  std::string user_message;  ///< Graph `error.error_user_msg`.
-  std::string fbtrace_id;    ///< Graph `error.fbtrace_id` (quote it to Meta support).
+  ErrorCategory category = ErrorCategory::kTransport;  ///< Where it failed; branch on this first.
+  std::string message;               ///< Human-readable; for kApi the Graph `message` verbatim.
+  int http_status = 0;               ///< 0 when no HTTP response was received.
+  int code = 0;                      ///< Graph `error.code`.
+  int subcode = 0;                   ///< Graph `error.error_subcode`.
+  std::string type;                  ///< Graph `error.type`, e.g. "OAuthException".
+  std::string user_title;            ///< Graph `error.error_user_title`.
+  std::string user_message;          ///< Graph `error.error_user_msg`.
+  std::string fbtrace_id;            ///< Graph `error.fbtrace_id` (quote it to Meta support).
   std::optional<bool> is_transient;  ///< Graph `error.is_transient` when present.
   /// How long the server asked us to wait (`Retry-After`, or the estimated time to regain
   /// access in `X-Business-Use-Case-Usage`).
@@ -73,7 +73,9 @@ struct Error {
 /// Thrown by `Result<T>::value()` on an error result.
 class Exception : public std::runtime_error {
  public:
+  /// Wraps `error`; `what()` is `error.toString()`.
   explicit Exception(Error error);
+  /// The error that was thrown, with every Graph field.
   const Error& error() const noexcept { return error_; }
 
  private:

@@ -25,39 +25,40 @@ struct PassThreadControlRequest {
 
 /// `POST /{page}/take_thread_control`. Conversation Routing: only with a default app (#27).
 struct TakeThreadControlRequest {
-  std::string recipient;
-  std::string metadata;
+  std::string recipient;  ///< PSID or IGSID.
+  std::string metadata;   ///< Empty: omitted. Reaches the previous owner in its webhook.
 };
 
 /// `POST /{page}/request_thread_control`. Conversation Routing: only without a default app.
 struct RequestThreadControlRequest {
-  std::string recipient;
-  std::string metadata;
+  std::string recipient;  ///< PSID or IGSID.
+  std::string metadata;   ///< Empty: omitted. Reaches the owner in `request_thread_control`.
 };
 
 /// `POST /{page}/release_thread_control`: the owner gives the thread up; it becomes idle.
 struct ReleaseThreadControlRequest {
-  std::string recipient;
+  std::string recipient;  ///< PSID or IGSID.
 };
 
 /// `POST /{page}/extend_thread_control`: the owner keeps control longer (at most 7 days).
 struct ExtendThreadControlRequest {
-  std::string recipient;
+  std::string recipient;  ///< PSID or IGSID.
   /// Must be within 1 s .. `kMaxExtendSeconds`; checked before sending.
   std::chrono::seconds duration{24 * 60 * 60};
 };
 
 /// `GET /{page}/thread_owner?recipient=...`.
 struct GetThreadOwnerRequest {
-  std::string recipient;
+  std::string recipient;  ///< PSID or IGSID (sent as a plain string, not an object).
 };
 
 /// `GET /{page}/secondary_receivers` (legacy Handover Protocol, Primary Receiver only).
 struct GetSecondaryReceiversRequest {
+  /// Fields to return per app; each non-empty and comma-free (else kInvalidArgument).
   std::vector<std::string> fields{"id", "name"};
-  std::optional<Platform> platform;
+  std::optional<Platform> platform;  ///< Only apps of this platform; nullopt: no filter sent.
   std::string after;  ///< Paging cursor from a previous page; empty for the first page.
-  int limit = 0;      ///< 0: the server's default.
+  int limit = 0;      ///< 0: the server's default; negative: kInvalidArgument.
 };
 
 /// `GET /{page}?fields=messaging_feature_status`.
@@ -66,8 +67,8 @@ struct GetMessagingFeatureStatusRequest {};
 /// `take_thread_control` answered `{"success":true}` (Conversation Routing) or, on some Pages,
 /// with the new owner.
 struct TakeThreadControlResponse {
-  std::optional<std::string> new_owner_app_id;
-  std::optional<std::int64_t> expiration;
+  std::optional<std::string> new_owner_app_id;  ///< Set only when the answer named the owner.
+  std::optional<std::int64_t> expiration;       ///< Epoch seconds, when the answer gave one.
 };
 
 /// A successful `request_thread_control` means the request was *delivered* to the current
@@ -90,19 +91,19 @@ struct ThreadOwner {
 
 /// An app as listed by `secondary_receivers`.
 struct AppSummary {
-  std::string id;
-  std::string name;
+  std::string id;    ///< App id; empty when `id` was not among the requested fields.
+  std::string name;  ///< App name; empty when `name` was not among the requested fields.
 };
 
 /// One page of `secondary_receivers`.
 struct SecondaryReceivers {
-  std::vector<AppSummary> apps;
-  std::string next_cursor;  ///< Non-empty when another page exists: pass it as `after`.
+  std::vector<AppSummary> apps;  ///< The apps of this page, in the server's order.
+  std::string next_cursor;       ///< Non-empty when another page exists: pass it as `after`.
 };
 
 /// `messaging_feature_status` of a Page.
 struct MessagingFeatureStatus {
-  std::string page_id;
+  std::string page_id;          ///< The Page's `id` as answered; empty when absent.
   bool hop_v2 = false;          ///< Handover Protocol v2 behaviour.
   bool msgr_multi_app = false;  ///< Conversation Routing enabled for Messenger.
   bool ig_multi_app = false;    ///< Conversation Routing enabled for Instagram.
@@ -120,19 +121,25 @@ const char* toString(MessagingType t) noexcept;
 
 /// The Send API's inline `thread_control` (Conversation Routing only).
 struct ThreadControl {
-  enum class Type { kPass, kRelease };
-  Type control_type = Type::kPass;
-  std::string app_id;  ///< For kPass; empty means the default app.
+  /// What happens to control once the message is sent.
+  enum class Type {
+    kPass,     ///< Pass control to `app_id`.
+    kRelease,  ///< Release control: the thread becomes idle. `app_id` must be empty.
+  };
+  Type control_type = Type::kPass;  ///< Sent as `control_type` "pass" or "release".
+  std::string app_id;               ///< For kPass; empty means the default app.
 };
 
 /// `POST /{page}/messages` with a text message.
 struct SendTextRequest {
-  std::string recipient;
-  std::string text;
+  std::string recipient;  ///< PSID or IGSID.
+  std::string text;       ///< The message; must not be empty (kInvalidArgument).
+  /// Why the message is sent. kMessageTag requires `tag`; the others forbid it.
   MessagingType messaging_type = MessagingType::kResponse;
   std::string tag;         ///< Required when messaging_type is kMessageTag.
   std::string persona_id;  ///< Empty: none.
   std::string metadata;    ///< Echoed back in `message_echoes`; empty: none.
+  /// Pass or release control with this message (Conversation Routing); nullopt: none.
   std::optional<ThreadControl> thread_control;
 };
 
@@ -144,15 +151,15 @@ const char* toString(SenderAction a) noexcept;
 
 /// `POST /{page}/messages` with a `sender_action`.
 struct SendSenderActionRequest {
-  std::string recipient;
-  SenderAction action = SenderAction::kTypingOn;
-  std::string persona_id;
+  std::string recipient;                          ///< PSID or IGSID.
+  SenderAction action = SenderAction::kTypingOn;  ///< Sent as `sender_action`.
+  std::string persona_id;                         ///< Empty: none.
 };
 
 /// What the Send API returns.
 struct SendResponse {
-  std::string recipient_id;
-  std::string message_id;  ///< Empty for sender actions.
+  std::string recipient_id;  ///< The user's id as the Send API answered it.
+  std::string message_id;    ///< Empty for sender actions.
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -161,13 +168,13 @@ struct SendResponse {
 
 /// `POST /{page}/personas`.
 struct CreatePersonaRequest {
-  std::string name;
-  std::string profile_picture_url;
+  std::string name;                 ///< Shown as the sender's name; required.
+  std::string profile_picture_url;  ///< Public URL of the avatar; required.
 };
 
 /// `GET /{persona-id}`.
 struct GetPersonaRequest {
-  std::string persona_id;
+  std::string persona_id;  ///< Id returned by `createPersona`; required.
 };
 
 /// `GET /{page}/personas`.
@@ -178,18 +185,20 @@ struct ListPersonasRequest {
 
 /// `DELETE /{persona-id}`.
 struct DeletePersonaRequest {
-  std::string persona_id;
+  std::string persona_id;  ///< Id returned by `createPersona`; required.
 };
 
+/// A persona: a named agent identity a message can be sent as (`persona_id`).
 struct Persona {
-  std::string id;
-  std::string name;
-  std::string profile_picture_url;
+  std::string id;                   ///< Persona id, for `persona_id` of the Send API.
+  std::string name;                 ///< Display name.
+  std::string profile_picture_url;  ///< Avatar URL.
 };
 
+/// One page of `listPersonas`.
 struct PersonaPage {
-  std::vector<Persona> personas;
-  std::string next_cursor;  ///< Non-empty when another page exists.
+  std::vector<Persona> personas;  ///< The personas of this page.
+  std::string next_cursor;        ///< Non-empty when another page exists.
 };
 
 }  // namespace handover
