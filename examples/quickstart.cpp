@@ -1,94 +1,73 @@
 // Quick start: hand a Messenger conversation to the Page Inbox and read who owns it now.
 //
-// Against the real Graph API, drop the stand-in server below and set only access_token (and
-// app_secret if "Require App Secret" is on); base_url defaults to https://graph.facebook.com.
+// The Graph API here is handover's local Messenger Platform emulator, started in-process on a
+// free loopback port. Against the real Graph API, drop the emulator and `base_url`; set only
+// `access_token` (and `app_secret` when the app has "Require App Secret" on).
 
-#include <httplib.h>
-
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "handover/client.hpp"
+#include "handover/emulator/emulator.hpp"
 
 namespace {
 
-// STAND-IN for the Graph API until the emulator exists: a loopback server that implements
-// just the two calls used here, remembering who owns the one conversation.
-class StandInGraph {
- public:
-  StandInGraph() {
-    server_.Post("/v26.0/me/pass_thread_control", [this](const httplib::Request& req,
-                                                         httplib::Response& res) {
-      // A real server parses the JSON; the stand-in only needs the target app id.
-      const std::string key = R"("target_app_id":")";
-      const auto at = req.body.find(key);
-      std::lock_guard<std::mutex> lock(mutex_);
-      owner_ = at == std::string::npos
-                   ? std::string()
-                   : req.body.substr(at + key.size(),
-                                     req.body.find('"', at + key.size()) - at - key.size());
-      res.set_content(R"({"success":true})", "application/json");
-    });
-    server_.Get("/v26.0/me/thread_owner", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      res.set_content(owner_.empty() ? R"({"data":[]})"
-                                     : R"({"data":[{"thread_owner":{"app_id":")" + owner_ +
-                                           R"(","expiration":1767225600}}]})",
-                      "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // httplib's stop() only works once the accept loop runs.
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~StandInGraph() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::string owner_;
-};
+// One Page under Conversation Routing with our bot as its default app.
+constexpr const char* kWorld = R"({
+  "pages": [{"id": "100000000000001", "name": "Quickstart Shop", "platform": "messenger",
+             "era": "routing", "default_app_id": "500000000000001"}],
+  "apps": [{"id": "500000000000001", "name": "Shop Bot",
+            "page_access_token": "bot-page-token", "app_secret": "bot-app-secret",
+            "require_appsecret_proof": true}]
+})";
 
 }  // namespace
 
 int main() {
-  StandInGraph graph;
+  auto emulator = handover::emulator::Emulator::fromJson(kWorld);
+  if (!emulator || !(*emulator)->start("127.0.0.1", 0)) {
+    std::cerr << "could not start the emulator\n";
+    return EXIT_FAILURE;
+  }
 
   handover::ClientOptions options;
-  options.access_token = "EAAB-page-access-token";  // your Page access token
-  options.app_secret = "your-app-secret";           // optional: adds appsecret_proof
-  options.page_id = "me";                           // or the numeric Page id
-  options.base_url = graph.baseUrl();               // omit for the real Graph API
+  options.access_token = "bot-page-token";    // your Page access token (sent as a header)
+  options.app_secret = "bot-app-secret";      // optional: adds appsecret_proof to every call
+  options.app_id = "500000000000001";         // yours: isThreadOwner compares with it
+  options.base_url = (*emulator)->baseUrl();  // omit for https://graph.facebook.com
   handover::Client client(options);
 
   const std::string psid = "6543210987654321";  // the person's page-scoped id
+  handover::emulator::UserMessage hello;
+  hello.page_id = "100000000000001";
+  hello.user_id = psid;
+  hello.text = "I need a human";
+  (*emulator)->sendUserMessage(hello).value();
+
+  // The default app answers an idle thread; passing hands it to the humans of the Page Inbox.
   if (auto passed = client.passThreadControlToPageInbox(psid, "escalate:billing"); !passed) {
     std::cerr << "pass_thread_control failed: " << passed.error().toString() << "\n";
-    return 1;
+    return EXIT_FAILURE;
   }
   std::cout << "passed " << psid << " to the Page Inbox\n";
 
+  // Conversation Routing shows the owner only to the owner and the default app (we are that).
   auto owner = client.getThreadOwner(psid);
   if (!owner) {
     std::cerr << "thread_owner failed: " << owner.error().toString() << "\n";
-    return 1;
+    return EXIT_FAILURE;
   }
-  if (owner->app_id) {
-    std::cout << "thread owner: app " << *owner->app_id;
-    if (owner->expiration) std::cout << " until " << *owner->expiration;
-    std::cout << "\n";
-  } else {
-    std::cout << "thread owner: not disclosed\n";
+  std::cout << "thread owner: " << owner->app_id.value_or("not disclosed");
+  if (owner->expiration) std::cout << " until " << *owner->expiration;
+  std::cout << "\n";
+
+  // Taking it back is the default app's right; an error here would say why (e.g. #27).
+  if (auto taken = client.takeThreadControl(psid, "bot resumes"); !taken) {
+    std::cerr << "take_thread_control failed: " << taken.error().toString() << "\n";
+    return EXIT_FAILURE;
   }
-  return owner->isOwnedBy(handover::kPageInboxAppId) ? EXIT_SUCCESS : EXIT_FAILURE;
+  auto mine = client.isThreadOwner(psid);
+  std::cout << "bot owns the thread again: " << (mine && *mine ? "yes" : "no") << "\n";
+  return owner->isOwnedBy(handover::kPageInboxAppId) && mine && *mine ? EXIT_SUCCESS : EXIT_FAILURE;
 }
