@@ -57,7 +57,10 @@ struct AsyncClientOptions {
   /// Calls accepted and not yet completed, in flight or waiting; at least `max_in_flight`.
   std::size_t max_pending = 1024;
   /// What a call does when `max_pending` calls are outstanding.
-  enum class WhenFull { kBlock, kReject } when_full = WhenFull::kBlock;
+  enum class WhenFull {
+    kBlock,   ///< Wait until a call completes (calls from a completion callback never wait).
+    kReject,  ///< Fail at once: kTransport with `request_not_sent` set.
+  } when_full = WhenFull::kBlock;  ///< kBlock by default.
 };
 
 /// Asynchronous thread-control client over one libcurl multi handle and one loop thread.
@@ -65,6 +68,8 @@ class AsyncClient {
  public:
   /// Called once with the outcome, on the client's loop thread. It must not block for long;
   /// it may make new calls on this client (they never block). Exceptions it throws are dropped.
+  /// A call refused before it is queued (invalid input, shut down, full with kReject) runs it
+  /// on the calling thread before the call returns.
   template <typename T>
   using Callback = std::function<void(const Result<T>&)>;
 
@@ -75,22 +80,32 @@ class AsyncClient {
   AsyncClient(const AsyncClient&) = delete;
   AsyncClient& operator=(const AsyncClient&) = delete;
 
+  /// `Client::passThreadControl`, asynchronously: the future and `done` (when set) get the
+  /// same result, with the same errors (`Error::isNotThreadOwner()`...).
   std::future<Result<void>> passThreadControl(const PassThreadControlRequest& r,
                                               Callback<void> done = {});
+  /// `Client::takeThreadControl`, asynchronously (#27 without a default app).
   std::future<Result<TakeThreadControlResponse>> takeThreadControl(
       const TakeThreadControlRequest& r, Callback<TakeThreadControlResponse> done = {});
-  /// Success means "request delivered", not "control gained".
+  /// `Client::requestThreadControl`, asynchronously. Success means "request delivered", not
+  /// "control gained".
   std::future<Result<RequestDelivered>> requestThreadControl(const RequestThreadControlRequest& r,
                                                              Callback<RequestDelivered> done = {});
+  /// `Client::releaseThreadControl`, asynchronously.
   std::future<Result<void>> releaseThreadControl(const ReleaseThreadControlRequest& r,
                                                  Callback<void> done = {});
+  /// `Client::extendThreadControl`, asynchronously; a duration outside 1 s .. 7 days fails at
+  /// once with kInvalidArgument.
   std::future<Result<void>> extendThreadControl(const ExtendThreadControlRequest& r,
                                                 Callback<void> done = {});
+  /// `Client::getThreadOwner`, asynchronously; retried like any GET.
   std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest& r,
                                                   Callback<ThreadOwner> done = {});
+  /// `Client::sendText`, asynchronously (10/2018300 when another app owns the thread).
   std::future<Result<SendResponse>> sendText(const SendTextRequest& r,
                                              Callback<SendResponse> done = {});
 
+  /// How `shutdown()` settles the calls already accepted.
   enum class ShutdownMode {
     kDrain,   ///< Finish every accepted call (retries included, within each deadline).
     kCancel,  ///< Fail every call not finished yet with a kTransport error ("shut down").
@@ -102,6 +117,7 @@ class AsyncClient {
   /// Calls accepted and not yet completed.
   std::size_t pending() const;
 
+  /// `AsyncClientOptions::client` as given (tokens included: do not print).
   const ClientOptions& options() const noexcept;
 
  private:

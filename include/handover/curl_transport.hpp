@@ -23,13 +23,18 @@ namespace handover {
 /// Thread-safety: `send` may be called from any number of threads at once.
 class CurlTransport final : public HttpTransport {
  public:
+  /// A transport with `options`; runs libcurl's global initialisation on first use in the
+  /// process (throws `std::runtime_error` if that fails).
   explicit CurlTransport(CurlOptions options = {});
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
 
+  /// Performs `request` on a pooled handle; any HTTP status is a response. Bodies over 16 MiB
+  /// are refused with kTransport.
   Result<HttpResponse> send(const HttpRequest& request) override;
 
+  /// The options this transport was built with.
   const CurlOptions& options() const noexcept;
 
   /// The process-wide transport `Client`s use when none is configured (default options).

@@ -28,17 +28,18 @@ struct HttpRequest {
   std::string method = "GET";  ///< "GET", "POST", "DELETE".
   std::string url;             ///< Absolute URL. May hold `appsecret_proof`; never print it raw.
   HttpHeaders headers;         ///< May hold `Authorization`; never print them raw.
-  std::string body;
+  std::string body;            ///< Request body (JSON for Graph POSTs); empty for none.
   /// Time allowed for this attempt, connection included. Zero means the transport's default.
   std::chrono::milliseconds timeout{0};
 };
 
 /// What came back.
 struct HttpResponse {
-  int status = 0;
-  HttpHeaders headers;
-  std::string body;
+  int status = 0;       ///< HTTP status code of the final response (after any 100 Continue).
+  HttpHeaders headers;  ///< Headers of the final response, in order.
+  std::string body;     ///< The body; the Graph client parses it as JSON.
 
+  /// First header named `name` (case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const noexcept {
     return findHeader(headers, name);
   }
@@ -51,6 +52,8 @@ struct HttpResponse {
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;
+  /// Performs one attempt of `request`, honouring `request.timeout`; no retries (the client
+  /// retries). An error only when no complete response was obtained.
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
 

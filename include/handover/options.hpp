@@ -14,8 +14,11 @@ class HttpTransport;
 /// Retry behaviour: bounded attempts, exponential backoff with full jitter.
 struct RetryOptions {
   int max_attempts = 4;  ///< Attempts in all, the first included. 1 disables retries.
+  /// Upper bound of the first retry's random delay; each retry multiplies it by `multiplier`.
   std::chrono::milliseconds initial_backoff{200};
+  /// Cap on the delay bound. A longer `Retry-After` from the server still wins.
   std::chrono::milliseconds max_backoff{10'000};
+  /// Growth of the delay bound per retry; values below 1 act as 1.
   double multiplier = 2.0;
   /// POSTs are retried only when the request provably never reached the server, unless this is
   /// set: thread-control calls are not idempotent (a repeated pass may fail as "not the owner").
@@ -24,23 +27,25 @@ struct RetryOptions {
 
 /// Time sources, injectable so tests take no real time.
 struct Clock {
+  /// The current time, for deadlines and backoff.
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
   };
   std::function<void(std::chrono::milliseconds)> sleep;  ///< Empty: std::this_thread::sleep_for.
-  /// Returns a uniformly distributed value in [0, bound]; empty: a thread-local PRNG.
-  std::function<std::chrono::milliseconds(std::chrono::milliseconds bound)> jitter;
+  // Doxygen loses a comment above this declaration (the named parameter), hence `///<`.
+  std::function<std::chrono::milliseconds(std::chrono::milliseconds bound)>
+      jitter;  ///< A uniformly distributed value in [0, bound]; empty: a thread-local PRNG.
 };
 
 /// Options of `CurlTransport`.
 struct CurlOptions {
-  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds connect_timeout{5'000};   ///< TCP and TLS connection setup.
   std::chrono::milliseconds request_timeout{30'000};  ///< Per attempt, when the request has none.
-  std::string ca_bundle_path;  ///< Empty: the system's CA store.
-  std::string proxy;           ///< Empty: libcurl's environment handling (http_proxy...).
-  bool verify_tls = true;      ///< Keep on outside tests.
+  std::string ca_bundle_path;                         ///< Empty: the system's CA store.
+  std::string proxy;                    ///< Empty: libcurl's environment handling (http_proxy...).
+  bool verify_tls = true;               ///< Keep on outside tests.
   std::size_t max_pooled_handles = 16;  ///< Idle easy handles kept for reuse (keep-alive).
-  std::string user_agent = "handover-cpp";
+  std::string user_agent = "handover-cpp";  ///< `User-Agent` header of every request.
 };
 
 /// Everything the client needs to talk to the Graph API (or the emulator).
@@ -61,8 +66,8 @@ struct ClientOptions {
   std::chrono::milliseconds deadline{60'000};
   /// Per-attempt timeout handed to the transport.
   std::chrono::milliseconds attempt_timeout{20'000};
-  RetryOptions retry;
-  Clock clock;
+  RetryOptions retry;  ///< Attempts and backoff; see `RetryOptions`.
+  Clock clock;         ///< Time sources; replace them in tests to take no real time.
   /// Empty: a process-wide `CurlTransport` with default `CurlOptions`.
   std::shared_ptr<HttpTransport> transport;
 };
