@@ -30,6 +30,7 @@ namespace handover::testing {
 /// Thread-safety: every member may be called from any thread at once.
 class FakeTransport : public HttpTransport {
  public:
+  /// Computes the outcome of a request once the script is exhausted (see `setFallback`).
   using Handler = std::function<Result<HttpResponse>(const HttpRequest&)>;
 
   /// A response with a JSON body and `Content-Type: application/json`.
@@ -75,6 +76,8 @@ class FakeTransport : public HttpTransport {
     fallback_ = std::move(handler);
   }
 
+  /// Records `request`, then answers with the next scripted outcome, else the fallback's, else
+  /// a kTransport error naming the request (its URL redacted).
   Result<HttpResponse> send(const HttpRequest& request) override {
     Handler fallback;
     {
@@ -101,6 +104,7 @@ class FakeTransport : public HttpTransport {
     std::lock_guard<std::mutex> lock(mutex_);
     return requests_;
   }
+  /// How many requests were made so far (cheaper than `requests().size()`).
   std::size_t requestCount() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return requests_.size();
