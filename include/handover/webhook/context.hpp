@@ -17,17 +17,25 @@ namespace handover::webhook {
 /// id, while calls go through the linked Page, so rewriting would be wrong there. Apps serving
 /// several Pages give `Router::dispatch` a `ClientResolver` that returns the right client per
 /// entry.
+///
+/// Every call addresses `userId()` and returns the `Client` call's result and errors. A
+/// `Context` lives for one handler call and references the event: do not keep it.
 class Context {
  public:
+  /// A context acting through `client` on the conversation of `event`, which must outlive it.
   Context(Client client, const Event& event) : client_(std::move(client)), event_(event) {}
 
+  /// The event being handled.
   const Event& event() const noexcept { return event_; }
   /// `entry.id`: the Page or IG account the event came for.
   const std::string& pageId() const noexcept { return event_.page_id; }
   /// The user (PSID, IGSID or user_ref); the recipient for echoes. Empty for `app_roles`.
   const std::string& userId() const noexcept { return event_.userId(); }
+  /// Messenger or Instagram, from the webhook's `object`.
   Platform platform() const noexcept { return event_.platform; }
+  /// The event came under `standby[]`: this app does not own the thread.
   bool isStandby() const noexcept { return event_.standby; }
+  /// The client the calls go through, for calls this class does not wrap.
   Client& client() noexcept { return client_; }
   /// This app's id, from the client's `ClientOptions::app_id` (may be empty).
   const std::string& appId() const { return client_.options().app_id; }
@@ -48,6 +56,7 @@ class Context {
   Result<void> passThreadControlToPageInbox(std::string metadata = {}) {
     return passThreadControl(std::string(inboxAppId(platform())), std::move(metadata));
   }
+  /// Take the thread (#27 under Conversation Routing without a default app).
   Result<TakeThreadControlResponse> takeThreadControl(std::string metadata = {}) {
     return client_.takeThreadControl(userId(), std::move(metadata));
   }
@@ -55,13 +64,17 @@ class Context {
   Result<RequestDelivered> requestThreadControl(std::string metadata = {}) {
     return client_.requestThreadControl(userId(), std::move(metadata));
   }
+  /// Give the thread up (it becomes idle); fails when this app is not the owner.
   Result<void> releaseThreadControl() { return client_.releaseThreadControl(userId()); }
+  /// Keep control `duration` longer (1 s .. 7 days); fails when this app is not the owner.
   Result<void> extendThreadControl(std::chrono::seconds duration) {
     return client_.extendThreadControl(userId(), duration);
   }
+  /// The thread's owner as `thread_owner` discloses it (may be empty).
   Result<ThreadOwner> getThreadOwner() { return client_.getThreadOwner(userId()); }
   /// Compares the owner with `ClientOptions::app_id`; an error when it is not configured.
   Result<bool> isThreadOwner() { return client_.isThreadOwner(userId()); }
+  /// Reply with `text` (messaging type RESPONSE); 10/2018300 when another app owns the thread.
   Result<SendResponse> sendText(std::string text) {
     return client_.sendText(userId(), std::move(text));
   }

@@ -41,6 +41,7 @@ const char* toString(EventKind kind) noexcept;
 struct Participant {
   std::string id;        ///< PSID, IGSID, Page id or IG account id; empty when absent.
   std::string user_ref;  ///< Chat-plugin user reference; empty when absent.
+  /// Neither an id nor a user_ref: the participant was absent (`app_roles`).
   bool empty() const noexcept { return id.empty() && user_ref.empty(); }
 };
 
@@ -54,24 +55,24 @@ struct Attachment {
 
 /// A message from the user (`message` without `is_echo`).
 struct Message {
-  std::string mid;
+  std::string mid;                                 ///< Message id; the key for dedup and replies.
   std::string text;                                ///< Empty for attachment-only messages.
   std::optional<std::string> quick_reply_payload;  ///< Set when a quick reply was tapped.
   std::string reply_to_mid;                        ///< `reply_to.mid`; empty when absent.
-  std::vector<Attachment> attachments;
-  bool is_deleted = false;      ///< Instagram: the user unsent the message.
+  std::vector<Attachment> attachments;             ///< In the order sent; empty for plain text.
+  bool is_deleted = false;                         ///< Instagram: the user unsent the message.
   bool is_unsupported = false;  ///< Instagram: a message type the API cannot show.
 };
 
 /// A message the Page sent (`message.is_echo`). `sender` is the Page, `recipient` the user.
 struct Echo {
-  std::string mid;
-  std::string text;
+  std::string mid;   ///< Id of the message the Page sent.
+  std::string text;  ///< Empty for attachment-only messages.
   /// The app that sent it. The Page Inbox id (263902037430900) when a human typed it in the
   /// inbox (Graph v12+); absent on old API versions.
   std::optional<std::string> app_id;
-  std::string metadata;  ///< The Send API's `metadata`, when the sender set one.
-  std::vector<Attachment> attachments;
+  std::string metadata;                 ///< The Send API's `metadata`, when the sender set one.
+  std::vector<Attachment> attachments;  ///< In the order sent.
 
   /// True when this echo is of a message sent by the app `my_app_id`; false for a human, the
   /// inbox, another app, or an echo without `app_id`.
@@ -88,23 +89,23 @@ struct Read {
 
 /// `delivery`.
 struct Delivery {
-  std::vector<std::string> mids;  ///< May be empty: Meta omits `mids` at times.
-  std::optional<std::int64_t> watermark;
+  std::vector<std::string> mids;          ///< May be empty: Meta omits `mids` at times.
+  std::optional<std::int64_t> watermark;  ///< Epoch ms: everything before it was delivered.
 };
 
 /// `referral` of a postback (ads, m.me links).
 struct Referral {
-  std::string ref;
+  std::string ref;     ///< The `ref` parameter of the link or ad; empty when none.
   std::string source;  ///< "SHORTLINK", "ADS"...
   std::string type;    ///< "OPEN_THREAD"...
 };
 
 /// `postback`. On standby Meta sends no `payload`: only the app that sent the button gets it.
 struct Postback {
-  std::string mid;
-  std::string title;
-  std::optional<std::string> payload;
-  std::optional<Referral> referral;
+  std::string mid;                     ///< Id of the postback message; may be empty.
+  std::string title;                   ///< The tapped button's title.
+  std::optional<std::string> payload;  ///< The button's payload; nullopt on standby copies.
+  std::optional<Referral> referral;    ///< Set when the tap came through an ad or m.me link.
 };
 
 /// `pass_thread_control`: control went from `previous_owner_app_id` to `new_owner_app_id`.
@@ -112,31 +113,32 @@ struct PassThreadControl {
   /// Null when passed from an idle thread; absent on old API versions. Both map to nullopt.
   std::optional<std::string> previous_owner_app_id;
   std::optional<std::string> new_owner_app_id;  ///< Absent on old API versions.
-  std::string metadata;
+  std::string metadata;  ///< What the passing app sent as `metadata`; empty when none.
 };
 
 /// `take_thread_control`: `new_owner_app_id` took the thread from `previous_owner_app_id`.
 struct TakeThreadControl {
+  /// The app that lost control; nullopt when null or absent.
   std::optional<std::string> previous_owner_app_id;
-  std::optional<std::string> new_owner_app_id;
-  std::string metadata;
+  std::optional<std::string> new_owner_app_id;  ///< The taker; absent on old API versions.
+  std::string metadata;  ///< What the taking app sent as `metadata`; empty when none.
 };
 
 /// `request_thread_control`: `requested_owner_app_id` asks the owner (us) to pass control.
 struct RequestThreadControl {
-  std::string requested_owner_app_id;
-  std::string metadata;
+  std::string requested_owner_app_id;  ///< The app asking; a string even when sent as a number.
+  std::string metadata;                ///< What the requester sent as `metadata`; empty when none.
 };
 
 /// One app's roles in an `app_roles` event.
 struct AppRole {
-  std::string app_id;
+  std::string app_id;              ///< The app whose roles are listed.
   std::vector<std::string> roles;  ///< "primary_receiver", "secondary_receiver".
 };
 
 /// `app_roles` (legacy Handover Protocol): the event has no sender.
 struct AppRoles {
-  std::vector<AppRole> apps;
+  std::vector<AppRole> apps;  ///< One item per app key of the `app_roles` object.
 };
 
 /// An event of a kind this version does not model. Parsing never fails on a new kind.
@@ -156,12 +158,13 @@ struct Event {
   Platform platform = Platform::kMessenger;  ///< From the body's `object`.
   std::string page_id;                       ///< `entry.id`: the Page or IG account.
   std::int64_t entry_time = 0;               ///< `entry.time`, epoch ms.
-  bool standby = false;  ///< Came under `standby[]`: this app does not own the thread.
-  Participant sender;    ///< Empty for `app_roles`.
-  Participant recipient;
+  bool standby = false;        ///< Came under `standby[]`: this app does not own the thread.
+  Participant sender;          ///< Empty for `app_roles`.
+  Participant recipient;       ///< The Page for inbound events; the user for echoes.
   std::int64_t timestamp = 0;  ///< The event's `timestamp`, epoch ms; 0 when absent.
-  EventPayload payload;
+  EventPayload payload;        ///< The typed body; `kind()` says which alternative it holds.
 
+  /// Which alternative `payload` holds.
   EventKind kind() const noexcept { return static_cast<EventKind>(payload.index()); }
 
   /// The user of the conversation: the recipient of an echo, the sender otherwise (an `id`,
@@ -171,10 +174,12 @@ struct Event {
     return p.id.empty() ? p.user_ref : p.id;
   }
 
+  /// The payload as a `T` (e.g. `Message`), or nullptr when it holds another kind.
   template <typename T>
   const T* get() const noexcept {
     return std::get_if<T>(&payload);
   }
+  /// The payload as a `T` (e.g. `Message`), or nullptr when it holds another kind.
   template <typename T>
   T* get() noexcept {
     return std::get_if<T>(&payload);
@@ -186,25 +191,25 @@ struct Event {
 struct EventError {
   std::size_t entry_index = 0;             ///< Index in `entry[]`.
   std::optional<std::size_t> event_index;  ///< Index in `messaging[]`/`standby[]`; none: entry.
-  bool standby = false;
+  bool standby = false;    ///< The event was under `standby[]` rather than `messaging[]`.
   std::size_t offset = 0;  ///< Byte offset of the offending value in the body.
-  std::string message;
+  std::string message;     ///< What was wrong, e.g. which field had which JSON type.
 };
 
 /// An `entry[].changes[]` item: the App Dashboard's "Test" button sends these.
 struct Change {
-  std::string page_id;
+  std::string page_id;     ///< `entry.id` of the entry that carried it.
   std::string field;       ///< e.g. "messages".
   std::string value_json;  ///< The `value`, as raw JSON text.
 };
 
 /// Everything one webhook POST carried, in document order.
 struct Batch {
-  std::string object;  ///< "page", "instagram", or whatever Meta sent.
-  Platform platform = Platform::kMessenger;
-  std::vector<Event> events;
-  std::vector<EventError> errors;
-  std::vector<Change> changes;
+  std::string object;                        ///< "page", "instagram", or whatever Meta sent.
+  Platform platform = Platform::kMessenger;  ///< kInstagram when `object` is "instagram".
+  std::vector<Event> events;                 ///< Every readable event, in document order.
+  std::vector<EventError> errors;            ///< Events that could not be read; never dropped.
+  std::vector<Change> changes;               ///< Dashboard test items (`entry[].changes[]`).
 
   /// The body is a dashboard test payload (`changes[]` only, no events).
   bool isDashboardTest() const noexcept { return !changes.empty() && events.empty(); }

@@ -34,7 +34,7 @@ namespace handover::webhook {
 enum class Source {
   kMessaging,  ///< `messaging[]` only: this app owns the thread (or it is idle).
   kStandby,    ///< `standby[]` only: another app owns the thread.
-  kAny,
+  kAny,        ///< Both.
 };
 
 /// A handler of any event. Returning an error reports it; throwing does too.
@@ -47,8 +47,8 @@ using ClientResolver = std::function<std::optional<Client>(const std::string& pa
 /// A handler that failed, or an event that could not be parsed.
 struct DispatchFailure {
   std::optional<std::size_t> event_index;  ///< Index in `Batch::events`; none: a parse error.
-  std::optional<EventKind> kind;
-  std::string message;
+  std::optional<EventKind> kind;           ///< The event's kind; none for a parse error.
+  std::string message;  ///< The handler's `Error::toString()`, exception text, or cause.
 };
 
 /// What `dispatch` did.
@@ -57,16 +57,24 @@ struct DispatchReport {
   std::size_t handled = 0;                ///< Events at least one handler ran for.
   std::size_t unhandled = 0;              ///< Events no handler matched.
   std::vector<DispatchFailure> failures;  ///< Handler errors/exceptions and `Batch::errors`.
+  /// No failure: every handler succeeded and every event was readable.
   bool ok() const noexcept { return failures.empty(); }
 };
 
+/// Routes each event of a `Batch` to the handlers registered for its kind and source.
+///
+/// Handlers are callables `f(Context&, const Event&)` (or `f(Context&, const T&)` for the typed
+/// `onMessage`...) returning void or `Result<void>`. For each event, every matching handler
+/// runs, in registration order, then the `onAny` ones. A handler's error or exception is
+/// reported in the `DispatchReport` (and to `onFailure`) and never stops the batch.
+///
+/// Thread-safety: register handlers first, from one thread; `dispatch` is then const and may
+/// run concurrently from any number of threads.
 class Router {
  public:
-  // Handlers are callables `f(Context&, const Event&)` (or `const T&` for the typed ones)
-  // returning void or `Result<void>`.
-
   /// Runs `handler` for events of `kind` from `source`, after earlier registrations.
   Router& on(EventKind kind, Handler handler, Source source = Source::kMessaging);
+  /// Same, for any callable `f(Context&, const Event&)` returning void or `Result<void>`.
   template <typename F>
   Router& on(EventKind kind, F f, Source source = Source::kMessaging) {
     return on(kind, untyped(std::move(f)), source);
@@ -91,38 +99,50 @@ class Router {
   Router& onFailure(std::function<void(const DispatchFailure&)> observer);
 
   // Typed registration: `f(Context&, const T&)` returning void or `Result<void>`.
+
+  /// `f(Context&, const Message&)` for user messages; `messaging[]` only by default.
   template <typename F>
   Router& onMessage(F f, Source s = Source::kMessaging) {
     return on(EventKind::kMessage, typed<Message>(std::move(f)), s);
   }
+  /// `f(Context&, const Echo&)` for echoes of the Page's own messages (an app's or a human's;
+  /// see `Context::isOwnEcho`). Echoes in a thread this app does not own may arrive on `standby`.
   template <typename F>
   Router& onEcho(F f, Source s = Source::kMessaging) {
     return on(EventKind::kEcho, typed<Echo>(std::move(f)), s);
   }
+  /// `f(Context&, const Read&)` for read receipts.
   template <typename F>
   Router& onRead(F f, Source s = Source::kMessaging) {
     return on(EventKind::kRead, typed<Read>(std::move(f)), s);
   }
+  /// `f(Context&, const Delivery&)` for delivery receipts.
   template <typename F>
   Router& onDelivery(F f, Source s = Source::kMessaging) {
     return on(EventKind::kDelivery, typed<Delivery>(std::move(f)), s);
   }
+  /// `f(Context&, const Postback&)` for button taps (standby copies carry no payload).
   template <typename F>
   Router& onPostback(F f, Source s = Source::kMessaging) {
     return on(EventKind::kPostback, typed<Postback>(std::move(f)), s);
   }
+  /// `f(Context&, const PassThreadControl&)` when control is passed; both sources by default.
   template <typename F>
   Router& onPassThreadControl(F f, Source s = Source::kAny) {
     return on(EventKind::kPassThreadControl, typed<PassThreadControl>(std::move(f)), s);
   }
+  /// `f(Context&, const TakeThreadControl&)` when another app took the thread from this one.
   template <typename F>
   Router& onTakeThreadControl(F f, Source s = Source::kAny) {
     return on(EventKind::kTakeThreadControl, typed<TakeThreadControl>(std::move(f)), s);
   }
+  /// `f(Context&, const RequestThreadControl&)` when another app asks this owner for control.
   template <typename F>
   Router& onRequestThreadControl(F f, Source s = Source::kAny) {
     return on(EventKind::kRequestThreadControl, typed<RequestThreadControl>(std::move(f)), s);
   }
+  /// `f(Context&, const AppRoles&)` on legacy role changes. The event has no user:
+  /// `Context::userId()` is empty, so calls on the context fail with kInvalidArgument.
   template <typename F>
   Router& onAppRoles(F f, Source s = Source::kAny) {
     return on(EventKind::kAppRoles, typed<AppRoles>(std::move(f)), s);

@@ -16,8 +16,9 @@
 
 namespace handover::webhook {
 
-/// The header names Meta uses (matched case-insensitively).
+/// The HMAC-SHA256 signature header Meta sends (matched case-insensitively).
 inline constexpr std::string_view kSignature256Header = "X-Hub-Signature-256";
+/// The legacy HMAC-SHA1 signature header, used only as `SignatureOptions::allow_sha1` allows.
 inline constexpr std::string_view kSignatureSha1Header = "X-Hub-Signature";
 
 /// Which header authenticated the body.
@@ -48,9 +49,11 @@ struct SignatureOptions {
 
 /// Outcome of `checkSignature`.
 struct SignatureVerdict {
-  SignatureFailure failure = SignatureFailure::kNone;
+  SignatureFailure failure = SignatureFailure::kNone;  ///< kNone when accepted, else why not.
   SignatureAlgorithm algorithm = SignatureAlgorithm::kSha256;  ///< Meaningful when accepted.
+  /// The body is authentic: process it.
   bool ok() const noexcept { return failure == SignatureFailure::kNone; }
+  /// Same as `ok()`.
   explicit operator bool() const noexcept { return ok(); }
 };
 
