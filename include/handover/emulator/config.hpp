@@ -45,10 +45,10 @@ std::optional<Role> parseRole(std::string_view name) noexcept;
 
 /// One Facebook Page (or the Page behind an Instagram account).
 struct PageConfig {
-  std::string id;
-  std::string name;
-  Platform platform = Platform::kMessenger;
-  Era era = Era::kRouting;
+  std::string id;                            ///< Page id; required, unique.
+  std::string name;                          ///< Display name; empty: "Page <id>".
+  Platform platform = Platform::kMessenger;  ///< JSON "messenger" (default) or "instagram".
+  Era era = Era::kRouting;                   ///< JSON "routing" (default) or "legacy".
   /// Conversation Routing's default app; empty is "zero-config" (no default app).
   std::string default_app_id;
 };
@@ -56,8 +56,8 @@ struct PageConfig {
 /// One app installed on pages. The built-in Page Inbox (263902037430900) and Instagram Inbox
 /// (1217981644879628) exist without being listed; listing one overrides its role.
 struct AppConfig {
-  std::string id;
-  std::string name;
+  std::string id;    ///< App id; required, unique.
+  std::string name;  ///< Display name; empty: "App <id>".
   /// Role on every legacy page the app is installed on (see `page_roles` for exceptions).
   Role role = Role::kNone;
   /// Per-page role overrides (page id to role).
@@ -83,7 +83,9 @@ struct AppConfig {
 
 /// Webhook delivery tuning. Small defaults keep tests fast; a CLI may raise them.
 struct DeliveryConfig {
+  /// Wait before the first retry of a failed POST; doubled per further attempt.
   std::chrono::milliseconds initial_backoff{50};
+  /// Cap on the wait between retries.
   std::chrono::milliseconds max_backoff{2'000};
   /// A failing app keeps its events this long after the first failed attempt; then they are
   /// dropped and the drop is recorded in the timeline (Meta disables the webhook after 1 h).
@@ -94,11 +96,10 @@ struct DeliveryConfig {
 
 /// The whole emulated world.
 struct Config {
-  std::vector<PageConfig> pages;
-  std::vector<AppConfig> apps;
-  DeliveryConfig delivery;
-  /// Emulator clock at start (epoch ms); empty: the system clock.
-  std::optional<std::int64_t> start_time_ms;
+  std::vector<PageConfig> pages;              ///< Every page the emulator serves.
+  std::vector<AppConfig> apps;                ///< Apps besides the built-in inboxes.
+  DeliveryConfig delivery;                    ///< Webhook retry and batching settings.
+  std::optional<std::int64_t> start_time_ms;  ///< Clock at start, epoch ms; empty: system clock.
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).

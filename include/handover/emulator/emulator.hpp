@@ -33,9 +33,9 @@ namespace handover::emulator {
 
 /// A user action to inject (message, postback or read receipt).
 struct UserMessage {
-  std::string page_id;
-  std::string user_id;  ///< PSID or IGSID; any string.
-  std::string text;
+  std::string page_id;              ///< A page of the `Config`; an unknown one is an error.
+  std::string user_id;              ///< PSID or IGSID; any string.
+  std::string text;                 ///< The message text; required.
   std::string quick_reply_payload;  ///< Empty: not a quick reply.
 };
 
