@@ -60,7 +60,7 @@ struct AsyncClientOptions {
   enum class WhenFull {
     kBlock,   ///< Wait until a call completes (calls from a completion callback never wait).
     kReject,  ///< Fail at once: kTransport with `request_not_sent` set.
-  } when_full = WhenFull::kBlock;  ///< kBlock by default.
+  } when_full = WhenFull::kBlock;  ///< What a call does when full; kBlock by default.
 };
 
 /// Asynchronous thread-control client over one libcurl multi handle and one loop thread.

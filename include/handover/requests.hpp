@@ -180,7 +180,7 @@ struct GetPersonaRequest {
 /// `GET /{page}/personas`.
 struct ListPersonasRequest {
   std::string after;  ///< Paging cursor; empty for the first page.
-  int limit = 0;      ///< 0: the server's default.
+  int limit = 0;      ///< 0: the server's default; negative: kInvalidArgument.
 };
 
 /// `DELETE /{persona-id}`.

@@ -22,7 +22,7 @@ namespace handover::webhook {
 /// Limits that bound the work hostile input can cause.
 struct ParseOptions {
   std::size_t max_body_bytes = std::size_t{1} << 20;  ///< Larger bodies are refused before parsing.
-  std::size_t max_depth = 64;                ///< Deepest JSON nesting accepted.
+  std::size_t max_depth = 64;                         ///< Deepest JSON nesting accepted.
 };
 
 /// Parses a webhook body.
