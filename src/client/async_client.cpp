@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -213,7 +214,9 @@ struct AsyncClient::Impl {
   std::unordered_map<CURL*, std::unique_ptr<Job>> active;
   std::vector<CURL*> idle_handles;
   bool settled_any = false;  // a call was settled in this turn of the loop
-  char parse_buffer[4096];   // backs the DOM of each response (loop thread only)
+  // Backs the DOM of each response (loop thread only). RapidJSON's pool puts its chunk header
+  // at the start of the buffer, so the buffer needs the alignment of a pointer.
+  alignas(std::max_align_t) char parse_buffer[4096];
 
   explicit Impl(AsyncClientOptions o) : options(std::move(o)) {
     globalInit();
@@ -288,7 +291,7 @@ struct AsyncClient::Impl {
 
   // --- submission (any thread) -------------------------------------------------------------
 
-  std::unique_ptr<Job> makeJob(bool post, std::string path, detail::QueryParams query,
+  std::unique_ptr<Job> makeJob(bool post, const std::string& path, detail::QueryParams query,
                                std::string body) const {
     auto job = std::make_unique<Job>();
     job->post = post;
@@ -321,38 +324,36 @@ struct AsyncClient::Impl {
 
   void submit(std::unique_ptr<Job> job) {
     std::optional<Error> refused;
-    bool wake = false;
-    {
-      std::unique_lock<std::mutex> lock(mutex);
-      const bool on_loop = std::this_thread::get_id() == loop_id;
-      if (!stopping && !on_loop && outstanding >= options.max_pending) {
-        if (options.when_full == AsyncClientOptions::WhenFull::kReject) {
-          refused = Error{};
-          refused->message = job->what() + ": " + std::to_string(options.max_pending) +
-                             " calls already pending (AsyncClientOptions::max_pending)";
-        } else {
-          ++blocked;
-          space.wait(lock, [&] { return stopping || outstanding < options.max_pending; });
-          --blocked;
-        }
-      }
-      if (!refused && stopping) {
+    std::unique_lock<std::mutex> lock(mutex);
+    const bool on_loop = std::this_thread::get_id() == loop_id;
+    if (!stopping && !on_loop && outstanding >= options.max_pending) {
+      if (options.when_full == AsyncClientOptions::WhenFull::kReject) {
         refused = Error{};
-        refused->message = job->what() + ": the client is shut down";
-      }
-      if (!refused) {
-        ++outstanding;
-        job->deadline = now() + options.client.deadline;
-        // The loop takes every queued job at once: one wake-up per batch is enough.
-        wake = incoming.empty();
-        incoming.push_back(std::move(job));
+        refused->message = job->what() + ": " + std::to_string(options.max_pending) +
+                           " calls already pending (AsyncClientOptions::max_pending)";
+      } else {
+        ++blocked;
+        space.wait(lock, [&] { return stopping || outstanding < options.max_pending; });
+        --blocked;
       }
     }
+    if (!refused && stopping) {
+      refused = Error{};
+      refused->message = job->what() + ": the client is shut down";
+    }
     if (refused) {
+      // Settled outside the lock: the callback may call into this client.
+      lock.unlock();
       refused->request_not_sent = true;
       job->completion->settle(&*refused, nullptr);
       return;
     }
+    ++outstanding;
+    job->deadline = now() + options.client.deadline;
+    // The loop takes every queued job at once: one wake-up per batch is enough.
+    const bool wake = incoming.empty();
+    incoming.push_back(std::move(job));
+    lock.unlock();
     if (wake) curl_multi_wakeup(multi);
   }
 
@@ -470,7 +471,7 @@ struct AsyncClient::Impl {
       Error e;
       e.message = job->what() + ": curl_easy_init failed";
       e.request_not_sent = true;
-      complete(std::move(job), std::move(e));
+      complete(std::move(job), e);
       return;
     }
     ++job->attempt;
@@ -499,7 +500,7 @@ struct AsyncClient::Impl {
       Error e;
       e.message = job->what() + ": curl_multi_add_handle failed";
       e.request_not_sent = true;
-      complete(std::move(job), std::move(e));
+      complete(std::move(job), e);
       return;
     }
     active.emplace(h, std::move(job));
@@ -533,8 +534,10 @@ struct AsyncClient::Impl {
         // Graph occasionally wraps an error in a 2xx; it is still an error.
         complete(std::move(job), scrub(std::move(*api)));
       } else if (!doc.IsObject()) {
-        complete(std::move(job),
-                 scrub(detail::parseError(job->what() + ": response is not an object")));
+        // Built before the call: `complete` takes the job, and arguments are unsequenced.
+        const Error not_object =
+            scrub(detail::parseError(job->what() + ": response is not an object"));
+        complete(std::move(job), not_object);
       } else {
         finished();
         job->completion->settle(nullptr, &doc);
@@ -568,7 +571,7 @@ struct AsyncClient::Impl {
     timers.emplace(t + delay, std::move(job));
   }
 
-  void complete(std::unique_ptr<Job> job, Error error) {
+  void complete(std::unique_ptr<Job> job, const Error& error) {
     finished();
     job->completion->settle(&error, nullptr);
   }
@@ -600,7 +603,7 @@ struct AsyncClient::Impl {
       Error e;
       e.message = job->what() + ": cancelled, the client is shut down";
       e.request_not_sent = job->attempt == 0;
-      complete(std::move(job), std::move(e));
+      complete(std::move(job), e);
     };
     for (auto& [h, job] : active) {
       curl_multi_remove_handle(multi, h);

@@ -27,7 +27,8 @@ AsyncClientOptions asyncOptions(const RecordingServer& server) {
   return o;
 }
 
-/// A gate the server's handler waits at (bounded, so a failing test cannot hang).
+/// A gate the server's handler waits at (bounded, so a failing test cannot hang). Declare it
+/// before the server: a handler thread may still be inside `wait` after its reply was read.
 class Gate {
  public:
   void wait() {
@@ -164,8 +165,8 @@ TEST_CASE("async connection refused is retried as never sent and fails as transp
 }
 
 TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
+  Gate gate;  // before the server (see Gate)
   RecordingServer server;
-  Gate gate;
   server.setHandler([&](const RecordedRequest&) {
     gate.wait();
     return ScriptedResponse{};
@@ -181,10 +182,11 @@ TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
 }
 
 TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
-  RecordingServer server;
+  // Declared before the server: its handler threads use them until the server is destroyed.
   std::mutex m;
   int now_serving = 0;
   int most = 0;
+  RecordingServer server;
   server.setHandler([&](const RecordedRequest&) {
     {
       std::lock_guard<std::mutex> lock(m);
@@ -205,14 +207,16 @@ TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
   for (int i = 0; i < 60; ++i) calls.push_back(client.passThreadControl({kPsid, "", ""}));
   for (auto& f : calls) CHECK(f.get().has_value());
   CHECK(server.requestCount() == 60);
+  CHECK(client.pending() == 0);
+  // Under the lock: a reply on a socket orders nothing for the memory model (or TSan).
+  std::lock_guard<std::mutex> lock(m);
   CHECK(most >= 1);
   CHECK(most <= 3);
-  CHECK(client.pending() == 0);
 }
 
 TEST_CASE("async with kReject refuses calls beyond max_pending without sending them") {
+  Gate gate;  // before the server (see Gate)
   RecordingServer server;
-  Gate gate;
   server.setHandler([&](const RecordedRequest&) {
     gate.wait();
     return ScriptedResponse{};
@@ -238,8 +242,8 @@ TEST_CASE("async with kReject refuses calls beyond max_pending without sending t
 }
 
 TEST_CASE("async kBlock makes a caller wait for room instead of queueing without bound") {
+  Gate gate;  // before the server (see Gate)
   RecordingServer server;
-  Gate gate;
   server.setHandler([&](const RecordedRequest&) {
     gate.wait();
     return ScriptedResponse{};
@@ -251,10 +255,11 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
   auto first = client.passThreadControl({kPsid, "", ""});
   REQUIRE(gate.waitForWaiters(1));
   std::atomic<bool> submitted{false};
-  std::thread blocked([&] {
+  std::atomic<bool> second_ok{false};
+  std::thread blocked([&] {  // no CHECK here: Catch2 assertions are not thread-safe
     auto second = client.passThreadControl({kPsid, "", ""});
     submitted = true;
-    CHECK(second.get().has_value());
+    second_ok = second.get().has_value();
   });
   // Not a timing assertion: the caller cannot have returned while the only slot is taken.
   CHECK(client.pending() == 1);
@@ -263,12 +268,13 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
   CHECK(first.get().has_value());
   blocked.join();
   CHECK(submitted.load());
+  CHECK(second_ok.load());
   CHECK(server.requestCount() == 2);
 }
 
 TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgotten") {
+  Gate gate;  // before the server (see Gate)
   RecordingServer server;
-  Gate gate;
   server.setHandler([&](const RecordedRequest&) {
     gate.wait();
     return ScriptedResponse{};
