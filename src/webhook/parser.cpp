@@ -7,13 +7,14 @@
 #include "handover/webhook/parser.hpp"
 
 #include <rapidjson/error/en.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -336,16 +337,28 @@ struct EchoScratch {
   std::string app_id, metadata;
 };
 
+// The body is parsed in situ, in a copy: RapidJSON then decodes strings in place and hands
+// them over where they lie instead of copying them to its own stack first, and reads numbers
+// without copying them twice. Offsets in the copy are those of the body; raw JSON is always
+// sliced from the body, which is never written.
+using Stream = rapidjson::InsituStringStream;
+
 class Handler {
  public:
-  Handler(std::string_view body, const rapidjson::MemoryStream& is, std::size_t max_depth,
-          Batch& batch)
-      : body_(body), is_(is), max_depth_(max_depth), batch_(batch) {}
+  Handler(std::string_view body, const char* copy, Stream& is, std::size_t max_depth, Batch& batch)
+      : body_(body), copy_(copy), is_(is), max_depth_(max_depth), batch_(batch) {}
 
   // --- RapidJSON SAX interface ---------------------------------------------------------------
-  bool Null() { return scalar(VType::kNull, nullptr, 0); }
+  // Where a scalar starts in the body: strings and numbers from their pointer into the copy
+  // (RapidJSON works on a local copy of the stream meanwhile, so Tell() is stale there); the
+  // literals from the stream, which is just past them.
+  bool Null() {
+    value_start_ = is_.Tell() - 4;
+    return scalar(VType::kNull, nullptr, 0);
+  }
   bool Bool(bool b) {
     bool_value_ = b;
+    value_start_ = is_.Tell() - (b ? 4 : 5);
     return scalar(VType::kBool, nullptr, 0);
   }
   bool Int(int) { return unexpectedNumber(); }
@@ -354,9 +367,13 @@ class Handler {
   bool Uint64(std::uint64_t) { return unexpectedNumber(); }
   bool Double(double) { return unexpectedNumber(); }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    value_start_ = static_cast<std::size_t>(s - copy_);
     return scalar(VType::kNumber, s, n);
   }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(VType::kString, s, n); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    value_start_ = static_cast<std::size_t>(s - copy_) - 1;  // the opening quote
+    return scalar(VType::kString, s, n);
+  }
   bool StartObject() { return start(VType::kObject); }
   bool StartArray() { return start(VType::kArray); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
@@ -368,10 +385,9 @@ class Handler {
       return true;
     }
     pending_ = findKey(std::string_view(s, n), kContextMasks[static_cast<std::size_t>(c)]);
-    if (c == Ctx::kEvent && pending_ == Field::kNone && unknown_key_end_ == 0) {
-      // Offsets, not a copy: the name is only needed if the event ends up Unknown.
-      unknown_key_end_ = is_.Tell() - 1;
-      unknown_key_start_ = scalarStart() + 1;
+    if (c == Ctx::kEvent && pending_ == Field::kNone && unknown_key_start_ == 0) {
+      // An offset, not a copy: the name is only needed if the event ends up Unknown.
+      unknown_key_start_ = static_cast<std::size_t>(s - copy_);
     }
     return true;
   }
@@ -389,27 +405,19 @@ class Handler {
 
   bool unexpectedNumber() { return fail("number not delivered as text", is_.Tell()); }
 
-  // Offset where the scalar just read starts: scan back from its end (the stream is past it).
-  std::size_t scalarStart() const {
-    std::size_t p = is_.Tell();
-    if (p == 0 || p > body_.size()) return p;
-    if (body_[p - 1] == '"') {
-      // Back to the opening quote: a quote preceded by an even number of backslashes.
-      for (std::size_t q = p - 1; q-- > 0;) {
-        if (body_[q] != '"') continue;
-        std::size_t slashes = 0;
-        while (q > slashes && body_[q - 1 - slashes] == '\\') ++slashes;
-        if (slashes % 2 == 0) return q;
-      }
-      return p;
-    }
-    while (p > 0) {
-      const char c = body_[p - 1];
-      if (c == ',' || c == ':' || c == '[' || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        break;
-      }
-      --p;
-    }
+  std::size_t scalarStart() const { return value_start_; }
+
+  // One past the end of the scalar just read, in the body (only raw `changes` values need it).
+  std::size_t scalarEnd(VType t, std::size_t n) const {
+    if (t == VType::kString) return stringEnd(value_start_ + 1) + 1;
+    if (t == VType::kNumber) return value_start_ + n;
+    return is_.Tell();
+  }
+
+  // The closing quote of the string whose text starts at `from` (escapes as written).
+  std::size_t stringEnd(std::size_t from) const {
+    std::size_t p = from;
+    while (p < body_.size() && body_[p] != '"') p += body_[p] == '\\' ? 2 : 1;
     return p;
   }
 
@@ -808,7 +816,7 @@ class Handler {
         if (f == Field::kField) return str(batch_.changes.back().field, "`field`");
         if (f == Field::kValue) {
           const std::size_t from = scalarStart();
-          batch_.changes.back().value_json.assign(body_.data() + from, is_.Tell() - from);
+          batch_.changes.back().value_json.assign(body_.data() + from, scalarEnd(t, n) - from);
         }
         return true;
     }
@@ -858,7 +866,7 @@ class Handler {
     ev_ = &batch_.events.emplace_back();
     ev_->standby = standby_;
     event_start_ = at;
-    unknown_key_start_ = unknown_key_end_ = 0;
+    unknown_key_start_ = 0;
     payload_ = Field::kNone;
   }
 
@@ -911,9 +919,10 @@ class Handler {
 
   void finishEvent(std::size_t at) {
     if (payload_ == Field::kNone) {
-      ev_->payload.emplace<Unknown>(Unknown{
-          std::string(body_.data() + unknown_key_start_, unknown_key_end_ - unknown_key_start_),
-          std::string(body_.data() + event_start_, at + 1 - event_start_)});
+      const std::size_t key_end = unknown_key_start_ == 0 ? 0 : stringEnd(unknown_key_start_);
+      ev_->payload.emplace<Unknown>(
+          Unknown{std::string(body_.data() + unknown_key_start_, key_end - unknown_key_start_),
+                  std::string(body_.data() + event_start_, at + 1 - event_start_)});
     } else if (payload_ == Field::kMessage && echo_.is_echo) {
       Echo e;
       e.mid = std::move(msg_->mid);
@@ -982,7 +991,8 @@ class Handler {
   }
 
   std::string_view body_;
-  const rapidjson::MemoryStream& is_;
+  const char* copy_;  // the in-situ copy of body_: same offsets
+  Stream& is_;
   std::size_t max_depth_;
   Batch& batch_;
 
@@ -999,8 +1009,8 @@ class Handler {
 
   bool standby_ = false;
   std::size_t event_index_ = 0, event_depth_ = 0, event_start_ = 0;
-  std::size_t unknown_key_start_ = 0, unknown_key_end_ = 0;
-  Event* ev_ = nullptr;  // the event being read: batch_.events.back()
+  std::size_t unknown_key_start_ = 0;  // 0: no unmodelled key yet (a key never starts there)
+  Event* ev_ = nullptr;                // the event being read: batch_.events.back()
   Field payload_ = Field::kNone;
   Participant* participant_ = nullptr;
   Message* msg_ = nullptr;
@@ -1016,6 +1026,8 @@ class Handler {
   std::size_t raw_start_ = 0;
   std::string* capture_ = nullptr;
 
+  std::size_t value_start_ = 0;  // offset of the scalar being handled
+
   bool fatal_ = false;
   std::string fatal_message_;
   std::size_t fatal_offset_ = 0;
@@ -1029,6 +1041,18 @@ Error parseError(std::string message, std::size_t offset) {
   return e;
 }
 
+// Zero bytes after the copied body: the NUL RapidJSON stops at, and slack for reads past a
+// truncated UTF-8 sequence at the very end (its validator takes continuation bytes blindly).
+constexpr std::size_t kPadding = 32;
+// A thread keeps its copy buffer only up to this size, so one huge body does not pin memory.
+constexpr std::size_t kKeptBuffer = 64 * 1024;
+
+struct ThreadState {
+  std::unique_ptr<char[]> buffer;
+  std::size_t capacity = 0;
+  rapidjson::Reader reader;  // keeps its (small) state stack between bodies
+};
+
 }  // namespace
 
 Result<Batch> parse(std::string_view body, const ParseOptions& options) {
@@ -1037,20 +1061,37 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
                           std::to_string(options.max_body_bytes),
                       options.max_body_bytes);
   }
+  thread_local ThreadState state;
+  std::unique_ptr<char[]> big;  // bodies above kKeptBuffer get their own, freed on return
+  char* copy = nullptr;
+  const std::size_t need = body.size() + kPadding;
+  if (need <= kKeptBuffer) {
+    if (state.capacity < need) {
+      state.buffer.reset(new char[kKeptBuffer]);
+      state.capacity = kKeptBuffer;
+    }
+    copy = state.buffer.get();
+  } else {
+    big.reset(new char[need]);
+    copy = big.get();
+  }
+  std::memcpy(copy, body.data(), body.size());
+  std::memset(copy + body.size(), 0, kPadding);
+
   Batch batch;
   // A real event takes 150+ bytes of JSON: one allocation up front instead of regrowing
   // (bounded: at most about twice the body size in memory).
   batch.events.reserve(body.size() / 160 + 1);
-  rapidjson::MemoryStream is(body.data(), body.size());
-  Handler handler(body, is, options.max_depth, batch);
-  rapidjson::Reader reader;
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |
+  Stream is(copy);
+  Handler handler(body, copy, is, options.max_depth, batch);
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag |
                               rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
-  const rapidjson::ParseResult ok = reader.Parse<kFlags>(is, handler);
+  const rapidjson::ParseResult ok = state.reader.Parse<kFlags>(is, handler);
   if (handler.fatal()) return parseError(handler.fatalMessage(), handler.fatalOffset());
   if (!ok) {
-    return parseError(rapidjson::GetParseError_En(ok.Code()), ok.Offset());
+    // Past a truncated UTF-8 sequence at the end, the in-situ stream stands in the padding.
+    return parseError(rapidjson::GetParseError_En(ok.Code()), std::min(ok.Offset(), body.size()));
   }
   if (!handler.sawEntry()) return parseError("no `entry` array", 0);
   batch.platform = batch.object == "instagram" ? Platform::kInstagram : Platform::kMessenger;
