@@ -149,8 +149,10 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   t.response.headers.reserve(12);  // one allocation for a typical answer's header lines
   char detail[CURL_ERROR_SIZE] = {0};
   curl_slist* headers = nullptr;
+  std::string line;  // one buffer for every "Name: value" line (curl copies it)
   for (const auto& [name, value] : request.headers) {
-    headers = curl_slist_append(headers, (name + ": " + value).c_str());
+    line.assign(name).append(": ").append(value);
+    headers = curl_slist_append(headers, line.c_str());
   }
   // No "Expect: 100-continue" round trip for small JSON bodies.
   headers = curl_slist_append(headers, "Expect:");

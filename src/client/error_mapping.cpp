@@ -36,7 +36,7 @@ std::optional<std::chrono::milliseconds> parseBusinessUseCase(const std::string&
       if (!usage.IsObject()) continue;
       const auto it = usage.FindMember("estimated_time_to_regain_access");
       if (it != usage.MemberEnd() && it->value.IsInt64()) {
-        minutes = std::max(minutes, std::min<std::int64_t>(it->value.GetInt64(), 24 * 60));
+        minutes = std::max(minutes, std::min(it->value.GetInt64(), std::int64_t{24} * 60));
       }
     }
   }

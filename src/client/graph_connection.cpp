@@ -207,7 +207,7 @@ class GraphConnection final : public Connection {
     detail::LocalDocument doc;
     auto call =
         get(detail::percentEncode(r.persona_id), {{"fields", "id,name,profile_picture_url"}});
-    if (auto e = performJson(std::move(call), doc)) return *e;
+    if (auto e = performJson(call, doc)) return *e;
     return detail::readPersona(doc);
   }
 
@@ -226,7 +226,7 @@ class GraphConnection final : public Connection {
     call.method = "DELETE";
     call.path = detail::percentEncode(r.persona_id);
     detail::LocalDocument doc;
-    if (auto e = performJson(std::move(call), doc)) return *e;
+    if (auto e = performJson(call, doc)) return *e;
     return detail::readSuccess(doc, "delete persona");
   }
 

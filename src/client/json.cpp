@@ -31,7 +31,7 @@ void FieldReader::mismatch(const char* name, const char* expected) {
   fail(std::string("field '") + name + "' is not " + expected);
 }
 
-void FieldReader::fail(std::string message) {
+void FieldReader::fail(const std::string& message) {
   if (error_) return;
   Error e;
   e.category = ErrorCategory::kParse;

@@ -35,7 +35,7 @@ class FieldReader {
   const rapidjson::Value* array(const rapidjson::Value& object, const char* name);
 
   /// Records a shape error found by the caller.
-  void fail(std::string message);
+  void fail(const std::string& message);
   bool ok() const noexcept { return !error_; }
   /// The first error (kParse). Precondition: `!ok()`.
   const Error& error() const { return *error_; }

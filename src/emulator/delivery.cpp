@@ -155,7 +155,7 @@ void Delivery::run(AppQueue& q) {
     rec.body = buildEnvelope(batch);
     httplib::Headers headers{{"X-Hub-Signature-256", "sha256=" + hmacSha256Hex(q.secret, rec.body)},
                              {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
-    auto res = client.Post(path.c_str(), headers, rec.body, "application/json");
+    auto res = client.Post(path, headers, rec.body, "application/json");
     bool ok = false;
     if (res) {
       rec.status = res->status;

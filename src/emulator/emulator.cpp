@@ -23,7 +23,6 @@ using detail::PageRange;
 using detail::paginate;
 using detail::Params;
 using detail::successBody;
-using detail::writeKey;
 using detail::writeString;
 
 namespace {
@@ -39,8 +38,9 @@ struct Emulator::Impl {
             config.start_time_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
                                               std::chrono::system_clock::now().time_since_epoch())
                                               .count())),
-        world(config, [this] { return now(); }),
-        delivery(config.delivery, [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
+        world(std::move(config), [this] { return now(); }),
+        delivery(world.config().delivery,
+                 [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
     for (const auto& a : world.config().apps) {
       if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
     }
@@ -65,7 +65,7 @@ struct Emulator::Impl {
 
   // --- timeline ---------------------------------------------------------------------------------
 
-  void record(std::string kind, const std::function<void(JsonWriter&)>& fields) {
+  void record(const std::string& kind, const std::function<void(JsonWriter&)>& fields) {
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();
@@ -191,7 +191,7 @@ struct Emulator::Impl {
     auto caller = world.authenticate(tok, proof, node);
     if (!caller) return replyError(req, res, "graph", "", caller.error());
     const Caller& c = *caller;
-    auto done = [&](Result<void> r) {
+    auto done = [&](const Result<void>& r) {
       if (!r) return replyError(req, res, "graph", c.app_id, r.error());
       flush();
       reply(req, res, "graph", c.app_id, 200, successBody());
@@ -536,9 +536,10 @@ struct Emulator::Impl {
     using Str = std::function<std::string(const char*)>;
     auto post = [this](const char* path,
                        std::function<Result<std::string>(const Str&, rapidjson::Document&)> fn) {
-      server.Post(path, [this, fn](const httplib::Request& req, httplib::Response& res) {
-        control(req, res, fn);
-      });
+      server.Post(path,
+                  [this, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+                    control(req, res, fn);
+                  });
     };
     post("/_emulator/user/message", [this](const Str& s, rapidjson::Document&) {
       return eventJson(
