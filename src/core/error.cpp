@@ -6,13 +6,20 @@ namespace handover {
 
 const char* toString(ErrorCategory category) noexcept {
   switch (category) {
-    case ErrorCategory::kTransport: return "transport";
-    case ErrorCategory::kTimeout: return "timeout";
-    case ErrorCategory::kHttp: return "http";
-    case ErrorCategory::kApi: return "api";
-    case ErrorCategory::kParse: return "parse";
-    case ErrorCategory::kInvalidArgument: return "invalid_argument";
-    case ErrorCategory::kSignature: return "signature";
+    case ErrorCategory::kTransport:
+      return "transport";
+    case ErrorCategory::kTimeout:
+      return "timeout";
+    case ErrorCategory::kHttp:
+      return "http";
+    case ErrorCategory::kApi:
+      return "api";
+    case ErrorCategory::kParse:
+      return "parse";
+    case ErrorCategory::kInvalidArgument:
+      return "invalid_argument";
+    case ErrorCategory::kSignature:
+      return "signature";
   }
   return "unknown";
 }
@@ -31,7 +38,14 @@ bool Error::isNotThreadOwner() const noexcept {
 
 bool Error::isRateLimited() const noexcept {
   switch (code) {
-    case 4: case 17: case 32: case 341: case 613: case 80001: case 80002: case 80006:
+    case 4:
+    case 17:
+    case 32:
+    case 341:
+    case 613:
+    case 80001:
+    case 80002:
+    case 80006:
       return true;
     default:
       return http_status == 429;

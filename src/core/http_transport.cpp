@@ -3,7 +3,9 @@
 namespace handover {
 namespace {
 
-constexpr char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; }
+constexpr char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+}
 
 bool isSensitiveParam(std::string_view name) noexcept {
   return name == "access_token" || name == "appsecret_proof" || name == "client_secret" ||

@@ -1,5 +1,5 @@
-#include "catch.hpp"
 #include "handover/crypto.hpp"
+#include "catch.hpp"
 
 TEST_CASE("HMAC matches RFC 4231 and RFC 2202 vectors") {
   // RFC 4231 test case 2.

@@ -1,5 +1,5 @@
-#include "catch.hpp"
 #include "handover/result.hpp"
+#include "catch.hpp"
 #include "handover/http_transport.hpp"
 
 using handover::Error;
@@ -56,6 +56,7 @@ TEST_CASE("Error predicates classify by code and subcode") {
 TEST_CASE("redactUrl hides credentials in query strings") {
   CHECK(handover::redactUrl("https://g/v26.0/me/x?appsecret_proof=abc&recipient=1") ==
         "https://g/v26.0/me/x?appsecret_proof=***&recipient=1");
-  CHECK(handover::redactUrl("https://g/p?a=1&access_token=SECRET") == "https://g/p?a=1&access_token=***");
+  CHECK(handover::redactUrl("https://g/p?a=1&access_token=SECRET") ==
+        "https://g/p?a=1&access_token=***");
   CHECK(handover::redactUrl("https://g/p") == "https://g/p");
 }
