@@ -178,17 +178,31 @@ constexpr std::array<KeyName, 2> kChangeKeys{{{"field", Field::kField}, {"value"
 // which cost more than the parse itself.
 
 constexpr std::size_t kKeySlots = 128;
+constexpr std::size_t kMaxKey = 24;  // longer keys are never modelled ones
 
-// Collision-free over every name in the tables above (checked at compile time below).
-constexpr std::size_t keyHash(std::string_view k) noexcept {
-  const std::size_t n = k.size();
-  const auto c = [&](std::size_t i) {
-    return static_cast<std::size_t>(static_cast<unsigned char>(k[i]));
-  };
-  return (n * 83 + c(0) * 100 + c(n - 1) * 208 + c(n / 2) * 81) & (kKeySlots - 1);
+// A key's bytes as three little-endian words, zero past its end. The parser hands keys over in
+// a buffer with at least kMaxKey readable bytes after any key, so a key is read a word at a
+// time and its tail masked off: no call to memcmp, one branch per key.
+struct KeyWords {
+  std::uint64_t w[3] = {0, 0, 0};
+};
+
+constexpr KeyWords wordsOf(std::string_view k) noexcept {
+  KeyWords kw;
+  for (std::size_t i = 0; i < k.size() && i < kMaxKey; ++i) {
+    kw.w[i / 8] |= std::uint64_t{static_cast<unsigned char>(k[i])} << (8 * (i % 8));
+  }
+  return kw;
+}
+
+// Multiplicative hash of the first word and the length; the multiplier was searched for to
+// be collision-free over the names in the tables above (checked at compile time below).
+constexpr std::size_t keyHash(std::uint64_t w0, std::size_t n) noexcept {
+  return static_cast<std::size_t>(((w0 + n) * 0x41837fa12ab07c83ULL) >> 57);
 }
 
 struct KeySlot {
+  KeyWords words;
   std::string_view name;
   Field field = Field::kNone;
   bool collision = false;
@@ -197,8 +211,10 @@ struct KeySlot {
 template <std::size_t N>
 constexpr void addKeys(std::array<KeySlot, kKeySlots>& slots, const std::array<KeyName, N>& table) {
   for (const auto& k : table) {
-    KeySlot& slot = slots[keyHash(k.name)];
+    const KeyWords kw = wordsOf(k.name);
+    KeySlot& slot = slots[keyHash(kw.w[0], k.name.size())];
     if (!slot.name.empty() && slot.name != k.name) slot.collision = true;
+    slot.words = kw;
     slot.name = k.name;
     slot.field = k.field;
   }
@@ -265,14 +281,38 @@ constexpr std::array<std::uint64_t, static_cast<std::size_t>(Ctx::kChange) + 1> 
 
 constexpr auto kContextMasks = makeMasks();
 
-/// The field `key` names if the context's mask allows it, else kNone.
-inline Field findKey(std::string_view key, std::uint64_t mask) noexcept {
-  if (key.empty()) return Field::kNone;
-  const KeySlot& slot = kKeySlotTable[keyHash(key)];
-  if (slot.name.size() != key.size() ||
-      std::memcmp(slot.name.data(), key.data(), key.size()) != 0) {
-    return Field::kNone;
+// Masks keeping the first n bytes of each of the three words, for n = 0..kMaxKey.
+constexpr std::array<KeyWords, kMaxKey + 1> makeLengthMasks() {
+  std::array<KeyWords, kMaxKey + 1> m{};
+  for (std::size_t n = 0; n <= kMaxKey; ++n) {
+    for (std::size_t i = 0; i < n; ++i) m[n].w[i / 8] |= std::uint64_t{0xff} << (8 * (i % 8));
   }
+  return m;
+}
+constexpr auto kLengthMasks = makeLengthMasks();
+
+inline std::uint64_t load64(const char* p) noexcept {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/// The field the key at `s` (n bytes, kMaxKey readable) names if `mask` allows it, else kNone.
+inline Field findKey(const char* s, std::size_t n, std::uint64_t mask) noexcept {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (n > kMaxKey) return Field::kNone;
+  const KeyWords& m = kLengthMasks[n];
+  const std::uint64_t w0 = load64(s) & m.w[0];
+  const KeySlot& slot = kKeySlotTable[keyHash(w0, n)];
+  const std::uint64_t diff = (w0 ^ slot.words.w[0]) | ((load64(s + 8) & m.w[1]) ^ slot.words.w[1]) |
+                             ((load64(s + 16) & m.w[2]) ^ slot.words.w[2]);
+  // An empty slot has no words and no length: only an empty key could match it, as kNone.
+  if ((diff | (slot.name.size() ^ n)) != 0) return Field::kNone;
+#else
+  if (n > kMaxKey) return Field::kNone;
+  const KeySlot& slot = kKeySlotTable[keyHash(wordsOf(std::string_view(s, n)).w[0], n)];
+  if (slot.name != std::string_view(s, n)) return Field::kNone;
+#endif
   const auto bit = static_cast<int>(slot.field);
   return ((mask >> bit) & 1u) != 0 ? slot.field : Field::kNone;
 }
@@ -384,7 +424,7 @@ class Handler {
       role_app_.assign(s, n);
       return true;
     }
-    pending_ = findKey(std::string_view(s, n), kContextMasks[static_cast<std::size_t>(c)]);
+    pending_ = findKey(s, n, kContextMasks[static_cast<std::size_t>(c)]);
     if (c == Ctx::kEvent && pending_ == Field::kNone && unknown_key_start_ == 0) {
       // An offset, not a copy: the name is only needed if the event ends up Unknown.
       unknown_key_start_ = static_cast<std::size_t>(s - copy_);
@@ -1044,6 +1084,7 @@ Error parseError(std::string message, std::size_t offset) {
 // Zero bytes after the copied body: the NUL RapidJSON stops at, and slack for reads past a
 // truncated UTF-8 sequence at the very end (its validator takes continuation bytes blindly).
 constexpr std::size_t kPadding = 32;
+static_assert(kPadding >= kMaxKey, "findKey reads kMaxKey bytes from any key");
 // A thread keeps its copy buffer only up to this size, so one huge body does not pin memory.
 constexpr std::size_t kKeptBuffer = 64 * 1024;
 
