@@ -370,6 +370,19 @@ bool toInt64(const char* s, std::size_t n, std::int64_t& out) {
   return true;
 }
 
+// Most destinations are still empty: appending then skips assign's overlap and resize logic.
+inline void setString(std::string& dst, const char* s, std::size_t n) {
+  if (dst.empty()) {
+    if (n > 15) {
+      dst = std::string(s, n);
+    } else {
+      dst.append(s, n);
+    }
+  } else {
+    dst.assign(s, n);
+  }
+}
+
 // The echo-only fields of `message`: whether it is an echo is known only at its end, so the
 // message is read as a `Message` and turned into an `Echo` then.
 struct EchoScratch {
@@ -664,7 +677,7 @@ class Handler {
     auto str = [&](std::string& dst, const char* what) {
       if (t == VType::kNull) return true;
       if (t != VType::kString) return typeError(what, t, scalarStart());
-      dst.assign(s, n);
+      setString(dst, s, n);
       return true;
     };
     auto optStr = [&](std::optional<std::string>& dst, const char* what) {
@@ -677,7 +690,7 @@ class Handler {
     auto id = [&](std::string& dst, const char* what) {
       if (t == VType::kNull) return true;
       if (t == VType::kString || (t == VType::kNumber && allDigits(s, n))) {
-        dst.assign(s, n);
+        setString(dst, s, n);
         return true;
       }
       return typeError(what, t, scalarStart());
