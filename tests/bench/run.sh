@@ -58,13 +58,13 @@ corpus="$work/corpus.jsonl"
 if command -v valgrind >/dev/null; then
   note "callgrind over a ${callgrind_bytes}-byte prefix"
   declare -A ir
-  for v in load sax_noop dom dom_extract typed; do
+  for v in load sax_noop sax_insitu dom dom_extract typed; do
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.$v" "$wb" --corpus "$corpus" \
       --bytes "$callgrind_bytes" --variant "$v" >"$work/cg.$v.txt" 2>/dev/null
     ir[$v]=$(grep -m1 '^summary:' "$work/cg.$v" | awk '{print $2}')
   done
   prefix=$(awk '/^bytes/{print $2}' "$work/cg.load.txt")
-  for v in sax_noop dom dom_extract typed; do
+  for v in sax_noop sax_insitu dom dom_extract typed; do
     echo "RESULT ${v}_ir_per_byte $(awk -v a="${ir[$v]}" -v b="${ir[load]}" -v n="$prefix" \
       'BEGIN{printf "%.3f", (a-b)/n}') Ir/B" >>"$results"
   done
@@ -214,13 +214,15 @@ awk -v smoke="$smoke" '
     printf "| %-44s | %22s | %-7s | %-8s |\n", "figure", "median", "noise", "ratio"
     print "|" sprintf("%46s", "") "|" sprintf("%24s", "") "|---------|----------|" 
     row("RapidJSON SAX, no-op handler (baseline)", "sax_noop_mbps", "", "%.0f")
+    row("RapidJSON SAX no-op in situ, copy included", "sax_insitu_mbps", "sax_noop_mbps", "%.0f", "sax_insitu_vs_sax")
     row("RapidJSON DOM parse", "dom_mbps", "sax_noop_mbps", "%.0f", "dom_vs_sax")
     row("RapidJSON DOM + owned strings (naive)", "dom_extract_mbps", "sax_noop_mbps", "%.0f", "dom_extract_vs_sax")
-    row("handover::webhook::parse (typed)", "typed_mbps", "sax_noop_mbps", "%.0f", "typed_vs_sax")
+    row("handover::webhook::parse (typed, in situ)", "typed_mbps", "sax_noop_mbps", "%.0f", "typed_vs_sax")
     row("typed parse, events/s", "typed_events_per_s", "", "%.0f")
     row("typed parse, median-size body", "typical_typed_ns", "typical_sax_ns", "%.0f")
     row("SAX no-op, median-size body", "typical_sax_ns", "", "%.0f")
     row("SAX no-op instructions/byte (callgrind)", "sax_noop_ir_per_byte", "", "%.2f")
+    row("SAX no-op in situ instructions/byte", "sax_insitu_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
     row("DOM instructions/byte", "dom_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
     row("DOM + owned strings instructions/byte", "dom_extract_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
     row("typed instructions/byte", "typed_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
