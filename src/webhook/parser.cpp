@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace handover::webhook {
 namespace {
@@ -383,6 +384,16 @@ inline void setString(std::string& dst, const char* s, std::size_t n) {
   }
 }
 
+// Lists in events (mids, attachments, app roles) hold a few items: room for kFewItems at the
+// first one means one block per list, not one per doubling.
+constexpr std::size_t kFewItems = 4;
+
+template <typename T>
+std::vector<T>& firstOfFew(std::vector<T>& v) {
+  if (v.capacity() == 0) v.reserve(kFewItems);
+  return v;
+}
+
 // The echo-only fields of `message`: whether it is an echo is known only at its end, so the
 // message is read as a `Message` and turned into an `Echo` then.
 struct EchoScratch {
@@ -592,7 +603,7 @@ class Handler {
         }
       case Ctx::kAttachments:
         if (t != VType::kObject) return wrongType("an attachment");
-        msg_->attachments.emplace_back();
+        firstOfFew(msg_->attachments).emplace_back();
         return enter(Ctx::kAttachment);
       case Ctx::kAttachment:
         if (f == Field::kPayload) {
@@ -619,7 +630,7 @@ class Handler {
         return skipThis();
       case Ctx::kAppRoles:
         if (t != VType::kArray) return wrongType("an `app_roles` value");
-        roles_->apps.push_back(AppRole{std::move(role_app_), {}});
+        firstOfFew(roles_->apps).push_back(AppRole{std::move(role_app_), {}});
         role_app_.clear();
         return enter(Ctx::kRoles);
       case Ctx::kChanges:
@@ -818,7 +829,7 @@ class Handler {
         return true;
       case Ctx::kMids:
         if (t != VType::kString) return typeError("a `mids` item", t, scalarStart());
-        delivery_->mids.emplace_back(s, n);
+        firstOfFew(delivery_->mids).emplace_back(s, n);
         return true;
       case Ctx::kPostback:
         switch (f) {
@@ -861,7 +872,7 @@ class Handler {
         return typeError("an `app_roles` value", t, scalarStart());
       case Ctx::kRoles:
         if (t != VType::kString) return typeError("a role", t, scalarStart());
-        roles_->apps.back().roles.emplace_back(s, n);
+        firstOfFew(roles_->apps.back().roles).emplace_back(s, n);
         return true;
       case Ctx::kChanges:
         return true;
