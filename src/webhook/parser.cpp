@@ -981,7 +981,9 @@ class Handler {
     EventPayload& p = ev_->payload;
     switch (f) {
       case Field::kMessage:
-        msg_ = &p.emplace<Message>();
+        // A new event already holds an empty Message (the variant's first alternative).
+        msg_ = std::get_if<Message>(&p);
+        if (msg_ == nullptr) msg_ = &p.emplace<Message>();
         echo_.is_echo = echo_.has_app_id = false;
         echo_.app_id.clear();
         echo_.metadata.clear();
