@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "curl_common.hpp"
 #include "error_mapping.hpp"
 #include "handover/crypto.hpp"
 #include "handover/types.hpp"
@@ -133,47 +134,15 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user
   return n;
 }
 
-std::string trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 HttpHeaders parseHeaders(std::string_view raw) {
   HttpHeaders headers;
   while (!raw.empty()) {
     const auto eol = raw.find('\n');
     const std::string_view line = raw.substr(0, eol);
     raw = eol == std::string_view::npos ? std::string_view{} : raw.substr(eol + 1);
-    const auto colon = line.find(':');
-    if (colon != std::string_view::npos && colon > 0) {
-      headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-    }
+    detail::appendHeaderLine(headers, line);
   }
   return headers;
-}
-
-Error transferError(CURLcode code, const Job& job) {
-  Error e;
-  e.category =
-      code == CURLE_OPERATION_TIMEDOUT ? ErrorCategory::kTimeout : ErrorCategory::kTransport;
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-      e.request_not_sent = true;
-      break;
-    default:
-      break;
-  }
-  e.message = job.what() + ": libcurl error " + std::to_string(static_cast<int>(code)) + " (" +
-              curl_easy_strerror(code) + ")";
-  // curl's detail names host and port, never the path or query.
-  if (job.error_buffer[0] != '\0') e.message += ": " + std::string(job.error_buffer);
-  if (job.too_large) e.message += ": response body exceeds the size limit";
-  return e;
 }
 
 void globalInit() {
@@ -276,17 +245,7 @@ struct AsyncClient::Impl {
   /// Last line of defence: no secret leaves in an error, whatever a server or library echoed.
   Error scrub(Error e) const {
     const ClientOptions& c = options.client;
-    for (const std::string* secret : {&c.access_token, &c.app_secret, &proof}) {
-      if (secret->size() < 4) continue;  // too short to be a real secret; would mangle text
-      for (std::string* text :
-           {&e.message, &e.user_title, &e.user_message, &e.type, &e.fbtrace_id}) {
-        for (auto pos = text->find(*secret); pos != std::string::npos;
-             pos = text->find(*secret, pos)) {
-          text->replace(pos, secret->size(), "***");
-        }
-      }
-    }
-    return e;
+    return detail::scrubSecrets(std::move(e), {&c.access_token, &c.app_secret, &proof});
   }
 
   // --- submission (any thread) -------------------------------------------------------------
@@ -521,7 +480,7 @@ struct AsyncClient::Impl {
 
     Error error;
     if (code != CURLE_OK) {
-      error = transferError(code, *job);
+      error = detail::curlTransferError(code, job->what(), job->error_buffer, job->too_large);
     } else if (status >= 200 && status < 300) {
       // A small answer's values fit in a buffer the loop reuses: no 64 KiB pool per response.
       rapidjson::MemoryPoolAllocator<> pool(parse_buffer, sizeof parse_buffer);

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "curl_common.hpp"
+
 namespace handover {
 namespace {
 
@@ -39,13 +41,6 @@ std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) 
   return n;
 }
 
-std::string trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
@@ -56,33 +51,8 @@ std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user
     t->response.headers.clear();
     return n;
   }
-  const auto colon = line.find(':');
-  if (colon != std::string_view::npos && colon > 0) {
-    t->response.headers.emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
-  }
+  detail::appendHeaderLine(t->response.headers, line);
   return n;
-}
-
-Error transferError(CURLcode code, const char* detail, const Transfer& t) {
-  Error e;
-  e.category =
-      code == CURLE_OPERATION_TIMEDOUT ? ErrorCategory::kTimeout : ErrorCategory::kTransport;
-  switch (code) {
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_SSL_CONNECT_ERROR:
-      e.request_not_sent = true;
-      break;
-    default:
-      break;
-  }
-  e.message = std::string("libcurl error ") + std::to_string(static_cast<int>(code)) + " (" +
-              curl_easy_strerror(code) + ")";
-  // curl's detail names host and port, never the path or query; it adds the useful specifics.
-  if (detail != nullptr && *detail != '\0') e.message += ": " + std::string(detail);
-  if (t.too_large) e.message += ": response body exceeds the size limit";
-  return e;
 }
 
 }  // namespace
@@ -196,7 +166,7 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   long status = 0;
   if (code == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   Result<HttpResponse> out = [&]() -> Result<HttpResponse> {
-    if (code != CURLE_OK) return transferError(code, detail, t);
+    if (code != CURLE_OK) return detail::curlTransferError(code, {}, detail, t.too_large);
     t.response.status = static_cast<int>(status);
     return std::move(t.response);
   }();

@@ -96,4 +96,17 @@ Error errorFromResponse(const HttpResponse& response) {
   return e;
 }
 
+Error scrubSecrets(Error e, std::initializer_list<const std::string*> secrets) {
+  for (const std::string* secret : secrets) {
+    if (secret->size() < 4) continue;
+    for (std::string* text : {&e.message, &e.user_title, &e.user_message, &e.type, &e.fbtrace_id}) {
+      for (auto pos = text->find(*secret); pos != std::string::npos;
+           pos = text->find(*secret, pos)) {
+        text->replace(pos, secret->size(), "***");
+      }
+    }
+  }
+  return e;
+}
+
 }  // namespace handover::detail

@@ -4,7 +4,9 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <initializer_list>
 #include <optional>
+#include <string>
 
 #include "handover/error.hpp"
 #include "handover/http_transport.hpp"
@@ -21,5 +23,10 @@ std::optional<Error> graphError(const rapidjson::Value& doc, int http_status);
 /// Wait the server asked for: `Retry-After` delta-seconds, or the largest
 /// `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`.
 std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse& response);
+
+/// Last line of defence: `e` with every occurrence of each secret (token, app secret, proof)
+/// replaced by "***", whatever a server or library echoed. Secrets shorter than 4 characters are
+/// left alone: too short to be real, and replacing them would mangle the text.
+Error scrubSecrets(Error e, std::initializer_list<const std::string*> secrets);
 
 }  // namespace handover::detail

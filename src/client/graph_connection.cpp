@@ -357,17 +357,8 @@ class GraphConnection final : public Connection {
 
   /// Last line of defence: no secret leaves in an error, whatever a server or library echoed.
   Error finish(Error e) const {
-    for (const std::string* secret : {&options_.access_token, &options_.app_secret, &proof_}) {
-      if (secret->size() < 4) continue;  // too short to be a real secret; would mangle text
-      for (std::string* text :
-           {&e.message, &e.user_title, &e.user_message, &e.type, &e.fbtrace_id}) {
-        for (auto pos = text->find(*secret); pos != std::string::npos;
-             pos = text->find(*secret, pos)) {
-          text->replace(pos, secret->size(), "***");
-        }
-      }
-    }
-    return e;
+    return detail::scrubSecrets(std::move(e),
+                                {&options_.access_token, &options_.app_secret, &proof_});
   }
 
   ClientOptions options_;

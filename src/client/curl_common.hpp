@@ -1,0 +1,23 @@
+#pragma once
+// What the sync transport and the async client share about libcurl: header lines and errors.
+
+#include <curl/curl.h>
+
+#include <string_view>
+
+#include "handover/error.hpp"
+#include "handover/http_transport.hpp"
+
+namespace handover::detail {
+
+/// Adds a raw "Name: value\r\n" header line to `headers`; other lines are ignored.
+void appendHeaderLine(HttpHeaders& headers, std::string_view line);
+
+/// The error for a failed transfer. kTimeout for timeouts, kTransport otherwise, with
+/// `request_not_sent` when the connection was never made (so a POST may be retried).
+/// `context` prefixes the message (may be empty); `detail` is curl's error buffer, which names
+/// host and port, never the path or query.
+Error curlTransferError(CURLcode code, std::string_view context, const char* detail,
+                        bool body_too_large);
+
+}  // namespace handover::detail
