@@ -69,8 +69,12 @@ struct ThreadTracker::Impl {
   }
 
   // Calls the client for a policy action, records the outcome in the store and reports it.
+  // Performs one policy action through the client, reports it through `on_action` at once (so a
+  // store failure afterwards cannot hide an action that happened), then records it. A transient
+  // failure of a timer action (`retry_transient`) stays due and is marked `will_retry`.
   Result<ActionOutcome> act(const ConversationKey& key, const std::string& action,
-                            const std::string& target, const std::string& metadata) {
+                            const std::string& target, const std::string& metadata,
+                            bool retry_transient) {
     ActionOutcome out;
     out.key = key;
     out.action = action;
@@ -117,6 +121,8 @@ struct ThreadTracker::Impl {
       rec.error = call.error().toString();
     }
     obs.action = rec;
+    out.will_retry = retry_transient && out.error && out.error->isRetryable();
+    if (options.on_action) options.on_action(out);
     auto stored = applyAndSchedule(key, obs, call.has_value());
     if (!stored) return std::move(stored).error();
     return out;
@@ -236,9 +242,9 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) != p.from_app_ids.end();
     if (allowed) {
       auto out =
-          impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id, p.metadata);
+          impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
+                     /*retry_transient=*/false);
       if (!out) return std::move(out).error();
-      if (impl_->options.on_action) impl_->options.on_action(*out);
     }
   }
   return {};
@@ -396,12 +402,10 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
     auto out = impl_->act(
         claim.key, toString(policy.action),
         policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id : std::string(),
-        policy.metadata);
+        policy.metadata, /*retry_transient=*/true);
     if (!out) return std::move(out).error();
     // A transient failure (after the client's own retries) stays claimed: it comes due again
-    // when the lease ends. Anything else is final and reported.
-    out->will_retry = out->error && out->error->isRetryable();
-    if (impl_->options.on_action) impl_->options.on_action(*out);
+    // when the lease ends. Anything else is final.
     if (!out->will_retry) {
       auto r = impl_->store->finishDue(claim);
       if (!r) return std::move(r).error();

@@ -76,6 +76,12 @@ int main(int argc, char** argv) {
       tracker::IdleTakeBack::Action::kTake,
       std::chrono::milliseconds(std::stol(args["--quiet-ms"])), "", "fleet take-back"};
   to.due_lease = std::chrono::seconds(5);
+  // Every action is logged as it happens: poll() returns its outcomes only when the whole pass
+  // succeeds, and a store hiccup after an action (a loaded CI machine) must not hide it.
+  to.on_action = [](const tracker::ActionOutcome& o) {
+    logLine("action " + o.action + " " + o.key.page_id + " " + o.key.user_id + " " +
+            (o.ok() ? "ok" : "failed"));
+  };
   tracker::ThreadTracker tracker(store, Client(co), to);
   tracker::Deduplicator dedup(store);
   const std::string secret = args["--secret"];
@@ -123,13 +129,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::thread poller([&] {
     while (!stop) {
-      auto done = tracker.poll();
-      if (done) {
-        for (const auto& o : *done) {
-          logLine("action " + o.action + " " + o.key.page_id + " " + o.key.user_id + " " +
-                  (o.ok() ? "ok" : "failed"));
-        }
-      }
+      (void)tracker.poll();  // a store failure is retried on the next pass
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
