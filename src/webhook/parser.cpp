@@ -1157,6 +1157,8 @@ static_assert(kPadding >= kMaxKey && kPadding >= 16,
               "findKey reads kMaxKey bytes from any key, toInt64 16 from any number");
 // A thread keeps its copy buffer only up to this size, so one huge body does not pin memory.
 constexpr std::size_t kKeptBuffer = 64 * 1024;
+// Nor its Reader's state stack (a few bytes per nesting level) when a caller allows deep bodies.
+constexpr std::size_t kKeptReaderDepth = 1024;
 
 struct ThreadState {
   std::unique_ptr<char[]> buffer;
@@ -1198,7 +1200,9 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag |
                               rapidjson::kParseValidateEncodingFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
-  const rapidjson::ParseResult ok = state.reader.Parse<kFlags>(is, handler);
+  rapidjson::Reader own_reader;  // allocates nothing unless used
+  rapidjson::Reader& reader = options.max_depth <= kKeptReaderDepth ? state.reader : own_reader;
+  const rapidjson::ParseResult ok = reader.Parse<kFlags>(is, handler);
   if (handler.fatal()) return parseError(handler.fatalMessage(), handler.fatalOffset());
   if (!ok) {
     // Past a truncated UTF-8 sequence at the end, the in-situ stream stands in the padding.
