@@ -1,8 +1,8 @@
 // One SAX pass over the body (RapidJSON Reader, iterative, UTF-8 validated, numbers as raw
-// text so ids stay exact). The handler is a state machine over a small frame stack: every
-// container we model gets a frame context; anything else is skipped by counting nesting. Raw
-// JSON (Unknown events, attachment payloads, dashboard `changes` values) is sliced out of the
-// input by byte offsets, so nothing is re-serialised.
+// text so ids stay exact, in situ over a per-thread copy of the body). The handler is a state
+// machine over a small frame stack: every container we model gets a frame context; anything else is
+// skipped by counting nesting. Raw JSON (Unknown events, attachment payloads, dashboard `changes`
+// values) is sliced out of the input by byte offsets, so nothing is re-serialised.
 
 #include "handover/webhook/parser.hpp"
 
