@@ -804,9 +804,7 @@ class Handler {
           case Field::kMessaging:
           case Field::kStandby:
             return t == VType::kNull || typeError("`messaging`/`standby`", t, scalarStart());
-          case Field::kChanges:
-            return true;
-          default:
+          default:  // `changes` and unknown entry keys: nothing to keep from a scalar
             return true;
         }
       case Ctx::kEvents: {
@@ -1156,7 +1154,7 @@ constexpr std::size_t kPadding = 32;
 static_assert(kPadding >= kMaxKey && kPadding >= 16,
               "findKey reads kMaxKey bytes from any key, toInt64 16 from any number");
 // A thread keeps its copy buffer only up to this size, so one huge body does not pin memory.
-constexpr std::size_t kKeptBuffer = 64 * 1024;
+constexpr std::size_t kKeptBuffer = std::size_t{64} * 1024;
 // Nor its Reader's state stack (a few bytes per nesting level) when a caller allows deep bodies.
 constexpr std::size_t kKeptReaderDepth = 1024;
 
