@@ -10,6 +10,9 @@
 #                        tsan    TSan build of the `concurrency` tests      (tests/ci/tsan.sh)
 #                        examples  runs quickstart from the main build (the demo and the
 #                                webhook server example are CTest tests of main)
+#                        bench   tests/bench/run.sh --smoke over the main build: every
+#                                benchmark runs once with tiny sizes (no figures, no pass/fail
+#                                on speed)
 #                        fuzz    tests/fuzz/run.sh, when it exists (skipped otherwise)
 #                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
 #                        lint    clang-format check + clang-tidy            (tests/ci/lint.sh)
@@ -21,7 +24,7 @@ cd "$root" || exit 1
 # shellcheck source=tests/ci/lib.sh
 source tests/ci/lib.sh
 
-all_stages=(main examples shared asan tsan fuzz docs lint)
+all_stages=(main examples bench shared asan tsan fuzz docs lint)
 requested="${HANDOVER_CI_STAGES:-all}"
 requested="${requested//,/ }"
 [ "$requested" = all ] && requested="${all_stages[*]}"
@@ -37,10 +40,11 @@ extra=()
 wants docs && extra+=(doxygen)
 wants lint && extra+=(clang-format clang-tidy)
 wants fuzz && extra+=(clang libclang-rt-14-dev)
+wants bench && extra+=(nginx-light valgrind)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.
-declare -A limit=([main]=900 [examples]=60 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
+declare -A limit=([main]=900 [examples]=60 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
 
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
@@ -49,6 +53,9 @@ main_stage() {
 }
 examples_stage() {
   "$main_build/examples/quickstart"
+}
+bench_stage() {
+  BENCH_BUILD="$main_build" BENCH_REUSE_BUILD=1 bash tests/bench/run.sh --smoke
 }
 fuzz_stage() {
   if [ -x tests/fuzz/run.sh ]; then
@@ -74,10 +81,11 @@ for stage in "${all_stages[@]}"; do
   case "$stage" in
     main) cmd=(main_stage) ;;
     examples) cmd=(examples_stage) ;;
+    bench) cmd=(bench_stage) ;;
     fuzz) cmd=(fuzz_stage) ;;
     *) cmd=(bash "tests/ci/$stage.sh") ;;
   esac
-  export -f main_stage examples_stage fuzz_stage
+  export -f main_stage examples_stage bench_stage fuzz_stage
   # timeout signals the whole process group, so compilers and test processes stop too.
   timeout -k 20 "${limit[$stage]}" bash -c "source tests/ci/lib.sh; $(printf '%q ' "${cmd[@]}")" \
     2>&1 | tee "$logs/$stage.log"

@@ -5,7 +5,9 @@
 #   tests/bench/run.sh --smoke    tiny sizes, one run: proves the benches still work (CI)
 # Installs what is missing (nginx-light, wrk, valgrind from Debian; the Node peer from the npm
 # registry into tests/bench/.peer/, git-ignored). Loopback only; nginx is stopped by its pid.
-# Environment: BENCH_BUILD (build dir, default build/bench), BENCH_RUNS (default 5).
+# Environment: BENCH_BUILD (build dir, default build/bench), BENCH_RUNS (default 5),
+# BENCH_REUSE_BUILD=1 (build the bench targets in BENCH_BUILD as it is configured, without
+# reconfiguring it as Release: CI's smoke run reuses its main build this way).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -41,8 +43,10 @@ fi
 
 # --- build (Release, benches only) -----------------------------------------------------------
 note "building in $build"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHANDOVER_BUILD_BENCHMARKS=ON \
-  -DHANDOVER_BUILD_TESTS=OFF -DHANDOVER_BUILD_EXAMPLES=ON -DHANDOVER_BUILD_TOOLS=ON >/dev/null
+if [ "${BENCH_REUSE_BUILD:-0}" != 1 ]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHANDOVER_BUILD_BENCHMARKS=ON \
+    -DHANDOVER_BUILD_TESTS=OFF -DHANDOVER_BUILD_EXAMPLES=ON -DHANDOVER_BUILD_TOOLS=ON >/dev/null
+fi
 cmake --build "$build" -j"$(nproc)" --target webhook_bench graph_bench e2e_bench webhook_server \
   >/dev/null
 wb="$build/tests/bench/webhook/webhook_bench"
