@@ -3,7 +3,7 @@
 // in-flight transfers) belongs to the loop thread alone, so it needs no locking.
 //
 // Request bodies, response readers, error mapping and the retry policy are the sync client's
-// (json_body.hpp, responses.hpp, error_mapping.hpp, retry.hpp): the two paths answer alike.
+// (request_bodies.hpp, responses.hpp, error_mapping.hpp, retry.hpp): the two paths answer alike.
 
 #include "handover/async_client.hpp"
 
@@ -27,7 +27,7 @@
 #include "handover/crypto.hpp"
 #include "handover/types.hpp"
 #include "json.hpp"
-#include "json_body.hpp"
+#include "request_bodies.hpp"
 #include "responses.hpp"
 #include "retry.hpp"
 #include "url.hpp"
@@ -629,11 +629,6 @@ std::future<Result<T>> rejected(Error error, const AsyncClient::Callback<T>& don
   return future;
 }
 
-std::optional<Error> checkRecipient(const std::string& recipient) {
-  if (recipient.empty()) return invalidArgument("recipient is empty");
-  return std::nullopt;
-}
-
 }  // namespace
 
 AsyncClient::AsyncClient(AsyncClientOptions options)
@@ -658,24 +653,21 @@ const ClientOptions& AsyncClient::options() const noexcept {
 
 std::future<Result<void>> AsyncClient::passThreadControl(const PassThreadControlRequest& r,
                                                          Callback<void> done) {
-  if (impl_->options_error) return rejected<void>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<void>(*e, done);
-  detail::JsonBody body;
-  body.recipient(r.recipient)
-      .optionalField("target_app_id", r.target_app_id)
-      .optionalField("metadata", r.metadata);
-  auto job = impl_->makeJob(true, impl_->pagePath("pass_thread_control"), {}, body.finish());
-  return impl_->launch<void>(std::move(job), &readPass, std::move(done));
+  using T = void;
+  if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
+  auto body = detail::passThreadControlBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("pass_thread_control"), {}, std::move(*body));
+  return impl_->launch<T>(std::move(job), &readPass, std::move(done));
 }
 
 std::future<Result<TakeThreadControlResponse>> AsyncClient::takeThreadControl(
     const TakeThreadControlRequest& r, Callback<TakeThreadControlResponse> done) {
   using T = TakeThreadControlResponse;
   if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<T>(*e, done);
-  detail::JsonBody body;
-  body.recipient(r.recipient).optionalField("metadata", r.metadata);
-  auto job = impl_->makeJob(true, impl_->pagePath("take_thread_control"), {}, body.finish());
+  auto body = detail::takeThreadControlBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("take_thread_control"), {}, std::move(*body));
   return impl_->launch<T>(std::move(job), &detail::readTakeResponse, std::move(done));
 }
 
@@ -683,44 +675,36 @@ std::future<Result<RequestDelivered>> AsyncClient::requestThreadControl(
     const RequestThreadControlRequest& r, Callback<RequestDelivered> done) {
   using T = RequestDelivered;
   if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<T>(*e, done);
-  detail::JsonBody body;
-  body.recipient(r.recipient).optionalField("metadata", r.metadata);
-  auto job = impl_->makeJob(true, impl_->pagePath("request_thread_control"), {}, body.finish());
+  auto body = detail::requestThreadControlBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("request_thread_control"), {}, std::move(*body));
   return impl_->launch<T>(std::move(job), &readRequest, std::move(done));
 }
 
 std::future<Result<void>> AsyncClient::releaseThreadControl(const ReleaseThreadControlRequest& r,
                                                             Callback<void> done) {
-  if (impl_->options_error) return rejected<void>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<void>(*e, done);
-  detail::JsonBody body;
-  body.recipient(r.recipient);
-  auto job = impl_->makeJob(true, impl_->pagePath("release_thread_control"), {}, body.finish());
-  return impl_->launch<void>(std::move(job), &readRelease, std::move(done));
+  using T = void;
+  if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
+  auto body = detail::releaseThreadControlBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("release_thread_control"), {}, std::move(*body));
+  return impl_->launch<T>(std::move(job), &readRelease, std::move(done));
 }
 
 std::future<Result<void>> AsyncClient::extendThreadControl(const ExtendThreadControlRequest& r,
                                                            Callback<void> done) {
-  if (impl_->options_error) return rejected<void>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<void>(*e, done);
-  const auto seconds = static_cast<std::int64_t>(r.duration.count());
-  if (seconds < 1 || seconds > kMaxExtendSeconds) {
-    return rejected<void>(
-        invalidArgument("extend duration must be within 1.." + std::to_string(kMaxExtendSeconds) +
-                        " seconds (7 days), got " + std::to_string(seconds)),
-        done);
-  }
-  detail::JsonBody body;
-  body.recipient(r.recipient).field("duration", seconds);
-  auto job = impl_->makeJob(true, impl_->pagePath("extend_thread_control"), {}, body.finish());
-  return impl_->launch<void>(std::move(job), &readExtend, std::move(done));
+  using T = void;
+  if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
+  auto body = detail::extendThreadControlBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("extend_thread_control"), {}, std::move(*body));
+  return impl_->launch<T>(std::move(job), &readExtend, std::move(done));
 }
 
 std::future<Result<ThreadOwner>> AsyncClient::getThreadOwner(const GetThreadOwnerRequest& r,
                                                              Callback<ThreadOwner> done) {
   if (impl_->options_error) return rejected<ThreadOwner>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<ThreadOwner>(*e, done);
+  if (auto e = detail::checkRecipient(r.recipient)) return rejected<ThreadOwner>(*e, done);
   auto job =
       impl_->makeJob(false, impl_->pagePath("thread_owner"), {{"recipient", r.recipient}}, "");
   return impl_->launch<ThreadOwner>(std::move(job), &readOwner, std::move(done));
@@ -730,30 +714,9 @@ std::future<Result<SendResponse>> AsyncClient::sendText(const SendTextRequest& r
                                                         Callback<SendResponse> done) {
   using T = SendResponse;
   if (impl_->options_error) return rejected<T>(*impl_->options_error, done);
-  if (auto e = checkRecipient(r.recipient)) return rejected<T>(*e, done);
-  if (r.text.empty()) return rejected<T>(invalidArgument("text is empty"), done);
-  if (r.messaging_type == MessagingType::kMessageTag && r.tag.empty()) {
-    return rejected<T>(invalidArgument("messaging_type MESSAGE_TAG needs a tag"), done);
-  }
-  if (r.messaging_type != MessagingType::kMessageTag && !r.tag.empty()) {
-    return rejected<T>(invalidArgument("a tag is only allowed with messaging_type MESSAGE_TAG"),
-                       done);
-  }
-  detail::JsonBody body;
-  body.recipient(r.recipient).field("messaging_type", toString(r.messaging_type));
-  body.optionalField("tag", r.tag);
-  body.beginObject("message").field("text", r.text).optionalField("metadata", r.metadata);
-  body.endObject();
-  body.optionalField("persona_id", r.persona_id);
-  if (r.thread_control) {
-    const bool pass = r.thread_control->control_type == ThreadControl::Type::kPass;
-    if (!pass && !r.thread_control->app_id.empty()) {
-      return rejected<T>(invalidArgument("thread_control release takes no app_id"), done);
-    }
-    body.beginObject("thread_control").field("control_type", pass ? "pass" : "release");
-    body.optionalField("app_id", r.thread_control->app_id).endObject();
-  }
-  auto job = impl_->makeJob(true, impl_->pagePath("messages"), {}, body.finish());
+  auto body = detail::sendTextBody(r);
+  if (!body) return rejected<T>(std::move(body).error(), done);
+  auto job = impl_->makeJob(true, impl_->pagePath("messages"), {}, std::move(*body));
   return impl_->launch<T>(std::move(job), &readSend, std::move(done));
 }
 

@@ -13,6 +13,7 @@
 #include "json.hpp"
 #include "json_body.hpp"
 #include "local_document.hpp"
+#include "request_bodies.hpp"
 #include "responses.hpp"
 #include "retry.hpp"
 #include "url.hpp"
@@ -20,6 +21,7 @@
 namespace handover {
 namespace {
 
+using detail::checkRecipient;
 using detail::JsonBody;
 using detail::parseError;
 using detail::QueryParams;
@@ -52,11 +54,6 @@ void addPaging(QueryParams& query, const std::string& after, int limit) {
   if (!after.empty()) query.emplace_back("after", after);
 }
 
-std::optional<Error> checkRecipient(const std::string& recipient) {
-  if (recipient.empty()) return invalidArgument("recipient is empty");
-  return std::nullopt;
-}
-
 class GraphConnection final : public Connection {
  public:
   explicit GraphConnection(ClientOptions options) : options_(std::move(options)) {
@@ -69,50 +66,39 @@ class GraphConnection final : public Connection {
   const ClientOptions& options() const override { return options_; }
 
   Result<void> passThreadControl(const PassThreadControlRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    JsonBody body;
-    body.recipient(r.recipient)
-        .optionalField("target_app_id", r.target_app_id)
-        .optionalField("metadata", r.metadata);
-    return successCall("pass_thread_control", body.finish());
+    auto body = detail::passThreadControlBody(r);
+    if (!body) return std::move(body).error();
+    return successCall("pass_thread_control", std::move(*body));
   }
 
   Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    JsonBody body;
-    body.recipient(r.recipient).optionalField("metadata", r.metadata);
+    auto body = detail::takeThreadControlBody(r);
+    if (!body) return std::move(body).error();
     detail::LocalDocument doc;
-    if (auto e = performJson(post(pagePath("take_thread_control"), body.finish()), doc)) return *e;
+    if (auto e = performJson(post(pagePath("take_thread_control"), std::move(*body)), doc)) {
+      return *e;
+    }
     return detail::readTakeResponse(doc);
   }
 
   Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    JsonBody body;
-    body.recipient(r.recipient).optionalField("metadata", r.metadata);
-    auto ok = successCall("request_thread_control", body.finish());
+    auto body = detail::requestThreadControlBody(r);
+    if (!body) return std::move(body).error();
+    auto ok = successCall("request_thread_control", std::move(*body));
     if (!ok) return std::move(ok).error();
     return RequestDelivered{};
   }
 
   Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    JsonBody body;
-    body.recipient(r.recipient);
-    return successCall("release_thread_control", body.finish());
+    auto body = detail::releaseThreadControlBody(r);
+    if (!body) return std::move(body).error();
+    return successCall("release_thread_control", std::move(*body));
   }
 
   Result<void> extendThreadControl(const ExtendThreadControlRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    const auto seconds = static_cast<std::int64_t>(r.duration.count());
-    if (seconds < 1 || seconds > kMaxExtendSeconds) {
-      return invalidArgument("extend duration must be within 1.." +
-                             std::to_string(kMaxExtendSeconds) + " seconds (7 days), got " +
-                             std::to_string(seconds));
-    }
-    JsonBody body;
-    body.recipient(r.recipient).field("duration", seconds);
-    return successCall("extend_thread_control", body.finish());
+    auto body = detail::extendThreadControlBody(r);
+    if (!body) return std::move(body).error();
+    return successCall("extend_thread_control", std::move(*body));
   }
 
   Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) override {
@@ -157,29 +143,9 @@ class GraphConnection final : public Connection {
   }
 
   Result<SendResponse> sendText(const SendTextRequest& r) override {
-    if (auto e = checkRecipient(r.recipient)) return *e;
-    if (r.text.empty()) return invalidArgument("text is empty");
-    if (r.messaging_type == MessagingType::kMessageTag && r.tag.empty()) {
-      return invalidArgument("messaging_type MESSAGE_TAG needs a tag");
-    }
-    if (r.messaging_type != MessagingType::kMessageTag && !r.tag.empty()) {
-      return invalidArgument("a tag is only allowed with messaging_type MESSAGE_TAG");
-    }
-    JsonBody body;
-    body.recipient(r.recipient).field("messaging_type", toString(r.messaging_type));
-    body.optionalField("tag", r.tag);
-    body.beginObject("message").field("text", r.text).optionalField("metadata", r.metadata);
-    body.endObject();
-    body.optionalField("persona_id", r.persona_id);
-    if (r.thread_control) {
-      const bool pass = r.thread_control->control_type == ThreadControl::Type::kPass;
-      if (!pass && !r.thread_control->app_id.empty()) {
-        return invalidArgument("thread_control release takes no app_id");
-      }
-      body.beginObject("thread_control").field("control_type", pass ? "pass" : "release");
-      body.optionalField("app_id", r.thread_control->app_id).endObject();
-    }
-    return sendCall(body.finish(), /*expect_message_id=*/true);
+    auto body = detail::sendTextBody(r);
+    if (!body) return std::move(body).error();
+    return sendCall(std::move(*body), /*expect_message_id=*/true);
   }
 
   Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) override {
