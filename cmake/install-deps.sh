@@ -8,6 +8,11 @@ packages=(
   cmake g++ make pkg-config
   libcurl4-openssl-dev rapidjson-dev catch2 libssl-dev libcpp-httplib-dev
   libhiredis-dev redis-server
+  # Tests call the openssl CLI as an independent HMAC oracle; libssl-dev does not bring it.
+  openssl
+  # libcurl verifies TLS against this bundle: without it every real Graph call fails, and the
+  # TLS tests cannot tell "refused before sending" from anything else.
+  ca-certificates
   "$@"
 )
 
