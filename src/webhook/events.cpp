@@ -24,6 +24,14 @@ const char* toString(EventKind kind) noexcept {
       return "request_thread_control";
     case EventKind::kAppRoles:
       return "app_roles";
+    case EventKind::kReaction:
+      return "reaction";
+    case EventKind::kReferral:
+      return "referral";
+    case EventKind::kOptin:
+      return "optin";
+    case EventKind::kMessageEdit:
+      return "message_edit";
     case EventKind::kUnknown:
       return "unknown";
   }
@@ -71,6 +79,23 @@ std::string dedupKey(const Event& event) {
       append(key, app.app_id);
       for (const auto& role : app.roles) append(key, role);
     }
+  } else if (const auto* re = event.get<Reaction>()) {
+    // A user may react, unreact and react again to one message: each is its own event.
+    append(key, re->mid);
+    append(key, re->action == ReactionAction::kUnreact ? "unreact" : "react");
+    append(key, re->reaction);
+  } else if (const auto* ref = event.get<Referral>()) {
+    append(key, ref->source);
+    append(key, ref->ref);
+    append(key, ref->ad_id);
+  } else if (const auto* o = event.get<Optin>()) {
+    append(key, o->type);
+    append(key, o->ref);
+    append(key, o->user_ref);
+    append(key, o->payload);
+  } else if (const auto* ed = event.get<MessageEdit>()) {
+    append(key, ed->mid);
+    append(key, std::to_string(ed->edit_count));
   } else if (const auto* u = event.get<Unknown>()) {
     // Raw bytes of a redelivery are identical; an FNV-1a digest keeps the key short.
     std::uint64_t h = 1469598103934665603ULL;

@@ -6,6 +6,8 @@
 
 #include "handover/webhook/parser.hpp"
 
+#include "input_checks.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 
@@ -44,6 +46,9 @@ enum class Ctx : std::uint8_t {
   kHandover,
   kAppRoles,
   kRoles,
+  kReaction,
+  kOptin,
+  kMessageEdit,
   kChanges,
   kChange,
 };
@@ -94,6 +99,15 @@ enum class Field : std::uint8_t {
   kRoleApp,  // a key of `app_roles`: an app id
   kField,
   kValue,
+  kReaction,
+  kAction,
+  kEmoji,
+  kOptin,
+  kMessageEdit,
+  kNumEdit,
+  kAdId,
+  kRefererUri,
+  kNotificationToken,
 };
 
 enum class VType : std::uint8_t { kNull, kBool, kNumber, kString, kObject, kArray };
@@ -128,7 +142,7 @@ constexpr std::array<KeyName, 5> kEntryKeys{{{"id", Field::kId},
                                              {"messaging", Field::kMessaging},
                                              {"standby", Field::kStandby},
                                              {"changes", Field::kChanges}}};
-constexpr std::array<KeyName, 11> kEventKeys{{{"sender", Field::kSender},
+constexpr std::array<KeyName, 15> kEventKeys{{{"sender", Field::kSender},
                                               {"recipient", Field::kRecipient},
                                               {"timestamp", Field::kTimestamp},
                                               {"message", Field::kMessage},
@@ -138,7 +152,11 @@ constexpr std::array<KeyName, 11> kEventKeys{{{"sender", Field::kSender},
                                               {"pass_thread_control", Field::kPass},
                                               {"take_thread_control", Field::kTake},
                                               {"request_thread_control", Field::kRequest},
-                                              {"app_roles", Field::kAppRoles}}};
+                                              {"app_roles", Field::kAppRoles},
+                                              {"reaction", Field::kReaction},
+                                              {"referral", Field::kReferral},
+                                              {"optin", Field::kOptin},
+                                              {"message_edit", Field::kMessageEdit}}};
 constexpr std::array<KeyName, 2> kParticipantKeys{
     {{"id", Field::kId}, {"user_ref", Field::kUserRef}}};
 constexpr std::array<KeyName, 10> kMessageKeys{{{"mid", Field::kMid},
@@ -164,8 +182,24 @@ constexpr std::array<KeyName, 4> kPostbackKeys{{{"mid", Field::kMid},
                                                 {"title", Field::kTitle},
                                                 {"payload", Field::kPayload},
                                                 {"referral", Field::kReferral}}};
-constexpr std::array<KeyName, 3> kReferralKeys{
-    {{"ref", Field::kRef}, {"source", Field::kSource}, {"type", Field::kType}}};
+constexpr std::array<KeyName, 5> kReferralKeys{{{"ref", Field::kRef},
+                                                 {"source", Field::kSource},
+                                                 {"type", Field::kType},
+                                                 {"ad_id", Field::kAdId},
+                                                 {"referer_uri", Field::kRefererUri}}};
+constexpr std::array<KeyName, 4> kReactionKeys{{{"mid", Field::kMid},
+                                                {"action", Field::kAction},
+                                                {"reaction", Field::kReaction},
+                                                {"emoji", Field::kEmoji}}};
+constexpr std::array<KeyName, 6> kOptinKeys{
+    {{"type", Field::kType},
+     {"ref", Field::kRef},
+     {"user_ref", Field::kUserRef},
+     {"payload", Field::kPayload},
+     {"title", Field::kTitle},
+     {"notification_messages_token", Field::kNotificationToken}}};
+constexpr std::array<KeyName, 3> kMessageEditKeys{
+    {{"mid", Field::kMid}, {"text", Field::kText}, {"num_edit", Field::kNumEdit}}};
 constexpr std::array<KeyName, 4> kHandoverKeys{{{"previous_owner_app_id", Field::kPreviousOwner},
                                                 {"new_owner_app_id", Field::kNewOwner},
                                                 {"requested_owner_app_id", Field::kRequestedOwner},
@@ -179,13 +213,13 @@ constexpr std::array<KeyName, 2> kChangeKeys{{{"field", Field::kField}, {"value"
 // which cost more than the parse itself.
 
 constexpr std::size_t kKeySlots = 128;
-constexpr std::size_t kMaxKey = 24;  // longer keys are never modelled ones
+constexpr std::size_t kMaxKey = 32;  // longer keys are never modelled ones
 
-// A key's bytes as three little-endian words, zero past its end. The parser hands keys over in
+// A key's bytes as four little-endian words, zero past its end. The parser hands keys over in
 // a buffer with at least kMaxKey readable bytes after any key, so a key is read a word at a
 // time and its tail masked off: no call to memcmp, one branch per key.
 struct KeyWords {
-  std::uint64_t w[3] = {0, 0, 0};
+  std::uint64_t w[4] = {0, 0, 0, 0};
 };
 
 constexpr KeyWords wordsOf(std::string_view k) noexcept {
@@ -199,7 +233,7 @@ constexpr KeyWords wordsOf(std::string_view k) noexcept {
 // Multiplicative hash of the first word and the length; the multiplier was searched for to
 // be collision-free over the names in the tables above (checked at compile time below).
 constexpr std::size_t keyHash(std::uint64_t w0, std::size_t n) noexcept {
-  return static_cast<std::size_t>(((w0 + n) * 0x41837fa12ab07c83ULL) >> 57);
+  return static_cast<std::size_t>(((w0 + n) * 0xc04579bf7f7755ddULL) >> 57);
 }
 
 struct KeySlot {
@@ -238,6 +272,9 @@ constexpr std::array<KeySlot, kKeySlots> makeKeySlots() {
   addKeys(slots, kReferralKeys);
   addKeys(slots, kHandoverKeys);
   addKeys(slots, kChangeKeys);
+  addKeys(slots, kReactionKeys);
+  addKeys(slots, kOptinKeys);
+  addKeys(slots, kMessageEditKeys);
   return slots;
 }
 
@@ -250,7 +287,7 @@ constexpr bool collisionFree() {
   return true;
 }
 static_assert(collisionFree(), "keyHash collides: pick new constants");
-static_assert(static_cast<int>(Field::kValue) < 64, "field masks are 64-bit");
+static_assert(static_cast<int>(Field::kNotificationToken) < 64, "field masks are 64-bit");
 
 template <std::size_t N>
 constexpr std::uint64_t maskOf(const std::array<KeyName, N>& table) {
@@ -277,12 +314,15 @@ constexpr std::array<std::uint64_t, static_cast<std::size_t>(Ctx::kChange) + 1> 
   m[static_cast<std::size_t>(Ctx::kReferral)] = maskOf(kReferralKeys);
   m[static_cast<std::size_t>(Ctx::kHandover)] = maskOf(kHandoverKeys);
   m[static_cast<std::size_t>(Ctx::kChange)] = maskOf(kChangeKeys);
+  m[static_cast<std::size_t>(Ctx::kReaction)] = maskOf(kReactionKeys);
+  m[static_cast<std::size_t>(Ctx::kOptin)] = maskOf(kOptinKeys);
+  m[static_cast<std::size_t>(Ctx::kMessageEdit)] = maskOf(kMessageEditKeys);
   return m;
 }
 
 constexpr auto kContextMasks = makeMasks();
 
-// Masks keeping the first n bytes of each of the three words, for n = 0..kMaxKey.
+// Masks keeping the first n bytes of each of the four words, for n = 0..kMaxKey.
 constexpr std::array<KeyWords, kMaxKey + 1> makeLengthMasks() {
   std::array<KeyWords, kMaxKey + 1> m{};
   for (std::size_t n = 0; n <= kMaxKey; ++n) {
@@ -306,7 +346,8 @@ inline Field findKey(const char* s, std::size_t n, std::uint64_t mask) noexcept 
   const std::uint64_t w0 = load64(s) & m.w[0];
   const KeySlot& slot = kKeySlotTable[keyHash(w0, n)];
   const std::uint64_t diff = (w0 ^ slot.words.w[0]) | ((load64(s + 8) & m.w[1]) ^ slot.words.w[1]) |
-                             ((load64(s + 16) & m.w[2]) ^ slot.words.w[2]);
+                             ((load64(s + 16) & m.w[2]) ^ slot.words.w[2]) |
+                             ((load64(s + 24) & m.w[3]) ^ slot.words.w[3]);
   // An empty slot has no words and no length: only an empty key could match it, as kNone.
   if ((diff | (slot.name.size() ^ n)) != 0) return Field::kNone;
 #else
@@ -330,7 +371,8 @@ std::string fieldName(Field f) {
   for (std::string_view n :
        {find(kEnvelopeKeys), find(kEntryKeys), find(kEventKeys), find(kMessageKeys),
         find(kReadKeys), find(kDeliveryKeys), find(kPostbackKeys), find(kReferralKeys),
-        find(kHandoverKeys), find(kUrlKey), find(kChangeKeys), find(kParticipantKeys)}) {
+        find(kHandoverKeys), find(kUrlKey), find(kChangeKeys), find(kParticipantKeys),
+        find(kReactionKeys), find(kOptinKeys), find(kMessageEditKeys)}) {
     if (name.empty()) name = n;
   }
   if (name.empty()) return "a field";
@@ -450,10 +492,27 @@ struct EchoScratch {
 // sliced from the body, which is never written.
 using Stream = rapidjson::InsituStringStream;
 
+// A key we do not model, kept (in the in-situ copy, which later strings never overwrite)
+// until its object ends, to check that no key repeats.
+struct KeyRef {
+  const char* s;
+  std::size_t n;
+  std::string_view view() const { return {s, n}; }
+};
+
 class Handler {
  public:
-  Handler(std::string_view body, const char* copy, Stream& is, std::size_t max_depth, Batch& batch)
-      : body_(body), copy_(copy), is_(is), max_depth_(max_depth), batch_(batch) {}
+  Handler(std::string_view body, const char* copy, Stream& is, const ParseOptions& options,
+          std::vector<KeyRef>& other_keys, Batch& batch)
+      : body_(body),
+        copy_(copy),
+        is_(is),
+        max_depth_(options.max_depth),
+        batch_(batch),
+        max_items_(options.max_events),
+        other_keys_(other_keys) {
+    other_keys_.clear();
+  }
 
   // --- RapidJSON SAX interface ---------------------------------------------------------------
   // Where a scalar starts in the body: strings and numbers from their pointer into the copy
@@ -489,13 +548,23 @@ class Handler {
     if (c == Ctx::kAppRoles) {
       pending_ = Field::kRoleApp;
       role_app_.assign(s, n);
+      other_keys_.push_back({s, n});
       return true;
     }
     pending_ = findKey(s, n, kContextMasks[static_cast<std::size_t>(c)]);
-    if (c == Ctx::kEvent && pending_ == Field::kNone && unknown_key_start_ == 0) {
-      // An offset, not a copy: the name is only needed if the event ends up Unknown.
-      unknown_key_start_ = static_cast<std::size_t>(s - copy_);
+    if (pending_ == Field::kNone) {
+      // Checked for duplicates when the object ends (rare: Meta's objects are mostly modelled).
+      other_keys_.push_back({s, n});
+      if (c == Ctx::kEvent && unknown_key_start_ == 0) {
+        // An offset, not a copy: the name is only needed if the event ends up Unknown.
+        unknown_key_start_ = static_cast<std::size_t>(s - copy_);
+      }
+      return true;
     }
+    // A second `mid` (or `entry`, `sender`...) would let two readers of one body disagree.
+    const std::uint64_t bit = std::uint64_t{1} << static_cast<int>(pending_);
+    if ((seen_[depth_] & bit) != 0) return duplicateKey(s, n);
+    seen_[depth_] |= bit;
     return true;
   }
   bool EndObject(rapidjson::SizeType) { return end(); }
@@ -509,6 +578,52 @@ class Handler {
 
  private:
   static constexpr std::size_t kFrames = 16;
+
+  bool duplicateKey(const char* s, std::size_t n) {
+    return fatalError("duplicate key `" + std::string(s, n) + "`",
+                      static_cast<std::size_t>(s - copy_) - 1);
+  }
+
+  // The unmodelled keys of the object that just ended (`from`..end of other_keys_) are
+  // distinct: pairwise for the few an object has, sorted when a body sends many. The error
+  // names the first repeated key in document order.
+  bool distinctKeys(std::size_t from) {
+    const std::size_t count = other_keys_.size() - from;
+    if (count < 2) return true;
+    const char* first_repeat = nullptr;
+    std::size_t repeat_size = 0;
+    auto note = [&](const KeyRef& k) {
+      if (first_repeat == nullptr || k.s < first_repeat) {
+        first_repeat = k.s;
+        repeat_size = k.n;
+      }
+    };
+    if (count <= 16) {
+      for (std::size_t i = from + 1; i < other_keys_.size(); ++i) {
+        for (std::size_t j = from; j < i; ++j) {
+          if (other_keys_[i].view() == other_keys_[j].view()) note(other_keys_[i]);
+        }
+      }
+    } else {
+      std::vector<KeyRef> sorted(other_keys_.begin() + static_cast<std::ptrdiff_t>(from),
+                                 other_keys_.end());
+      std::sort(sorted.begin(), sorted.end(), [](const KeyRef& a, const KeyRef& b) {
+        return a.view() != b.view() ? a.view() < b.view() : a.s < b.s;
+      });
+      for (std::size_t i = 1; i < sorted.size(); ++i) {
+        if (sorted[i].view() == sorted[i - 1].view()) note(sorted[i]);
+      }
+    }
+    return first_repeat == nullptr || duplicateKey(first_repeat, repeat_size);
+  }
+
+  // Events, event errors and `changes` items of one body are bounded (ParseOptions::max_events).
+  bool roomForItem(std::size_t at) {
+    if (batch_.events.size() + batch_.errors.size() + batch_.changes.size() < max_items_) {
+      return true;
+    }
+    return fatalError("more than " + std::to_string(max_items_) + " events in one body", at);
+  }
 
   bool unexpectedNumber() { return fail("number not delivered as text", is_.Tell()); }
 
@@ -547,6 +662,8 @@ class Handler {
     auto enter = [&](Ctx c) {
       if (depth_ >= kFrames) return fail("nesting beyond the webhook schema", at);
       ctx_[depth_] = c;
+      seen_[depth_] = 0;
+      other_begin_[depth_] = other_keys_.size();
       return true;
     };
     auto skipThis = [&] {
@@ -570,6 +687,7 @@ class Handler {
       case Ctx::kEntries:
         beginEntry();
         if (t != VType::kObject) {
+          if (!roomForItem(at)) return false;
           entryError("an entry must be an object", at);
           return skipThis();
         }
@@ -595,7 +713,7 @@ class Handler {
             return skipThis();
         }
       case Ctx::kEvents:
-        beginEvent(at);
+        if (!beginEvent(at)) return false;
         if (t != VType::kObject) {
           eventError("an event must be an object", at);
           return skipThis();
@@ -608,6 +726,7 @@ class Handler {
           case Field::kSender:
           case Field::kRecipient:
             if (t != VType::kObject) return wrongType(fieldName(f));
+            if (f == Field::kSender) has_sender_ = true;
             participant_ = f == Field::kSender ? &ev_->sender : &ev_->recipient;
             return enter(Ctx::kParticipant);
           case Field::kMessage:
@@ -618,7 +737,15 @@ class Handler {
           case Field::kTake:
           case Field::kRequest:
           case Field::kAppRoles:
-            if (payload_ != Field::kNone) return skipThis();  // one payload per event
+          case Field::kReaction:
+          case Field::kReferral:
+          case Field::kOptin:
+          case Field::kMessageEdit:
+            if (payload_ != Field::kNone) {
+              // Which one counts would depend on the reader: refuse the event instead.
+              return fail("an event carries both " + fieldName(payload_) + " and " + fieldName(f),
+                          at);
+            }
             if (t != VType::kObject) return wrongType(fieldName(f));
             payload_ = f;
             preparePayload(f);
@@ -666,7 +793,7 @@ class Handler {
       case Ctx::kPostback:
         if (f == Field::kReferral) {
           if (t != VType::kObject) return wrongType("`referral`");
-          postback_->referral.emplace();
+          referral_ = &postback_->referral.emplace();
           return enter(Ctx::kReferral);
         }
         if (f != Field::kNone) return wrongType(fieldName(f));
@@ -678,6 +805,7 @@ class Handler {
         return enter(Ctx::kRoles);
       case Ctx::kChanges:
         if (t != VType::kObject) return skipThis();  // test payloads only; nothing to lose
+        if (!roomForItem(at)) return false;
         batch_.changes.emplace_back();
         return enter(Ctx::kChange);
       case Ctx::kChange:
@@ -706,6 +834,9 @@ class Handler {
       return true;
     }
     pending_ = Field::kNone;
+    const std::size_t keys_from = other_begin_[depth_ + 1];
+    if (!distinctKeys(keys_from)) return false;
+    other_keys_.resize(keys_from);
     switch (ctx_[depth_ + 1]) {
       case Ctx::kEntry:
         finishEntry();
@@ -794,6 +925,7 @@ class Handler {
         return true;
       case Ctx::kEntries:
         beginEntry();
+        if (!roomForItem(scalarStart())) return false;
         return entryError("an entry must be an object", scalarStart());
       case Ctx::kEntry:
         switch (f) {
@@ -809,7 +941,7 @@ class Handler {
         }
       case Ctx::kEvents: {
         const std::size_t at = scalarStart();
-        beginEvent(at);
+        if (!beginEvent(at)) return false;
         return eventError("an event must be an object", at);
       }
       case Ctx::kEvent:
@@ -888,11 +1020,58 @@ class Handler {
       case Ctx::kReferral:
         switch (f) {
           case Field::kRef:
-            return str(postback_->referral->ref, "`ref`");
+            return str(referral_->ref, "`ref`");
           case Field::kSource:
-            return str(postback_->referral->source, "`source`");
+            return str(referral_->source, "`source`");
           case Field::kType:
-            return str(postback_->referral->type, "`type`");
+            return str(referral_->type, "`type`");
+          case Field::kAdId:
+            return id(referral_->ad_id, "`ad_id`");
+          case Field::kRefererUri:
+            return str(referral_->referer_uri, "`referer_uri`");
+          default:
+            return true;
+        }
+      case Ctx::kReaction:
+        switch (f) {
+          case Field::kMid:
+            return str(reaction_->mid, "`mid`");
+          case Field::kReaction:
+            return str(reaction_->reaction, "`reaction`");
+          case Field::kEmoji:
+            return str(reaction_->emoji, "`emoji`");
+          case Field::kAction:
+            if (t != VType::kString) return typeError("`action`", t, scalarStart());
+            reaction_->action = reactionAction(std::string_view(s, n));
+            return true;
+          default:
+            return true;
+        }
+      case Ctx::kOptin:
+        switch (f) {
+          case Field::kType:
+            return str(optin_->type, "`type`");
+          case Field::kRef:
+            return str(optin_->ref, "`ref`");
+          case Field::kUserRef:
+            return id(optin_->user_ref, "`user_ref`");
+          case Field::kPayload:
+            return str(optin_->payload, "`payload`");
+          case Field::kTitle:
+            return str(optin_->title, "`title`");
+          case Field::kNotificationToken:
+            return str(optin_->notification_messages_token, "`notification_messages_token`");
+          default:
+            return true;
+        }
+      case Ctx::kMessageEdit:
+        switch (f) {
+          case Field::kMid:
+            return str(edit_->mid, "`mid`");
+          case Field::kText:
+            return str(edit_->text, "`text`");
+          case Field::kNumEdit:
+            return i64(edit_->edit_count, "`num_edit`");
           default:
             return true;
         }
@@ -940,9 +1119,23 @@ class Handler {
         return Ctx::kPostback;
       case Field::kAppRoles:
         return Ctx::kAppRoles;
+      case Field::kReaction:
+        return Ctx::kReaction;
+      case Field::kReferral:
+        return Ctx::kReferral;
+      case Field::kOptin:
+        return Ctx::kOptin;
+      case Field::kMessageEdit:
+        return Ctx::kMessageEdit;
       default:
         return Ctx::kHandover;
     }
+  }
+
+  static ReactionAction reactionAction(std::string_view v) {
+    if (v == "react") return ReactionAction::kReact;
+    if (v == "unreact") return ReactionAction::kUnreact;
+    return ReactionAction::kOther;
   }
 
   // --- entries and events --------------------------------------------------------------------
@@ -967,12 +1160,15 @@ class Handler {
   }
 
   // The event is built in place at the end of `batch_.events`: no copy, no move.
-  void beginEvent(std::size_t at) {
+  bool beginEvent(std::size_t at) {
+    if (!roomForItem(at)) return false;
     ev_ = &batch_.events.emplace_back();
     ev_->standby = standby_;
     event_start_ = at;
     unknown_key_start_ = 0;
     payload_ = Field::kNone;
+    has_sender_ = false;
+    return true;
   }
 
   void preparePayload(Field f) {
@@ -997,6 +1193,18 @@ class Handler {
         break;
       case Field::kAppRoles:
         roles_ = &p.emplace<AppRoles>();
+        break;
+      case Field::kReaction:
+        reaction_ = &p.emplace<Reaction>();
+        break;
+      case Field::kReferral:
+        referral_ = &p.emplace<Referral>();
+        break;
+      case Field::kOptin:
+        optin_ = &p.emplace<Optin>();
+        break;
+      case Field::kMessageEdit:
+        edit_ = &p.emplace<MessageEdit>();
         break;
       case Field::kPass: {
         auto& pass = p.emplace<PassThreadControl>();
@@ -1024,7 +1232,21 @@ class Handler {
     handover_metadata_ = metadata;
   }
 
+  // Kinds Meta always sends with a sender: without one the event has no conversation.
+  static bool needsSender(Field payload) {
+    return payload != Field::kNone && payload != Field::kAppRoles && payload != Field::kOptin;
+  }
+
   void finishEvent(std::size_t at) {
+    ev_->span = BodySpan{event_start_, at + 1 - event_start_};
+    if (has_sender_ && ev_->sender.empty()) {
+      eventError("`sender` has neither `id` nor `user_ref`", event_start_);
+      return;
+    }
+    if (!has_sender_ && needsSender(payload_)) {
+      eventError("the event has no `sender`", event_start_);
+      return;
+    }
     if (payload_ == Field::kNone) {
       const std::size_t key_end = unknown_key_start_ == 0 ? 0 : stringEnd(unknown_key_start_);
       ev_->payload.emplace<Unknown>(
@@ -1103,7 +1325,13 @@ class Handler {
   std::size_t max_depth_;
   Batch& batch_;
 
+  std::size_t max_items_;
+  std::vector<KeyRef>& other_keys_;  // kept by the thread: no allocation per body
+
   std::array<Ctx, kFrames> ctx_{};  // ctx_[d]: the container open at depth d (0: root)
+  std::array<std::uint64_t, kFrames> seen_{};      // modelled keys already met at depth d
+  std::array<std::size_t, kFrames> other_begin_{};  // its first unmodelled key in other_keys_
+
   std::size_t depth_ = 0;
   std::size_t skip_ = 0;  // open containers being skipped
   Field pending_ = Field::kNone;
@@ -1126,6 +1354,11 @@ class Handler {
   Delivery* delivery_ = nullptr;
   Postback* postback_ = nullptr;
   AppRoles* roles_ = nullptr;
+  Reaction* reaction_ = nullptr;
+  Referral* referral_ = nullptr;
+  Optin* optin_ = nullptr;
+  MessageEdit* edit_ = nullptr;
+  bool has_sender_ = false;
   std::optional<std::string>*prev_owner_ = nullptr, *new_owner_ = nullptr;
   std::string *requested_ = nullptr, *handover_metadata_ = nullptr;
   std::string role_app_;
@@ -1148,8 +1381,8 @@ Error parseError(std::string message, std::size_t offset) {
   return e;
 }
 
-// Zero bytes after the copied body: the NUL RapidJSON stops at, and slack for reads past a
-// truncated UTF-8 sequence at the very end (its validator takes continuation bytes blindly).
+// Zero bytes after the copied body: the NUL RapidJSON stops at, and slack for the word-wide
+// reads of keys and numbers.
 constexpr std::size_t kPadding = 32;
 static_assert(kPadding >= kMaxKey && kPadding >= 16,
               "findKey reads kMaxKey bytes from any key, toInt64 16 from any number");
@@ -1162,7 +1395,23 @@ struct ThreadState {
   std::unique_ptr<char[]> buffer;
   std::size_t capacity = 0;
   rapidjson::Reader reader;  // keeps its (small) state stack between bodies
+  std::vector<KeyRef> other_keys;
 };
+
+bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// RapidJSON's message, with what a reader of a broken body wants first: where it ended, or
+// that a NUL byte (which no JSON text contains) stopped it.
+Error syntaxError(const rapidjson::ParseResult& r, std::string_view body) {
+  const std::size_t at = std::min(r.Offset(), body.size());
+  std::string message = rapidjson::GetParseError_En(r.Code());
+  if (at == body.size()) {
+    message = "the body ended before its JSON value did (" + message + ")";
+  } else if (body[at] == '\0') {
+    message = "a NUL byte where JSON text was expected";
+  }
+  return parseError(std::move(message), at);
+}
 
 }  // namespace
 
@@ -1186,25 +1435,36 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
     big.reset(new char[need]);
     copy = big.get();
   }
+  // Input checks RapidJSON is not asked to make (see input_checks.hpp).
+  if (const auto bad = detail::firstInvalidUtf8(body)) {
+    return parseError("invalid UTF-8", *bad);
+  }
+  if (const auto bad = detail::firstLoneLowSurrogate(body)) {
+    return parseError("a low surrogate escape (\\uDC00-\\uDFFF) without a high one before it",
+                      *bad);
+  }
   std::memcpy(copy, body.data(), body.size());
   std::memset(copy + body.size(), 0, kPadding);
 
   Batch batch;
   // A real event takes 150+ bytes of JSON: one allocation up front instead of regrowing
-  // (bounded: at most about twice the body size in memory).
-  batch.events.reserve(body.size() / 160 + 1);
+  // (bounded by the body size and by max_events).
+  batch.events.reserve(std::min(body.size() / 160 + 1, options.max_events));
   Stream is(copy);
-  Handler handler(body, copy, is, options.max_depth, batch);
+  Handler handler(body, copy, is, options, state.other_keys, batch);
+  // Stop after the value, so that whatever follows (a NUL byte included) is checked below.
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag |
-                              rapidjson::kParseValidateEncodingFlag |
+                              rapidjson::kParseStopWhenDoneFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
   rapidjson::Reader own_reader;  // allocates nothing unless used
   rapidjson::Reader& reader = options.max_depth <= kKeptReaderDepth ? state.reader : own_reader;
   const rapidjson::ParseResult ok = reader.Parse<kFlags>(is, handler);
   if (handler.fatal()) return parseError(handler.fatalMessage(), handler.fatalOffset());
-  if (!ok) {
-    // Past a truncated UTF-8 sequence at the end, the in-situ stream stands in the padding.
-    return parseError(rapidjson::GetParseError_En(ok.Code()), std::min(ok.Offset(), body.size()));
+  if (!ok) return syntaxError(ok, body);
+  for (std::size_t at = is.Tell(); at < body.size(); ++at) {
+    if (!isJsonSpace(body[at])) {
+      return parseError("bytes after the JSON value (a body is exactly one value)", at);
+    }
   }
   if (!handler.sawEntry()) return parseError("no `entry` array", 0);
   batch.platform = batch.object == "instagram" ? Platform::kInstagram : Platform::kMessenger;

@@ -39,7 +39,7 @@ TEST_CASE("every fixture parses to exactly its expected events") {
     if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
   }
   std::sort(names.begin(), names.end());
-  REQUIRE(names.size() >= 18);
+  REQUIRE(names.size() >= 19);
   for (const auto& name : names) {
     DYNAMIC_SECTION(name) {
       REQUIRE(std::filesystem::exists(kDir + name + ".expected"));
@@ -155,10 +155,20 @@ TEST_CASE("type checks on single fields") {
   REQUIRE(ok.events.size() == 1);
   CHECK(ok.events[0].get<Delivery>()->mids.empty());
   CHECK_FALSE(ok.events[0].get<Delivery>()->watermark.has_value());
-  // Only the first payload key counts.
-  const Batch two = one(R"({"timestamp":1,"read":{"watermark":5},"message":{"text":"x"}})");
-  REQUIRE(two.events.size() == 1);
-  CHECK(two.events[0].kind() == EventKind::kRead);
+  // Two payload keys: which one counts would depend on the reader, so the event is refused.
+  const Batch two =
+      one(R"({"sender":{"id":"3"},"timestamp":1,"read":{"watermark":5},"message":{"text":"x"}})");
+  CHECK(two.events.empty());
+  REQUIRE(two.errors.size() == 1);
+  CHECK(two.errors[0].message == "an event carries both `read` and `message`");
+  // A sender that names nobody, or none where the kind always has one, is an event error.
+  const Batch nobody = one(R"({"sender":{},"timestamp":1,"message":{"mid":"m","text":"x"}})");
+  CHECK(nobody.events.empty());
+  REQUIRE(nobody.errors.size() == 1);
+  CHECK(nobody.errors[0].message == "`sender` has neither `id` nor `user_ref`");
+  const Batch none = one(R"({"recipient":{"id":"1"},"timestamp":1,"postback":{"title":"x"}})");
+  REQUIRE(none.errors.size() == 1);
+  CHECK(none.errors[0].message == "the event has no `sender`");
 }
 
 TEST_CASE("a malformed body is a typed parse error with the byte offset") {
@@ -254,9 +264,66 @@ TEST_CASE("dedupKey is stable across redeliveries and distinct across events") {
 TEST_CASE("an Unknown event names its first unmodelled key") {
   const Batch b = parseOk(
       R"({"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"x\"y":1,"z":2},)"
-      R"({"timestamp":5},{"reaction":{},"read":{}}]}]})");
+      R"({"timestamp":5},{"account_linking":{},"sender":{"id":"2"},"read":{}}]}]})");
   REQUIRE(b.events.size() == 3);
   CHECK(b.events[0].get<Unknown>()->type == "x\\\"y");  // raw, as written
   CHECK(b.events[1].get<Unknown>()->type.empty());
   CHECK(b.events[2].kind() == EventKind::kRead);
+}
+
+TEST_CASE("reactions, referrals, opt-ins and edits are typed") {
+  const std::string body = fixture("new_kinds.json");
+  const Batch b = parseOk(body);
+  REQUIRE(b.errors.empty());
+  REQUIRE(b.events.size() == 9);
+  CHECK(b.events[0].kind() == EventKind::kReaction);
+  const auto& love = *b.events[0].get<Reaction>();
+  CHECK(love.action == ReactionAction::kReact);
+  CHECK(love.emoji == "\xE2\x9D\xA4\xEF\xB8\x8F");  // U+2764 U+FE0F, decoded
+  CHECK(b.events[1].get<Reaction>()->action == ReactionAction::kUnreact);
+  CHECK(b.events[1].get<Reaction>()->emoji.empty());
+  const auto& ad = *b.events[3].get<Referral>();
+  CHECK(ad.source == "ADS");
+  CHECK(ad.ad_id == "6045246247433");
+  CHECK(b.events[4].userId() == "guest-4711");  // a chat-plugin guest: user_ref
+  CHECK(b.events[4].get<Referral>()->referer_uri == "https://shop.example.invalid/help");
+  // A checkbox opt-in has no sender: the user is only a user_ref inside the payload.
+  CHECK(b.events[5].kind() == EventKind::kOptin);
+  CHECK(b.events[5].userId().empty());
+  CHECK(b.events[5].get<Optin>()->user_ref == "cb-90210");
+  CHECK(b.events[6].get<Optin>()->notification_messages_token == "NMT_EXAMPLE_NOT_A_SECRET");
+  CHECK(b.events[7].get<MessageEdit>()->edit_count == 2);
+  CHECK(b.events[8].standby);
+  CHECK(std::string(toString(EventKind::kMessageEdit)) == "message_edit");
+  // Unknown action values are kept as kOther, not refused.
+  const Batch other = parseOk(
+      R"({"object":"page","entry":[{"id":"1","messaging":[{"sender":{"id":"2"},"timestamp":3,)"
+      R"("reaction":{"mid":"m","action":"super_react","reaction":"other"}}]}]})");
+  REQUIRE(other.events.size() == 1);
+  CHECK(other.events[0].get<Reaction>()->action == ReactionAction::kOther);
+}
+
+TEST_CASE("each event's span is its object in the body") {
+  const std::string body = fixture("new_kinds.json");
+  const Batch b = parseOk(body);
+  for (const auto& e : b.events) {
+    const std::string_view wire = std::string_view(body).substr(e.span.offset, e.span.size);
+    CHECK(wire.front() == '{');
+    CHECK(wire.back() == '}');
+    CHECK(wire.find("\"timestamp\":" + std::to_string(e.timestamp)) != std::string_view::npos);
+  }
+}
+
+TEST_CASE("dedup keys of the new kinds tell events apart and match their redeliveries") {
+  const Batch a = parseOk(fixture("new_kinds.json"));
+  const Batch again = parseOk(fixture("new_kinds.json"));
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    CHECK(dedupKey(a.events[i]) == dedupKey(again.events[i]));
+    keys.push_back(dedupKey(a.events[i]));
+  }
+  std::sort(keys.begin(), keys.end());
+  CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
+  // React and unreact on the same message are two events.
+  CHECK(dedupKey(a.events[0]) != dedupKey(a.events[1]));
 }

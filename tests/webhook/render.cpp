@@ -89,6 +89,7 @@ std::string render(const Event& e) {
     if (p->referral) {
       out += " referral=" +
              quote(p->referral->ref + "|" + p->referral->source + "|" + p->referral->type);
+      field(out, "ad_id", p->referral->ad_id);
     }
   } else if (const auto* pass = e.get<PassThreadControl>()) {
     out += " prev=" + id(pass->previous_owner_app_id) + " new=" + id(pass->new_owner_app_id);
@@ -105,6 +106,30 @@ std::string render(const Event& e) {
       for (const auto& role : app.roles) list += (list.empty() ? "" : ",") + role;
       out += " app=" + quote(app.app_id + ":" + list);
     }
+  } else if (const auto* re = e.get<Reaction>()) {
+    field(out, "mid", re->mid);
+    out += re->action == ReactionAction::kReact     ? " action=react"
+           : re->action == ReactionAction::kUnreact ? " action=unreact"
+                                                    : " action=other";
+    field(out, "reaction", re->reaction);
+    field(out, "emoji", re->emoji);
+  } else if (const auto* ref = e.get<Referral>()) {
+    field(out, "ref", ref->ref);
+    field(out, "source", ref->source);
+    field(out, "type", ref->type);
+    field(out, "ad_id", ref->ad_id);
+    field(out, "referer_uri", ref->referer_uri);
+  } else if (const auto* o = e.get<Optin>()) {
+    field(out, "type", o->type);
+    field(out, "ref", o->ref);
+    field(out, "user_ref", o->user_ref);
+    field(out, "payload", o->payload);
+    field(out, "title", o->title);
+    field(out, "token", o->notification_messages_token);
+  } else if (const auto* ed = e.get<MessageEdit>()) {
+    field(out, "mid", ed->mid);
+    field(out, "text", ed->text);
+    out += " num_edit=" + std::to_string(ed->edit_count);
   } else if (const auto* u = e.get<Unknown>()) {
     out += " type=" + u->type + " raw=" + raw(u->raw_json);
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -29,12 +30,16 @@ enum class EventKind {
   kTakeThreadControl,     ///< `take_thread_control`: another app took control from us.
   kRequestThreadControl,  ///< `request_thread_control`: another app asks us for control.
   kAppRoles,              ///< `app_roles`: legacy Handover Protocol role change (no sender).
+  kReaction,              ///< `reaction` (field `message_reactions`): a reaction to a message.
+  kReferral,              ///< `referral` (`messaging_referrals`): an m.me link, ad or plugin.
+  kOptin,                 ///< `optin` (`messaging_optins`): plugin opt-in, notification opt-in.
+  kMessageEdit,           ///< `message_edit` (`message_edits`): the user edited a message.
   kUnknown,               ///< Anything else; its raw JSON is kept.
 };
 
 /// Stable lowercase name: "message", "echo", "read", "delivery", "postback",
 /// "pass_thread_control", "take_thread_control", "request_thread_control", "app_roles",
-/// "unknown".
+/// "reaction", "referral", "optin", "message_edit", "unknown".
 const char* toString(EventKind kind) noexcept;
 
 /// A `sender` or `recipient`: an `id`, or a chat-plugin `user_ref`.
@@ -93,11 +98,14 @@ struct Delivery {
   std::optional<std::int64_t> watermark;  ///< Epoch ms: everything before it was delivered.
 };
 
-/// `referral` of a postback (ads, m.me links).
+/// `referral`: of a postback, or an event of its own (`messaging_referrals`) when a user who
+/// already has a thread follows an m.me link, an ad or a chat plugin into it. Route on `ref`.
 struct Referral {
-  std::string ref;     ///< The `ref` parameter of the link or ad; empty when none.
-  std::string source;  ///< "SHORTLINK", "ADS"...
-  std::string type;    ///< "OPEN_THREAD"...
+  std::string ref;          ///< The `ref` parameter of the link or ad; empty when none.
+  std::string source;       ///< "SHORTLINK", "ADS", "CUSTOMER_CHAT_PLUGIN"...
+  std::string type;         ///< "OPEN_THREAD"...
+  std::string ad_id;        ///< The ad's id when `source` is "ADS"; empty otherwise.
+  std::string referer_uri;  ///< Chat plugin: the page the user came from; empty otherwise.
 };
 
 /// `postback`. On standby Meta sends no `payload`: only the app that sent the button gets it.
@@ -141,17 +149,64 @@ struct AppRoles {
   std::vector<AppRole> apps;  ///< One item per app key of the `app_roles` object.
 };
 
+/// `reaction.action`.
+enum class ReactionAction {
+  kReact,    ///< "react": a reaction was added.
+  kUnreact,  ///< "unreact": the user took it back.
+  kOther,    ///< A value this version does not know.
+};
+
+/// `reaction` (`message_reactions`): the user reacted to a message (often an agent's).
+struct Reaction {
+  std::string mid;  ///< The message reacted to.
+  ReactionAction action = ReactionAction::kReact;  ///< Added or taken back.
+  std::string reaction;  ///< "love", "like", "smile", "wow", "sad", "angry", "other"...
+  std::string emoji;     ///< The emoji itself, UTF-8; empty when absent.
+};
+
+/// `optin` (`messaging_optins`): the checkbox or "Send to Messenger" plugin (`ref`, and
+/// `user_ref` when there is no PSID yet), or an opt-in to recurring notification messages.
+struct Optin {
+  std::string type;      ///< e.g. "notification_messages"; empty for plugin opt-ins.
+  std::string ref;       ///< The plugin's `data-ref`; empty when none.
+  std::string user_ref;  ///< Checkbox plugin: the user's reference (no PSID yet).
+  std::string payload;   ///< Notification opt-in: the payload the app set.
+  std::string title;     ///< Notification opt-in: the title shown to the user.
+  /// Notification opt-in: the token to send notification messages with; treat as a secret.
+  std::string notification_messages_token;
+};
+
+/// `message_edit` (`message_edits`): the user edited a message they had sent.
+struct MessageEdit {
+  std::string mid;                ///< The edited message.
+  std::string text;               ///< Its new text.
+  std::int64_t edit_count = 0;    ///< `num_edit`: how many times it has been edited.
+};
+
 /// An event of a kind this version does not model. Parsing never fails on a new kind.
 struct Unknown {
-  /// The event's first key other than `sender`, `recipient`, `timestamp` (e.g. "reaction",
-  /// "optin", "referral"), as written in the body; empty when there is none.
+  /// The event's first key other than `sender`, `recipient`, `timestamp` (e.g.
+  /// "account_linking", "policy_enforcement"), as written in the body; empty when none.
   std::string type;
   std::string raw_json;  ///< The whole event object, byte for byte as received.
 };
 
 /// The payload alternatives, in `EventKind` order.
-using EventPayload = std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl,
-                                  TakeThreadControl, RequestThreadControl, AppRoles, Unknown>;
+using EventPayload =
+    std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl, TakeThreadControl,
+                 RequestThreadControl, AppRoles, Reaction, Referral, Optin, MessageEdit, Unknown>;
+static_assert(std::variant_size_v<EventPayload> == static_cast<std::size_t>(EventKind::kUnknown) + 1,
+              "EventPayload lists one alternative per EventKind, in the same order");
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(EventKind::kUnknown),
+                                                        EventPayload>,
+                             Unknown>,
+              "EventKind::kUnknown names the Unknown alternative");
+
+/// Where a piece of the body lies: byte offset and length.
+struct BodySpan {
+  std::size_t offset = 0;  ///< First byte, from the start of the body.
+  std::size_t size = 0;    ///< Number of bytes.
+};
 
 /// One event of one `entry`, tagged with where it came from.
 struct Event {
@@ -163,6 +218,9 @@ struct Event {
   Participant recipient;       ///< The Page for inbound events; the user for echoes.
   std::int64_t timestamp = 0;  ///< The event's `timestamp`, epoch ms; 0 when absent.
   EventPayload payload;        ///< The typed body; `kind()` says which alternative it holds.
+  /// The event's object (`{"sender":...}`) in the body it was parsed from: log or re-read the
+  /// exact wire bytes of one event without keeping a copy of each.
+  BodySpan span;
 
   /// Which alternative `payload` holds.
   EventKind kind() const noexcept { return static_cast<EventKind>(payload.index()); }

@@ -20,16 +20,25 @@
 namespace handover::webhook {
 
 /// Limits that bound the work hostile input can cause.
+///
+/// Memory: a parse holds a copy of the body plus its events; events, event errors and dashboard
+/// `changes` items together are capped at `max_events`, so a body of empty items cannot grow
+/// the result beyond about `max_events` x `sizeof(Event)` plus the strings it carries.
 struct ParseOptions {
   std::size_t max_body_bytes = std::size_t{1} << 20;  ///< Larger bodies are refused before parsing.
   std::size_t max_depth = 64;                         ///< Deepest JSON nesting accepted.
+  /// Most events (plus unreadable events and `changes` items) one body may carry. Meta batches
+  /// a few dozen at most; more is refused as a whole.
+  std::size_t max_events = 10000;
 };
 
 /// Parses a webhook body.
 ///
-/// Returns an `ErrorCategory::kParse` error (with `offset`) when the body is not valid UTF-8
-/// JSON, is too large or too deep, or its envelope (`object`, `entry[]`) is not the expected
-/// shape. A malformed event inside a valid body lands in `Batch::errors`, the others in
+/// Returns an `ErrorCategory::kParse` error (with `offset`) when the body is not exactly one
+/// valid UTF-8 JSON value (any byte after it other than JSON whitespace is refused, a NUL byte
+/// included; so are lone surrogate escapes), has a duplicate key in any object the parser
+/// reads, is too large, too deep or carries too many events, or its envelope (`object`,
+/// `entry[]`) is not the expected shape. A malformed event inside a valid body lands in `Batch::errors`, the others in
 /// `Batch::events`; an event of a kind this version does not know becomes `Unknown`.
 /// The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
 Result<Batch> parse(std::string_view body, const ParseOptions& options = {});

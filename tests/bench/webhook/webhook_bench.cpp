@@ -195,10 +195,19 @@ struct Owned {
     vec(d.mids);
     for (const auto& m : d.mids) add(m);
   }
+  void operator()(const webhook::Referral& r) {
+    add(r.ref), add(r.source), add(r.type), add(r.ad_id), add(r.referer_uri);
+  }
   void operator()(const webhook::Postback& p) {
     add(p.mid), add(p.title), add(p.payload);
-    if (p.referral) add(p.referral->ref), add(p.referral->source), add(p.referral->type);
+    if (p.referral) (*this)(*p.referral);
   }
+  void operator()(const webhook::Reaction& r) { add(r.mid), add(r.reaction), add(r.emoji); }
+  void operator()(const webhook::Optin& o) {
+    add(o.type), add(o.ref), add(o.user_ref), add(o.payload), add(o.title);
+    add(o.notification_messages_token);
+  }
+  void operator()(const webhook::MessageEdit& m) { add(m.mid), add(m.text); }
   void operator()(const webhook::PassThreadControl& p) {
     add(p.previous_owner_app_id), add(p.new_owner_app_id), add(p.metadata);
   }
