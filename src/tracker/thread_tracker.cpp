@@ -184,6 +184,11 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
   switch (e.kind()) {
     case EventKind::kMessage:
     case EventKind::kPostback:
+    // The user acting in the thread in other ways: following a link or ad into it, reacting to
+    // a reply, editing a message. Each is as much "the user is here" as a message.
+    case EventKind::kReferral:
+    case EventKind::kReaction:
+    case EventKind::kMessageEdit:
       obs.user_message_ms = ts;
       // On standby another app owns the thread: worth knowing without a Graph call.
       moves_timer = e.standby;
@@ -229,7 +234,7 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
       break;
     }
     default:
-      return {};  // reads, deliveries, app_roles, unknown: nothing about this conversation
+      return {};  // reads, deliveries, app_roles, opt-ins, unknown: no activity in the thread
   }
   auto state = impl_->applyAndSchedule(key, obs, moves_timer);
   if (!state) return std::move(state).error();

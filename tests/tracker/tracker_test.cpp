@@ -325,3 +325,25 @@ TEST_CASE("without an app id, an unnamed owner is never taken for us") {
   CHECK(tracker.dueAt(s) == kT0 + 10 * kMinute);
   CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
 }
+
+TEST_CASE("referrals, reactions and edits are user activity; opt-ins are not") {
+  handover::test::RecordingServer graph;
+  auto store = std::make_shared<MemoryStore>();
+  ThreadTracker tracker(store, loopbackClient(graph));
+  webhook::Event referral = base(kPage, kUser, kT0 + 1);
+  referral.payload = webhook::Referral{"billing", "SHORTLINK", "OPEN_THREAD", "", ""};
+  REQUIRE(tracker.observe(referral));
+  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 1);
+  webhook::Event reaction = base(kPage, kUser, kT0 + 2);
+  reaction.payload = webhook::Reaction{"m_1", webhook::ReactionAction::kReact, "love", ""};
+  REQUIRE(tracker.observe(reaction));
+  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 2);
+  webhook::Event edit = base(kPage, kUser, kT0 + 3);
+  edit.payload = webhook::MessageEdit{"m_1", "fixed", 1};
+  REQUIRE(tracker.observe(edit));
+  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 3);
+  webhook::Event optin = base(kPage, kUser, kT0 + 4);
+  optin.payload = webhook::Optin{};
+  REQUIRE(tracker.observe(optin));
+  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 3);
+}

@@ -141,6 +141,39 @@ TEST_CASE("handlers run per kind, in batch order, with the event's conversation"
   CHECK(fake.conn->calls.empty());
 }
 
+TEST_CASE("reactions, referrals, opt-ins and edits have typed routes") {
+  Fake fake;
+  std::vector<std::string> seen;
+  Router router;
+  router
+      .onReaction([&](Context& ctx, const Reaction& r) {
+        seen.push_back("reaction " + ctx.userId() + " " + r.mid + " " + r.reaction);
+      })
+      .onReferral([&](Context& ctx, const Referral& r) {
+        seen.push_back("referral " + ctx.userId() + " " + r.source + " " + r.ref);
+      })
+      .onOptin([&](Context&, const Optin& o) { seen.push_back("optin " + o.ref + o.type); })
+      .onMessageEdit([&](Context&, const MessageEdit& m) {
+        seen.push_back("edit " + m.mid + " " + std::to_string(m.edit_count));
+      })
+      .onReaction([&](Context&, const Reaction& r) { seen.push_back("standby reaction " + r.mid); },
+                  Source::kStandby);
+  const auto report = router.dispatch(load("new_kinds.json"), fake.client);
+  CHECK(report.ok());
+  CHECK(report.handled == 9);
+  CHECK(seen == std::vector<std::string>{
+                    "reaction 7000000000000001 m_AGENT1 love",
+                    "reaction 7000000000000001 m_AGENT1 love",
+                    "referral 7000000000000002 SHORTLINK billing",
+                    "referral 7000000000000003 ADS spring_sale",
+                    "referral guest-4711 CUSTOMER_CHAT_PLUGIN support",
+                    "optin checkout",
+                    "optin notification_messages",
+                    "edit m_USER5 2",
+                    "standby reaction m_INBOX9",
+                });
+}
+
 TEST_CASE("standby events reach only standby handlers and catch-alls") {
   Fake fake;
   std::vector<std::string> seen;

@@ -147,6 +147,27 @@ class Router {
   Router& onAppRoles(F f, Source s = Source::kAny) {
     return on(EventKind::kAppRoles, typed<AppRoles>(std::move(f)), s);
   }
+  /// `f(Context&, const Reaction&)`: the user reacted to (or unreacted) a message.
+  template <typename F>
+  Router& onReaction(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kReaction, typed<Reaction>(std::move(f)), s);
+  }
+  /// `f(Context&, const Referral&)`: an m.me link, ad or chat plugin led the user here; route
+  /// the conversation on `ref` or `ad_id`.
+  template <typename F>
+  Router& onReferral(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kReferral, typed<Referral>(std::move(f)), s);
+  }
+  /// `f(Context&, const Optin&)`: a plugin or notification opt-in.
+  template <typename F>
+  Router& onOptin(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kOptin, typed<Optin>(std::move(f)), s);
+  }
+  /// `f(Context&, const MessageEdit&)`: the user edited a message.
+  template <typename F>
+  Router& onMessageEdit(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kMessageEdit, typed<MessageEdit>(std::move(f)), s);
+  }
 
   /// Runs the handlers for every event in order, each with a `Context` over `client`.
   /// A failing handler is reported and the rest of the batch still runs.
