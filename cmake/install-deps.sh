@@ -13,6 +13,8 @@ packages=(
   # libcurl verifies TLS against this bundle: without it every real Graph call fails, and the
   # TLS tests cannot tell "refused before sending" from anything else.
   ca-certificates
+  # tests/cli/parse_contract.py: the parse contract written again, as an independent oracle.
+  python3
   "$@"
 )
 

@@ -23,9 +23,10 @@ ArgSpec graphSpec(std::size_t positionals, const std::set<std::string>& valued =
   return s;
 }
 
-ArgSpec fileSpec(std::set<std::string> valued) {
+ArgSpec fileSpec(std::set<std::string> valued, std::set<std::string> flags = {}) {
   ArgSpec s;
   s.valued = std::move(valued);
+  s.flags = std::move(flags);
   s.min_positionals = 0;
   s.max_positionals = 1;
   return s;
@@ -73,15 +74,20 @@ const std::vector<Command>& commands() {
        "List the Page's secondary receivers (all pages of results).", cmdReceivers},
       {"feature-status", graphSpec(0), "feature-status",
        "Show messaging_feature_status (hop_v2, msgr_multi_app, ig_multi_app).", cmdFeatureStatus},
-      {"parse", fileSpec({}), "parse [FILE|-]",
-       "Print each event of a webhook body (FILE, or stdin) as one normalized JSON line:\n"
-       "kind, platform, page, user, standby, timestamp and the payload's fields. Exit 1 when\n"
-       "the body or one of its events cannot be read (reasons on stderr).",
+      {"parse", fileSpec({}, {"--flat"}), "parse [FILE|-] [--flat]",
+       "Print each event of a webhook body (FILE, or stdin) as one JSON line, in order:\n"
+       "  {\"kind\":K,\"standby\":B,\"platform\":\"messenger\"|\"instagram\",\"page_id\":S,\n"
+       "   \"sender_id\":S|null,\"recipient_id\":S|null,\"timestamp\":N,\"data\":{...}}\n"
+       "data is the event's own wire object (message, read, pass_thread_control...) with\n"
+       "every integer id as a string; for kind unknown, the event's members but sender,\n"
+       "recipient and timestamp. --flat prints the payload's fields beside the envelope\n"
+       "instead (and dashboard changes[] items). Exit 0 ok, 1 when the file, the body or\n"
+       "one of its events cannot be read (reasons on stderr), 2 bad arguments.",
        cmdParse},
       {"verify", fileSpec({"--signature"}), "verify --signature HEADER_VALUE [FILE|-]",
        "Check a body (FILE, or stdin) against an X-Hub-Signature-256 (sha256=...) or\n"
        "X-Hub-Signature (sha1=...) value with the secret in HANDOVER_APP_SECRET.\n"
-       "Exit 0 valid, 1 invalid (reason on stderr), 2 bad arguments.",
+       "Exit 0 valid, 1 invalid or unreadable (reason on stderr), 2 bad arguments.",
        cmdVerify},
       {"emulator",
        [] {

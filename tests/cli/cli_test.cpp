@@ -14,7 +14,6 @@
 
 #include "catch.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "handover/webhook/parser.hpp"
 #include "process.hpp"
 
 using namespace handover;
@@ -373,57 +372,71 @@ TEST_CASE("cli: --help everywhere") {
   CHECK(runCli({"--version"}).exit_code == 0);
 }
 
-TEST_CASE("cli: parse prints one normalized line per event of every fixture") {
+// Golden files: `<fixture>.parse.jsonl` next to each fixture, produced by
+// tests/cli/parse_contract.py (the contract written again from README, in Python) and checked
+// against it by the `cli_parse_contract_oracle` test; malformed_events' is written by hand.
+TEST_CASE("cli: parse prints exactly the documented contract for every fixture") {
   DIR* dir = opendir((std::string(HANDOVER_FIXTURES_DIR) + "/webhooks").c_str());
   REQUIRE(dir != nullptr);
-  std::vector<std::string> files;
+  std::vector<std::string> stems;
   while (dirent* e = readdir(dir)) {
     const std::string n = e->d_name;
-    if (n.size() > 5 && n.substr(n.size() - 5) == ".json") files.push_back(n);
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".json") stems.push_back(n.substr(0, n.size() - 5));
   }
   closedir(dir);
-  REQUIRE(files.size() >= 10);
-  for (const auto& name : files) {
-    INFO(name);
-    const std::string body = readFile(fixture(name));
-    auto batch = webhook::parse(body).value();  // every fixture has a valid envelope
-    Run r = runCli({"parse", fixture(name)});
-    CHECK(r.exit_code == (batch.errors.empty() ? 0 : 1));
-    CHECK(r.err.empty() == batch.errors.empty());
-    auto out = lines(r.out);
-    REQUIRE(out.size() == batch.events.size() + batch.changes.size());
-    for (std::size_t i = 0; i < batch.events.size(); ++i) {
-      const auto& e = batch.events[i];
-      auto d = json(out[i]);
-      CHECK(str(d, "kind") == webhook::toString(e.kind()));
-      CHECK(str(d, "platform") == toString(e.platform));
-      CHECK(str(d, "page") == e.page_id);
-      CHECK(str(d, "user") == e.userId());
-      CHECK(d["standby"].GetBool() == e.standby);
-      CHECK(d["timestamp"].GetInt64() == e.timestamp);
-      if (const auto* m = e.get<webhook::Message>()) {
-        CHECK(str(d, "mid") == m->mid);
-        CHECK(str(d, "text") == m->text);
-      }
-      if (const auto* ec = e.get<webhook::Echo>()) {
-        CHECK(str(d, "mid") == ec->mid);
-        if (ec->app_id) CHECK(str(d, "app_id") == *ec->app_id);
-      }
-    }
-    for (std::size_t i = 0; i < batch.changes.size(); ++i) {
-      auto d = json(out[batch.events.size() + i]);
-      CHECK(str(d, "kind") == "change");
-      CHECK(str(d, "field") == batch.changes[i].field);
-    }
-    // stdin gives the same lines.
-    Run piped = runCli({"parse", "-"}, {}, body);
+  REQUIRE(stems.size() >= 19);
+  std::size_t lines_compared = 0;
+  for (const auto& stem : stems) {
+    INFO(stem);
+    const std::string golden = readFile(fixture(stem + ".parse.jsonl"));
+    Run r = runCli({"parse", fixture(stem + ".json")});
+    CHECK(r.out == golden);
+    lines_compared += lines(golden).size();
+    const bool has_errors = stem == "malformed_events";
+    CHECK(r.exit_code == (has_errors ? 1 : 0));
+    if (stem != "dashboard_test") CHECK(r.err.empty() != has_errors);
+    // stdin gives the same bytes.
+    Run piped = runCli({"parse", "-"}, {}, readFile(fixture(stem + ".json")));
     CHECK(piped.out == r.out);
     CHECK(piped.exit_code == r.exit_code);
   }
+  CHECK(lines_compared >= 50);  // the golden files are not empty
 }
 
-TEST_CASE("cli: parse output of the handover events exactly") {
-  Run r = runCli({"parse", fixture("handover_mixed.json")});
+TEST_CASE("cli: parse keeps every kind inside the contract's list") {
+  const std::set<std::string> kinds = {"message", "echo", "read", "delivery", "postback",
+                                       "pass_thread_control", "take_thread_control",
+                                       "request_thread_control", "app_roles", "reaction",
+                                       "referral", "optin", "message_edit", "unknown"};
+  const std::vector<std::string> keys = {"kind", "standby", "platform", "page_id",
+                                         "sender_id", "recipient_id", "timestamp", "data"};
+  std::size_t seen = 0;
+  for (const char* name : {"handover_mixed", "new_kinds", "unknown_kinds", "echoes",
+                           "read_delivery", "postbacks", "instagram_events"}) {
+    Run r = runCli({"parse", fixture(std::string(name) + ".json")});
+    REQUIRE(r.exit_code == 0);
+    for (const auto& l : lines(r.out)) {
+      auto d = json(l);
+      REQUIRE(d.IsObject());
+      CHECK(kinds.count(str(d, "kind")) == 1);
+      // Exactly the eight keys, in the documented order.
+      std::vector<std::string> got;
+      for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) got.emplace_back(it->name.GetString());
+      CHECK(got == keys);
+      CHECK(d["data"].IsObject());
+      ++seen;
+    }
+  }
+  CHECK(seen >= 30);
+  // The App Dashboard's test payload: no line on stdout, a note on stderr, exit 0.
+  Run dashboard = runCli({"parse", fixture("dashboard_test.json")});
+  CHECK(dashboard.exit_code == 0);
+  CHECK(dashboard.out.empty());
+  CHECK(dashboard.err.find("dashboard test payload") != std::string::npos);
+}
+
+TEST_CASE("cli: parse --flat keeps the older shape") {
+  Run r = runCli({"parse", "--flat", fixture("handover_mixed.json")});
   REQUIRE(r.exit_code == 0);
   auto out = lines(r.out);
   REQUIRE(out.size() == 6);
@@ -433,45 +446,41 @@ TEST_CASE("cli: parse output of the handover events exactly") {
         R"("entry_time":1763770004000,"sender":"7000000000000001",)"
         R"("recipient":"106500000000001","previous_owner_app_id":null,)"
         R"("new_owner_app_id":"1517776481860111","metadata":"from idle"})");
-  // A numeric app id comes out as the exact decimal string.
-  auto take = json(out[2]);
-  CHECK(str(take, "new_owner_app_id") == "263902037430900");
-  auto request = json(out[3]);
-  CHECK(str(request, "requested_owner_app_id") == "263902037430900");
-  CHECK(str(request, "metadata") == "customer asked");
-  auto roles = json(out[4]);
-  CHECK(roles["sender"].IsNull());
-  CHECK(std::string(roles["app_roles"]["1517776481860111"][0].GetString()) == "primary_receiver");
-
-  Run ids = runCli({"parse", fixture("ids_numbers_and_strings.json")});
-  REQUIRE(ids.exit_code == 0);
-  auto first = json(lines(ids.out).at(0));
-  CHECK(str(first, "user") == "9007199254740993");  // beyond 2^53, never through a double
-
-  // A pretty-printed unknown event is re-emitted compact, its numbers unchanged.
-  Run pretty = runCli({"parse", fixture("pretty_printed.json")});
-  REQUIRE(pretty.exit_code == 0);
-  auto unknown = json(lines(pretty.out).at(1));
-  CHECK(str(unknown, "kind") == "unknown");
-  REQUIRE(unknown["raw"].IsObject());
-  CHECK(unknown["raw"]["timestamp"].GetInt64() == 1763770014910);
-  CHECK(str(unknown["raw"]["policy_enforcement"], "action") == "block");
-
-  Run standby = runCli({"parse", fixture("standby_only.json")});
-  REQUIRE(standby.exit_code == 0);
-  for (const auto& l : lines(standby.out)) CHECK(json(l)["standby"].GetBool());
+  Run dashboard = runCli({"parse", "--flat", fixture("dashboard_test.json")});
+  CHECK(dashboard.exit_code == 0);
+  REQUIRE(lines(dashboard.out).size() == 1);
+  CHECK(str(json(lines(dashboard.out)[0]), "kind") == "change");
+  Run kinds = runCli({"parse", "--flat", fixture("new_kinds.json")});
+  REQUIRE(kinds.exit_code == 0);
+  REQUIRE(lines(kinds.out).size() == 9);
+  CHECK(str(json(lines(kinds.out)[1]), "action") == "unreact");
 }
 
-TEST_CASE("cli: parse refuses what is not a webhook body") {
+TEST_CASE("cli: parse refuses what is not a webhook body, saying why") {
   Run bad = runCli({"parse", "-"}, {}, "{\"object\":\"page\",\"entry\":[");
   CHECK(bad.exit_code == 1);
   CHECK(bad.out.empty());
-  CHECK(bad.err.find("at byte") != std::string::npos);
+  CHECK(bad.err ==
+        "handover: not a webhook body: the body ended before its JSON value did (Invalid "
+        "value.) (at byte 26)\n");
+  Run trailing = runCli({"parse", "-"}, {},
+                        std::string("{\"object\":\"page\",\"entry\":[]}") + '\0' + "{\"entry\":[]}");
+  CHECK(trailing.exit_code == 1);
+  CHECK(trailing.err.find("bytes after the JSON value") != std::string::npos);
+  CHECK(trailing.err.find("(at byte 28)") != std::string::npos);
   Run malformed = runCli({"parse", fixture("malformed_events.json")});
   CHECK(malformed.exit_code == 1);
   CHECK(lines(malformed.out).size() == 2);  // the good events are still printed
+  CHECK(lines(malformed.err).size() == 7);  // one line per unreadable event
   CHECK(malformed.err.find("wrong JSON type") != std::string::npos);
-  requireUsage(runCli({"parse", "/nonexistent/body.json"}));
+  // An unreadable file is a failure to read a body (exit 1), with the system's reason.
+  Run missing = runCli({"parse", "/nonexistent/body.json"});
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err == "handover: cannot read /nonexistent/body.json: No such file or directory\n");
+  Run dir_as_file = runCli({"parse", HANDOVER_FIXTURES_DIR});
+  CHECK(dir_as_file.exit_code == 1);
+  CHECK(dir_as_file.err.find("cannot read") != std::string::npos);
+  CHECK(dir_as_file.err.find("Is a directory") != std::string::npos);
 }
 
 TEST_CASE("cli: verify checks sha256 and sha1 values of the fixtures") {

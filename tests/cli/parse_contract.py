@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""The `handover parse` contract (README, "handover parse output"), written a second time from
+its documentation in a few lines of Python, independently of the C++ code it checks.
+
+    parse_contract.py BODY.json           print the contract lines for BODY.json
+    parse_contract.py --check DIR         every DIR/*.json against DIR/*.parse.jsonl
+
+It models valid events only: a fixture whose events the parser reports as errors
+(malformed_events) has a hand-written golden file and is skipped by --check.
+"""
+import json
+import pathlib
+import sys
+
+KINDS = ["message", "read", "delivery", "postback", "pass_thread_control",
+         "take_thread_control", "request_thread_control", "app_roles", "reaction",
+         "referral", "optin", "message_edit"]
+ENVELOPE = ("sender", "recipient", "timestamp")
+HAND_WRITTEN = {"malformed_events"}
+
+
+def no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
+def ids_as_strings(value, key=None):
+    """Integers under a key named `id` or `*_id` become their decimal text."""
+    if isinstance(value, dict):
+        return {k: ids_as_strings(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [ids_as_strings(v, key) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and key is not None and \
+            (key == "id" or (key.endswith("_id") and len(key) > 3)) and value >= 0:
+        return str(value)
+    return value
+
+
+def party(p):
+    if not isinstance(p, dict):
+        return None
+    if p.get("id") is not None:
+        return str(p["id"])
+    if p.get("user_ref") is not None:
+        return str(p["user_ref"])
+    return None
+
+
+def kind_of(event):
+    for k in event:
+        if k in KINDS:
+            if k == "message" and event[k].get("is_echo") is True:
+                return "echo", k
+            return k, k
+    return "unknown", None
+
+
+def lines(body):
+    doc = json.loads(body, object_pairs_hook=no_duplicates)
+    platform = "instagram" if doc.get("object") == "instagram" else "messenger"
+    out = []
+    for entry in doc["entry"]:
+        if not isinstance(entry, dict):
+            continue
+        page = entry.get("id")
+        for key, items in entry.items():
+            if key not in ("messaging", "standby") or not isinstance(items, list):
+                continue
+            for event in items:
+                kind, wire_key = kind_of(event)
+                if wire_key is None:
+                    data = {k: v for k, v in event.items() if k not in ENVELOPE}
+                else:
+                    data = event[wire_key]
+                line = {
+                    "kind": kind,
+                    "standby": key == "standby",
+                    "platform": platform,
+                    "page_id": "" if page is None else str(page),
+                    "sender_id": party(event.get("sender")),
+                    "recipient_id": party(event.get("recipient")),
+                    "timestamp": event.get("timestamp") or 0,
+                    "data": ids_as_strings(data, None if wire_key is None else wire_key),
+                }
+                out.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return out
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "--check":
+        folder = pathlib.Path(argv[2])
+        bad = 0
+        checked = 0
+        for body in sorted(folder.glob("*.json")):
+            if body.stem in HAND_WRITTEN:
+                continue
+            golden = body.with_name(body.stem + ".parse.jsonl")
+            want = "".join(line + "\n" for line in lines(body.read_bytes()))
+            have = golden.read_text(encoding="utf-8") if golden.exists() else None
+            checked += 1
+            if have != want:
+                bad += 1
+                print(f"{golden.name}: differs from the contract as documented", file=sys.stderr)
+                print(want, file=sys.stderr)
+        print(f"parse contract: {checked - bad} passed, {bad} failed")
+        return 1 if bad or checked == 0 else 0
+    if len(argv) == 2:
+        for line in lines(pathlib.Path(argv[1]).read_bytes()):
+            print(line)
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
