@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang under ASan+UBSan in build/fuzz and runs each for
-# $HANDOVER_FUZZ_SECONDS (default 30) seeded with the webhook fixtures (copied to a temporary
+# $HANDOVER_FUZZ_SECONDS (default 30) seeded with the webhook fixtures and tests/fuzz/seeds (copied to a temporary
 # directory: the fixtures are never written). Exits non-zero when a fuzzer finds a crash, a
 # leak, undefined behaviour or a broken invariant; reproducers are kept in build/fuzz/artifacts.
 set -euo pipefail
@@ -38,7 +38,7 @@ status=0
 for target in parse signature; do
   corpus="$work/$target"
   mkdir -p "$corpus"
-  cp "$root"/tests/fixtures/webhooks/*.json "$corpus/"
+  cp "$root"/tests/fixtures/webhooks/*.json "$root"/tests/fuzz/seeds/* "$corpus/"
   echo "fuzzing $target for ${seconds}s"
   if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \

@@ -326,7 +326,7 @@ TEST_CASE("without an app id, an unnamed owner is never taken for us") {
   CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
 }
 
-TEST_CASE("referrals, reactions and edits are user activity; opt-ins are not") {
+TEST_CASE("referrals, reactions and edits are user activity, opt-ins are not") {
   handover::test::RecordingServer graph;
   auto store = std::make_shared<MemoryStore>();
   ThreadTracker tracker(store, loopbackClient(graph));

@@ -327,3 +327,34 @@ TEST_CASE("dedup keys of the new kinds tell events apart and match their redeliv
   // React and unreact on the same message are two events.
   CHECK(dedupKey(a.events[0]) != dedupKey(a.events[1]));
 }
+
+TEST_CASE("recursive (max_depth up to 256) and iterative parsing give the same result") {
+  ParseOptions deep;
+  deep.max_depth = 100000;  // beyond what RapidJSON is let recurse: iterative mode
+  for (const auto& f : std::filesystem::directory_iterator(kDir)) {
+    if (f.path().extension() != ".json") continue;
+    const std::string body = readFile(f.path().string());
+    DYNAMIC_SECTION(f.path().filename().string()) {
+      const Batch a = parseOk(body);
+      auto b = parse(body, deep);
+      REQUIRE(b);
+      CHECK(render(a) == render(*b));
+      REQUIRE(a.events.size() == b->events.size());
+      for (std::size_t i = 0; i < a.events.size(); ++i) {
+        CHECK(a.events[i].span.offset == b->events[i].span.offset);
+        CHECK(a.events[i].span.size == b->events[i].span.size);
+      }
+    }
+  }
+  // Offsets of errors agree too, and depth is still bounded in iterative mode.
+  const std::string bad = R"({"object":"page","entry":[{"id":{}}]})";
+  CHECK(*parse(bad)->errors.at(0).message.begin() == '`');
+  CHECK(parse(bad)->errors.at(0).offset == parse(bad, deep)->errors.at(0).offset);
+  deep.max_depth = 300;
+  deep.max_body_bytes = 1 << 22;
+  std::string nested;
+  for (int i = 0; i < 1000; ++i) nested += "{\"a\":";
+  auto r = parse(nested, deep);
+  REQUIRE_FALSE(r);
+  CHECK(*r.error().offset == 300 * 5);  // the 301st '{'
+}
