@@ -13,7 +13,7 @@
 #                        bench   tests/bench/run.sh --smoke over the main build: every
 #                                benchmark runs once with tiny sizes (no figures, no pass/fail
 #                                on speed)
-#                        fuzz    tests/fuzz/run.sh, when it exists (skipped otherwise)
+#                        fuzz    tests/fuzz/run.sh: libFuzzer, both targets (clang)
 #                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
 #                        lint    clang-format check + clang-tidy            (tests/ci/lint.sh)
 #                        e.g. HANDOVER_CI_STAGES=main tests/run.sh for the quick local loop.
@@ -49,7 +49,7 @@ declare -A limit=([main]=900 [examples]=60 [bench]=240 [shared]=300 [asan]=900 [
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
     cmake --build "$main_build" -j"$jobs" &&
-    ctest --test-dir "$main_build" --output-on-failure -j"$jobs" --timeout 300
+    ctest --test-dir "$main_build" --output-on-failure -j"$jobs" --timeout 300 --no-tests=error
 }
 examples_stage() {
   "$main_build/examples/quickstart"
@@ -58,12 +58,12 @@ bench_stage() {
   BENCH_BUILD="$main_build" BENCH_REUSE_BUILD=1 bash tests/bench/run.sh --smoke
 }
 fuzz_stage() {
-  if [ -x tests/fuzz/run.sh ]; then
-    tests/fuzz/run.sh
-  else
-    echo "fuzz: skipped, tests/fuzz/run.sh is missing or not executable" >&2
-    return 77
+  # A missing fuzz script is a broken checkout, not a reason to skip: the stage fails.
+  if [ ! -x tests/fuzz/run.sh ]; then
+    echo "fuzz: tests/fuzz/run.sh is missing or not executable" >&2
+    return 1
   fi
+  tests/fuzz/run.sh
 }
 
 mkdir -p "$build_base"
@@ -101,8 +101,6 @@ for stage in "${all_stages[@]}"; do
     "$logs/$stage.log")
   if [ "$rc" -eq 0 ]; then
     result=PASS
-  elif [ "$rc" -eq 77 ] && [ "$stage" = fuzz ]; then
-    result="SKIPPED"
   elif [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     result="TIMEOUT after ${limit[$stage]} s"
     failed+=("$stage")

@@ -117,6 +117,9 @@ class AsyncClient {
   /// Calls accepted and not yet completed.
   std::size_t pending() const;
 
+  /// Callers blocked in a call until a pending one completes (`WhenFull::kBlock`).
+  std::size_t waiting() const;
+
   /// `AsyncClientOptions::client` as given (tokens included: do not print).
   const ClientOptions& options() const noexcept;
 

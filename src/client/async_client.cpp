@@ -647,6 +647,11 @@ std::size_t AsyncClient::pending() const {
   return impl_->outstanding;
 }
 
+std::size_t AsyncClient::waiting() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->blocked;
+}
+
 const ClientOptions& AsyncClient::options() const noexcept {
   return impl_->options.client;
 }

@@ -62,13 +62,13 @@ corpus="$work/corpus.jsonl"
 if command -v valgrind >/dev/null; then
   note "callgrind over a ${callgrind_bytes}-byte prefix"
   declare -A ir
-  for v in load sax_noop sax_insitu dom dom_extract typed; do
+  for v in load sax_noop sax_default sax_insitu dom dom_extract typed; do
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.$v" "$wb" --corpus "$corpus" \
       --bytes "$callgrind_bytes" --variant "$v" >"$work/cg.$v.txt" 2>/dev/null
     ir[$v]=$(grep -m1 '^summary:' "$work/cg.$v" | awk '{print $2}')
   done
   prefix=$(awk '/^bytes/{print $2}' "$work/cg.load.txt")
-  for v in sax_noop sax_insitu dom dom_extract typed; do
+  for v in sax_noop sax_default sax_insitu dom dom_extract typed; do
     echo "RESULT ${v}_ir_per_byte $(awk -v a="${ir[$v]}" -v b="${ir[load]}" -v n="$prefix" \
       'BEGIN{printf "%.3f", (a-b)/n}') Ir/B" >>"$results"
   done
@@ -222,6 +222,10 @@ awk -v smoke="$smoke" '
     row("RapidJSON DOM parse", "dom_mbps", "sax_noop_mbps", "%.0f", "dom_vs_sax")
     row("RapidJSON DOM + owned strings (naive)", "dom_extract_mbps", "sax_noop_mbps", "%.0f", "dom_extract_vs_sax")
     row("handover::webhook::parse (typed, in situ)", "typed_mbps", "sax_noop_mbps", "%.0f", "typed_vs_sax")
+    row("RapidJSON SAX no-op, default flags (target base)", "sax_default_mbps", "", "%.0f")
+    row("typed parse vs default-flags no-op (target 0.85x)", "typed_mbps", "sax_default_mbps", "%.0f", "typed_vs_sax_default")
+    row("typed parser floor: checks + copy + no-op", "sax_ours_noop_mbps", "sax_default_mbps", "%.0f", "sax_ours_noop_vs_sax_default")
+    row("typed parse vs that floor (building events)", "typed_mbps", "sax_ours_noop_mbps", "%.0f", "typed_vs_sax_ours_noop")
     row("typed parse, events/s", "typed_events_per_s", "", "%.0f")
     row("typed parse, median-size body", "typical_typed_ns", "typical_sax_ns", "%.0f")
     row("SAX no-op, median-size body", "typical_sax_ns", "", "%.0f")
@@ -230,9 +234,13 @@ awk -v smoke="$smoke" '
     row("DOM instructions/byte", "dom_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
     row("DOM + owned strings instructions/byte", "dom_extract_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
     row("typed instructions/byte", "typed_ir_per_byte", "sax_noop_ir_per_byte", "%.2f")
+    row("default-flags no-op instructions/byte", "sax_default_ir_per_byte", "", "%.2f")
+    row("typed vs default-flags no-op, instructions", "typed_ir_per_byte", "sax_default_ir_per_byte", "%.2f")
     row("heap allocations per event (typed)", "allocs_per_event", "", "%.2f")
     row("  of which user-owned strings/vectors", "owned_blocks_per_event", "", "%.2f")
     row("  beyond what the user keeps", "extra_allocs_per_event", "", "%.2f")
+    row("raw HMAC-SHA256 median body (baseline)", "sig_typical_raw_mbps", "", "%.0f")
+    row("verify signature, median body (target 0.95x)", "sig_typical_ours_mbps", "sig_typical_raw_mbps", "%.0f", "sig_typical_ratio")
     row("raw HMAC-SHA256 1 KiB (baseline)", "sig_1k_raw_mbps", "", "%.0f")
     row("verify signature 1 KiB", "sig_1k_ours_mbps", "sig_1k_raw_mbps", "%.0f", "sig_1k_ratio")
     row("raw HMAC-SHA256 64 KiB (baseline)", "sig_64k_raw_mbps", "", "%.0f")

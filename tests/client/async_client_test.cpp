@@ -261,12 +261,19 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
     submitted = true;
     second_ok = second.get().has_value();
   });
-  // Not a timing assertion: the caller cannot have returned while the only slot is taken.
+  // Wait until the caller is inside the call, blocked for room: a client that queued the
+  // call instead of blocking would never get there, and the test fails after the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (client.waiting() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(client.waiting() == 1);
   CHECK(client.pending() == 1);
   CHECK_FALSE(submitted.load());
   gate.open();
   CHECK(first.get().has_value());
   blocked.join();
+  CHECK(client.waiting() == 0);
   CHECK(submitted.load());
   CHECK(second_ok.load());
   CHECK(server.requestCount() == 2);

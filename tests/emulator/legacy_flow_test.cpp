@@ -86,7 +86,7 @@ TEST_CASE("legacy: secondary requests primary passes primary takes back") {
   CHECK(refused.error().isAnotherAppControllingThread());
 
   // The user's next message: messaging for the agent, standby for the bot.
-  f.emu->waitForDeliveries(kWait);
+  REQUIRE(f.emu->waitForDeliveries(kWait));
   f.bot_hook.clear();
   f.agent_hook.clear();
   f.userSays(kLegacyPage, "thanks");

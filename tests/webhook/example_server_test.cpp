@@ -143,10 +143,15 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   auto post = http.Post("/webhook", signed_headers, body, "application/json");
   REQUIRE(post);
   CHECK(post->status == 200);
+  // Each event has its own line: m_U1's must come before the one that ends the wait.
   auto lines = child.until("mid=m_U2");
-  bool saw_u1 = false;
-  for (const auto& l : lines) saw_u1 = saw_u1 || l.find("event message") != std::string::npos;
-  CHECK(saw_u1);
+  std::size_t u1_lines = 0;
+  for (const auto& l : lines) {
+    if (l.find("event message") != std::string::npos && l.find("mid=m_U1") != std::string::npos) {
+      ++u1_lines;
+    }
+  }
+  CHECK(u1_lines == 1);
 
   // Unsigned, wrongly signed, and signed-but-unparsable bodies.
   auto unsigned_post = http.Post("/webhook", body, "application/json");

@@ -355,7 +355,9 @@ TEST_CASE("Context drives a real Client over loopback HTTP") {
   const auto report = router.dispatch(load("messenger_text.json"), client);
   server.stop();
   t.join();
-  for (const auto& f : report.failures) INFO(f.message);
+  std::string failures;
+  for (const auto& f : report.failures) failures += f.message + "\n";
+  INFO(failures);  // scoped to the checks below, so a failure shows every message
   CHECK(report.ok());
   REQUIRE(hits.size() == 1);
   CHECK(hits[0].find("/me/pass_thread_control") != std::string::npos);
