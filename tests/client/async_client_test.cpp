@@ -147,14 +147,10 @@ TEST_CASE("async retries GETs on 503 and never retries a POST that reached the s
 }
 
 TEST_CASE("async connection refused is retried as never sent and fails as transport") {
-  int port = 0;
-  {
-    RecordingServer gone;
-    port = gone.port();
-  }
+  const handover::test::RefusedPort refused;  // bound, never listening: refused, not reused
   AsyncClientOptions o;
   o.client.access_token = kToken;
-  o.client.base_url = "http://127.0.0.1:" + std::to_string(port);
+  o.client.base_url = refused.baseUrl();
   o.client.retry.max_attempts = 3;
   o.client.retry.initial_backoff = 1ms;
   AsyncClient client(o);

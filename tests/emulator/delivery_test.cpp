@@ -2,6 +2,7 @@
 #include <rapidjson/document.h>
 
 #include "catch.hpp"
+#include "recording_server.hpp"
 #include "delivery.hpp"
 #include "fixture.hpp"
 #include "handover/crypto.hpp"
@@ -52,11 +53,9 @@ TEST_CASE("delivery: an app that is down gets every event once it is back in ord
 }
 
 TEST_CASE("delivery: a refused connection is retried until the app listens again") {
-  int port = 0;
-  {
-    WebhookReceiver probe("agent-secret");
-    port = probe.port();
-  }  // closed: connections to `port` are now refused
+  // Held bound and not listening: connections are refused, and no one else can take the port.
+  auto down = std::make_unique<handover::test::RefusedPort>();
+  const int port = down->port();
   std::unique_ptr<WebhookReceiver> revived;
   Fixture f([port](Config& c) {
     c.apps[1].webhook_url = "http://127.0.0.1:" + std::to_string(port) + "/webhook";
@@ -69,8 +68,10 @@ TEST_CASE("delivery: a refused connection is retried until the app listens again
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   CHECK(f.emu->pendingDeliveries(kAgent) == 2);
+  // The app comes back on the same port (shared with the held socket until it listens).
   revived = std::make_unique<WebhookReceiver>("agent-secret", port);
   REQUIRE(revived->port() == port);
+  down.reset();
   auto events = revived->waitForEvents(2);
   CHECK(texts(events) == std::vector<std::string>{"first", "second"});
   REQUIRE(f.emu->waitForDeliveries(kWait));

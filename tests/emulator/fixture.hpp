@@ -63,7 +63,16 @@ struct Fixture {
     if (tweak) tweak(c);
     emu = std::make_unique<Emulator>(std::move(c));
     emu->start("127.0.0.1", 0).value();
+    // Bounded by the shortest wait a test makes; an app kept down on purpose only delays it.
+    for (WebhookReceiver* hook : {&bot_hook, &agent_hook}) {
+      hook->settleWith([this] { return emu->waitForDeliveries(std::chrono::seconds(2)); });
+    }
   }
+  ~Fixture() {
+    for (WebhookReceiver* hook : {&bot_hook, &agent_hook}) hook->settleWith({});
+  }
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
 
   Client client(const std::string& token, const std::string& app_id,
                 const std::string& secret = "") const {

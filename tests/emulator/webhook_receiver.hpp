@@ -88,11 +88,26 @@ class WebhookReceiver {
     slow_ = delay;
   }
 
-  /// Waits (bounded) until at least `n` events arrived; returns a copy of all events.
+  /// What "nothing more is coming" means for this receiver: the emulator's own report that no
+  /// delivery is pending or in flight (Fixture sets it).
+  void settleWith(std::function<bool()> idle) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_ = std::move(idle);
+  }
+
+  /// Waits (bounded) until at least `n` events arrived and then, when a settle function is
+  /// set, until the sender reports nothing pending: the copy returned then holds any late
+  /// extra delivery too, so a test asserting exactly `n` events sees a duplicate.
   std::vector<webhook::Event> waitForEvents(
       std::size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return events_.size() >= n; });
+    std::function<bool()> idle;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, timeout, [&] { return events_.size() >= n; });
+      idle = idle_;
+    }
+    if (idle) (void)idle();
+    std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
   /// Waits (bounded) until `posts` POSTs were answered (failed ones included).
@@ -139,6 +154,7 @@ class WebhookReceiver {
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
+  std::function<bool()> idle_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool down_ = false;

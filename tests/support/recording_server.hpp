@@ -293,11 +293,15 @@ class RawServer {
 };
 
 /// A loopback port that refuses connections: bound but never listening, so no other test can
-/// take it while this object lives.
+/// take it while this object lives. It is bound with SO_REUSEPORT, as cpp-httplib binds its
+/// servers, so a test can start a server on the same port *before* letting this one go: no
+/// window in which another process could take the port.
 class RefusedPort {
  public:
   RefusedPort() {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    const int yes = 1;
+    if (fd_ >= 0) ::setsockopt(fd_, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

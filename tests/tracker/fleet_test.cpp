@@ -40,22 +40,31 @@ constexpr const char* kToken = "fleet-bot-token";
 // Meta -> load balancer -> fleet. Round-robin; every third POST is also sent to the other
 // backend afterwards (a redelivery, as Meta does after a timeout); an unreachable backend
 // answers 502 so the sender retries, and the next try goes to the next backend.
+// It listens from construction; its backends are set once the servers run (they need the
+// emulator's URL, which needs the balancer's), so every port is bound, never guessed.
 class Balancer {
  public:
-  explicit Balancer(std::vector<int> backends) : backends_(std::move(backends)) {
+  Balancer() {
     server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
       std::size_t n = 0;
+      std::vector<int> backends;
       {
         std::lock_guard<std::mutex> lock(mu_);
         bodies_.push_back(req.body);
         n = posts_++;
+        backends = backends_;
       }
-      const std::size_t first = n % backends_.size();
-      auto r = forward(first, req);
+      if (backends.empty()) {
+        res.status = 503;  // not wired yet: the sender retries
+        ++refused_;
+        return;
+      }
+      const std::size_t first = n % backends.size();
+      auto r = forward(backends[first], req);
       res.status = r ? r->status : 502;
       if (res.status >= 300) ++refused_;
       if (n % 3 == 2) {
-        auto again = forward((first + 1) % backends_.size(), req);
+        auto again = forward(backends[(first + 1) % backends.size()], req);
         if (again) ++resent_;
       }
     });
@@ -68,6 +77,10 @@ class Balancer {
     thread_.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
+  void setBackends(std::vector<int> ports) {
+    std::lock_guard<std::mutex> lock(mu_);
+    backends_ = std::move(ports);
+  }
   std::vector<std::string> bodies() const {
     std::lock_guard<std::mutex> lock(mu_);
     return bodies_;
@@ -76,8 +89,8 @@ class Balancer {
   std::size_t refused() const { return refused_; }  ///< POSTs answered non-2xx.
 
  private:
-  httplib::Result forward(std::size_t i, const httplib::Request& req) {
-    httplib::Client c("127.0.0.1", backends_[i]);
+  static httplib::Result forward(int port, const httplib::Request& req) {
+    httplib::Client c("127.0.0.1", port);
     c.set_connection_timeout(1, 0);
     c.set_read_timeout(5, 0);
     httplib::Headers h;
@@ -149,6 +162,14 @@ class ServerProcess {
     pid_ = -1;
     return status;
   }
+  /// Poll passes the server reported so far (its log has one line per five).
+  std::size_t pollPasses() const {
+    std::size_t n = 0;
+    for (const auto& l : lines()) {
+      if (l.rfind("poll-passes ", 0) == 0) n = std::stoul(l.substr(12));
+    }
+    return n;
+  }
   std::vector<std::string> lines() const {
     std::ifstream in(log_);
     std::vector<std::string> out;
@@ -173,6 +194,11 @@ bool waitFor(const std::function<bool()>& done, std::chrono::milliseconds limit)
 
 }  // namespace
 
+// What this covers: two servers sharing Redis de-duplicate the balancer's redeliveries and run
+// each take-back once; a server killed *between* waves (nothing in flight) leaves the other
+// serving everything. What it does not: a kill in mid-stream, after a handler acted but before
+// its claim completed (that event is handled again once, see the tracker's notes), which needs
+// a durable queue in front of the handlers.
 TEST_CASE(
     "a fleet of two webhook servers handles every event once, take-backs once, survives a kill") {
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
@@ -181,8 +207,8 @@ TEST_CASE(
   const int redis_port = tracker::test::sharedRedisPort();
   const std::string prefix = tracker::test::uniquePrefix("fleet");
 
-  // Order of start: the servers need the emulator's Graph URL, the balancer the servers' ports,
-  // the emulator the balancer's URL; so a port is reserved for the emulator first.
+  // Order of start: the balancer (its URL goes into the emulator's config), the emulator on a
+  // port it binds itself, the servers with its URL, then the balancer's backends.
   emulator::Config config;
   config.delivery.initial_backoff = std::chrono::milliseconds(10);
   config.delivery.max_backoff = std::chrono::milliseconds(50);
@@ -196,15 +222,15 @@ TEST_CASE(
   bot.app_secret = kSecret;
   bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
 
-  const int graph_port = tracker::test::freePort();
-  const std::string graph_url = "http://127.0.0.1:" + std::to_string(graph_port);
-  auto a = std::make_unique<ServerProcess>(dir, "a", redis_port, prefix, graph_url);
-  auto b = std::make_unique<ServerProcess>(dir, "b", redis_port, prefix, graph_url);
-  Balancer balancer({a->port(), b->port()});
+  Balancer balancer;
   bot.webhook_url = balancer.url();
   config.apps.push_back(bot);
   emulator::Emulator emu(std::move(config));
-  REQUIRE(emu.start("127.0.0.1", graph_port).value() == graph_port);
+  const std::string graph_url =
+      "http://127.0.0.1:" + std::to_string(emu.start("127.0.0.1", 0).value());
+  auto a = std::make_unique<ServerProcess>(dir, "a", redis_port, prefix, graph_url);
+  auto b = std::make_unique<ServerProcess>(dir, "b", redis_port, prefix, graph_url);
+  balancer.setBackends({a->port(), b->port()});
 
   constexpr int kUsers = 10;
   const std::vector<int> inbox_users{0, 1, 2, 3};
@@ -238,8 +264,12 @@ TEST_CASE(
   REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
   REQUIRE(waitFor([&] { return emu.threadState(kPage, user(5)).value().owner_app_id == kBot; },
                   std::chrono::seconds(20)));
-  // Give a wrong second take-back every chance to happen before counting.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Quiescence, not a sleep: nothing left to deliver, and the live server has finished three
+  // more poll passes since the last take-back, each of which would have made a wrong second
+  // take-back (every due time is past by now).
+  REQUIRE(emu.waitForDeliveries(std::chrono::seconds(20)));
+  const std::size_t passes = a->pollPasses();
+  REQUIRE(waitFor([&] { return a->pollPasses() >= passes + 3; }, std::chrono::seconds(20)));
   CHECK(a->stop(SIGTERM) == 0);
 
   // What the balancer received from the emulator (retries included) is what must be handled.
@@ -301,15 +331,15 @@ TEST_CASE(
   bot.page_access_token = kToken;
   bot.app_secret = kSecret;
   bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
-  const int graph_port = tracker::test::freePort();
-  const std::string graph_url = "http://127.0.0.1:" + std::to_string(graph_port);
-  // No take-back in this test: an hour of quiet.
-  ServerProcess server(dir, "solo", redis.port(), "outage:", graph_url, "3600000");
-  Balancer balancer({server.port()});
+  Balancer balancer;
   bot.webhook_url = balancer.url();
   config.apps.push_back(bot);
   emulator::Emulator emu(std::move(config));
-  REQUIRE(emu.start("127.0.0.1", graph_port).value() == graph_port);
+  const std::string graph_url =
+      "http://127.0.0.1:" + std::to_string(emu.start("127.0.0.1", 0).value());
+  // No take-back in this test: an hour of quiet.
+  ServerProcess server(dir, "solo", redis.port(), "outage:", graph_url, "3600000");
+  balancer.setBackends({server.port()});
 
   auto user = [](int i) { return "8100000000000" + std::to_string(100 + i); };
   for (int i = 0; i < 5; ++i) REQUIRE(emu.sendUserMessage({kPage, user(i), "before", ""}));

@@ -277,8 +277,9 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
 }
 
 TEST_CASE("an unreachable Redis gives a typed error at once") {
+  const handover::test::RefusedPort nobody;  // held bound, never listening
   RedisOptions o;
-  o.port = freePort();  // nobody listens
+  o.port = nobody.port();
   RedisStore store(o);
   auto r = store.claimEvent("x", 1000);
   REQUIRE_FALSE(r);

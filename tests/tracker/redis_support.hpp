@@ -67,11 +67,18 @@ inline int run(const std::string& cmd) {
 /// A redis-server of the test's own, with an append-only file so a restart keeps the data.
 class PrivateRedis {
  public:
-  PrivateRedis() : port_(freePort()) {
+  PrivateRedis() {
     char dir[] = "/tmp/handover-redis-XXXXXX";
     if (!::mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
     dir_ = dir;
-    start();
+    // redis-server binds its own socket, so a port cannot be handed over bound: a port taken
+    // between our probe and its bind makes it fail to start (or answer as someone else), and
+    // another port is tried.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      port_ = freePort();
+      if (tryStart()) return;
+    }
+    throw std::runtime_error("redis-server did not start on any of 20 free ports");
   }
   ~PrivateRedis() {
     stop();
@@ -81,18 +88,9 @@ class PrivateRedis {
   PrivateRedis& operator=(const PrivateRedis&) = delete;
 
   int port() const { return port_; }
+  /// Starts it again on its port (after stop()); the append-only file keeps the data.
   void start() {
-    const std::string p = std::to_string(port_);
-    if (run("redis-server --bind 127.0.0.1 --port " + p +
-            " --save '' --appendonly yes --appendfsync always --daemonize yes --dir '" + dir_ +
-            "' --pidfile '" + dir_ + "/redis.pid' --logfile '" + dir_ + "/redis.log'") != 0) {
-      throw std::runtime_error("redis-server did not start");
-    }
-    for (int i = 0; i < 100; ++i) {
-      if (cli("ping") == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    throw std::runtime_error("redis-server did not answer");
+    if (!tryStart()) throw std::runtime_error("redis-server did not start again");
   }
   /// SHUTDOWN: the append-only file is synced, the process exits.
   void stop() {
@@ -106,7 +104,26 @@ class PrivateRedis {
   }
 
  private:
-  int port_;
+  // Starts redis-server on port_ and waits until the server answering there is ours.
+  bool tryStart() {
+    const std::string p = std::to_string(port_);
+    const std::string pidfile = dir_ + "/redis.pid";
+    ::unlink(pidfile.c_str());
+    if (run("redis-server --bind 127.0.0.1 --port " + p +
+            " --save '' --appendonly yes --appendfsync always --daemonize yes --dir '" + dir_ +
+            "' --pidfile '" + pidfile + "' --logfile '" + dir_ + "/redis.log'") != 0) {
+      return false;
+    }
+    for (int i = 0; i < 100; ++i) {
+      std::ifstream in(pidfile);
+      std::string pid;
+      if (in >> pid && cli("info server | grep -qw process_id:" + pid) == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  int port_ = 0;
   std::string dir_;
 };
 
