@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "catch.hpp"
+#include "handover/crypto.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "process.hpp"
 
@@ -346,8 +347,9 @@ TEST_CASE("cli: tokens and secrets never appear in any output") {
              {{"HANDOVER_ACCESS_TOKEN", "agent-legacy-token"},
               {"HANDOVER_APP_SECRET", kAgentSecret}}),  // transport
   };
+  const std::string proof = appSecretProof("agent-legacy-token", kAgentSecret);
   for (const Run& r : runs) {
-    for (const std::string& secret : {std::string("agent-legacy-token"), kAgentSecret}) {
+    for (const std::string& secret : {std::string("agent-legacy-token"), kAgentSecret, proof}) {
       CHECK(r.out.find(secret) == std::string::npos);
       CHECK(r.err.find(secret) == std::string::npos);
     }

@@ -24,7 +24,18 @@ AsyncClientOptions asyncOptions(const RecordingServer& server) {
   o.client.retry.initial_backoff = 1ms;
   o.client.retry.max_backoff = 5ms;
   o.client.deadline = 10s;
+  handover::test::SecretRegistry::instance().add(o.client);
   return o;
+}
+
+/// The future's result, its error scanned for the test credentials (secret_scan.hpp).
+template <typename T>
+Result<T> got(std::future<Result<T>> f) {
+  ClientOptions credentials;  // every test here uses these, however it builds its options
+  credentials.access_token = kToken;
+  credentials.app_secret = kSecret;
+  handover::test::SecretRegistry::instance().add(credentials);
+  return handover::test::scanned(f.get(), "AsyncClient");
 }
 
 /// A gate the server's handler waits at (bounded, so a failing test cannot hang). Declare it
@@ -65,7 +76,7 @@ TEST_CASE("async pass sends the sync client's request and resolves future and ca
                                       CHECK(r.has_value());
                                       ++callbacks;
                                     });
-  REQUIRE(f.get().has_value());
+  REQUIRE(got(std::move(f)).has_value());
   client.shutdown();
   CHECK(callbacks == 1);
   const auto req = server.last();
@@ -83,21 +94,21 @@ TEST_CASE("async typed answers: thread owner, take, send") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"123456789012345678"}}]})");
-  auto owner = client.getThreadOwner({kPsid}).get();
+  auto owner = got(client.getThreadOwner({kPsid}));
   REQUIRE(owner.has_value());
   CHECK(owner->app_id == std::optional<std::string>("123456789012345678"));
   CHECK(server.last().method == "GET");
   CHECK(server.last().param("recipient") == kPsid);
 
   server.enqueueJson(200, R"({"success":true})");
-  CHECK(client.takeThreadControl({kPsid, ""}).get().has_value());
+  CHECK(got(client.takeThreadControl({kPsid, ""})).has_value());
   CHECK(server.last().body == R"({"recipient":{"id":")" + kPsid + R"("}})");
 
   server.enqueueJson(200, R"({"recipient_id":")" + kPsid + R"(","message_id":"m_1"})");
   SendTextRequest text;
   text.recipient = kPsid;
   text.text = "hi";
-  auto sent = client.sendText(text).get();
+  auto sent = got(client.sendText(text));
   REQUIRE(sent.has_value());
   CHECK(sent->message_id == "m_1");
 }
@@ -107,7 +118,7 @@ TEST_CASE("async errors are the sync client's, without secrets") {
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(400, R"({"error":{"message":"bad )" + kToken +
                               R"(","type":"OAuthException","code":190,"fbtrace_id":"Ax"}})");
-  auto r = client.releaseThreadControl({kPsid}).get();
+  auto r = got(client.releaseThreadControl({kPsid}));
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().category == ErrorCategory::kApi);
   CHECK(r.error().isInvalidToken());
@@ -115,14 +126,14 @@ TEST_CASE("async errors are the sync client's, without secrets") {
   CHECK_FALSE(containsSecret(errorText(r.error())));
 
   server.enqueueJson(200, "not json");
-  auto p = client.passThreadControl({kPsid, "", ""}).get();
+  auto p = got(client.passThreadControl({kPsid, "", ""}));
   REQUIRE_FALSE(p.has_value());
   CHECK(p.error().category == ErrorCategory::kParse);
 
   auto bad = client.passThreadControl({"", "", ""});
   REQUIRE(bad.wait_for(0s) == std::future_status::ready);
-  CHECK(bad.get().error().category == ErrorCategory::kInvalidArgument);
-  auto bad_extend = client.extendThreadControl({kPsid, std::chrono::seconds(0)}).get();
+  CHECK(got(std::move(bad)).error().category == ErrorCategory::kInvalidArgument);
+  auto bad_extend = got(client.extendThreadControl({kPsid, std::chrono::seconds(0)}));
   CHECK(bad_extend.error().category == ErrorCategory::kInvalidArgument);
   CHECK(server.requestCount() == 2);
 }
@@ -133,14 +144,14 @@ TEST_CASE("async retries GETs on 503 and never retries a POST that reached the s
   server.enqueueJson(503, "{}");
   server.enqueueJson(429, "{}", {{"Retry-After", "0"}});
   server.enqueueJson(200, R"({"data":[]})");
-  auto owner = client.getThreadOwner({kPsid}).get();
+  auto owner = got(client.getThreadOwner({kPsid}));
   REQUIRE(owner.has_value());
   CHECK(owner->empty());
   CHECK(server.requestCount() == 3);
 
   server.clear();
   server.enqueueJson(503, "{}");
-  auto pass = client.passThreadControl({kPsid, "", ""}).get();
+  auto pass = got(client.passThreadControl({kPsid, "", ""}));
   REQUIRE_FALSE(pass.has_value());
   CHECK(pass.error().http_status == 503);
   CHECK(server.requestCount() == 1);
@@ -154,7 +165,7 @@ TEST_CASE("async connection refused is retried as never sent and fails as transp
   o.client.retry.max_attempts = 3;
   o.client.retry.initial_backoff = 1ms;
   AsyncClient client(o);
-  auto r = client.passThreadControl({kPsid, "", ""}).get();
+  auto r = got(client.passThreadControl({kPsid, "", ""}));
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().category == ErrorCategory::kTransport);
   CHECK(r.error().request_not_sent);
@@ -171,7 +182,7 @@ TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
   o.client.attempt_timeout = 100ms;
   o.client.deadline = 300ms;
   AsyncClient client(o);
-  auto r = client.getThreadOwner({kPsid}).get();
+  auto r = got(client.getThreadOwner({kPsid}));
   gate.open();
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().category == ErrorCategory::kTimeout);
@@ -201,7 +212,7 @@ TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
   AsyncClient client(o);
   std::vector<std::future<Result<void>>> calls;
   for (int i = 0; i < 60; ++i) calls.push_back(client.passThreadControl({kPsid, "", ""}));
-  for (auto& f : calls) CHECK(f.get().has_value());
+  for (auto& f : calls) CHECK(got(std::move(f)).has_value());
   CHECK(server.requestCount() == 60);
   CHECK(client.pending() == 0);
   // Under the lock: a reply on a socket orders nothing for the memory model (or TSan).
@@ -227,13 +238,13 @@ TEST_CASE("async with kReject refuses calls beyond max_pending without sending t
   REQUIRE(gate.waitForWaiters(1));
   auto c = client.passThreadControl({kPsid, "", ""});
   REQUIRE(c.wait_for(0s) == std::future_status::ready);
-  auto refused = c.get();
+  auto refused = got(std::move(c));
   REQUIRE_FALSE(refused.has_value());
   CHECK(refused.error().request_not_sent);
   CHECK(client.pending() == 2);
   gate.open();
-  CHECK(a.get().has_value());
-  CHECK(b.get().has_value());
+  CHECK(got(std::move(a)).has_value());
+  CHECK(got(std::move(b)).has_value());
   CHECK(server.requestCount() == 2);
 }
 
@@ -255,7 +266,7 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
   std::thread blocked([&] {  // no CHECK here: Catch2 assertions are not thread-safe
     auto second = client.passThreadControl({kPsid, "", ""});
     submitted = true;
-    second_ok = second.get().has_value();
+    second_ok = got(std::move(second)).has_value();
   });
   // Wait until the caller is inside the call, blocked for room: a client that queued the
   // call instead of blocking would never get there, and the test fails after the deadline.
@@ -267,7 +278,7 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
   CHECK(client.pending() == 1);
   CHECK_FALSE(submitted.load());
   gate.open();
-  CHECK(first.get().has_value());
+  CHECK(got(std::move(first)).has_value());
   blocked.join();
   CHECK(client.waiting() == 0);
   CHECK(submitted.load());
@@ -298,12 +309,12 @@ TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgott
   int failed = 0;
   for (auto& f : calls) {
     REQUIRE(f.wait_for(0s) == std::future_status::ready);
-    auto r = f.get();
+    auto r = got(std::move(f));
     if (!r) ++failed;
   }
   CHECK(failed == 20);
   CHECK(callbacks == 20);
-  auto late = client.passThreadControl({kPsid, "", ""}).get();
+  auto late = got(client.passThreadControl({kPsid, "", ""}));
   REQUIRE_FALSE(late.has_value());
   CHECK(late.error().request_not_sent);
 }
@@ -319,7 +330,7 @@ TEST_CASE("async destructor drains: every accepted call completes") {
   }
   for (auto& f : calls) {
     REQUIRE(f.wait_for(0s) == std::future_status::ready);
-    CHECK(f.get().has_value());
+    CHECK(got(std::move(f)).has_value());
   }
   CHECK(server.requestCount() == 40);
 }
@@ -334,8 +345,8 @@ TEST_CASE("async callbacks may submit further calls") {
   auto first = client.passThreadControl({kPsid, "", ""}, [&](const Result<void>&) {
     client.releaseThreadControl({kPsid}, [&](const Result<void>& r) { second.set_value(r); });
   });
-  CHECK(first.get().has_value());
-  CHECK(second.get_future().get().has_value());
+  CHECK(got(std::move(first)).has_value());
+  CHECK(got(second.get_future()).has_value());
   CHECK(server.requestCount() == 2);
 }
 
@@ -362,7 +373,7 @@ TEST_CASE("async many threads submitting share one client") {
                                   [&](const Result<ThreadOwner>&) { ++callbacks; }));
       }
       for (auto& f : mine) {
-        if (f.get().has_value()) ++ok;
+        if (got(std::move(f)).has_value()) ++ok;
       }
     });
   }

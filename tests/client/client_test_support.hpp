@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "secret_scan.hpp"
 #include "handover/client.hpp"
 #include "handover/curl_transport.hpp"
 
@@ -50,12 +51,6 @@ inline std::string independentHmacSha256Hex(const std::string& key, const std::s
 inline const std::string& expectedProof() {
   static const std::string proof = independentHmacSha256Hex(kSecret, kToken);
   return proof;
-}
-
-/// Every text an error exposes: fields, toString(), and the exception's what().
-inline std::string errorText(const Error& e) {
-  return e.message + "\n" + e.type + "\n" + e.user_title + "\n" + e.user_message + "\n" +
-         e.fbtrace_id + "\n" + e.toString() + "\n" + Exception(e).what();
 }
 
 /// Texts of every error the guarded connections returned in this process.
@@ -115,6 +110,7 @@ class SecretGuard final : public Connection {
       if (containsSecret(text)) {
         FAIL("a secret leaked into an error (text withheld so it is not printed)");
       }
+      scanError(r.error(), "a guarded client");
     }
     return r;
   }
@@ -142,6 +138,7 @@ inline ClientOptions testOptions(const std::string& base_url, const std::string&
 
 /// A client over a secret-checking connection.
 inline Client guardedClient(ClientOptions options) {
+  SecretRegistry::instance().add(options);
   return Client(std::make_shared<SecretGuard>(makeConnection(std::move(options))));
 }
 

@@ -82,3 +82,22 @@ TEST_CASE("no error text ever contains the token, the app secret or the proof") 
   // The scrubbed echo is still informative.
   CHECK(log.front().find("Bearer ***") != std::string::npos);
 }
+
+TEST_CASE("the suite-wide scan sees errors of every kind of client the tests build") {
+  // Router (Context calls), tracker policies and the emulator fixtures use test::guarded();
+  // async tests pass results through test::scanned(). Each path is shown to reach the scan.
+  auto& registry = test::SecretRegistry::instance();
+  const test::RefusedPort refused;
+  auto o = test::testOptions(refused.baseUrl());
+  o.retry.max_attempts = 1;
+  const std::size_t before = registry.scanned();
+  Client client = test::guarded(o);
+  CHECK_FALSE(client.getThreadOwner(test::kPsid));
+  CHECK(registry.scanned() == before + 1);
+  CHECK(registry.leaks("x " + test::kToken + " y"));
+  CHECK(registry.leaks(test::expectedProof()));
+  CHECK_FALSE(registry.leaks("a text without credentials"));
+  Result<void> failed = Error{};
+  (void)test::scanned(std::move(failed));
+  CHECK(registry.scanned() == before + 2);
+}

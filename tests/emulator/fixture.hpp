@@ -8,6 +8,7 @@
 
 #include "handover/client.hpp"
 #include "handover/emulator/emulator.hpp"
+#include "secret_scan.hpp"
 #include "webhook_receiver.hpp"
 
 namespace handover::emulator::testing {
@@ -83,7 +84,7 @@ struct Fixture {
     o.app_id = app_id;
     o.retry.max_attempts = 1;
     o.deadline = std::chrono::seconds(10);
-    return Client(o);
+    return handover::test::guarded(o);  // every error it returns is scanned for secrets
   }
   Client legacyBot() const { return client("bot-legacy-token", kBot); }
   Client legacyAgent() const { return client("agent-legacy-token", kAgent, "agent-secret"); }

@@ -254,7 +254,19 @@ TEST_CASE(
       },
       std::chrono::seconds(20)));
 
-  // Kill one server mid-run: no goodbye, no cleanup.
+  // The emulator shows a new owner as soon as it handles the take, before the server that
+  // sent it has logged the answer: wait for both logs to hold the four take-backs, or the kill
+  // below could erase a line of an action that did happen.
+  auto takeLines = [&] {
+    std::size_t n = 0;
+    for (ServerProcess* s : {a.get(), b.get()}) {
+      for (const std::string& line : s->lines()) n += line.rfind("action take ", 0) == 0;
+    }
+    return n;
+  };
+  REQUIRE(waitFor([&] { return takeLines() >= inbox_users.size(); }, std::chrono::seconds(20)));
+
+  // Kill one server between waves: no goodbye, no cleanup.
   b->stop(SIGKILL);
 
   // Wave 2: deliveries meant for the dead server fail (502) and are retried onto the live one.

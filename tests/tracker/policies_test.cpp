@@ -7,6 +7,7 @@
 
 #include "../emulator/fixture.hpp"
 #include "catch.hpp"
+#include "secret_scan.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"
@@ -229,7 +230,7 @@ TEST_CASE("a failed pass on request is reported and recorded, not dropped") {
   TrackerOptions opts;
   opts.policies.pass_on_request = PassOnRequest{};
   opts.on_action = recorder.fn();
-  ThreadTracker bot(std::make_shared<MemoryStore>(), Client(o), opts);
+  ThreadTracker bot(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
   REQUIRE(bot.observe(tt::requestEvent(tt::kT0, tt::kAgentApp)));
   REQUIRE(recorder.outcomes.size() == 1);
   REQUIRE(recorder.outcomes[0].error);
@@ -255,18 +256,18 @@ TEST_CASE("a process that starts late performs what came due exactly once") {
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   for (int u = 0; u < 3; ++u) {
-    ThreadTracker before(store, Client(o), opts);
+    ThreadTracker before(store, handover::test::guarded(o), opts);
     REQUIRE(before.observe(tt::echo(tt::kT0 + u, "m" + std::to_string(u),
                                     std::string(kPageInboxAppId), "user" + std::to_string(u))));
   }  // the process stops: no timer, no thread, only the stored times remain
   REQUIRE(graph.requestCount() == 0);
 
   clock.now = tt::kT0 + 3 * 60 * kMinute;  // it restarts three hours later
-  ThreadTracker after(store, Client(o), opts);
+  ThreadTracker after(store, handover::test::guarded(o), opts);
   auto done = after.poll().value();
   CHECK(done.size() == 3);
   CHECK(graph.requestCount() == 3);
-  ThreadTracker another(store, Client(o), opts);
+  ThreadTracker another(store, handover::test::guarded(o), opts);
   CHECK(another.poll().value().empty());
   clock.now += opts.due_lease.count() * 10;
   CHECK(after.poll().value().empty());
@@ -296,7 +297,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     graph.enqueueJson(503, R"({"error":{"message":"busy","code":2,"is_transient":true}})");
     graph.enqueueJson(503, R"({"error":{"message":"busy","code":2,"is_transient":true}})");
     graph.enqueueJson(200, R"({"success":true})");
-    ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+    ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
     REQUIRE(tracker.observe(tt::echo(tt::kT0, "m1", std::string(kPageInboxAppId))));
     clock.now = tt::kT0 + kMinute;
     auto done = tracker.poll().value();
@@ -308,7 +309,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     o.retry.max_attempts = 3;  // POSTs that reached the server are not retried by default
     graph.enqueueJson(503, R"({"error":{"message":"busy","code":2,"is_transient":true}})");
     graph.enqueueJson(200, R"({"success":true})");
-    ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+    ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
     REQUIRE(tracker.observe(tt::echo(tt::kT0, "m1", std::string(kPageInboxAppId))));
     clock.now = tt::kT0 + kMinute;
     auto first = tracker.poll().value();
@@ -332,7 +333,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     graph.enqueueJson(
         400,
         R"({"error":{"message":"(#27) take not supported","type":"OAuthException","code":27}})");
-    ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+    ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
     REQUIRE(tracker.observe(tt::echo(tt::kT0, "m1", std::string(kPageInboxAppId))));
     clock.now = tt::kT0 + kMinute;
     auto first = tracker.poll().value();
@@ -358,7 +359,7 @@ TEST_CASE("control that expires before the quiet period ends needs no take-back"
   opts.now_ms = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(30), "", ""};
-  ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
   const ConversationKey key{tt::kPage, tt::kUser};
   REQUIRE(tracker.recordOwner(
       key, ThreadOwner{std::string(tt::kAgentApp), (tt::kT0 + 10 * kMinute) / 1000}));

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "catch.hpp"
+#include "secret_scan.hpp"
 #include "handover/client.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
@@ -22,7 +23,7 @@ Client loopbackClient(const handover::test::RecordingServer& server) {
   o.app_id = kBotApp;
   o.page_id = kPage;
   o.retry.max_attempts = 1;
-  return Client(o);
+  return handover::test::guarded(o);
 }
 
 const ConversationKey kKey{kPage, kUser};
@@ -317,7 +318,7 @@ TEST_CASE("without an app id, an unnamed owner is never taken for us") {
   opts.now_ms = clock.fn();
   opts.policies.idle_take_back = IdleTakeBack{};
   opts.policies.pause_while_human_active = PauseWhileHumanActive{};
-  ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(o), opts);
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
   CHECK(tracker.appId().empty());
   REQUIRE(tracker.observe(takeEvent(kT0, std::nullopt, std::nullopt)));  // someone took it
   auto s = tracker.state(kKey).value().value();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "secret_scan.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
 #include "render.hpp"
@@ -348,7 +349,7 @@ TEST_CASE("Context drives a real Client over loopback HTTP") {
   o.access_token = "test-token";
   o.base_url = "http://127.0.0.1:" + std::to_string(port);
   o.retry.max_attempts = 1;
-  Client client(o);
+  Client client = handover::test::guarded(o);
   Router router;
   router.onMessage(
       [](Context& ctx, const Message&) { return ctx.passThreadControlToPageInbox("x"); });
