@@ -1,8 +1,12 @@
 #include "error_mapping.hpp"
 
+#include <curl/curl.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <string>
 
 #include "json.hpp"
@@ -20,9 +24,19 @@ std::optional<std::chrono::milliseconds> parseDeltaSeconds(const std::string& te
     if (seconds < 86'400) seconds = seconds * 10 + (text[i] - '0');
   }
   while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-  // HTTP-date forms are not worth a date parser here: Graph sends seconds.
   if (digits == 0 || i != text.size()) return std::nullopt;
   return std::chrono::milliseconds(std::min<std::int64_t>(seconds, 86'400) * 1000);
+}
+
+// The HTTP-date form (RFC 9110 §10.2.3: IMF-fixdate and the obsolete forms), read by libcurl's
+// own date parser, as a wait from now on the system clock (a date in the past: no wait).
+std::optional<std::chrono::milliseconds> parseHttpDate(const std::string& text) {
+  const std::time_t at = curl_getdate(text.c_str(), nullptr);
+  if (at < 0) return std::nullopt;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  const std::int64_t seconds =
+      std::clamp<std::int64_t>(static_cast<std::int64_t>(at) - now, 0, 86'400);
+  return std::chrono::milliseconds(seconds * 1000);
 }
 
 std::optional<std::chrono::milliseconds> parseBusinessUseCase(const std::string& text) {
@@ -48,7 +62,10 @@ std::optional<std::chrono::milliseconds> parseBusinessUseCase(const std::string&
 
 std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse& response) {
   std::optional<std::chrono::milliseconds> out;
-  if (const auto* h = response.header("Retry-After")) out = parseDeltaSeconds(*h);
+  if (const auto* h = response.header("Retry-After")) {
+    out = parseDeltaSeconds(*h);
+    if (!out) out = parseHttpDate(*h);
+  }
   if (const auto* h = response.header("X-Business-Use-Case-Usage")) {
     if (auto buc = parseBusinessUseCase(*h); buc && (!out || *buc > *out)) out = buc;
   }

@@ -138,6 +138,20 @@ TEST_CASE("async errors are the sync client's, without secrets") {
   CHECK(server.requestCount() == 2);
 }
 
+TEST_CASE("async waits as long as Retry-After says before the retry") {
+  RecordingServer server;
+  AsyncClient client(asyncOptions(server));
+  server.enqueueJson(429, "{}", {{"Retry-After", "1"}});
+  server.enqueueJson(200, R"({"data":[]})");
+  // A lower bound only (the client must not retry early), never a speed target.
+  const auto start = std::chrono::steady_clock::now();
+  auto owner = got(client.getThreadOwner({kPsid}));
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(owner.has_value());
+  CHECK(server.requestCount() == 2);
+  CHECK(took >= 1s);
+}
+
 TEST_CASE("async retries GETs on 503 and never retries a POST that reached the server") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));

@@ -1,6 +1,8 @@
 // Retry policy with an injected clock: attempts, backoff curve, Retry-After, idempotency and
 // the overall deadline. No test waits in real time.
 
+#include <ctime>
+
 #include "client_test_support.hpp"
 #include "handover/testing/fake_transport.hpp"
 #include "recording_server.hpp"
@@ -38,6 +40,50 @@ TEST_CASE("429 with Retry-After waits as asked, then succeeds") {
   CHECK(f.server.requestCount() == 2);
   REQUIRE(f.clock.sleeps.size() == 1);
   CHECK(f.clock.sleeps[0] == 7000ms);
+}
+
+TEST_CASE("Retry-After as an HTTP-date waits until that time") {
+  LoopbackFixture f;
+  // 40 s from now, as a server's clock would write it (IMF-fixdate, GMT).
+  const std::time_t at =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 40;
+  char date[64];
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  f.server.enqueueJson(503, "{}", {{"Retry-After", date}});
+  f.server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"1"}}]})");
+  f.options.deadline = 10min;
+  auto r = f.client().getThreadOwner(test::kPsid);
+  REQUIRE(r);
+  REQUIRE(f.clock.sleeps.size() == 1);
+  // Whole seconds from the system clock: 40 s, less the time this test took to get here.
+  CHECK(f.clock.sleeps[0] >= 38s);
+  CHECK(f.clock.sleeps[0] <= 40s);
+  // A date in the past asks for no wait: the normal backoff applies (the jitter bound here).
+  f.server.enqueueJson(503, "{}", {{"Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"}});
+  f.server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"1"}}]})");
+  REQUIRE(f.client().getThreadOwner(test::kPsid));
+  REQUIRE(f.clock.sleeps.size() == 2);
+  CHECK(f.clock.sleeps[1] == f.clock.jitter_bounds.back());
+  CHECK(f.clock.sleeps[1] < 38s);
+}
+
+TEST_CASE("X-Business-Use-Case-Usage is waited out before the retry") {
+  LoopbackFixture f;
+  f.options.deadline = 30min;
+  // Throttled for the Page: 80006 with the time to regain access (minutes) in the BUC header.
+  f.server.enqueueJson(
+      400,
+      R"({"error":{"message":"(#80006) There have been too many messenger api calls","type":"OAuthException","code":80006,"is_transient":true}})",
+      {{"X-Business-Use-Case-Usage",
+        R"({"112233445566778":[{"type":"messenger","call_count":100,"estimated_time_to_regain_access":3}]})"}});
+  f.server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"1"}}]})");
+  auto r = f.client().getThreadOwner(test::kPsid);
+  REQUIRE(r);
+  CHECK(f.server.requestCount() == 2);
+  REQUIRE(f.clock.sleeps.size() == 1);
+  CHECK(f.clock.sleeps[0] == 3min);
 }
 
 TEST_CASE("503 is retried up to max_attempts with exponential backoff") {

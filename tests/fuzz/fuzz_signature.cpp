@@ -64,6 +64,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(checkSignature(body, good, o1, secret, options).failure == SignatureFailure::kMismatch);
   }
 
+  if (!secret.empty()) {
+    // A genuine sha1 value passes exactly when sha1 is allowed (and no sha256 header came).
+    const std::string good1 = "sha1=" + hmacSha1Hex(secret, body);
+    const SignatureVerdict legacy = checkSignature(body, std::nullopt, good1, secret, options);
+    check(legacy.ok() == options.allow_sha1);
+    if (!options.allow_sha1) check(legacy.failure == SignatureFailure::kSha1Refused);
+    // sha256 wins over sha1 whatever the sha1 value is.
+    const std::string good256 = "sha256=" + hmacSha256Hex(secret, body);
+    check(checkSignature(body, good256, std::string_view("sha1=00"), secret, options).ok());
+  }
+
   const auto challenge = verifySubscription(h256, h1, body, secret);
   if (challenge) check(h256 == "subscribe" && h1 == secret && *challenge == body);
   return 0;

@@ -39,6 +39,8 @@ for target in parse signature; do
   corpus="$work/$target"
   mkdir -p "$corpus"
   cp "$root"/tests/fixtures/webhooks/*.json "$root"/tests/fuzz/seeds/* "$corpus/"
+  # The signature target reads a mode byte first: seeds for every mode, genuine and not.
+  [ "$target" = signature ] && cp "$root"/tests/fuzz/seeds_signature/* "$corpus/"
   echo "fuzzing $target for ${seconds}s"
   if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \

@@ -130,6 +130,14 @@ TEST_CASE("a malformed event is reported with its offset - the others are return
   CHECK(b.errors[4].offset == body.find("1.5}"));
   CHECK(b.errors[5].offset == body.find("{\"bad\":1}"));
   CHECK(b.errors[6].offset == body.find("\"yes\""));
+  // Each message names the field and the JSON type it had (the contract of EventError).
+  CHECK(b.errors[0].message.find("`timestamp`") != std::string::npos);
+  CHECK(b.errors[0].message.find("a string") != std::string::npos);
+  CHECK(b.errors[1].message.find("`sender`") != std::string::npos);
+  CHECK(b.errors[3].message.find("`text`") != std::string::npos);
+  CHECK(b.errors[5].message.find("`entry.id`") != std::string::npos);
+  CHECK(b.errors[5].message.find("the entry is skipped") != std::string::npos);
+  CHECK(b.errors[6].message.find("`is_echo`") != std::string::npos);
 }
 
 TEST_CASE("type checks on single fields") {

@@ -136,10 +136,12 @@ std::string render(const Event& e) {
   return out;
 }
 
+// Where, not the parser's wording: the .expected files are written from the fixture's bytes
+// (the offending value's offset), so they do not change when a message is reworded.
 std::string render(const EventError& e) {
   return "error entry=" + std::to_string(e.entry_index) +
          " event=" + (e.event_index ? std::to_string(*e.event_index) : std::string("-")) +
-         " standby=" + (e.standby ? "1" : "0") + " " + e.message;
+         " standby=" + (e.standby ? "1" : "0") + " at=" + std::to_string(e.offset);
 }
 
 std::string render(const Change& c) {
