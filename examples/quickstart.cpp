@@ -2,7 +2,7 @@
 //
 // The Graph API here is handover's local Messenger Platform emulator, started in-process on a
 // free loopback port. Against the real Graph API, drop the emulator and `base_url`; set only
-// `access_token` (and `app_secret` when the app has "Require App Secret" on).
+// `PAGE_TOKEN` (and `APP_SECRET` when the app has "Require App Secret" on).
 
 #include <cstdlib>
 #include <iostream>
@@ -22,8 +22,18 @@ constexpr const char* kWorld = R"({
             "require_appsecret_proof": true}]
 })";
 
+// An environment variable, or "" when it is not set (std::getenv returns null then).
+std::string env(const char* name) {
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): read once, at start
+  return value != nullptr ? value : "";
+}
+
 }  // namespace
 
+// The README's quick start is the two marked regions above main's end (tests/readme checks
+// that README shows them exactly). Run it as `PAGE_TOKEN=bot-page-token quickstart`, and with
+// `APP_SECRET=bot-app-secret`: the emulator's Page requires appsecret_proof, so without the
+// secret the pass fails with a Graph error (exit 1), which is what a user would see.
 int main() {
   auto emulator = handover::emulator::Emulator::fromJson(kWorld);
   if (!emulator || !(*emulator)->start("127.0.0.1", 0)) {
@@ -31,12 +41,14 @@ int main() {
     return EXIT_FAILURE;
   }
 
+  // [readme:client]
   handover::ClientOptions options;
-  options.access_token = "bot-page-token";    // your Page access token (sent as a header)
-  options.app_secret = "bot-app-secret";      // optional: adds appsecret_proof to every call
+  options.access_token = env("PAGE_TOKEN");   // your Page access token (sent as a header)
+  options.app_secret = env("APP_SECRET");     // optional: adds appsecret_proof to every call
   options.app_id = "500000000000001";         // yours: isThreadOwner compares with it
   options.base_url = (*emulator)->baseUrl();  // omit for https://graph.facebook.com
-  handover::Client client(options);
+  handover::Client client(options);           // copyable; share it across threads
+  // [/readme:client]
 
   const std::string psid = "6543210987654321";  // the person's page-scoped id
   handover::emulator::UserMessage hello;
@@ -45,19 +57,22 @@ int main() {
   hello.text = "I need a human";
   (*emulator)->sendUserMessage(hello).value();
 
+  // [readme:calls]
   // The default app answers an idle thread; passing hands it to the humans of the Page Inbox.
   if (auto passed = client.passThreadControlToPageInbox(psid, "escalate:billing"); !passed) {
-    std::cerr << "pass_thread_control failed: " << passed.error().toString() << "\n";
+    if (passed.error().isNotThreadOwner()) std::cerr << "another app has the thread\n";
+    std::cerr << passed.error().toString() << "\n";  // category, HTTP status, code, fbtrace_id
     return EXIT_FAILURE;
   }
   std::cout << "passed " << psid << " to the Page Inbox\n";
 
   // Conversation Routing shows the owner only to the owner and the default app (we are that).
-  auto owner = client.getThreadOwner(psid);
+  auto owner = client.getThreadOwner(psid);  // app_id when disclosed, expiration when given
   if (!owner) {
     std::cerr << "thread_owner failed: " << owner.error().toString() << "\n";
     return EXIT_FAILURE;
   }
+  // [/readme:calls]
   std::cout << "thread owner: " << owner->app_id.value_or("not disclosed");
   if (owner->expiration) std::cout << " until " << *owner->expiration;
   std::cout << "\n";

@@ -52,7 +52,7 @@ main_stage() {
     ctest --test-dir "$main_build" --output-on-failure -j"$jobs" --timeout 300 --no-tests=error
 }
 examples_stage() {
-  "$main_build/examples/quickstart"
+  PAGE_TOKEN=bot-page-token APP_SECRET=bot-app-secret "$main_build/examples/quickstart"
 }
 bench_stage() {
   BENCH_BUILD="$main_build" BENCH_REUSE_BUILD=1 bash tests/bench/run.sh --smoke
