@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# README's install and pkg-config commands, run exactly as written on a copy of the tracked
+# tree (so `cmake -S .` is the clone root and nothing is written into the source tree), with
+# `prefix` pointing at a scratch directory; then the program they built runs.
+set -euo pipefail
+root="$1"
+work="$(mktemp -d /tmp/handover-readme-install.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/clone"
+(cd "$root" && git ls-files -z | tar --null -T - -cf -) | tar xf - -C "$work/clone"
+cp "$root/tests/readme/consumer_main.cpp" "$work/clone/main.cpp"
+export prefix="$work/prefix"
+python3 "$root/tests/readme/run_commands.py" "$root/README.md" "$work/clone" install pkg-config
+"$work/clone/my_bot"
