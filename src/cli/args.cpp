@@ -55,6 +55,14 @@ std::optional<Args> parseArgs(int argc, const char* const* argv, int first, cons
         error = "option " + name + " needs a value";
         return std::nullopt;
       }
+    } else if (name == "--access-token" || name == "--token" || name == "--app-secret" ||
+               name == "--secret") {
+      // Credentials on a command line end up in shell history and in `ps` for every user.
+      error = "unknown option " + name +
+              ": credentials come only from the environment, HANDOVER_ACCESS_TOKEN (the Page "
+              "token) and HANDOVER_APP_SECRET, never from arguments (those end up in shell "
+              "history and in ps)";
+      return std::nullopt;
     } else {
       error = "unknown option " + name;
       return std::nullopt;

@@ -30,6 +30,9 @@ bool validApiVersion(const std::string& v) {
   return true;
 }
 
+// The Page the command addressed (`--page`, default "me"), for hints on Graph errors.
+std::string g_page = "me";
+
 // Builds the client, or returns the exit code of a usage problem.
 std::optional<Client> makeClient(const Args& args, int& exit_code) {
   ClientOptions o;
@@ -40,6 +43,7 @@ std::optional<Client> makeClient(const Args& args, int& exit_code) {
     return std::nullopt;
   }
   o.page_id = args.valueOr("--page", "me");
+  g_page = o.page_id;
   if (o.page_id.empty()) {
     exit_code = usageError(currentCommand(), "--page must not be empty");
     return std::nullopt;
@@ -82,6 +86,13 @@ int reportError(const Error& e) {
       if (!e.type.empty()) std::cerr << " [type " << e.type << "]";
       if (!e.fbtrace_id.empty()) std::cerr << " [fbtrace_id " << e.fbtrace_id << "]";
       std::cerr << "\n";
+      if (e.code == 100 && e.subcode == 33 && g_page != "me") {
+        // "Object does not exist or cannot be loaded": with a Page token, most often the
+        // token belongs to another Page than the one named.
+        std::cerr << "handover: hint: a Page access token reaches only its own Page; check "
+                     "that HANDOVER_ACCESS_TOKEN belongs to Page "
+                  << g_page << ", or leave out --page (me: the token's own Page)\n";
+      }
       return kExitFailure;
     default:
       // The server answered, but not with a Graph body we can read (proxy page, HTML...).

@@ -30,7 +30,12 @@ Error curlTransferError(CURLcode code, std::string_view context, const char* det
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+    // TLS fails before a byte of the request is written: the request was never sent.
     case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
       e.request_not_sent = true;
       break;
     default:
@@ -41,6 +46,12 @@ Error curlTransferError(CURLcode code, std::string_view context, const char* det
                curl_easy_strerror(code) + ")";
   if (detail != nullptr && *detail != '\0') e.message.append(": ").append(detail);
   if (body_too_large) e.message += ": response body exceeds the size limit";
+  if (code == CURLE_SSL_CACERT_BADFILE) {
+    // Debian's --no-install-recommends images lack it, and then every Graph call fails here.
+    e.message +=
+        ": no CA certificate bundle to verify TLS with; install the ca-certificates package "
+        "or point CurlOptions::ca_bundle_path at a bundle";
+  }
   return e;
 }
 

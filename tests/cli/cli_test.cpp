@@ -311,12 +311,30 @@ TEST_CASE("cli: bad arguments exit 2 with a usage line") {
   requireUsage(runCli({"verify", fixture("messenger_text.json")},
                       {{"HANDOVER_APP_SECRET", "x"}}));  // no --signature
   requireUsage(runCli({"emulator"}));                    // no --config
+  // A credential as an argument is refused with where it belongs instead.
+  Run token_arg = w.run({"owner", kUser, "--access-token", "bot-legacy-token"}, "bot-legacy-token");
+  CHECK(token_arg.exit_code == 2);
+  CHECK(token_arg.err.find("HANDOVER_ACCESS_TOKEN") != std::string::npos);
+  CHECK(token_arg.err.find("shell history") != std::string::npos);
   Run unknown = runCli({"frobnicate"});
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.err.find("unknown command") != std::string::npos);
   CHECK(runCli({}).exit_code == 2);
   // Nothing happened to the thread.
   CHECK(w.owner(kLegacy) == kBot);
+}
+
+TEST_CASE("cli: a token of another Page gets a hint when --page names a Page") {
+  World w;
+  // The bot's routing token, used on the agent-only legacy page id: Graph's 100/33.
+  Run other = w.run({"owner", kUser, "--page", kLegacy}, "bot-routing-token");
+  CHECK(other.exit_code == 1);
+  CHECK(other.err.find("code 100 subcode 33") != std::string::npos);
+  CHECK(other.err.find("hint: a Page access token reaches only its own Page") != std::string::npos);
+  CHECK(other.err.find("bot-routing-token") == std::string::npos);
+  // Without --page (me) there is no Page to mix up: no hint.
+  Run mine = w.run({"owner", kUser}, "bot-routing-token");
+  CHECK(mine.err.find("hint:") == std::string::npos);
 }
 
 TEST_CASE("cli: a transport failure exits 3") {

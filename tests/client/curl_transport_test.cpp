@@ -83,6 +83,11 @@ TEST_CASE("a missing CA bundle is a transport error, not a silent fallback") {
   auto r = transport.send(req);
   REQUIRE_FALSE(r);
   CHECK(r.error().category == ErrorCategory::kTransport);
+  // Named, with what to do, and never sent (so a POST may be retried safely).
+  CHECK(r.error().request_not_sent);
+  CHECK(r.error().message.find("ca-certificates") != std::string::npos);
+  CHECK(r.error().message.find("ca_bundle_path") != std::string::npos);
+  CHECK(server.requestCount() == 0);
 }
 
 TEST_CASE("a per-request timeout is enforced by the transport") {
