@@ -283,12 +283,22 @@ int main(int argc, char** argv) {
   bool serve = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: auto_takeback [--quiet-seconds N]\n"
+                   "       auto_takeback --serve --graph-url URL --port N --secret S --token T"
+                   " --app-id ID [--quiet-seconds N]\n"
+                   "The bot answers users, pauses while a human in the Page Inbox is active, and\n"
+                   "takes the thread back after N quiet seconds (default 3). Without --serve it\n"
+                   "plays that story against an in-process emulator and exits 0 when it went as\n"
+                   "the protocol says; with --serve it runs only the bot's webhook server.\n";
+      return 0;
+    }
     if (a == "--serve") {
       serve = true;
     } else if (i + 1 < argc) {
       args[a] = argv[++i];
     } else {
-      std::cerr << "missing value for " << a << "\n";
+      std::cerr << "missing value for " << a << " (see --help)\n";
       return 2;
     }
   }

@@ -34,7 +34,15 @@ std::string env(const char* name) {
 // that README shows them exactly). Run it as `PAGE_TOKEN=bot-page-token quickstart`, and with
 // `APP_SECRET=bot-app-secret`: the emulator's Page requires appsecret_proof, so without the
 // secret the pass fails with a Graph error (exit 1), which is what a user would see.
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    const std::string a = argv[1];
+    std::cout << "usage: quickstart\n"
+                 "Passes a conversation to the Page Inbox, reads the owner and takes it back,\n"
+                 "against an in-process emulator. Environment: PAGE_TOKEN (bot-page-token here),\n"
+                 "APP_SECRET (bot-app-secret; this Page requires appsecret_proof).\n";
+    return a == "--help" || a == "-h" ? EXIT_SUCCESS : 2;
+  }
   auto emulator = handover::emulator::Emulator::fromJson(kWorld);
   if (!emulator || !(*emulator)->start("127.0.0.1", 0)) {
     std::cerr << "could not start the emulator\n";

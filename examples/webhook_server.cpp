@@ -49,6 +49,23 @@ struct Config {
   long max_seconds = 0;
 };
 
+constexpr const char* kUsage =
+    "usage: webhook_server [--host H] [--port N] [--secret S] [--verify-token T]\n"
+    "                      [--page-token T] [--app-id ID] [--graph-url URL] [--max-seconds N]\n"
+    "A Messenger/Instagram webhook endpoint: answers the GET handshake, checks\n"
+    "X-Hub-Signature-256 over the raw body, parses, answers 200 and runs the handlers on a\n"
+    "worker thread. A user who writes \"human\" is passed to the inbox; every event is printed.\n"
+    "Options (each also read from the environment variable in brackets):\n"
+    "  --host H           address to bind (default 127.0.0.1; put a TLS proxy in front)\n"
+    "  --port N           port (default 8080); 0 picks a free one, printed on the first line\n"
+    "  --secret S         [HANDOVER_APP_SECRET]    app secret: signatures are checked with it\n"
+    "  --verify-token T   [HANDOVER_VERIFY_TOKEN]  token typed in the App Dashboard\n"
+    "  --page-token T     [HANDOVER_PAGE_TOKEN]    Page access token for thread-control calls\n"
+    "  --app-id ID        [HANDOVER_APP_ID]        this app's id: tells our echoes from others'\n"
+    "  --graph-url URL    [HANDOVER_GRAPH_URL]     Graph API base URL (the emulator, in tests)\n"
+    "  --max-seconds N    exit after N seconds (default 0: run until SIGTERM/SIGINT)\n"
+    "Prefer the environment for the secret and tokens: arguments show in ps and shell history.\n";
+
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
@@ -62,8 +79,12 @@ bool parseArgs(int argc, char** argv, Config& c) {
   c.graph_url = env("HANDOVER_GRAPH_URL");
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
     if (i + 1 >= argc) {
-      std::cerr << "missing value for " << a << "\n";
+      std::cerr << "missing value for " << a << " (see --help)\n";
       return false;
     }
     const std::string v = argv[++i];

@@ -101,6 +101,19 @@ int runApp(int argc, char** argv, const std::string& name,
   info.name = name;
   int port = 0;
   std::string graph_url;
+  const std::string usage =
+      "usage: " + name +
+      " --app-id ID --graph-url URL|- [--port N] [--peer-app-id ID]\n"
+      "  One app of the demo (handover_demo starts it): a webhook server on --port (0: any\n"
+      "  free one) whose handlers act as the demo's " + name + ". --graph-url - reads the URL\n"
+      "  from stdin once the emulator runs.\n"
+      "  env: HANDOVER_APP_SECRET, HANDOVER_PAGE_TOKENS=PAGE=TOKEN[,PAGE=TOKEN]\n";
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << usage;
+      return 0;
+    }
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const std::string v = argv[i + 1];
@@ -120,9 +133,7 @@ int runApp(int argc, char** argv, const std::string& name,
   const std::string secret = env("HANDOVER_APP_SECRET");
   const auto tokens = pageTokens(env("HANDOVER_PAGE_TOKENS"));
   if (info.app_id.empty() || secret.empty() || tokens.empty() || graph_url.empty()) {
-    std::cerr << "usage: " << name
-              << " --app-id ID --graph-url URL|- [--port N] [--peer-app-id ID]\n"
-                 "  env: HANDOVER_APP_SECRET, HANDOVER_PAGE_TOKENS=PAGE=TOKEN[,PAGE=TOKEN]\n";
+    std::cerr << usage;
     return 2;
   }
   const bool supervised = graph_url == "-";

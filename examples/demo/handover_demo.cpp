@@ -446,6 +446,20 @@ int main(int argc, char** argv) {
   opt.agent_path = selfDir() + "/demo_agent";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout
+          << "usage: handover_demo [--verbose] [--bot PATH] [--agent PATH] [--step-timeout-ms N]\n"
+             "Runs the end-to-end handover demo: the emulator in this process, demo_bot and\n"
+             "demo_agent as separate processes on loopback, 24 steps of both eras. Each step\n"
+             "prints the Graph call it makes and its result, then who received what; it\n"
+             "checks the true owner and exits 1 on the first deviation, 0 after \"24/24 steps\n"
+             "as the protocol says\".\n"
+             "  --verbose            also print each app's own log lines after each step\n"
+             "  --bot PATH           the bot app binary (default: demo_bot beside this one)\n"
+             "  --agent PATH         the agent app binary (default: demo_agent beside this one)\n"
+             "  --step-timeout-ms N  how long a step waits for its webhooks (default 10000)\n";
+      return 0;
+    }
     if (a == "--verbose") {
       opt.verbose = true;
     } else if (a == "--bot" && i + 1 < argc) {

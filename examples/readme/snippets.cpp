@@ -87,7 +87,11 @@ int emulatorStory() {
   return state.owner_app_id.empty() ? 0 : 1;
 }
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    std::cout << "usage: readme_snippets\nREADME's C++ snippets, each run once against fakes and the emulator (no options).\n";
+    return std::string(argv[1]) == "--help" ? EXIT_SUCCESS : 2;
+  }
   handover::Client client = clientForTests();
   if (!client.passThreadControlToPageInbox("6543210987654321")) return EXIT_FAILURE;
 

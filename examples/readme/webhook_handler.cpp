@@ -50,7 +50,11 @@ const std::string kSampleBody =
     R"("timestamp":1763769999900,"message":{"mid":"m_1","text":"human please"}}]}]})";
 // [/readme:sample]
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc > 1) {
+    std::cout << "usage: readme_webhook_handler\nREADME's webhook POST handler, run on the sample body (no options).\n";
+    return std::string(argv[1]) == "--help" ? EXIT_SUCCESS : 2;
+  }
   const std::string secret = "readme-app-secret";
   // [readme:router]
   Router router;
