@@ -233,13 +233,14 @@ std::string describe(const webhook::Event& e) {
   if (const auto* m = e.get<Message>()) return quote(m->text);
   if (const auto* ec = e.get<Echo>())
     return "from " + who(ec->app_id.value_or("?")) + " " + quote(ec->text);
+  // The event names the owners, not the caller: previous owner (idle when there was none).
   if (const auto* p = e.get<PassThreadControl>()) {
-    return who(p->previous_owner_app_id.value_or("")) + " -> " +
+    return "owner " + who(p->previous_owner_app_id.value_or("")) + " -> " +
            who(p->new_owner_app_id.value_or("")) +
            (p->metadata.empty() ? "" : "  metadata " + quote(p->metadata));
   }
   if (const auto* t = e.get<TakeThreadControl>()) {
-    return who(t->previous_owner_app_id.value_or("")) + " -> " +
+    return "owner " + who(t->previous_owner_app_id.value_or("")) + " -> " +
            who(t->new_owner_app_id.value_or("")) +
            (t->metadata.empty() ? "" : "  metadata " + quote(t->metadata));
   }
@@ -382,6 +383,21 @@ void printStep(std::size_t n, const Step& step, const Observation& o,
     return std::make_tuple(a->event.timestamp, a->event.standby, who(a->app_id)) <
            std::make_tuple(b->event.timestamp, b->event.standby, who(b->app_id));
   });
+  // The thread-control calls the step made, with the answer (send calls show as echoes).
+  for (const auto& c : o.slice.calls) {
+    if (c.path.find("thread_control") == std::string::npos &&
+        c.path.find("thread_owner") == std::string::npos) {
+      continue;
+    }
+    std::ostringstream line;
+    line << "      " << std::left << std::setw(10) << "call" << std::setw(7) << who(c.app_id)
+         << c.method << " " << c.path.substr(c.path.rfind('/') + 1) << " -> HTTP " << c.status;
+    if (c.path.find("release_thread_control") != std::string::npos) {
+      line << "  (release sends no webhook)";
+    }
+    std::cout << line.str() << "\n";
+  }
+  if (lines.empty()) std::cout << "      (no webhook)\n";
   for (const auto* dp : lines) {
     const auto& d = *dp;
     std::ostringstream line;
@@ -454,7 +470,7 @@ int main(int argc, char** argv) {
              "prints the Graph call it makes and its result, then who received what; it\n"
              "checks the true owner and exits 1 on the first deviation, 0 after \"24/24 steps\n"
              "as the protocol says\".\n"
-             "  --verbose            also print each app's own log lines after each step\n"
+             "  --verbose            also print each app's own log after the table\n"
              "  --bot PATH           the bot app binary (default: demo_bot beside this one)\n"
              "  --agent PATH         the agent app binary (default: demo_agent beside this one)\n"
              "  --step-timeout-ms N  how long a step waits for its webhooks (default 10000)\n";
@@ -547,7 +563,9 @@ int main(int argc, char** argv) {
        << "    > ACTION\n"
        << "      " << std::setw(10) << "RECEIVED" << std::setw(7) << "APP" << std::setw(24)
        << "EVENT"
-       << "DETAIL";
+       << "DETAIL (a handover event names the previous and new owner, not the caller)\n"
+       << "      " << std::setw(10) << "call" << std::setw(7) << "APP"
+       << "the Graph thread-control call the step made, and its HTTP answer";
   std::cout << cols.str() << "\n";
 
   std::size_t failed = 0;

@@ -42,6 +42,7 @@ TimelineSlice readTimeline(const handover::emulator::Emulator& emulator, std::ui
     if (kind == "graph") {
       const int status =
           entry.HasMember("status") && entry["status"].IsInt() ? entry["status"].GetInt() : 0;
+      out.calls.push_back({str(entry, "app_id"), str(entry, "method"), str(entry, "path"), status});
       if (status >= 400) {
         FailedCall f;
         f.app_id = str(entry, "app_id");

@@ -27,9 +27,18 @@ struct FailedCall {
   std::string response;
 };
 
+/// A Graph call an app made, and the emulator's HTTP status.
+struct GraphCall {
+  std::string app_id;
+  std::string method;
+  std::string path;
+  int status = 0;
+};
+
 /// Timeline entries after a sequence number.
 struct TimelineSlice {
   std::uint64_t last_seq = 0;  ///< Highest seq seen (the input when nothing is new).
+  std::vector<GraphCall> calls;  ///< Every Graph call, in order.
   std::vector<Delivered> delivered;
   std::vector<FailedCall> failed_calls;
   std::vector<std::string> problems;  ///< Deliveries retried or dropped, unreadable bodies.
