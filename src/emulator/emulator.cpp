@@ -65,13 +65,16 @@ struct Emulator::Impl {
 
   // --- timeline ---------------------------------------------------------------------------------
 
-  void record(const std::string& kind, const std::function<void(JsonWriter&)>& fields) {
+  // One timeline entry; `app_id` is kept beside the JSON for the `app` filter.
+  void record(const std::string& kind, const std::function<void(JsonWriter&)>& fields,
+              const std::string& app_id = {}) {
     rapidjson::StringBuffer buf;
     JsonWriter w(buf);
     w.StartObject();
     std::lock_guard<std::mutex> lock(timeline_mu);
+    const std::uint64_t entry_seq = ++seq;
     w.Key("seq");
-    w.Uint64(++seq);
+    w.Uint64(entry_seq);
     w.Key("time");
     w.Int64(now());
     w.Key("kind");
@@ -79,7 +82,28 @@ struct Emulator::Impl {
     fields(w);
     w.EndObject();
     if (timeline.size() >= kTimelineCap) timeline.pop_front();
-    timeline.emplace_back(buf.GetString(), buf.GetSize());
+    timeline.push_back({entry_seq, kind, app_id, std::string(buf.GetString(), buf.GetSize())});
+  }
+
+  // The app now controls a thread it will never hear about: accepted, as Meta accepts it, and
+  // said in the timeline so whoever wrote the config sees why their app stays silent.
+  void warnIfDeaf(const std::string& app_id, const std::string& user_id) {
+    const AppConfig* a = world.app(app_id);
+    if (a == nullptr || (!a->webhook_url.empty() && !a->subscribed_fields.empty())) return;
+    const std::string why = a->webhook_url.empty() ? "has no webhook_url" : "has no subscribed_fields";
+    record(
+        "warning",
+        [&](JsonWriter& w) {
+          w.Key("app_id");
+          writeString(w, app_id);
+          w.Key("user_id");
+          writeString(w, user_id);
+          w.Key("message");
+          writeString(w, "control passed to app " + app_id + ", which " + why +
+                             ": it will receive no webhook for this thread (the real platform "
+                             "accepts the pass too)");
+        },
+        app_id);
   }
 
   void recordDelivery(const detail::DeliveryRecord& r) {
@@ -102,7 +126,7 @@ struct Emulator::Impl {
       writeString(w, r.outcome);
       w.Key("body");
       w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
-    });
+    }, r.app_id);
   }
 
   // Request bodies go on record without the secrets Graph accepts in them.
@@ -144,7 +168,7 @@ struct Emulator::Impl {
       w.Int(status);
       w.Key("response");
       w.RawValue(body.data(), body.size(), rapidjson::kObjectType);
-    });
+    }, app_id);
   }
 
   void replyError(const httplib::Request& req, httplib::Response& res, const std::string& kind,
@@ -204,7 +228,10 @@ struct Emulator::Impl {
       if (!user) return replyError(req, res, "graph", c.app_id, user.error());
       const std::string metadata = params.get("metadata").value_or("");
       if (edge == "pass_thread_control") {
-        return done(world.pass(c, *user, params.get("target_app_id").value_or(""), metadata));
+        const std::string target = params.get("target_app_id").value_or("");
+        auto passed = world.pass(c, *user, target, metadata);
+        if (passed) warnIfDeaf(world.threadState(c.page_id, *user).value().owner_app_id, *user);
+        return done(passed);
       }
       if (edge == "take_thread_control") return done(world.take(c, *user, metadata));
       if (edge == "request_thread_control") return done(world.request(c, *user, metadata));
@@ -484,12 +511,27 @@ struct Emulator::Impl {
     std::lock_guard<std::mutex> lock(world_mu);
     return world.threadState(page, user);
   }
+  struct TimelineFilter {
+    std::uint64_t since = 0;  // entries with a larger seq
+    std::string kind;         // "" = any
+    std::string app_id;       // "" = any
+  };
   std::string timelineJson() const {
+    const TimelineFilter everything;
+    return timelineJson(everything);
+  }
+  std::string timelineJson(const TimelineFilter& filter) const {
     std::lock_guard<std::mutex> lock(timeline_mu);
     std::string out = "[";
-    for (std::size_t i = 0; i < timeline.size(); ++i) {
-      if (i) out += ",";
-      out += timeline[i];
+    bool first = true;
+    for (const TimelineEntry& e : timeline) {
+      if (e.seq <= filter.since || (!filter.kind.empty() && e.kind != filter.kind) ||
+          (!filter.app_id.empty() && e.app_id != filter.app_id)) {
+        continue;
+      }
+      if (!first) out += ",";
+      first = false;
+      out += e.json;
     }
     return out + "]";
   }
@@ -592,8 +634,27 @@ struct Emulator::Impl {
     server.Get("/_emulator/clock", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content("{\"now_ms\":" + std::to_string(now()) + "}", "application/json");
     });
-    server.Get("/_emulator/timeline", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_content(timelineJson(), "application/json");
+    server.Get("/_emulator/timeline", [this](const httplib::Request& req, httplib::Response& res) {
+      TimelineFilter filter;
+      if (req.has_param("since")) {
+        const std::string v = req.get_param_value("since");
+        std::size_t used = 0;
+        try {
+          filter.since = std::stoull(v, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != v.size() || v[0] == '-') {
+          res.status = 400;
+          res.set_content(errorBody(invalidArgument("since must be a timeline seq (a whole "
+                                                    "number, as in the entries' \"seq\")")),
+                          "application/json");
+          return;
+        }
+      }
+      filter.kind = req.get_param_value("kind");
+      filter.app_id = req.get_param_value("app");
+      res.set_content(timelineJson(filter), "application/json");
     });
     server.Get("/_emulator/help", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(controlApiHelp(), "text/plain");
@@ -612,6 +673,18 @@ struct Emulator::Impl {
                  body += s->expiration ? std::to_string(*s->expiration) : "null";
                  res.set_content(body + "}", "application/json");
                });
+    // Any other control route: a JSON 404 that says where the list is (after the real routes,
+    // which cpp-httplib matches first).
+    auto unknown_control = [](const httplib::Request& req, httplib::Response& res) {
+      res.status = 404;
+      res.set_content("{\"error\":{\"message\":" +
+                          escapeJsonString("no control route " + req.method + " " + req.path +
+                                           "; GET /_emulator/help lists them") +
+                          ",\"help\":\"/_emulator/help\"}}",
+                      "application/json");
+    };
+    server.Get(R"(/_emulator(/.*)?)", unknown_control);
+    server.Post(R"(/_emulator(/.*)?)", unknown_control);
     const char* graph_path = R"(/(v\d+(?:\.\d+)?)/([^/]+)(?:/([^/]+))?)";
     auto handler = [this](const httplib::Request& req, httplib::Response& res) { graph(req, res); };
     server.Get(graph_path, handler);
@@ -633,7 +706,13 @@ struct Emulator::Impl {
   std::condition_variable stopped_cv;
   bool stopped = false;
   mutable std::mutex timeline_mu;
-  std::deque<std::string> timeline;
+  struct TimelineEntry {
+    std::uint64_t seq;
+    std::string kind;    // "graph", "delivery", "control", "warning"
+    std::string app_id;  // the app the entry is about; "" for control actions
+    std::string json;
+  };
+  std::deque<TimelineEntry> timeline;
   std::uint64_t seq = 0;
 };
 
@@ -774,7 +853,7 @@ const char* Emulator::controlApiHelp() noexcept {
          "  POST /_emulator/clock/advance  {seconds}\n"
          "  GET  /_emulator/clock\n"
          "  GET  /_emulator/threads/{page_id}/{user_id}\n"
-         "  GET  /_emulator/timeline\n"
+         "  GET  /_emulator/timeline[?since=SEQ&kind=graph|delivery|control|warning&app=ID]\n"
          "  POST /_emulator/deliveries/wait {timeout_ms}\n"
          "Graph: /{version}/{page-id|me}/{pass,take,request,release,extend}_thread_control,\n"
          "  thread_owner, secondary_receivers, ?fields=messaging_feature_status, messages,\n"

@@ -235,3 +235,73 @@ TEST_CASE("http: secondary_receivers and personas page with Graph cursors") {
   CHECK(raw->body.find("bot-routing-token") == std::string::npos);
   CHECK(json(raw->body)["paging"]["next"].IsString());
 }
+
+TEST_CASE("http: the timeline filters by seq, kind and app") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  f.userSays(kRoutingPage, "hello");
+  REQUIRE(f.emu->waitForDeliveries(std::chrono::seconds(10)));
+  REQUIRE(f.routingBot().passThreadControl(kUser, kAgent));
+  REQUIRE(f.emu->waitForDeliveries(std::chrono::seconds(10)));
+
+  auto all = json(http.Get("/_emulator/timeline")->body);
+  REQUIRE(all.IsArray());
+  REQUIRE(all.Size() >= 4);
+  const std::uint64_t mid_seq = all[all.Size() / 2]["seq"].GetUint64();
+  auto since = json(http.Get("/_emulator/timeline?since=" + std::to_string(mid_seq))->body);
+  REQUIRE(since.IsArray());
+  CHECK(since.Size() == all.Size() - all.Size() / 2 - 1);
+  for (const auto& e : since.GetArray()) CHECK(e["seq"].GetUint64() > mid_seq);
+
+  auto graph = json(http.Get("/_emulator/timeline?kind=graph")->body);
+  REQUIRE(graph.Size() >= 1);
+  for (const auto& e : graph.GetArray()) CHECK(std::string(e["kind"].GetString()) == "graph");
+  auto agent = json(http.Get(std::string("/_emulator/timeline?kind=delivery&app=") + kAgent)->body);
+  REQUIRE(agent.Size() >= 1);
+  for (const auto& e : agent.GetArray()) {
+    CHECK(std::string(e["kind"].GetString()) == "delivery");
+    CHECK(std::string(e["app_id"].GetString()) == kAgent);
+  }
+  CHECK(json(http.Get("/_emulator/timeline?app=999")->body).Size() == 0);
+  auto bad = http.Get("/_emulator/timeline?since=yesterday");
+  REQUIRE(bad);
+  CHECK(bad->status == 400);
+  CHECK(json(bad->body).HasMember("error"));
+}
+
+TEST_CASE("http: an unknown control route is a JSON 404 that points to the help") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  std::vector<httplib::Result> answers;
+  answers.push_back(http.Get("/_emulator/nope"));
+  answers.push_back(http.Post("/_emulator/user/shout", "{}", "application/json"));
+  answers.push_back(http.Get("/_emulator"));
+  for (const auto& res : answers) {
+    REQUIRE(res);
+    CHECK(res->status == 404);
+    auto doc = json(res->body);
+    REQUIRE(doc.HasMember("error"));
+    CHECK(std::string(doc["error"]["message"].GetString()).find("/_emulator/help") !=
+          std::string::npos);
+    CHECK(std::string(doc["error"]["help"].GetString()) == "/_emulator/help");
+  }
+  auto help = http.Get("/_emulator/help");
+  REQUIRE(help);
+  CHECK(help->status == 200);
+  CHECK(help->body.find("timeline[?since=") != std::string::npos);
+}
+
+TEST_CASE("http: passing control to an app that hears nothing is accepted with a warning") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  // The analytics app is installed on the routing page with no webhook_url nor fields.
+  REQUIRE(f.routingBot().passThreadControl(kUser, kAnalytics));
+  CHECK(f.ownerOf(kRoutingPage) == kAnalytics);
+  auto warnings = json(http.Get("/_emulator/timeline?kind=warning")->body);
+  REQUIRE(warnings.Size() == 1);
+  CHECK(std::string(warnings[0]["app_id"].GetString()) == kAnalytics);
+  CHECK(std::string(warnings[0]["message"].GetString()).find("no webhook") != std::string::npos);
+  // A pass to a listening app warns about nothing.
+  REQUIRE(f.client("analytics-token", kAnalytics).passThreadControl(kUser, kAgent));
+  CHECK(json(http.Get("/_emulator/timeline?kind=warning")->body).Size() == 1);
+}
