@@ -7,12 +7,16 @@
 
 #include "commands.hpp"
 #include "handover/emulator/emulator.hpp"
+#include "standalone_config.hpp"
 
 namespace handover::cli {
 
 int cmdEmulator(const Args& args) {
+  if (args.has("--example-config")) {
+    std::cout << kStandaloneConfig;
+    return kExitOk;
+  }
   const auto path = args.value("--config");
-  if (!path) return usageError(currentCommand(), "--config is required");
   int port = 0;
   if (auto p = args.value("--port")) {
     auto n = parseInteger(*p);
@@ -30,9 +34,11 @@ int cmdEmulator(const Args& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto emu = emulator::Emulator::fromFile(*path);
+  auto emu = path ? emulator::Emulator::fromFile(*path)
+                  : emulator::Emulator::fromJson(kStandaloneConfig);
   if (!emu) {
-    std::cerr << "handover: cannot load " << *path << ": " << emu.error().message << "\n";
+    std::cerr << "handover: cannot load " << path.value_or("the default world") << ": "
+              << emu.error().message << "\n";
     return kExitFailure;
   }
   auto bound = (*emu)->start(host, port);
@@ -43,6 +49,11 @@ int cmdEmulator(const Args& args) {
   }
   // First line is machine-readable so scripts can pick the port when --port 0.
   std::cout << "handover emulator listening on " << (*emu)->baseUrl() << std::endl;
+  if (!path) {
+    std::cout << "no --config: the default world (handover emulator --example-config prints it "
+                 "to start your own from):\n"
+              << kStandaloneConfig;
+  }
   std::cout << emulator::Emulator::controlApiHelp() << std::flush;
   int sig = 0;
   sigwait(&signals, &sig);

@@ -93,11 +93,16 @@ const std::vector<Command>& commands() {
        [] {
          ArgSpec s;
          s.valued = {"--config", "--port", "--host"};
+         s.flags = {"--example-config"};
          return s;
        }(),
-       "emulator --config FILE [--port N] [--host 127.0.0.1]",
+       "emulator [--config FILE] [--port N] [--host 127.0.0.1] | emulator --example-config",
        "Run the local Messenger Platform emulator until SIGINT/SIGTERM. The first line says\n"
-       "where it listens; see examples/emulator/config.json for the configuration.",
+       "where it listens. Without --config it runs a default world (a legacy and a routing\n"
+       "Messenger Page, an Instagram account, a bot and an agent app, no webhook URLs) and\n"
+       "prints it; --example-config prints that config to start your own from: add each\n"
+       "app's webhook_url and subscribed_fields. The control API (/_emulator/help) acts as\n"
+       "the user or an inbox human and reads the timeline.",
        cmdEmulator},
   };
   return list;

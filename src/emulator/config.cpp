@@ -1,5 +1,7 @@
 #include "handover/emulator/config.hpp"
 
+#include "config_keys.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -23,8 +25,9 @@ Error configError(std::string message) {
 
 // Unknown keys are refused: a misspelt "subscribed_fields" would otherwise silently mean "no
 // webhooks", which is the very confusion the emulator exists to remove.
+template <std::size_t N>
 Result<void> onlyKeys(const Value& obj, std::string_view where,
-                      std::initializer_list<std::string_view> allowed) {
+                      const std::array<std::string_view, N>& allowed) {
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string_view key(it->name.GetString(), it->name.GetStringLength());
     bool ok = false;
@@ -73,7 +76,7 @@ Result<Role> toRole(const Value& v, std::string_view where) {
 Result<PageConfig> parsePage(const Value& v, std::size_t index) {
   const std::string where = "pages[" + std::to_string(index) + "]";
   if (!v.IsObject()) return configError(where + " must be an object");
-  if (auto r = onlyKeys(v, where, {"id", "name", "platform", "era", "default_app_id"}); !r) {
+  if (auto r = onlyKeys(v, where, detail::kPageKeys); !r) {
     return std::move(r).error();
   }
   PageConfig page;
@@ -110,11 +113,7 @@ Result<PageConfig> parsePage(const Value& v, std::size_t index) {
 Result<AppConfig> parseApp(const Value& v, std::size_t index) {
   const std::string where = "apps[" + std::to_string(index) + "]";
   if (!v.IsObject()) return configError(where + " must be an object");
-  if (auto r = onlyKeys(v, where,
-                        {"id", "name", "role", "page_roles", "pages", "page_access_token",
-                         "page_tokens", "app_secret", "require_appsecret_proof", "can_take",
-                         "webhook_url", "subscribed_fields"});
-      !r) {
+  if (auto r = onlyKeys(v, where, detail::kAppKeys); !r) {
     return std::move(r).error();
   }
   AppConfig app;
@@ -174,10 +173,7 @@ Result<AppConfig> parseApp(const Value& v, std::size_t index) {
 
 Result<void> parseDelivery(const Value& v, DeliveryConfig& out) {
   if (!v.IsObject()) return configError("delivery must be an object");
-  if (auto r = onlyKeys(
-          v, "delivery",
-          {"initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"});
-      !r) {
+  if (auto r = onlyKeys(v, "delivery", detail::kDeliveryKeys); !r) {
     return r;
   }
   for (auto [key, out_ms] : {std::pair<const char*, std::chrono::milliseconds*>{
@@ -236,7 +232,7 @@ Result<Config> parseConfig(std::string_view json) {
     return e;
   }
   if (!doc.IsObject()) return configError("top level must be an object");
-  if (auto r = onlyKeys(doc, "config", {"pages", "apps", "delivery", "start_time_ms"}); !r) {
+  if (auto r = onlyKeys(doc, "config", detail::kConfigKeys); !r) {
     return std::move(r).error();
   }
   Config config;

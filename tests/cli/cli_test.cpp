@@ -310,7 +310,6 @@ TEST_CASE("cli: bad arguments exit 2 with a usage line") {
   requireUsage(w.run({"release", kUser, "--instagram"}, "bot-legacy-token"));
   requireUsage(runCli({"verify", fixture("messenger_text.json")},
                       {{"HANDOVER_APP_SECRET", "x"}}));  // no --signature
-  requireUsage(runCli({"emulator"}));                    // no --config
   // A credential as an argument is refused with where it belongs instead.
   Run token_arg = w.run({"owner", kUser, "--access-token", "bot-legacy-token"}, "bot-legacy-token");
   CHECK(token_arg.exit_code == 2);
@@ -565,4 +564,31 @@ TEST_CASE("cli: emulator serves the Graph API until SIGTERM") {
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("cannot load") != std::string::npos);
   requireUsage(runCli({"emulator", "--config", bad_config, "--port", "70000"}));
+}
+
+TEST_CASE("cli: emulator without a config runs the default world it prints") {
+  Run example = runCli({"emulator", "--example-config"});
+  REQUIRE(example.exit_code == 0);
+  CHECK(json(example.out).IsObject());
+  // The compiled-in world is the shipped file, byte for byte.
+  CHECK(example.out == readFile(std::string(HANDOVER_SOURCE_DIR) +
+                                "/examples/emulator/standalone.json"));
+
+  Process emu({"emulator", "--port", "0"}, {});
+  const std::string first = emu.readLine(std::chrono::seconds(10));
+  const std::string marker = "listening on ";
+  REQUIRE(first.find(marker) != std::string::npos);
+  const std::string url = first.substr(first.find(marker) + marker.size());
+  CHECK(emu.readLine(std::chrono::seconds(10)).find("the default world") != std::string::npos);
+  // The routing page's default app is the bot: it sees itself as owner of an idle thread it
+  // answers, and a pass to the Page Inbox works.
+  Run pass = runCli({"pass-to-inbox", "42", "--base-url", url},
+                    {{"HANDOVER_ACCESS_TOKEN", "bot-routing-page-token"}});
+  CHECK(pass.exit_code == 0);
+  Run owner = runCli({"owner", "42", "--base-url", url},
+                     {{"HANDOVER_ACCESS_TOKEN", "bot-routing-page-token"}});
+  REQUIRE(owner.exit_code == 0);
+  CHECK(str(json(owner.out), "app_id") == "263902037430900");
+  emu.sendSignal(SIGTERM);
+  CHECK(emu.finish().exit_code == 0);
 }

@@ -1,8 +1,12 @@
+#include <fstream>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "catch.hpp"
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
+#include "config_keys.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
@@ -86,4 +90,32 @@ TEST_CASE("config: a busy port is an error not a crash") {
   std::thread stopper([&] { a->stop(); });
   a->wait();  // returns once stopped
   stopper.join();
+}
+
+TEST_CASE("config: README's reference lists exactly the keys the loader accepts") {
+  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/README.md");
+  REQUIRE(in);
+  std::map<std::string, std::set<std::string>> documented;
+  bool in_table = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("### Emulator configuration (JSON)", 0) == 0) in_table = true;
+    if (!in_table) continue;
+    if (line.rfind("## ", 0) == 0) break;
+    // | object | `key` | type | default | meaning |
+    if (line.rfind("| ", 0) != 0 || line.find("| `", 1) == std::string::npos) continue;
+    const auto second = line.find('|', 1);
+    const std::string object = line.substr(2, line.find(" |") - 2);
+    const auto k0 = line.find('`', second) + 1;
+    const auto k1 = line.find('`', k0);
+    documented[object].insert(line.substr(k0, k1 - k0));
+  }
+  auto set = [](const auto& keys) { return std::set<std::string>(keys.begin(), keys.end()); };
+  CHECK(documented["top level"] == set(handover::emulator::detail::kConfigKeys));
+  CHECK(documented["`pages[]`"] == set(handover::emulator::detail::kPageKeys));
+  CHECK(documented["`apps[]`"] == set(handover::emulator::detail::kAppKeys));
+  CHECK(documented["`delivery`"] == set(handover::emulator::detail::kDeliveryKeys));
+  // And the loader refuses a key outside the list, naming where it stood.
+  auto bad = handover::emulator::parseConfig(R"({"apps":[{"id":"1","webhook":"x"}]})");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("unknown key \"webhook\" in apps[0]") != std::string::npos);
 }

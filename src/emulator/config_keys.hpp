@@ -1,0 +1,21 @@
+#pragma once
+// The keys the emulator's JSON configuration accepts, per object: the one list both the loader
+// (which refuses any other key) and the test of README's reference table read.
+
+#include <array>
+#include <string_view>
+
+namespace handover::emulator::detail {
+
+inline constexpr std::array<std::string_view, 4> kConfigKeys{"pages", "apps", "delivery",
+                                                             "start_time_ms"};
+inline constexpr std::array<std::string_view, 5> kPageKeys{"id", "name", "platform", "era",
+                                                           "default_app_id"};
+inline constexpr std::array<std::string_view, 12> kAppKeys{
+    "id",           "name",       "role",       "page_roles",
+    "pages",        "page_access_token", "page_tokens", "app_secret",
+    "require_appsecret_proof", "can_take", "webhook_url", "subscribed_fields"};
+inline constexpr std::array<std::string_view, 5> kDeliveryKeys{
+    "initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"};
+
+}  // namespace handover::emulator::detail
