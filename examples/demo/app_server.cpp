@@ -105,7 +105,9 @@ int runApp(int argc, char** argv, const std::string& name,
       "usage: " + name +
       " --app-id ID --graph-url URL|- [--port N] [--peer-app-id ID]\n"
       "  One app of the demo (handover_demo starts it): a webhook server on --port (0: any\n"
-      "  free one) whose handlers act as the demo's " + name + ". --graph-url - reads the URL\n"
+      "  free one) whose handlers act as the demo's " +
+      name +
+      ". --graph-url - reads the URL\n"
       "  from stdin once the emulator runs.\n"
       "  env: HANDOVER_APP_SECRET, HANDOVER_PAGE_TOKENS=PAGE=TOKEN[,PAGE=TOKEN]\n";
   for (int i = 1; i < argc; ++i) {

@@ -37,7 +37,7 @@ struct GraphCall {
 
 /// Timeline entries after a sequence number.
 struct TimelineSlice {
-  std::uint64_t last_seq = 0;  ///< Highest seq seen (the input when nothing is new).
+  std::uint64_t last_seq = 0;    ///< Highest seq seen (the input when nothing is new).
   std::vector<GraphCall> calls;  ///< Every Graph call, in order.
   std::vector<Delivered> delivered;
   std::vector<FailedCall> failed_calls;

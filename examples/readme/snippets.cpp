@@ -89,7 +89,8 @@ int emulatorStory() {
 
 int main(int argc, char** argv) {
   if (argc > 1) {
-    std::cout << "usage: readme_snippets\nREADME's C++ snippets, each run once against fakes and the emulator (no options).\n";
+    std::cout << "usage: readme_snippets\nREADME's C++ snippets, each run once against fakes and "
+                 "the emulator (no options).\n";
     return std::string(argv[1]) == "--help" ? EXIT_SUCCESS : 2;
   }
   handover::Client client = clientForTests();
@@ -100,9 +101,8 @@ int main(int argc, char** argv) {
   tracker::Deduplicator dedup(store);
   handover::webhook::Router router;
   int messages = 0;
-  router.onMessage([&](handover::webhook::Context&, const handover::webhook::Message&) {
-    ++messages;
-  });
+  router.onMessage(
+      [&](handover::webhook::Context&, const handover::webhook::Message&) { ++messages; });
   const auto batch = handover::webhook::parse(
       R"({"object":"page","entry":[{"id":"1","time":2,"messaging":[{"sender":{"id":"3"},)"
       R"("recipient":{"id":"1"},"timestamp":4,"message":{"mid":"m_1","text":"hi"}}]}]})");
@@ -114,6 +114,5 @@ int main(int argc, char** argv) {
   const int story = emulatorStory();
   std::cout << "first " << first << ", redelivery " << again << ", handled " << messages
             << ", emulator story " << (story == 0 ? "ok" : "failed") << "\n";
-  return first == 200 && again == 200 && messages == 1 && story == 0 ? EXIT_SUCCESS
-                                                                      : EXIT_FAILURE;
+  return first == 200 && again == 200 && messages == 1 && story == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

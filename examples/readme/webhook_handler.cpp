@@ -52,7 +52,8 @@ const std::string kSampleBody =
 
 int main(int argc, char** argv) {
   if (argc > 1) {
-    std::cout << "usage: readme_webhook_handler\nREADME's webhook POST handler, run on the sample body (no options).\n";
+    std::cout << "usage: readme_webhook_handler\nREADME's webhook POST handler, run on the sample "
+                 "body (no options).\n";
     return std::string(argv[1]) == "--help" ? EXIT_SUCCESS : 2;
   }
   const std::string secret = "readme-app-secret";
@@ -78,9 +79,9 @@ int main(int argc, char** argv) {
       {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(secret, kSampleBody)}};
   const int signed_status = onWebhookPost(kSampleBody, headers, secret, router, client);
   const int forged_status = onWebhookPost(kSampleBody, {}, secret, router, client);
-  const int broken_status =
-      onWebhookPost("{", {{"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(secret, "{")}},
-                    secret, router, client);
+  const int broken_status = onWebhookPost(
+      "{", {{"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(secret, "{")}}, secret,
+      router, client);
   std::cout << "signed: " << signed_status << ", unsigned: " << forged_status
             << ", unparsable: " << broken_status
             << ", passes: " << fake->callCount("passThreadControl") << "\n";

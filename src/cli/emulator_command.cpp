@@ -34,8 +34,8 @@ int cmdEmulator(const Args& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto emu = path ? emulator::Emulator::fromFile(*path)
-                  : emulator::Emulator::fromJson(kStandaloneConfig);
+  auto emu =
+      path ? emulator::Emulator::fromFile(*path) : emulator::Emulator::fromJson(kStandaloneConfig);
   if (!emu) {
     std::cerr << "handover: cannot load " << path.value_or("the default world") << ": "
               << emu.error().message << "\n";

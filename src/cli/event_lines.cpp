@@ -48,8 +48,12 @@ class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData
  public:
   WireData(JsonLine::Writer& out, const char* wire_key) : out_(out), wire_key_(wire_key) {}
 
-  bool Null() { return scalar([&] { return out_.Null(); }); }
-  bool Bool(bool b) { return scalar([&] { return out_.Bool(b); }); }
+  bool Null() {
+    return scalar([&] { return out_.Null(); });
+  }
+  bool Bool(bool b) {
+    return scalar([&] { return out_.Bool(b); });
+  }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
     return scalar([&] {
       if (!frames_.empty() && namesAnId(frames_.back().key) && isInteger(s, n)) {
@@ -89,7 +93,7 @@ class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData
     return !emitting() || write();
   }
   bool open(bool array) {
-    const bool write = frames_.size() >= 1 && selected_;
+    const bool write = !frames_.empty() && selected_;
     std::string inherited = array && !frames_.empty() ? frames_.back().key : std::string();
     frames_.push_back(Frame{std::move(inherited)});
     if (!write) return true;

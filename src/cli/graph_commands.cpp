@@ -30,8 +30,8 @@ bool validApiVersion(const std::string& v) {
   return true;
 }
 
-// The Page the command addressed (`--page`, default "me"), for hints on Graph errors.
-std::string g_page = "me";
+// The Page the command addressed (`--page`; empty: me), for hints on Graph errors.
+std::string g_page;
 
 // Builds the client, or returns the exit code of a usage problem.
 std::optional<Client> makeClient(const Args& args, int& exit_code) {
@@ -86,7 +86,7 @@ int reportError(const Error& e) {
       if (!e.type.empty()) std::cerr << " [type " << e.type << "]";
       if (!e.fbtrace_id.empty()) std::cerr << " [fbtrace_id " << e.fbtrace_id << "]";
       std::cerr << "\n";
-      if (e.code == 100 && e.subcode == 33 && g_page != "me") {
+      if (e.code == 100 && e.subcode == 33 && !g_page.empty() && g_page != "me") {
         // "Object does not exist or cannot be loaded": with a Page token, most often the
         // token belongs to another Page than the one named.
         std::cerr << "handover: hint: a Page access token reaches only its own Page; check "

@@ -3,18 +3,18 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <system_error>
 
 #include "commands.hpp"
+#include "event_lines.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/signature.hpp"
-#include "event_lines.hpp"
 #include "json_line.hpp"
 
 namespace handover::cli {
@@ -35,7 +35,8 @@ std::optional<std::string> readInput(const Args& args, std::size_t file_index) {
   const std::string& path = args.positionals[file_index];
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
-    std::cerr << "handover: cannot read " << path << ": " << std::strerror(EISDIR) << "\n";
+    std::cerr << "handover: cannot read " << path << ": "
+              << std::make_error_code(std::errc::is_a_directory).message() << "\n";
     return std::nullopt;
   }
   errno = 0;
@@ -45,7 +46,9 @@ std::optional<std::string> readInput(const Args& args, std::size_t file_index) {
   if (!in && !in.eof()) {
     const int err = errno;
     std::cerr << "handover: cannot read " << path << ": "
-              << (err != 0 ? std::strerror(err) : "read error") << "\n";
+              << (err != 0 ? std::error_code(err, std::generic_category()).message()
+                           : std::string("read error"))
+              << "\n";
     return std::nullopt;
   }
   return body;

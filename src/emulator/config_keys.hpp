@@ -12,9 +12,10 @@ inline constexpr std::array<std::string_view, 4> kConfigKeys{"pages", "apps", "d
 inline constexpr std::array<std::string_view, 5> kPageKeys{"id", "name", "platform", "era",
                                                            "default_app_id"};
 inline constexpr std::array<std::string_view, 12> kAppKeys{
-    "id",           "name",       "role",       "page_roles",
-    "pages",        "page_access_token", "page_tokens", "app_secret",
-    "require_appsecret_proof", "can_take", "webhook_url", "subscribed_fields"};
+    "id",          "name",        "role",
+    "page_roles",  "pages",       "page_access_token",
+    "page_tokens", "app_secret",  "require_appsecret_proof",
+    "can_take",    "webhook_url", "subscribed_fields"};
 inline constexpr std::array<std::string_view, 5> kDeliveryKeys{
     "initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"};
 

@@ -90,7 +90,8 @@ struct Emulator::Impl {
   void warnIfDeaf(const std::string& app_id, const std::string& user_id) {
     const AppConfig* a = world.app(app_id);
     if (a == nullptr || (!a->webhook_url.empty() && !a->subscribed_fields.empty())) return;
-    const std::string why = a->webhook_url.empty() ? "has no webhook_url" : "has no subscribed_fields";
+    const std::string why =
+        a->webhook_url.empty() ? "has no webhook_url" : "has no subscribed_fields";
     record(
         "warning",
         [&](JsonWriter& w) {
@@ -107,26 +108,29 @@ struct Emulator::Impl {
   }
 
   void recordDelivery(const detail::DeliveryRecord& r) {
-    record("delivery", [&](JsonWriter& w) {
-      w.Key("app_id");
-      writeString(w, r.app_id);
-      w.Key("url");
-      writeString(w, r.url);
-      w.Key("attempt");
-      w.Int(r.attempt);
-      w.Key("status");
-      w.Int(r.status);
-      if (!r.error.empty()) {
-        w.Key("error");
-        writeString(w, r.error);
-      }
-      w.Key("events");
-      w.Uint64(r.events);
-      w.Key("outcome");
-      writeString(w, r.outcome);
-      w.Key("body");
-      w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
-    }, r.app_id);
+    record(
+        "delivery",
+        [&](JsonWriter& w) {
+          w.Key("app_id");
+          writeString(w, r.app_id);
+          w.Key("url");
+          writeString(w, r.url);
+          w.Key("attempt");
+          w.Int(r.attempt);
+          w.Key("status");
+          w.Int(r.status);
+          if (!r.error.empty()) {
+            w.Key("error");
+            writeString(w, r.error);
+          }
+          w.Key("events");
+          w.Uint64(r.events);
+          w.Key("outcome");
+          writeString(w, r.outcome);
+          w.Key("body");
+          w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
+        },
+        r.app_id);
   }
 
   // Request bodies go on record without the secrets Graph accepts in them.
@@ -147,28 +151,31 @@ struct Emulator::Impl {
     res.status = status;
     res.set_content(body, "application/json");
     const std::string request_body = scrubbedBody(req);
-    record(kind, [&](JsonWriter& w) {
-      w.Key("method");
-      writeString(w, req.method);
-      w.Key("path");
-      writeString(w, req.path);  // the query string (tokens, proofs) is never recorded
-      if (req.has_param("recipient")) {
-        w.Key("recipient");
-        writeString(w, req.get_param_value("recipient"));
-      }
-      if (!app_id.empty()) {
-        w.Key("app_id");
-        writeString(w, app_id);
-      }
-      if (!request_body.empty()) {
-        w.Key("request");
-        w.RawValue(request_body.data(), request_body.size(), rapidjson::kObjectType);
-      }
-      w.Key("status");
-      w.Int(status);
-      w.Key("response");
-      w.RawValue(body.data(), body.size(), rapidjson::kObjectType);
-    }, app_id);
+    record(
+        kind,
+        [&](JsonWriter& w) {
+          w.Key("method");
+          writeString(w, req.method);
+          w.Key("path");
+          writeString(w, req.path);  // the query string (tokens, proofs) is never recorded
+          if (req.has_param("recipient")) {
+            w.Key("recipient");
+            writeString(w, req.get_param_value("recipient"));
+          }
+          if (!app_id.empty()) {
+            w.Key("app_id");
+            writeString(w, app_id);
+          }
+          if (!request_body.empty()) {
+            w.Key("request");
+            w.RawValue(request_body.data(), request_body.size(), rapidjson::kObjectType);
+          }
+          w.Key("status");
+          w.Int(status);
+          w.Key("response");
+          w.RawValue(body.data(), body.size(), rapidjson::kObjectType);
+        },
+        app_id);
   }
 
   void replyError(const httplib::Request& req, httplib::Response& res, const std::string& kind,

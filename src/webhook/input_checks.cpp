@@ -8,7 +8,9 @@ namespace {
 
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
 
-bool isContinuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
+bool isContinuation(unsigned char c) noexcept {
+  return (c & 0xC0) == 0x80;
+}
 
 // Length of the well-formed sequence starting at a lead byte >= 0x80 (Unicode Table 3-7), or 0.
 std::size_t sequenceLength(const unsigned char* p, std::size_t left) noexcept {

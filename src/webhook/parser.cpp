@@ -1,9 +1,9 @@
 // One SAX pass over the body (RapidJSON Reader, recursive with the depth bounded by the
 // handler, numbers as raw text so ids stay exact, in situ over a per-thread copy of the body),
-// after input checks over the raw bytes (UTF-8, lone surrogates: input_checks.hpp). The handler is a state
-// machine over a small frame stack: every container we model gets a frame context; anything else is
-// skipped by counting nesting. Raw JSON (Unknown events, attachment payloads, dashboard `changes`
-// values) is sliced out of the input by byte offsets, so nothing is re-serialised.
+// after input checks over the raw bytes (UTF-8, lone surrogates: input_checks.hpp). The handler is
+// a state machine over a small frame stack: every container we model gets a frame context; anything
+// else is skipped by counting nesting. Raw JSON (Unknown events, attachment payloads, dashboard
+// `changes` values) is sliced out of the input by byte offsets, so nothing is re-serialised.
 
 #include "handover/webhook/parser.hpp"
 
@@ -184,10 +184,10 @@ constexpr std::array<KeyName, 4> kPostbackKeys{{{"mid", Field::kMid},
                                                 {"payload", Field::kPayload},
                                                 {"referral", Field::kReferral}}};
 constexpr std::array<KeyName, 5> kReferralKeys{{{"ref", Field::kRef},
-                                                 {"source", Field::kSource},
-                                                 {"type", Field::kType},
-                                                 {"ad_id", Field::kAdId},
-                                                 {"referer_uri", Field::kRefererUri}}};
+                                                {"source", Field::kSource},
+                                                {"type", Field::kType},
+                                                {"ad_id", Field::kAdId},
+                                                {"referer_uri", Field::kRefererUri}}};
 constexpr std::array<KeyName, 4> kReactionKeys{{{"mid", Field::kMid},
                                                 {"action", Field::kAction},
                                                 {"reaction", Field::kReaction},
@@ -1335,8 +1335,8 @@ class Handler {
   std::size_t max_items_;
   std::vector<KeyRef>& other_keys_;  // kept by the thread: no allocation per body
 
-  std::array<Ctx, kFrames> ctx_{};  // ctx_[d]: the container open at depth d (0: root)
-  std::array<std::uint64_t, kFrames> seen_{};      // modelled keys already met at depth d
+  std::array<Ctx, kFrames> ctx_{};             // ctx_[d]: the container open at depth d (0: root)
+  std::array<std::uint64_t, kFrames> seen_{};  // modelled keys already met at depth d
   std::array<std::size_t, kFrames> other_begin_{};  // its first unmodelled key in other_keys_
 
   std::size_t depth_ = 0;
@@ -1408,7 +1408,9 @@ struct ThreadState {
   std::vector<KeyRef> other_keys;
 };
 
-bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool isJsonSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
 
 // RapidJSON's message, with what a reader of a broken body wants first: where it ended, or
 // that a NUL byte (which no JSON text contains) stopped it.

@@ -400,7 +400,8 @@ TEST_CASE("cli: parse prints exactly the documented contract for every fixture")
   std::vector<std::string> stems;
   while (dirent* e = readdir(dir)) {
     const std::string n = e->d_name;
-    if (n.size() > 5 && n.substr(n.size() - 5) == ".json") stems.push_back(n.substr(0, n.size() - 5));
+    if (n.size() > 5 && n.substr(n.size() - 5) == ".json")
+      stems.push_back(n.substr(0, n.size() - 5));
   }
   closedir(dir);
   REQUIRE(stems.size() >= 19);
@@ -423,11 +424,21 @@ TEST_CASE("cli: parse prints exactly the documented contract for every fixture")
 }
 
 TEST_CASE("cli: parse keeps every kind inside the contract's list") {
-  const std::set<std::string> kinds = {"message", "echo", "read", "delivery", "postback",
-                                       "pass_thread_control", "take_thread_control",
-                                       "request_thread_control", "app_roles", "reaction",
-                                       "referral", "optin", "message_edit", "unknown"};
-  const std::vector<std::string> keys = {"kind", "standby", "platform", "page_id",
+  const std::set<std::string> kinds = {"message",
+                                       "echo",
+                                       "read",
+                                       "delivery",
+                                       "postback",
+                                       "pass_thread_control",
+                                       "take_thread_control",
+                                       "request_thread_control",
+                                       "app_roles",
+                                       "reaction",
+                                       "referral",
+                                       "optin",
+                                       "message_edit",
+                                       "unknown"};
+  const std::vector<std::string> keys = {"kind",      "standby",      "platform",  "page_id",
                                          "sender_id", "recipient_id", "timestamp", "data"};
   std::size_t seen = 0;
   for (const char* name : {"handover_mixed", "new_kinds", "unknown_kinds", "echoes",
@@ -440,7 +451,8 @@ TEST_CASE("cli: parse keeps every kind inside the contract's list") {
       CHECK(kinds.count(str(d, "kind")) == 1);
       // Exactly the eight keys, in the documented order.
       std::vector<std::string> got;
-      for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) got.emplace_back(it->name.GetString());
+      for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
+        got.emplace_back(it->name.GetString());
       CHECK(got == keys);
       CHECK(d["data"].IsObject());
       ++seen;
@@ -482,8 +494,9 @@ TEST_CASE("cli: parse refuses what is not a webhook body, saying why") {
   CHECK(bad.err ==
         "handover: not a webhook body: the body ended before its JSON value did (Invalid "
         "value.) (at byte 26)\n");
-  Run trailing = runCli({"parse", "-"}, {},
-                        std::string("{\"object\":\"page\",\"entry\":[]}") + '\0' + "{\"entry\":[]}");
+  Run trailing =
+      runCli({"parse", "-"}, {},
+             std::string("{\"object\":\"page\",\"entry\":[]}") + '\0' + "{\"entry\":[]}");
   CHECK(trailing.exit_code == 1);
   CHECK(trailing.err.find("bytes after the JSON value") != std::string::npos);
   CHECK(trailing.err.find("(at byte 28)") != std::string::npos);
@@ -571,8 +584,8 @@ TEST_CASE("cli: emulator without a config runs the default world it prints") {
   REQUIRE(example.exit_code == 0);
   CHECK(json(example.out).IsObject());
   // The compiled-in world is the shipped file, byte for byte.
-  CHECK(example.out == readFile(std::string(HANDOVER_SOURCE_DIR) +
-                                "/examples/emulator/standalone.json"));
+  CHECK(example.out ==
+        readFile(std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/standalone.json"));
 
   Process emu({"emulator", "--port", "0"}, {});
   const std::string first = emu.readLine(std::chrono::seconds(10));

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "secret_scan.hpp"
 #include "handover/client.hpp"
 #include "handover/curl_transport.hpp"
+#include "secret_scan.hpp"
 
 namespace handover::test {
 

@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "catch.hpp"
+#include "config_keys.hpp"
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "config_keys.hpp"
 
 using namespace handover;
 using namespace handover::emulator;

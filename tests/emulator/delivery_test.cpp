@@ -2,10 +2,10 @@
 #include <rapidjson/document.h>
 
 #include "catch.hpp"
-#include "recording_server.hpp"
 #include "delivery.hpp"
 #include "fixture.hpp"
 #include "handover/crypto.hpp"
+#include "recording_server.hpp"
 
 using namespace handover;
 using namespace handover::emulator;

@@ -92,9 +92,9 @@ class ScanningConnection final : public Connection {
     SecretRegistry::instance().add(inner_->options());
   }
 
-#define HANDOVER_SCAN(Ret, name, Req)                 \
-  Result<Ret> name(const Req& r) override {           \
-    return scanned(inner_->name(r), #name);           \
+#define HANDOVER_SCAN(Ret, name, Req)       \
+  Result<Ret> name(const Req& r) override { \
+    return scanned(inner_->name(r), #name); \
   }
   HANDOVER_SCAN(void, passThreadControl, PassThreadControlRequest)
   HANDOVER_SCAN(TakeThreadControlResponse, takeThreadControl, TakeThreadControlRequest)
@@ -103,8 +103,7 @@ class ScanningConnection final : public Connection {
   HANDOVER_SCAN(void, extendThreadControl, ExtendThreadControlRequest)
   HANDOVER_SCAN(ThreadOwner, getThreadOwner, GetThreadOwnerRequest)
   HANDOVER_SCAN(SecondaryReceivers, getSecondaryReceivers, GetSecondaryReceiversRequest)
-  HANDOVER_SCAN(MessagingFeatureStatus, getMessagingFeatureStatus,
-                GetMessagingFeatureStatusRequest)
+  HANDOVER_SCAN(MessagingFeatureStatus, getMessagingFeatureStatus, GetMessagingFeatureStatusRequest)
   HANDOVER_SCAN(SendResponse, sendText, SendTextRequest)
   HANDOVER_SCAN(SendResponse, sendSenderAction, SendSenderActionRequest)
   HANDOVER_SCAN(Persona, createPersona, CreatePersonaRequest)
@@ -113,7 +112,9 @@ class ScanningConnection final : public Connection {
   HANDOVER_SCAN(void, deletePersona, DeletePersonaRequest)
 #undef HANDOVER_SCAN
 
-  const ClientOptions& options() const override { return inner_->options(); }
+  const ClientOptions& options() const override {
+    return inner_->options();
+  }
 
  private:
   std::shared_ptr<Connection> inner_;

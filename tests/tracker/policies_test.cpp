@@ -7,10 +7,10 @@
 
 #include "../emulator/fixture.hpp"
 #include "catch.hpp"
-#include "secret_scan.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"
+#include "secret_scan.hpp"
 #include "tracker_support.hpp"
 
 using namespace handover;

@@ -9,13 +9,13 @@
 #include <thread>
 
 #include "catch.hpp"
-#include "secret_scan.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/redis_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"
 #include "redis_support.hpp"
+#include "secret_scan.hpp"
 #include "tracker_support.hpp"
 
 using namespace handover;
@@ -249,7 +249,8 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   constexpr int kUsers = 40;
   {
-    ThreadTracker writer(std::make_shared<RedisStore>(sharedRedis(prefix)), handover::test::guarded(co), opts);
+    ThreadTracker writer(std::make_shared<RedisStore>(sharedRedis(prefix)),
+                         handover::test::guarded(co), opts);
     for (int u = 0; u < kUsers; ++u) {
       REQUIRE(writer.observe(echo(kT0 + u, "m" + std::to_string(u), std::string(kPageInboxAppId),
                                   "user" + std::to_string(u))));
@@ -260,7 +261,8 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
   std::vector<std::thread> servers;
   for (int s = 0; s < 2; ++s) {
     servers.emplace_back([&] {
-      ThreadTracker t(std::make_shared<RedisStore>(sharedRedis(prefix)), handover::test::guarded(co), opts);
+      ThreadTracker t(std::make_shared<RedisStore>(sharedRedis(prefix)),
+                      handover::test::guarded(co), opts);
       for (int round = 0; round < 10; ++round) {
         auto r = t.poll();
         if (r) performed += r->size();
@@ -270,7 +272,8 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
   for (auto& t : servers) t.join();
   CHECK(performed == kUsers);
   CHECK(graph.requestCount() == kUsers);
-  ThreadTracker reader(std::make_shared<RedisStore>(sharedRedis(prefix)), handover::test::guarded(co), opts);
+  ThreadTracker reader(std::make_shared<RedisStore>(sharedRedis(prefix)),
+                       handover::test::guarded(co), opts);
   for (int u = 0; u < kUsers; ++u) {
     auto s = reader.state({kPage, "user" + std::to_string(u)}).value().value();
     CHECK(s.owner.isApp(kBotApp));

@@ -55,12 +55,11 @@ TEST_CASE("policies act while events arrive on other threads, once per conversat
         const std::string user = "7" + std::to_string(100000 + o * kPerObserver + i);
         const std::int64_t at = clock.now.load();
         // A human in the Page Inbox took the thread and answered.
-        if (!tracker.observe(tt::takeEvent(at, std::string(tt::kBotApp),
-                                           std::string(kPageInboxAppId), user))) {
+        if (!tracker.observe(
+                tt::takeEvent(at, std::string(tt::kBotApp), std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
-        if (!tracker.observe(
-                tt::echo(at + 1, "m_" + user, std::string(kPageInboxAppId), user))) {
+        if (!tracker.observe(tt::echo(at + 1, "m_" + user, std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
         ++fed;

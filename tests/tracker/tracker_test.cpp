@@ -3,11 +3,11 @@
 #include <memory>
 
 #include "catch.hpp"
-#include "secret_scan.hpp"
 #include "handover/client.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"
+#include "secret_scan.hpp"
 #include "tracker_support.hpp"
 
 using namespace handover;

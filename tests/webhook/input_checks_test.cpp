@@ -58,18 +58,18 @@ TEST_CASE("well-formed UTF-8 passes, each ill-formed kind is found at its first 
     std::size_t at;
   };
   const std::vector<Case> bad = {
-      {"abc\x80", 3},                     // stray continuation
-      {"abcdefgh\xC0\xAF", 8},            // overlong '/'
-      {"\xC1\xBF", 0},                    // overlong
-      {"\xE0\x9F\xBF", 0},                // overlong three-byte
-      {"ab\xED\xA0\x80", 2},              // encoded surrogate U+D800
-      {"ab\xED\xB0\x80", 2},              // encoded surrogate U+DC00 (what a lone \udc00 became)
-      {"\xF0\x8F\xBF\xBF", 0},            // overlong four-byte
-      {"\xF4\x90\x80\x80", 0},            // above U+10FFFF
-      {"\xF5\x80\x80\x80", 0},            // never a lead byte
-      {"0123456789\xC3", 10},             // truncated at the end
-      {"0123456\xE2\x82", 7},             // truncated across a word boundary
-      {"\xC3\x28", 0},                    // lead byte without continuation
+      {"abc\x80", 3},           // stray continuation
+      {"abcdefgh\xC0\xAF", 8},  // overlong '/'
+      {"\xC1\xBF", 0},          // overlong
+      {"\xE0\x9F\xBF", 0},      // overlong three-byte
+      {"ab\xED\xA0\x80", 2},    // encoded surrogate U+D800
+      {"ab\xED\xB0\x80", 2},    // encoded surrogate U+DC00 (what a lone \udc00 became)
+      {"\xF0\x8F\xBF\xBF", 0},  // overlong four-byte
+      {"\xF4\x90\x80\x80", 0},  // above U+10FFFF
+      {"\xF5\x80\x80\x80", 0},  // never a lead byte
+      {"0123456789\xC3", 10},   // truncated at the end
+      {"0123456\xE2\x82", 7},   // truncated across a word boundary
+      {"\xC3\x28", 0},          // lead byte without continuation
   };
   for (const auto& c : bad) {
     CAPTURE(c.bytes);
@@ -81,8 +81,18 @@ TEST_CASE("well-formed UTF-8 passes, each ill-formed kind is found at its first 
 
 TEST_CASE("the word-at-a-time validator agrees with a byte-by-byte reference") {
   std::mt19937 rng(20261201);
-  const std::string alphabet[] = {"a", "Z", " ", "\"", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x91\x8D",
-                                  "\x80", "\xC3", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE0\x80"};
+  const std::string alphabet[] = {"a",
+                                  "Z",
+                                  " ",
+                                  "\"",
+                                  "\xC3\xA9",
+                                  "\xE2\x82\xAC",
+                                  "\xF0\x9F\x91\x8D",
+                                  "\x80",
+                                  "\xC3",
+                                  "\xED\xA0\x80",
+                                  "\xF4\x90\x80\x80",
+                                  "\xE0\x80"};
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     const int parts = static_cast<int>(rng() % 40);
@@ -99,12 +109,12 @@ TEST_CASE("the word-at-a-time validator agrees with a byte-by-byte reference") {
 TEST_CASE("lone low surrogates are found at their backslash, pairs are not") {
   CHECK_FALSE(firstLoneLowSurrogate(R"("plain")"));
   CHECK_FALSE(firstLoneLowSurrogate(R"("\ud83d\udc4d")"));
-  CHECK_FALSE(firstLoneLowSurrogate(R"("\\udc00")"));     // an escaped backslash, then text
+  CHECK_FALSE(firstLoneLowSurrogate(R"("\\udc00")"));  // an escaped backslash, then text
   CHECK_FALSE(firstLoneLowSurrogate(R"("\u00e9\n\/")"));
-  CHECK_FALSE(firstLoneLowSurrogate(R"("\udc0")"));       // not four hex digits: not ours
+  CHECK_FALSE(firstLoneLowSurrogate(R"("\udc0")"));  // not four hex digits: not ours
   CHECK(firstLoneLowSurrogate(R"("\udc00")") == 1u);
   CHECK(firstLoneLowSurrogate(R"("ab\uDFFF")") == 3u);
-  CHECK(firstLoneLowSurrogate(R"("\\\udc00")") == 3u);    // escaped backslash, then the escape
+  CHECK(firstLoneLowSurrogate(R"("\\\udc00")") == 3u);       // escaped backslash, then the escape
   CHECK(firstLoneLowSurrogate(R"("\ud83dx\udc4d")") == 8u);  // not directly after the high
   CHECK(firstLoneLowSurrogate(R"("\udc4d\ud83d")") == 1u);
   CHECK(firstLoneLowSurrogate(R"("\ud83d\udc4d\udc4d")") == 13u);

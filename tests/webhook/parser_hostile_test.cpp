@@ -96,15 +96,16 @@ TEST_CASE("a lone surrogate escape is refused wherever a string occurs") {
     CHECK(body[at] == '\\');
   }
   // A proper pair, an escaped backslash before "udc00", and the pair in upper case are fine.
-  auto pair = parse(
-      withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\ud83d\udc4d"}})"));
+  auto pair =
+      parse(withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\ud83d\udc4d"}})"));
   REQUIRE(pair);
   CHECK(pair->events.at(0).get<Message>()->text == "\xF0\x9F\x91\x8D");
-  auto escaped = parse(
-      withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\\udc00"}})"));
+  auto escaped =
+      parse(withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\\udc00"}})"));
   REQUIRE(escaped);
   CHECK(escaped->events.at(0).get<Message>()->text == "\\udc00");
-  CHECK(parse(withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\uD83D\uDC4D"}})")));
+  CHECK(
+      parse(withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"\uD83D\uDC4D"}})")));
 }
 
 TEST_CASE("a duplicate key in any object the parser reads refuses the body") {
@@ -118,13 +119,11 @@ TEST_CASE("a duplicate key in any object the parser reads refuses the body") {
       {R"({"object":"page","object":"instagram","entry":[]})", "object"},
       {R"({"object":"page","entry":[{"id":"1","id":"2","messaging":[]}]})", "id"},
       {R"({"object":"page","entry":[{"id":"1","messaging":[],"messaging":[]}]})", "messaging"},
-      {withEvent(R"({"sender":{"id":"3"},"sender":{"id":"4"},"timestamp":4,"read":{}})"),
-       "sender"},
+      {withEvent(R"({"sender":{"id":"3"},"sender":{"id":"4"},"timestamp":4,"read":{}})"), "sender"},
       {withEvent(R"({"sender":{"id":"3","id":"4"},"timestamp":4,"read":{}})"), "id"},
       {withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"text":"a"},"message":{}})"),
        "message"},
-      {withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"mid":"a","mid":"b"}})"),
-       "mid"},
+      {withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"mid":"a","mid":"b"}})"), "mid"},
       {withEvent(R"({"sender":{"id":"3"},"timestamp":4,"message":{"nlp":1,"text":"a","nlp":2}})"),
        "nlp"},
       {withEvent(R"({"sender":{"id":"3"},"timestamp":4,"pass_thread_control":)"

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "secret_scan.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
 #include "render.hpp"
+#include "secret_scan.hpp"
 
 using namespace handover;
 using namespace handover::webhook;

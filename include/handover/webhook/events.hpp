@@ -158,7 +158,7 @@ enum class ReactionAction {
 
 /// `reaction` (`message_reactions`): the user reacted to a message (often an agent's).
 struct Reaction {
-  std::string mid;  ///< The message reacted to.
+  std::string mid;                                 ///< The message reacted to.
   ReactionAction action = ReactionAction::kReact;  ///< Added or taken back.
   std::string reaction;  ///< "love", "like", "smile", "wow", "sad", "angry", "other"...
   std::string emoji;     ///< The emoji itself, UTF-8; empty when absent.
@@ -178,9 +178,9 @@ struct Optin {
 
 /// `message_edit` (`message_edits`): the user edited a message they had sent.
 struct MessageEdit {
-  std::string mid;                ///< The edited message.
-  std::string text;               ///< Its new text.
-  std::int64_t edit_count = 0;    ///< `num_edit`: how many times it has been edited.
+  std::string mid;              ///< The edited message.
+  std::string text;             ///< Its new text.
+  std::int64_t edit_count = 0;  ///< `num_edit`: how many times it has been edited.
 };
 
 /// An event of a kind this version does not model. Parsing never fails on a new kind.
@@ -195,12 +195,14 @@ struct Unknown {
 using EventPayload =
     std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl, TakeThreadControl,
                  RequestThreadControl, AppRoles, Reaction, Referral, Optin, MessageEdit, Unknown>;
-static_assert(std::variant_size_v<EventPayload> == static_cast<std::size_t>(EventKind::kUnknown) + 1,
+static_assert(std::variant_size_v<EventPayload> ==
+                  static_cast<std::size_t>(EventKind::kUnknown) + 1,
               "EventPayload lists one alternative per EventKind, in the same order");
-static_assert(std::is_same_v<std::variant_alternative_t<static_cast<std::size_t>(EventKind::kUnknown),
-                                                        EventPayload>,
-                             Unknown>,
-              "EventKind::kUnknown names the Unknown alternative");
+static_assert(
+    std::is_same_v<
+        std::variant_alternative_t<static_cast<std::size_t>(EventKind::kUnknown), EventPayload>,
+        Unknown>,
+    "EventKind::kUnknown names the Unknown alternative");
 
 /// Where a piece of the body lies: byte offset and length.
 struct BodySpan {

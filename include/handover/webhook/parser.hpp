@@ -38,9 +38,9 @@ struct ParseOptions {
 /// valid UTF-8 JSON value (any byte after it other than JSON whitespace is refused, a NUL byte
 /// included; so are lone surrogate escapes), has a duplicate key in any object the parser
 /// reads, is too large, too deep or carries too many events, or its envelope (`object`,
-/// `entry[]`) is not the expected shape. A malformed event inside a valid body lands in `Batch::errors`, the others in
-/// `Batch::events`; an event of a kind this version does not know becomes `Unknown`.
-/// The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
+/// `entry[]`) is not the expected shape. A malformed event inside a valid body lands in
+/// `Batch::errors`, the others in `Batch::events`; an event of a kind this version does not know
+/// becomes `Unknown`. The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
 Result<Batch> parse(std::string_view body, const ParseOptions& options = {});
 
 }  // namespace handover::webhook

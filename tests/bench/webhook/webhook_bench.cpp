@@ -396,9 +396,14 @@ int main(int argc, char** argv) {
   naive.reserve(64);
   std::size_t sink = 0;
   const std::function<std::size_t(std::string_view)> variants[] = {
-      saxNoop, domOnly, [&](std::string_view b) { return domExtract(b, naive); },
-      [&](std::string_view b) { return typed(b, keep); }, saxInsitu, saxDefault, saxOursNoop};
-  const char* const names[] = {"sax_noop",   "dom",         "dom_extract", "typed",
+      saxNoop,
+      domOnly,
+      [&](std::string_view b) { return domExtract(b, naive); },
+      [&](std::string_view b) { return typed(b, keep); },
+      saxInsitu,
+      saxDefault,
+      saxOursNoop};
+  const char* const names[] = {"sax_noop",   "dom",         "dom_extract",  "typed",
                                "sax_insitu", "sax_default", "sax_ours_noop"};
   constexpr std::size_t kVariants = 7;
 
