@@ -501,10 +501,10 @@ struct KeyRef {
   std::string_view view() const { return {s, n}; }
 };
 
-class Handler {
+class SaxHandler {
  public:
-  Handler(std::string_view body, const char* copy, Stream& is, const ParseOptions& options,
-          bool recursive, std::vector<KeyRef>& other_keys, Batch& batch)
+  SaxHandler(std::string_view body, const char* copy, Stream& is, const ParseOptions& options,
+             bool recursive, std::vector<KeyRef>& other_keys, Batch& batch)
       : body_(body),
         copy_(copy),
         is_(is),
@@ -1464,7 +1464,7 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
   batch.events.reserve(std::min(body.size() / 160 + 1, options.max_events));
   Stream is(copy);
   const bool recursive = options.max_depth <= kMaxRecursiveDepth;
-  Handler handler(body, copy, is, options, recursive, state.other_keys, batch);
+  SaxHandler handler(body, copy, is, options, recursive, state.other_keys, batch);
   // Stop after the value, so that whatever follows (a NUL byte included) is checked below.
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag |
                               rapidjson::kParseNumbersAsStringsFlag;

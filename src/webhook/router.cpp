@@ -67,16 +67,18 @@ DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolv
       if (skipped || !matches(r, e)) return;
       if (!ctx) {
         std::optional<Client> client;
+        std::string failure;  // one report per event, whichever way the resolver failed
         try {
           client = resolver(e.page_id, e.platform);
+          if (!client) failure = "no client for page " + e.page_id;
         } catch (const std::exception& ex) {
-          report(rep, DispatchFailure{i, kind, std::string("client resolver threw: ") + ex.what()});
+          failure = std::string("client resolver threw: ") + ex.what();
         } catch (...) {
-          report(rep, DispatchFailure{i, kind, "client resolver threw"});
+          failure = "client resolver threw";
         }
         if (!client) {
           skipped = true;
-          report(rep, DispatchFailure{i, kind, "no client for page " + e.page_id});
+          report(rep, DispatchFailure{i, kind, std::move(failure)});
           return;
         }
         ctx.emplace(std::move(*client), e);

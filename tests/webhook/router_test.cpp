@@ -365,3 +365,17 @@ TEST_CASE("Context drives a real Client over loopback HTTP") {
   CHECK(hits[0].find("263902037430900") != std::string::npos);
   CHECK(hits[0].find("7000000000000001") != std::string::npos);
 }
+
+TEST_CASE("a throwing client resolver is reported once per event") {
+  Router router;
+  int ran = 0;
+  router.onMessage([&](Context&, const Message&) { ++ran; });
+  const ClientResolver throws = [](const std::string&,
+                                   handover::Platform) -> std::optional<Client> {
+    throw std::runtime_error("config store down");
+  };
+  const auto report = router.dispatch(load("messenger_text.json"), throws);
+  CHECK(ran == 0);
+  REQUIRE(report.failures.size() == report.events);
+  CHECK(report.failures[0].message == "client resolver threw: config store down");
+}
