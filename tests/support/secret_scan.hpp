@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -85,16 +86,19 @@ Result<T> scanned(Result<T> r, const char* where = "an async call") {
   return r;
 }
 
-/// Forwards to a connection and scans each error it returns.
+/// Forwards to a connection and scans each error it returns; `observer`, when set, sees each
+/// error too (the client tests keep a log of them and fail on the main thread).
 class ScanningConnection final : public Connection {
  public:
-  explicit ScanningConnection(std::shared_ptr<Connection> inner) : inner_(std::move(inner)) {
+  explicit ScanningConnection(std::shared_ptr<Connection> inner,
+                              std::function<void(const Error&)> observer = {})
+      : inner_(std::move(inner)), observer_(std::move(observer)) {
     SecretRegistry::instance().add(inner_->options());
   }
 
 #define HANDOVER_SCAN(Ret, name, Req)       \
   Result<Ret> name(const Req& r) override { \
-    return scanned(inner_->name(r), #name); \
+    return inspect(inner_->name(r), #name); \
   }
   HANDOVER_SCAN(void, passThreadControl, PassThreadControlRequest)
   HANDOVER_SCAN(TakeThreadControlResponse, takeThreadControl, TakeThreadControlRequest)
@@ -117,7 +121,14 @@ class ScanningConnection final : public Connection {
   }
 
  private:
+  template <typename T>
+  Result<T> inspect(Result<T> r, const char* where) {
+    if (!r && observer_) observer_(r.error());
+    return scanned(std::move(r), where);
+  }
+
   std::shared_ptr<Connection> inner_;
+  std::function<void(const Error&)> observer_;
 };
 
 /// A client over a real connection whose every error is scanned.
