@@ -142,6 +142,12 @@ class Bot {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/webhook"; }
   int replies() const { return replies_; }
   int takeBacks() const { return take_backs_; }
+  // The bot's own record says it owns the conversation again (set just after the take-back's
+  // call returns, so it can lag what the Graph API already shows).
+  bool recordsOwnership(const std::string& page, const std::string& user) const {
+    auto s = tracker_->state({page, user});
+    return s && *s && (*s)->owner.isApp(cfg_.app_id);
+  }
 
  private:
   // Check dedup, dispatch, mark done: a store failure answers 500 so the event is redelivered.
@@ -262,7 +268,10 @@ int demo(std::chrono::seconds quiet) {
   ok = ok && settle() && bot.replies() == 1;  // paused: the human has the thread
 
   say("... the agent stays quiet for " + std::to_string(quiet.count()) + " s ...");
-  ok = ok && waitFor([&] { return owner() == bot_id; }, quiet + std::chrono::seconds(10));
+  // Both the platform and the bot's tracker: the user's next message must meet a bot that
+  // knows it has the thread back (on a loaded machine the two differ for a moment).
+  ok = ok && waitFor([&] { return owner() == bot_id && bot.recordsOwnership(page, user); },
+                     quiet + std::chrono::seconds(10));
   say("owner now: " + owner() + " (the bot)");
 
   say("user: are you still there?");

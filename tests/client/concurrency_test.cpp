@@ -1,6 +1,8 @@
 // One client shared by many threads over real loopback connections (run it under TSan too).
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -57,12 +59,19 @@ TEST_CASE("many threads share one client, each getting its own answers") {
 
 TEST_CASE("concurrent retries with the default clock and jitter are safe") {
   test::RecordingServer server;
-  std::atomic<int> calls{0};
-  // Every other answer is a 503: 40 calls that all succeed take exactly 80 requests, 40 of
-  // them retries (each 503 is followed by a retry of the same call).
-  server.setHandler([&calls](const test::RecordedRequest&) {
-    return (calls++ % 2 == 0) ? test::jsonResponse(503, "{}")
-                              : test::jsonResponse(200, R"({"data":[]})");
+  std::mutex mu;
+  std::set<std::string> seen;
+  std::atomic<int> retried{0};
+  // Each call has its own recipient: its first request gets a 503, its retry a 200. So 40
+  // calls take exactly 80 requests and every call retried exactly once, however the threads
+  // interleave (a global every-other-503 let one call draw ten 503s in a row).
+  server.setHandler([&](const test::RecordedRequest& r) {
+    std::lock_guard<std::mutex> lock(mu);
+    const std::string recipient =
+        r.params.count("recipient") ? r.params.find("recipient")->second : r.target;
+    if (seen.insert(recipient).second) return test::jsonResponse(503, "{}");
+    ++retried;
+    return test::jsonResponse(200, R"({"data":[]})");
   });
   auto options = test::testOptions(server.baseUrl());
   options.retry.initial_backoff = std::chrono::milliseconds(1);
@@ -73,14 +82,16 @@ TEST_CASE("concurrent retries with the default clock and jitter are safe") {
   std::atomic<int> failed{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
+    threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) {
-        if (!client.connection()->getThreadOwner({test::kPsid})) ++failed;
+        const std::string psid = std::to_string(7000000000000000 + t * 100 + i);
+        if (!client.connection()->getThreadOwner({psid})) ++failed;
       }
     });
   }
   for (auto& th : threads) th.join();
   CHECK(failed == 0);
-  CHECK(calls.load() == 80);
+  CHECK(seen.size() == 40);
+  CHECK(retried == 40);
   CHECK(server.requestCount() == 80);
 }
