@@ -50,6 +50,20 @@ void* operator new(std::size_t n) {
 void* operator new[](std::size_t n) {
   return take(n);
 }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p != nullptr) g_live += malloc_usable_size(p);
+  return p;
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  give(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  give(p);
+}
 void operator delete(void* p) noexcept {
   give(p);
 }
