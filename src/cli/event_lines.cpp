@@ -153,18 +153,6 @@ void referralFields(JsonLine& line, const Referral& r) {
   nonEmpty(line, "referer_uri", r.referer_uri);
 }
 
-const char* actionName(ReactionAction a) {
-  switch (a) {
-    case ReactionAction::kReact:
-      return "react";
-    case ReactionAction::kUnreact:
-      return "unreact";
-    case ReactionAction::kOther:
-      break;
-  }
-  return "other";
-}
-
 void flatPayload(JsonLine& line, const Event& e) {
   if (const auto* m = e.get<Message>()) {
     line.str("mid", m->mid).str("text", m->text);
@@ -216,7 +204,7 @@ void flatPayload(JsonLine& line, const Event& e) {
     }
     w.EndObject();
   } else if (const auto* re = e.get<Reaction>()) {
-    line.str("mid", re->mid).str("action", actionName(re->action)).str("reaction", re->reaction);
+    line.str("mid", re->mid).str("action", toString(re->action)).str("reaction", re->reaction);
     nonEmpty(line, "emoji", re->emoji);
   } else if (const auto* ref = e.get<Referral>()) {
     referralFields(line, *ref);

@@ -38,6 +38,18 @@ const char* toString(EventKind kind) noexcept {
   return "unknown";
 }
 
+const char* toString(ReactionAction action) noexcept {
+  switch (action) {
+    case ReactionAction::kReact:
+      return "react";
+    case ReactionAction::kUnreact:
+      return "unreact";
+    case ReactionAction::kOther:
+      break;
+  }
+  return "other";
+}
+
 namespace {
 
 void append(std::string& key, std::string_view part) {
@@ -82,7 +94,7 @@ std::string dedupKey(const Event& event) {
   } else if (const auto* re = event.get<Reaction>()) {
     // A user may react, unreact and react again to one message: each is its own event.
     append(key, re->mid);
-    append(key, re->action == ReactionAction::kUnreact ? "unreact" : "react");
+    append(key, toString(re->action));
     append(key, re->reaction);
   } else if (const auto* ref = event.get<Referral>()) {
     append(key, ref->source);

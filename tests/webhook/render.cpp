@@ -108,9 +108,7 @@ std::string render(const Event& e) {
     }
   } else if (const auto* re = e.get<Reaction>()) {
     field(out, "mid", re->mid);
-    out += re->action == ReactionAction::kReact     ? " action=react"
-           : re->action == ReactionAction::kUnreact ? " action=unreact"
-                                                    : " action=other";
+    out += std::string(" action=") + toString(re->action);
     field(out, "reaction", re->reaction);
     field(out, "emoji", re->emoji);
   } else if (const auto* ref = e.get<Referral>()) {

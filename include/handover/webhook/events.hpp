@@ -156,6 +156,9 @@ enum class ReactionAction {
   kOther,    ///< A value this version does not know.
 };
 
+/// "react", "unreact" or "other".
+const char* toString(ReactionAction action) noexcept;
+
 /// `reaction` (`message_reactions`): the user reacted to a message (often an agent's).
 struct Reaction {
   std::string mid;                                 ///< The message reacted to.
