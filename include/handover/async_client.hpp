@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// `AsyncClient`: thread-control calls for high fan-out (a live-chat platform serving thousands
-/// of Pages) without a thread per call. One event-loop thread, owned by the client, drives
+/// of Pages) without a thread per call. A cheap-to-copy value over a shared `AsyncConnection`,
+/// as `Client` is over `Connection`: the production connection's one event-loop thread drives
 /// libcurl's multi interface; calls return a `std::future` and may also take a callback.
 ///
 /// @code
@@ -26,106 +27,91 @@
 /// until one completes (or, with `WhenFull::kReject`, fails at once with a kTransport error whose
 /// `request_not_sent` is true). Calls made from a completion callback never block.
 ///
-/// Shutdown: `shutdown()` (and the destructor) stop accepting calls, then complete every
+/// Shutdown: `shutdown()` (and dropping the last copy) stop accepting calls, then complete every
 /// accepted call (`kDrain`, each bounded by its deadline) or fail those not finished
-/// (`kCancel`); no call is ever left without an answer.
+/// (`kCancel`); no call is ever left without an answer. Never drop the last copy of a client
+/// from inside one of its callbacks (the loop thread cannot join itself).
+///
+/// Every call of `Client` is here (one per line of `HANDOVER_GRAPH_CALLS`), built and read by
+/// the same call table, so both clients send the same requests and return the same errors.
 ///
 /// Thread-safety: every method may be called from any number of threads at once.
 
-#include <chrono>
 #include <cstddef>
-#include <functional>
 #include <future>
 #include <memory>
+#include <string>
+#include <utility>
 
-#include "handover/options.hpp"
-#include "handover/requests.hpp"
-#include "handover/result.hpp"
+#include "handover/async_connection.hpp"
 
 namespace handover {
 
-/// Options of `AsyncClient`.
-struct AsyncClientOptions {
-  /// Token, page, API version, base URL, retry policy, deadline, clock (`now`, `jitter`; the
-  /// `sleep` hook is unused: waits are timers on the loop). `transport` is ignored: the async
-  /// client always speaks libcurl's multi interface.
-  ClientOptions client;
-  /// TLS, proxy, connect timeout, user agent. `max_pooled_handles` bounds reused easy handles.
-  CurlOptions curl;
-  /// Transfers on the wire at once (also the bound on open connections to one host).
-  std::size_t max_in_flight = 64;
-  /// Calls accepted and not yet completed, in flight or waiting; at least `max_in_flight`.
-  std::size_t max_pending = 1024;
-  /// What a call does when `max_pending` calls are outstanding.
-  enum class WhenFull {
-    kBlock,   ///< Wait until a call completes (calls from a completion callback never wait).
-    kReject,  ///< Fail at once: kTransport with `request_not_sent` set.
-  } when_full = WhenFull::kBlock;  ///< What a call does when full; kBlock by default.
-};
-
-/// Asynchronous thread-control client over one libcurl multi handle and one loop thread.
+/// Asynchronous Graph API client: every call of `Client`, with futures and callbacks.
 class AsyncClient {
  public:
-  /// Called once with the outcome, on the client's loop thread. It must not block for long;
-  /// it may make new calls on this client (they never block). Exceptions it throws are dropped.
-  /// A call refused before it is queued (invalid input, shut down, full with kReject) runs it
-  /// on the calling thread before the call returns.
+  /// The callback type of every call (see `AsyncCallback`).
   template <typename T>
-  using Callback = std::function<void(const Result<T>&)>;
+  using Callback = AsyncCallback<T>;
+  /// How `shutdown()` settles accepted calls.
+  using ShutdownMode = handover::ShutdownMode;
 
-  /// Starts the loop thread.
-  explicit AsyncClient(AsyncClientOptions options);
-  /// `shutdown(ShutdownMode::kDrain)`. Never destroy the client from one of its callbacks.
-  ~AsyncClient();
-  AsyncClient(const AsyncClient&) = delete;
-  AsyncClient& operator=(const AsyncClient&) = delete;
+  /// A client over the production connection made from `options` (starts its loop thread).
+  explicit AsyncClient(AsyncClientOptions options)
+      : connection_(makeAsyncConnection(std::move(options))) {}
+  /// A client over any connection (a fake in tests, a decorator...).
+  explicit AsyncClient(std::shared_ptr<AsyncConnection> connection)
+      : connection_(std::move(connection)) {}
 
-  /// `Client::passThreadControl`, asynchronously: the future and `done` (when set) get the
-  /// same result, with the same errors (`Error::isNotThreadOwner()`...).
-  std::future<Result<void>> passThreadControl(const PassThreadControlRequest& r,
-                                              Callback<void> done = {});
-  /// `Client::takeThreadControl`, asynchronously (#27 without a default app).
-  std::future<Result<TakeThreadControlResponse>> takeThreadControl(
-      const TakeThreadControlRequest& r, Callback<TakeThreadControlResponse> done = {});
-  /// `Client::requestThreadControl`, asynchronously. Success means "request delivered", not
-  /// "control gained".
-  std::future<Result<RequestDelivered>> requestThreadControl(const RequestThreadControlRequest& r,
-                                                             Callback<RequestDelivered> done = {});
-  /// `Client::releaseThreadControl`, asynchronously.
-  std::future<Result<void>> releaseThreadControl(const ReleaseThreadControlRequest& r,
-                                                 Callback<void> done = {});
-  /// `Client::extendThreadControl`, asynchronously; a duration outside 1 s .. 7 days fails at
-  /// once with kInvalidArgument.
-  std::future<Result<void>> extendThreadControl(const ExtendThreadControlRequest& r,
-                                                Callback<void> done = {});
-  /// `Client::getThreadOwner`, asynchronously; retried like any GET.
-  std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest& r,
-                                                  Callback<ThreadOwner> done = {});
-  /// `Client::sendText`, asynchronously (10/2018300 when another app owns the thread).
-  std::future<Result<SendResponse>> sendText(const SendTextRequest& r,
-                                             Callback<SendResponse> done = {});
+  /// One method per line of `HANDOVER_GRAPH_CALLS`, e.g.
+  /// `std::future<Result<void>> passThreadControl(const PassThreadControlRequest&,
+  /// Callback<void> done = {})`: `Client`'s call, asynchronously. The future and `done` (when
+  /// set) get the same result, with the same errors (`Error::isNotThreadOwner()`...).
+#define HANDOVER_DETAIL_METHOD(name_, snake_, Request_, Answer_)                       \
+  std::future<Result<Answer_>> name_(const Request_& r, Callback<Answer_> done = {}) { \
+    return connection_->name_(r, std::move(done));                                     \
+  }
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_METHOD)
+#undef HANDOVER_DETAIL_METHOD
 
-  /// How `shutdown()` settles the calls already accepted.
-  enum class ShutdownMode {
-    kDrain,   ///< Finish every accepted call (retries included, within each deadline).
-    kCancel,  ///< Fail every call not finished yet with a kTransport error ("shut down").
-  };
+  /// Pass to the Page Inbox (263902037430900) so a human answers on Messenger.
+  std::future<Result<void>> passThreadControlToPageInbox(std::string recipient,
+                                                         std::string metadata = {},
+                                                         Callback<void> done = {}) {
+    return passThreadControl(
+        PassThreadControlRequest{std::move(recipient), std::string(kPageInboxAppId),
+                                 std::move(metadata)},
+        std::move(done));
+  }
+
   /// Stops accepting calls (later calls fail at once), settles every accepted one as `mode`
-  /// says, and joins the loop thread. Idempotent; must not be called from a callback.
-  void shutdown(ShutdownMode mode = ShutdownMode::kDrain);
+  /// says, and joins the loop thread. Idempotent; must not be called from a callback. Copies
+  /// share the connection: this shuts it down for all of them.
+  void shutdown(ShutdownMode mode = ShutdownMode::kDrain) {
+    connection_->shutdown(mode);
+  }
 
   /// Calls accepted and not yet completed.
-  std::size_t pending() const;
+  std::size_t pending() const {
+    return connection_->pending();
+  }
 
   /// Callers blocked in a call until a pending one completes (`WhenFull::kBlock`).
-  std::size_t waiting() const;
+  std::size_t waiting() const {
+    return connection_->waiting();
+  }
 
-  /// `AsyncClientOptions::client` as given (tokens included: do not print).
-  const ClientOptions& options() const noexcept;
+  /// The connection's options (tokens included: do not print).
+  const ClientOptions& options() const {
+    return connection_->options();
+  }
+  /// The connection this client and its copies share.
+  const std::shared_ptr<AsyncConnection>& connection() const noexcept {
+    return connection_;
+  }
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<AsyncConnection> connection_;
 };
 
 }  // namespace handover

@@ -43,51 +43,18 @@ class Client {
   /// A client over any connection (a fake in tests, a decorator...).
   explicit Client(std::shared_ptr<Connection> connection) : connection_(std::move(connection)) {}
 
-  // --- thread control, one request struct per call ---------------------------------------
+  // --- one method per Graph call, taking its request struct --------------------------------
 
-  /// Passes the thread to `r.target_app_id` (empty: the default app). Fails with
-  /// `Error::isNotThreadOwner()` when this app does not own the thread.
-  Result<void> passThreadControl(const PassThreadControlRequest& r) {
-    return connection_->passThreadControl(r);
+  /// One method per line of `HANDOVER_GRAPH_CALLS` (handover/graph_calls.hpp), e.g.
+  /// `Result<void> passThreadControl(const PassThreadControlRequest&)`. Each request struct's
+  /// documentation (handover/requests.hpp) says what the call does and the errors it adds to
+  /// the ones above.
+#define HANDOVER_DETAIL_METHOD(name_, snake_, Request_, Answer_) \
+  Result<Answer_> name_(const Request_& r) {                     \
+    return connection_->name_(r);                                \
   }
-  /// Takes the thread from its owner (or from idle). Under Conversation Routing only allowed
-  /// with a default app: else `Error::isTakeNotSupportedWithoutDefaultApp()` (#27). Legacy
-  /// Pages: only the Primary Receiver may take (`isPermissionDenied()` otherwise).
-  Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) {
-    return connection_->takeThreadControl(r);
-  }
-  /// Asks the owner to pass the thread. Success means "request delivered", not "control
-  /// gained" (see `RequestDelivered`). Refused (kApi) under Conversation Routing with a default
-  /// app, on legacy Pages for all but Secondary Receivers, and where
-  /// `Error::isHandoverProtocolDisabled()`.
-  Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) {
-    return connection_->requestThreadControl(r);
-  }
-  /// Gives the thread up; it becomes idle. `Error::isNotThreadOwner()` when not the owner.
-  Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) {
-    return connection_->releaseThreadControl(r);
-  }
-  /// Keeps control for `r.duration` more (1 s .. 7 days, else kInvalidArgument before
-  /// sending). `Error::isNotThreadOwner()` when not the owner.
-  Result<void> extendThreadControl(const ExtendThreadControlRequest& r) {
-    return connection_->extendThreadControl(r);
-  }
-  /// The current owner. Under Conversation Routing it may be hidden: an idle thread, or an
-  /// owner this app may not see, both give `ThreadOwner::empty()`.
-  Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) {
-    return connection_->getThreadOwner(r);
-  }
-  /// One page of the Page's Secondary Receivers (legacy Handover Protocol; the Primary
-  /// Receiver asks). Bad `fields` or a negative `limit`: kInvalidArgument.
-  Result<SecondaryReceivers> getSecondaryReceivers(const GetSecondaryReceiversRequest& r = {}) {
-    return connection_->getSecondaryReceivers(r);
-  }
-  /// Which thread-control model the Page runs (Handover v2, Conversation Routing). kParse when
-  /// the answer lacks `messaging_feature_status`.
-  Result<MessagingFeatureStatus> getMessagingFeatureStatus(
-      const GetMessagingFeatureStatusRequest& r = {}) {
-    return connection_->getMessagingFeatureStatus(r);
-  }
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_METHOD)
+#undef HANDOVER_DETAIL_METHOD
 
   // --- convenience overloads ---------------------------------------------------------------
 
@@ -141,10 +108,6 @@ class Client {
 
   // --- Send API and personas ---------------------------------------------------------------
 
-  /// Sends a text message. `Error::isAnotherAppControllingThread()` (10/2018300) when another
-  /// app owns the thread. kInvalidArgument before sending: empty text, a tag without
-  /// kMessageTag (or the reverse), a release `thread_control` with an `app_id`.
-  Result<SendResponse> sendText(const SendTextRequest& r) { return connection_->sendText(r); }
   /// Sends `text` to `recipient` as a `RESPONSE` message.
   Result<SendResponse> sendText(std::string recipient, std::string text) {
     SendTextRequest r;
@@ -152,29 +115,27 @@ class Client {
     r.text = std::move(text);
     return sendText(r);
   }
-  /// Sends a typing indicator or read receipt; the answer has no `message_id`.
-  Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) {
-    return connection_->sendSenderAction(r);
+  /// The first page of the Page's personas; pass `next_cursor` as `after` for the next.
+  Result<PersonaPage> listPersonas() {
+    return listPersonas(ListPersonasRequest{});
   }
-  /// Creates a persona; an empty name or picture URL is kInvalidArgument.
-  Result<Persona> createPersona(const CreatePersonaRequest& r) {
-    return connection_->createPersona(r);
+  /// The first page of the Page's Secondary Receivers, with `id` and `name`.
+  Result<SecondaryReceivers> getSecondaryReceivers() {
+    return getSecondaryReceivers(GetSecondaryReceiversRequest{});
   }
-  /// Reads one persona by id.
-  Result<Persona> getPersona(const GetPersonaRequest& r) { return connection_->getPersona(r); }
-  /// One page of the Page's personas; pass `next_cursor` as `after` for the next.
-  Result<PersonaPage> listPersonas(const ListPersonasRequest& r = {}) {
-    return connection_->listPersonas(r);
-  }
-  /// Deletes a persona.
-  Result<void> deletePersona(const DeletePersonaRequest& r) {
-    return connection_->deletePersona(r);
+  /// Which thread-control model the Page runs.
+  Result<MessagingFeatureStatus> getMessagingFeatureStatus() {
+    return getMessagingFeatureStatus(GetMessagingFeatureStatusRequest{});
   }
 
   /// The connection's options (tokens included: do not print).
-  const ClientOptions& options() const { return connection_->options(); }
+  const ClientOptions& options() const {
+    return connection_->options();
+  }
   /// The connection this client and its copies share.
-  const std::shared_ptr<Connection>& connection() const noexcept { return connection_; }
+  const std::shared_ptr<Connection>& connection() const noexcept {
+    return connection_;
+  }
 
  private:
   std::shared_ptr<Connection> connection_;

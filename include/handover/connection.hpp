@@ -5,8 +5,8 @@
 
 #include <memory>
 
+#include "handover/graph_calls.hpp"
 #include "handover/options.hpp"
-#include "handover/requests.hpp"
 #include "handover/result.hpp"
 
 namespace handover {
@@ -20,38 +20,13 @@ class Connection {
  public:
   virtual ~Connection() = default;
 
-  /// `POST pass_thread_control`; see `Client::passThreadControl`.
-  virtual Result<void> passThreadControl(const PassThreadControlRequest& request) = 0;
-  /// `POST take_thread_control`; see `Client::takeThreadControl`.
-  virtual Result<TakeThreadControlResponse> takeThreadControl(
-      const TakeThreadControlRequest& request) = 0;
-  /// `POST request_thread_control`; success means delivered, not granted.
-  virtual Result<RequestDelivered> requestThreadControl(
-      const RequestThreadControlRequest& request) = 0;
-  /// `POST release_thread_control`; see `Client::releaseThreadControl`.
-  virtual Result<void> releaseThreadControl(const ReleaseThreadControlRequest& request) = 0;
-  /// `POST extend_thread_control`; an out-of-range duration is kInvalidArgument, never sent.
-  virtual Result<void> extendThreadControl(const ExtendThreadControlRequest& request) = 0;
-  /// `GET thread_owner`; the owner may be undisclosed (`ThreadOwner::empty()`).
-  virtual Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& request) = 0;
-  /// `GET secondary_receivers`, one page (legacy Handover Protocol).
-  virtual Result<SecondaryReceivers> getSecondaryReceivers(
-      const GetSecondaryReceiversRequest& request) = 0;
-  /// `GET /{page}?fields=messaging_feature_status`.
-  virtual Result<MessagingFeatureStatus> getMessagingFeatureStatus(
-      const GetMessagingFeatureStatusRequest& request) = 0;
-  /// `POST messages` with a text message; see `Client::sendText`.
-  virtual Result<SendResponse> sendText(const SendTextRequest& request) = 0;
-  /// `POST messages` with a `sender_action`; `message_id` of the answer is empty.
-  virtual Result<SendResponse> sendSenderAction(const SendSenderActionRequest& request) = 0;
-  /// `POST personas`; the answer holds the new id and the requested name and picture.
-  virtual Result<Persona> createPersona(const CreatePersonaRequest& request) = 0;
-  /// `GET /{persona-id}`.
-  virtual Result<Persona> getPersona(const GetPersonaRequest& request) = 0;
-  /// `GET personas`, one page.
-  virtual Result<PersonaPage> listPersonas(const ListPersonasRequest& request) = 0;
-  /// `DELETE /{persona-id}`.
-  virtual Result<void> deletePersona(const DeletePersonaRequest& request) = 0;
+  /// One pure virtual per line of `HANDOVER_GRAPH_CALLS` (handover/graph_calls.hpp), e.g.
+  /// `Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest&)`; `Client` documents
+  /// each call and the errors a user meets.
+#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_) \
+  virtual Result<Answer_> name_(const Request_& request) = 0;
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
+#undef HANDOVER_DETAIL_VIRTUAL
 
   /// The options this connection was made with (tokens included: do not print).
   virtual const ClientOptions& options() const = 0;

@@ -19,6 +19,11 @@ enum class ErrorCategory {
   kParse,            ///< A body (response or webhook) is not the JSON we expect.
   kInvalidArgument,  ///< The caller's input was rejected before anything was sent.
   kSignature,        ///< A webhook signature is missing, malformed or wrong.
+  /// A 3xx answer. Redirects are never followed (the token would go to another host), so a
+  /// redirect means a wrong `base_url` or a proxy in the way; never retried.
+  kRedirect,
+  /// A `tracker::Store` (Redis, memory) failed: unreachable, refused a command, bad reply.
+  kStore,
 };
 
 /// Stable lowercase name of a category ("transport", "api", ...).

@@ -23,12 +23,20 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
 /// First header named `name` (case-insensitive), or nullptr.
 const std::string* findHeader(const HttpHeaders& headers, std::string_view name) noexcept;
 
+/// The methods Graph calls use. Only GET is idempotent: the retry policy reads it from here.
+enum class HttpMethod { kGet, kPost, kDelete };
+
+/// "GET", "POST", "DELETE".
+constexpr const char* toString(HttpMethod method) noexcept {
+  return method == HttpMethod::kGet ? "GET" : method == HttpMethod::kPost ? "POST" : "DELETE";
+}
+
 /// One HTTP exchange to perform.
 struct HttpRequest {
-  std::string method = "GET";  ///< "GET", "POST", "DELETE".
-  std::string url;             ///< Absolute URL. May hold `appsecret_proof`; never print it raw.
-  HttpHeaders headers;         ///< May hold `Authorization`; never print them raw.
-  std::string body;            ///< Request body (JSON for Graph POSTs); empty for none.
+  HttpMethod method = HttpMethod::kGet;  ///< The request method.
+  std::string url;      ///< Absolute URL. May hold `appsecret_proof`; never print it raw.
+  HttpHeaders headers;  ///< May hold `Authorization`; never print them raw.
+  std::string body;     ///< Request body (JSON for Graph POSTs); empty for none.
   /// Time allowed for this attempt, connection included. Zero means the transport's default.
   std::chrono::milliseconds timeout{0};
 };

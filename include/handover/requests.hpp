@@ -17,6 +17,8 @@ namespace handover {
 // ---------------------------------------------------------------------------------------------
 
 /// `POST /{page}/pass_thread_control`.
+/// Passes the thread to `target_app_id` (empty: the default app). Fails with
+/// `Error::isNotThreadOwner()` when this app does not own the thread.
 struct PassThreadControlRequest {
   std::string recipient;      ///< PSID or IGSID.
   std::string target_app_id;  ///< Empty: omitted (Conversation Routing: the default app).
@@ -24,23 +26,32 @@ struct PassThreadControlRequest {
 };
 
 /// `POST /{page}/take_thread_control`. Conversation Routing: only with a default app (#27).
+/// Takes the thread from its owner (or from idle). Under Conversation Routing only allowed with a
+/// default app: else `Error::isTakeNotSupportedWithoutDefaultApp()` (#27). Legacy Pages: only
+/// the Primary Receiver may take (`isPermissionDenied()` otherwise).
 struct TakeThreadControlRequest {
   std::string recipient;  ///< PSID or IGSID.
   std::string metadata;   ///< Empty: omitted. Reaches the previous owner in its webhook.
 };
 
 /// `POST /{page}/request_thread_control`. Conversation Routing: only without a default app.
+/// Asks the owner to pass the thread. Success means "request delivered", not "control gained"
+/// (see `RequestDelivered`). Refused (kApi) under Conversation Routing with a default app, on
+/// legacy Pages for all but Secondary Receivers, and where `Error::isHandoverProtocolDisabled()`.
 struct RequestThreadControlRequest {
   std::string recipient;  ///< PSID or IGSID.
   std::string metadata;   ///< Empty: omitted. Reaches the owner in `request_thread_control`.
 };
 
 /// `POST /{page}/release_thread_control`: the owner gives the thread up; it becomes idle.
+/// `Error::isNotThreadOwner()` when not the owner.
 struct ReleaseThreadControlRequest {
   std::string recipient;  ///< PSID or IGSID.
 };
 
 /// `POST /{page}/extend_thread_control`: the owner keeps control longer (at most 7 days).
+/// A duration outside 1 s .. 7 days is kInvalidArgument before sending;
+/// `Error::isNotThreadOwner()` when not the owner.
 struct ExtendThreadControlRequest {
   std::string recipient;  ///< PSID or IGSID.
   /// Must be within 1 s .. `kMaxExtendSeconds`; checked before sending.
@@ -48,11 +59,14 @@ struct ExtendThreadControlRequest {
 };
 
 /// `GET /{page}/thread_owner?recipient=...`.
+/// Under Conversation Routing the owner may be hidden: an idle thread, or an owner this app may
+/// not see, both give `ThreadOwner::empty()`.
 struct GetThreadOwnerRequest {
   std::string recipient;  ///< PSID or IGSID (sent as a plain string, not an object).
 };
 
 /// `GET /{page}/secondary_receivers` (legacy Handover Protocol, Primary Receiver only).
+/// One page; the Primary Receiver asks. Bad `fields` or a negative `limit`: kInvalidArgument.
 struct GetSecondaryReceiversRequest {
   /// Fields to return per app; each non-empty and comma-free (else kInvalidArgument).
   std::vector<std::string> fields{"id", "name"};
@@ -62,6 +76,8 @@ struct GetSecondaryReceiversRequest {
 };
 
 /// `GET /{page}?fields=messaging_feature_status`.
+/// Which thread-control model the Page runs (Handover v2, Conversation Routing). kParse when
+/// the answer lacks `messaging_feature_status`.
 struct GetMessagingFeatureStatusRequest {};
 
 /// `take_thread_control` answered `{"success":true}` (Conversation Routing) or, on some Pages,
@@ -131,6 +147,9 @@ struct ThreadControl {
 };
 
 /// `POST /{page}/messages` with a text message.
+/// `Error::isAnotherAppControllingThread()` (10/2018300) when another app owns the thread.
+/// kInvalidArgument before sending: empty text, a tag without kMessageTag (or the reverse), a
+/// release `thread_control` with an `app_id`.
 struct SendTextRequest {
   std::string recipient;  ///< PSID or IGSID.
   std::string text;       ///< The message; must not be empty (kInvalidArgument).
@@ -150,6 +169,7 @@ enum class SenderAction { kMarkSeen, kTypingOn, kTypingOff };
 const char* toString(SenderAction a) noexcept;
 
 /// `POST /{page}/messages` with a `sender_action`.
+/// A typing indicator or read receipt; the answer has no `message_id`.
 struct SendSenderActionRequest {
   std::string recipient;                          ///< PSID or IGSID.
   SenderAction action = SenderAction::kTypingOn;  ///< Sent as `sender_action`.
@@ -167,6 +187,7 @@ struct SendResponse {
 // ---------------------------------------------------------------------------------------------
 
 /// `POST /{page}/personas`.
+/// An empty name or picture URL is kInvalidArgument.
 struct CreatePersonaRequest {
   std::string name;                 ///< Shown as the sender's name; required.
   std::string profile_picture_url;  ///< Public URL of the avatar; required.
@@ -178,6 +199,7 @@ struct GetPersonaRequest {
 };
 
 /// `GET /{page}/personas`.
+/// One page of the Page's personas; pass `next_cursor` as `after` for the next.
 struct ListPersonasRequest {
   std::string after;  ///< Paging cursor; empty for the first page.
   int limit = 0;      ///< 0: the server's default; negative: kInvalidArgument.

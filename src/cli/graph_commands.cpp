@@ -64,10 +64,9 @@ std::optional<Client> makeClient(const Args& args, int& exit_code) {
     }
     o.base_url = u;
   }
-  // An ops tool should answer promptly: bounded retries of requests that never left.
+  // An ops tool should answer promptly: `RetryOptions`' default attempts (4), within 30 s.
   o.deadline = std::chrono::seconds(30);
   o.attempt_timeout = std::chrono::seconds(15);
-  o.retry.max_attempts = 3;
   return Client(std::move(o));
 }
 
@@ -77,6 +76,7 @@ int reportError(const Error& e) {
       return usageError(currentCommand(), e.message);
     case ErrorCategory::kTransport:
     case ErrorCategory::kTimeout:
+    case ErrorCategory::kRedirect:
       std::cerr << "handover: " << toString(e.category) << " error: " << e.message << "\n";
       return kExitTransport;
     case ErrorCategory::kApi:

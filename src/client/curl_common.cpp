@@ -1,5 +1,7 @@
 #include "curl_common.hpp"
 
+#include <mutex>
+#include <stdexcept>
 #include <string>
 
 namespace handover::detail {
@@ -13,6 +15,15 @@ std::string trim(std::string_view s) {
 }
 
 }  // namespace
+
+void curlGlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw std::runtime_error("curl_global_init failed");
+    }
+  });
+}
 
 void appendHeaderLine(HttpHeaders& headers, std::string_view line) {
   const auto colon = line.find(':');

@@ -3,12 +3,19 @@
 
 #include <curl/curl.h>
 
+#include <cstddef>
 #include <string_view>
 
 #include "handover/error.hpp"
 #include "handover/http_transport.hpp"
 
 namespace handover::detail {
+
+/// Bodies larger than this abort a transfer in either engine: no Graph answer comes close.
+inline constexpr std::size_t kMaxResponseBytes = 16u << 20;
+
+/// `curl_global_init` once per process for both engines; throws std::runtime_error on failure.
+void curlGlobalInit();
 
 /// Adds a raw "Name: value\r\n" header line to `headers`; other lines are ignored.
 void appendHeaderLine(HttpHeaders& headers, std::string_view line);

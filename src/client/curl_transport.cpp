@@ -13,18 +13,6 @@
 namespace handover {
 namespace {
 
-/// Bodies larger than this abort the transfer: no Graph answer comes close.
-constexpr std::size_t kMaxBodyBytes = 16u << 20;
-
-void globalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-      throw std::runtime_error("curl_global_init failed");
-    }
-  });
-}
-
 struct Transfer {
   HttpResponse response;
   bool too_large = false;
@@ -33,7 +21,7 @@ struct Transfer {
 std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t n = size * count;
-  if (t->response.body.size() + n > kMaxBodyBytes) {
+  if (t->response.body.size() + n > detail::kMaxResponseBytes) {
     t->too_large = true;
     return 0;  // aborts with CURLE_WRITE_ERROR
   }
@@ -89,7 +77,7 @@ struct CurlTransport::Impl {
 };
 
 CurlTransport::CurlTransport(CurlOptions options) : impl_(std::make_unique<Impl>()) {
-  globalInit();
+  detail::curlGlobalInit();
   impl_->options = std::move(options);
 }
 
@@ -149,13 +137,13 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &t);
-  if (request.method == "GET") {
+  if (request.method == HttpMethod::kGet) {
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
   } else {
-    if (request.method != "POST") {
-      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (request.method != HttpMethod::kPost) {
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, toString(request.method));
     }
-    if (request.method == "POST" || !request.body.empty()) {
+    if (request.method == HttpMethod::kPost || !request.body.empty()) {
       curl_easy_setopt(h, CURLOPT_POSTFIELDS, request.body.c_str());
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        static_cast<curl_off_t>(request.body.size()));

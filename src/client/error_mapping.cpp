@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
 
 #include "json.hpp"
 
@@ -98,6 +99,28 @@ std::optional<Error> graphError(const rapidjson::Value& doc, int http_status) {
 
 Error errorFromResponse(const HttpResponse& response) {
   Error e;
+  if (response.status >= 300 && response.status < 400) {
+    // Not followed: a redirect would carry the token to wherever it points. Only the target's
+    // scheme and host are named; its path and query may hold anything.
+    e.category = ErrorCategory::kRedirect;
+    e.http_status = response.status;
+    e.message = "HTTP " + std::to_string(response.status) + " redirect not followed";
+    if (const auto* location = response.header("Location")) {
+      const auto scheme = location->find("://");
+      if (scheme != std::string::npos && scheme < 16) {
+        const auto host_end =
+            std::min(location->find_first_of("/?#", scheme + 3), location->size());
+        std::string_view host(location->data() + scheme + 3, host_end - scheme - 3);
+        // user:password@host: the credentials are not ours to print.
+        if (const auto at = host.rfind('@'); at != std::string_view::npos)
+          host.remove_prefix(at + 1);
+        e.message += " (Location: " + location->substr(0, scheme + 3) +
+                     std::string(host.substr(0, 200)) + ")";
+      }
+    }
+    e.message += "; check ClientOptions::base_url";
+    return e;
+  }
   rapidjson::Document doc;
   if (!parseJson(response.body, doc)) {
     if (auto api = graphError(doc, response.status)) e = std::move(*api);

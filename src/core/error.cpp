@@ -20,6 +20,10 @@ const char* toString(ErrorCategory category) noexcept {
       return "invalid_argument";
     case ErrorCategory::kSignature:
       return "signature";
+    case ErrorCategory::kRedirect:
+      return "redirect";
+    case ErrorCategory::kStore:
+      return "store";
   }
   return "unknown";
 }

@@ -15,7 +15,9 @@
 #include "catch.hpp"
 #include "handover/crypto.hpp"
 #include "handover/emulator/emulator.hpp"
+#include "handover/options.hpp"
 #include "process.hpp"
+#include "recording_server.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
@@ -352,6 +354,34 @@ TEST_CASE("cli: a transport failure exits 3") {
   CHECK(r.exit_code == 3);
   CHECK(r.out.empty());
   CHECK(r.err.find("transport") != std::string::npos);
+}
+
+TEST_CASE("cli: a 3xx answer is a redirect error: exit 3, not followed, not retried") {
+  handover::test::RecordingServer server;
+  server.setHandler([](const handover::test::RecordedRequest&) {
+    return handover::test::jsonResponse(
+        302, "", {{"Location", "https://user:pw@elsewhere.example/v1?token=tok-123&x=1"}});
+  });
+  Run r = runCli({"owner", kUser, "--base-url", server.baseUrl()},
+                 {{"HANDOVER_ACCESS_TOKEN", "tok-123"}});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("redirect") != std::string::npos);
+  CHECK(r.err.find("HTTP 302") != std::string::npos);
+  CHECK(r.err.find("https://elsewhere.example") != std::string::npos);
+  CHECK(r.err.find("tok-123") == std::string::npos);
+  CHECK(r.err.find("pw@") == std::string::npos);
+  CHECK(server.requestCount() == 1);
+}
+
+TEST_CASE("cli: a GET makes RetryOptions' default number of attempts (4)") {
+  handover::test::RecordingServer server;
+  server.setHandler([](const handover::test::RecordedRequest&) {
+    return handover::test::jsonResponse(503, R"({"error":{"message":"busy","code":2}})");
+  });
+  Run r = runCli({"owner", kUser, "--base-url", server.baseUrl()},
+                 {{"HANDOVER_ACCESS_TOKEN", "tok-123"}});
+  CHECK(r.exit_code == 1);
+  CHECK(server.requestCount() == static_cast<std::size_t>(handover::RetryOptions{}.max_attempts));
 }
 
 TEST_CASE("cli: tokens and secrets never appear in any output") {

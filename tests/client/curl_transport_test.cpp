@@ -28,7 +28,7 @@ TEST_CASE("methods, headers and bodies travel intact - response headers are kept
   server.enqueueJson(201, R"({"ok":1})", {{"X-Business-Use-Case-Usage", "{}"}});
   CurlTransport transport;
   HttpRequest req;
-  req.method = "DELETE";
+  req.method = HttpMethod::kDelete;
   req.url = server.baseUrl() + "/v26.0/123";
   req.headers = {{"X-Custom", "a b"}, {"Content-Type", "application/json"}};
   req.body = R"({"x":true})";

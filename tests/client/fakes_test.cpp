@@ -1,6 +1,8 @@
 // The public test doubles behave as documented.
 
 #include "client_test_support.hpp"
+#include "handover/async_client.hpp"
+#include "handover/testing/fake_async_connection.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/testing/fake_transport.hpp"
 
@@ -27,12 +29,12 @@ TEST_CASE("FakeTransport records requests and replays its script in order") {
 
   const auto requests = fake->requests();
   REQUIRE(requests.size() == 2);
-  CHECK(requests[0].method == "GET");
+  CHECK(requests[0].method == HttpMethod::kGet);
   CHECK(requests[0].url == "https://graph.facebook.com/v26.0/" + test::kPageId +
                                "/thread_owner?recipient=" + test::kPsid +
                                "&appsecret_proof=" + test::expectedProof());
   CHECK(*findHeader(requests[0].headers, "authorization") == "Bearer " + test::kToken);
-  CHECK(requests[1].method == "POST");
+  CHECK(requests[1].method == HttpMethod::kPost);
   CHECK(requests[1].body == R"({"recipient":{"id":")" + test::kPsid + R"("}})");
 
   // An exhausted script is a clear error, not a hang or a crash.
@@ -72,6 +74,34 @@ TEST_CASE("FakeConnection runs one callable per call and records call names") {
   CHECK(fake->calls() == std::vector<std::string>{"passThreadControl", "getThreadOwner",
                                                   "takeThreadControl", "releaseThreadControl"});
   CHECK(fake->callCount("getThreadOwner") == 1);
+}
+
+TEST_CASE("FakeAsyncConnection settles future and callback alike, and records calls") {
+  auto fake = std::make_shared<testing::FakeAsyncConnection>();
+  fake->on_get_thread_owner = [](const GetThreadOwnerRequest& r) {
+    CHECK(r.recipient == test::kPsid);
+    return Result<ThreadOwner>(ThreadOwner{"42", {}});
+  };
+  AsyncClient client(fake);
+  AsyncClient copy = client;  // a value: copies share the connection
+  int callbacks = 0;
+  auto owner = copy.getThreadOwner({test::kPsid}, [&](const Result<ThreadOwner>& r) {
+    CHECK(r->isOwnedBy("42"));
+    ++callbacks;
+  });
+  REQUIRE(owner.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+  CHECK(owner.get()->isOwnedBy("42"));
+  CHECK(callbacks == 1);
+  // An unset handler names the call; every call of the table exists on the async client.
+  auto persona = client.deletePersona({"9001"}).get();
+  REQUIRE(!persona);
+  CHECK(persona.error().message.find("deletePersona") != std::string::npos);
+  CHECK(fake->calls() == std::vector<std::string>{"getThreadOwner", "deletePersona"});
+  client.shutdown();
+  auto after = client.getThreadOwner({test::kPsid}).get();
+  REQUIRE(!after);
+  CHECK(after.error().request_not_sent);
+  CHECK(fake->callCount("getThreadOwner") == 2);
 }
 
 TEST_CASE("Result::value() throws handover::Exception carrying the error") {

@@ -35,34 +35,12 @@ class FakeConnection : public Connection {
   template <typename Request, typename Response>
   using Handler = std::function<Result<Response>(const Request&)>;
 
-  /// Runs on every `passThreadControl` call.
-  Handler<PassThreadControlRequest, void> on_pass_thread_control;
-  /// Runs on every `takeThreadControl` call.
-  Handler<TakeThreadControlRequest, TakeThreadControlResponse> on_take_thread_control;
-  /// Runs on every `requestThreadControl` call.
-  Handler<RequestThreadControlRequest, RequestDelivered> on_request_thread_control;
-  /// Runs on every `releaseThreadControl` call.
-  Handler<ReleaseThreadControlRequest, void> on_release_thread_control;
-  /// Runs on every `extendThreadControl` call.
-  Handler<ExtendThreadControlRequest, void> on_extend_thread_control;
-  /// Runs on every `getThreadOwner` call.
-  Handler<GetThreadOwnerRequest, ThreadOwner> on_get_thread_owner;
-  /// Runs on every `getSecondaryReceivers` call.
-  Handler<GetSecondaryReceiversRequest, SecondaryReceivers> on_get_secondary_receivers;
-  /// Runs on every `getMessagingFeatureStatus` call.
-  Handler<GetMessagingFeatureStatusRequest, MessagingFeatureStatus> on_get_messaging_feature_status;
-  /// Runs on every `sendText` call.
-  Handler<SendTextRequest, SendResponse> on_send_text;
-  /// Runs on every `sendSenderAction` call.
-  Handler<SendSenderActionRequest, SendResponse> on_send_sender_action;
-  /// Runs on every `createPersona` call.
-  Handler<CreatePersonaRequest, Persona> on_create_persona;
-  /// Runs on every `getPersona` call.
-  Handler<GetPersonaRequest, Persona> on_get_persona;
-  /// Runs on every `listPersonas` call.
-  Handler<ListPersonasRequest, PersonaPage> on_list_personas;
-  /// Runs on every `deletePersona` call.
-  Handler<DeletePersonaRequest, void> on_delete_persona;
+  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
+  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
+#define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
+  Handler<Request_, Answer_> on_##snake_;
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
+#undef HANDOVER_DETAIL_HANDLER
 
   /// What `options()` returns (set `app_id` for `Client::isThreadOwner`).
   ClientOptions fake_options;
@@ -72,66 +50,18 @@ class FakeConnection : public Connection {
   /// A fake whose `options()` returns `options`; no handlers set.
   explicit FakeConnection(ClientOptions options) : fake_options(std::move(options)) {}
 
-  /// Records "passThreadControl", then runs `on_pass_thread_control`.
-  Result<void> passThreadControl(const PassThreadControlRequest& r) override {
-    return run("passThreadControl", on_pass_thread_control, r);
+  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
+#define HANDOVER_DETAIL_OVERRIDE(name_, snake_, Request_, Answer_) \
+  Result<Answer_> name_(const Request_& r) override {              \
+    return run(#name_, on_##snake_, r);                            \
   }
-  /// Records "takeThreadControl", then runs `on_take_thread_control`.
-  Result<TakeThreadControlResponse> takeThreadControl(const TakeThreadControlRequest& r) override {
-    return run("takeThreadControl", on_take_thread_control, r);
-  }
-  /// Records "requestThreadControl", then runs `on_request_thread_control`.
-  Result<RequestDelivered> requestThreadControl(const RequestThreadControlRequest& r) override {
-    return run("requestThreadControl", on_request_thread_control, r);
-  }
-  /// Records "releaseThreadControl", then runs `on_release_thread_control`.
-  Result<void> releaseThreadControl(const ReleaseThreadControlRequest& r) override {
-    return run("releaseThreadControl", on_release_thread_control, r);
-  }
-  /// Records "extendThreadControl", then runs `on_extend_thread_control`.
-  Result<void> extendThreadControl(const ExtendThreadControlRequest& r) override {
-    return run("extendThreadControl", on_extend_thread_control, r);
-  }
-  /// Records "getThreadOwner", then runs `on_get_thread_owner`.
-  Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest& r) override {
-    return run("getThreadOwner", on_get_thread_owner, r);
-  }
-  /// Records "getSecondaryReceivers", then runs `on_get_secondary_receivers`.
-  Result<SecondaryReceivers> getSecondaryReceivers(const GetSecondaryReceiversRequest& r) override {
-    return run("getSecondaryReceivers", on_get_secondary_receivers, r);
-  }
-  /// Records "getMessagingFeatureStatus", then runs `on_get_messaging_feature_status`.
-  Result<MessagingFeatureStatus> getMessagingFeatureStatus(
-      const GetMessagingFeatureStatusRequest& r) override {
-    return run("getMessagingFeatureStatus", on_get_messaging_feature_status, r);
-  }
-  /// Records "sendText", then runs `on_send_text`.
-  Result<SendResponse> sendText(const SendTextRequest& r) override {
-    return run("sendText", on_send_text, r);
-  }
-  /// Records "sendSenderAction", then runs `on_send_sender_action`.
-  Result<SendResponse> sendSenderAction(const SendSenderActionRequest& r) override {
-    return run("sendSenderAction", on_send_sender_action, r);
-  }
-  /// Records "createPersona", then runs `on_create_persona`.
-  Result<Persona> createPersona(const CreatePersonaRequest& r) override {
-    return run("createPersona", on_create_persona, r);
-  }
-  /// Records "getPersona", then runs `on_get_persona`.
-  Result<Persona> getPersona(const GetPersonaRequest& r) override {
-    return run("getPersona", on_get_persona, r);
-  }
-  /// Records "listPersonas", then runs `on_list_personas`.
-  Result<PersonaPage> listPersonas(const ListPersonasRequest& r) override {
-    return run("listPersonas", on_list_personas, r);
-  }
-  /// Records "deletePersona", then runs `on_delete_persona`.
-  Result<void> deletePersona(const DeletePersonaRequest& r) override {
-    return run("deletePersona", on_delete_persona, r);
-  }
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_OVERRIDE)
+#undef HANDOVER_DETAIL_OVERRIDE
 
   /// Returns `fake_options`.
-  const ClientOptions& options() const override { return fake_options; }
+  const ClientOptions& options() const override {
+    return fake_options;
+  }
 
   /// Names of the calls made so far, in order ("passThreadControl", ...).
   std::vector<std::string> calls() const {

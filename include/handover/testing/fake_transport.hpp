@@ -94,8 +94,8 @@ class FakeTransport : public HttpTransport {
     if (fallback) return fallback(request);
     Error e;
     e.category = ErrorCategory::kTransport;
-    e.message = "FakeTransport: no scripted response left for " + request.method + " " +
-                redactUrl(request.url);
+    e.message = std::string("FakeTransport: no scripted response left for ") +
+                toString(request.method) + " " + request.url.substr(0, request.url.find('?'));
     return e;
   }
 

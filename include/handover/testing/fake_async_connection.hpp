@@ -1,0 +1,137 @@
+#pragma once
+/// @file
+/// `FakeAsyncConnection`: an `AsyncConnection` whose every call runs a callable the test sets,
+/// so code using `AsyncClient` can be tested without HTTP or threads. No test framework needed.
+///
+/// @code
+///   auto fake = std::make_shared<handover::testing::FakeAsyncConnection>();
+///   fake->on_get_thread_owner = [](const handover::GetThreadOwnerRequest&) {
+///     return handover::Result<handover::ThreadOwner>(handover::ThreadOwner{"42", {}});
+///   };
+///   handover::AsyncClient client(fake);
+///   assert(client.getThreadOwner({"123"}).get()->isOwnedBy("42"));
+///   assert(fake->callCount("getThreadOwner") == 1);
+/// @endcode
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "handover/async_connection.hpp"
+
+namespace handover::testing {
+
+/// Each call records its name, runs its `on_*` callable on the calling thread, then runs the
+/// callback and returns a ready future with the same result. An unset callable answers with a
+/// kTransport error naming the call. After `shutdown()` every call fails with a kTransport
+/// error whose `request_not_sent` is true, as the real connection's do.
+///
+/// Thread-safety: set the callables before sharing the fake; calls may then come from any
+/// number of threads (the callables themselves must tolerate that).
+class FakeAsyncConnection : public AsyncConnection {
+ public:
+  /// The callable behind one call: receives the request as the client passed it.
+  template <typename Request, typename Response>
+  using Handler = std::function<Result<Response>(const Request&)>;
+
+  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
+  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
+#define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
+  Handler<Request_, Answer_> on_##snake_;
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
+#undef HANDOVER_DETAIL_HANDLER
+
+  /// What `options()` returns.
+  ClientOptions fake_options;
+
+  /// A fake with default options and no handlers set.
+  FakeAsyncConnection() = default;
+  /// A fake whose `options()` returns `options`; no handlers set.
+  explicit FakeAsyncConnection(ClientOptions options) : fake_options(std::move(options)) {}
+
+  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
+#define HANDOVER_DETAIL_OVERRIDE(name_, snake_, Request_, Answer_)                              \
+  std::future<Result<Answer_>> name_(const Request_& r, AsyncCallback<Answer_> done) override { \
+    return run(#name_, on_##snake_, r, done);                                                   \
+  }
+  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_OVERRIDE)
+#undef HANDOVER_DETAIL_OVERRIDE
+
+  /// Later calls fail at once; there is never anything in flight to settle.
+  void shutdown(ShutdownMode) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    shut_down_ = true;
+  }
+  /// Always 0: every call completes before it returns.
+  std::size_t pending() const override {
+    return 0;
+  }
+  /// Always 0: no call ever waits for room.
+  std::size_t waiting() const override {
+    return 0;
+  }
+  /// Returns `fake_options`.
+  const ClientOptions& options() const override {
+    return fake_options;
+  }
+
+  /// Names of the calls made so far, in order ("passThreadControl", ...).
+  std::vector<std::string> calls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+  /// How many times the call named `name` was made.
+  std::size_t callCount(std::string_view name) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<std::size_t>(std::count(calls_.begin(), calls_.end(), name));
+  }
+
+ private:
+  template <typename Request, typename Response>
+  std::future<Result<Response>> run(const char* name, const Handler<Request, Response>& handler,
+                                    const Request& request, const AsyncCallback<Response>& done) {
+    bool shut_down = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      calls_.emplace_back(name);
+      shut_down = shut_down_;
+    }
+    Result<Response> result = answer(name, handler, request, shut_down);
+    if (done) {
+      try {
+        done(result);
+      } catch (...) {  // NOLINT(bugprone-empty-catch): dropped, as the real connection does
+      }
+    }
+    std::promise<Result<Response>> promise;
+    promise.set_value(std::move(result));
+    return promise.get_future();
+  }
+
+  template <typename Request, typename Response>
+  static Result<Response> answer(const char* name, const Handler<Request, Response>& handler,
+                                 const Request& request, bool shut_down) {
+    Error e;
+    e.category = ErrorCategory::kTransport;
+    if (shut_down) {
+      e.message = std::string("FakeAsyncConnection: ") + name + ": the client is shut down";
+      e.request_not_sent = true;
+      return e;
+    }
+    if (handler) return handler(request);
+    e.message = std::string("FakeAsyncConnection: no handler set for ") + name;
+    return e;
+  }
+
+  mutable std::mutex mutex_;
+  std::vector<std::string> calls_;
+  bool shut_down_ = false;
+};
+
+}  // namespace handover::testing
