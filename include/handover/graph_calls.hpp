@@ -41,6 +41,7 @@ namespace handover {
 template <typename Request>
 struct GraphCallTraits;
 
+#ifndef HANDOVER_DOXYGEN  // one specialisation per call; documented once above
 #define HANDOVER_DETAIL_TRAITS(name_, snake_, Request_, Answer_) \
   template <>                                                    \
   struct GraphCallTraits<Request_> {                             \
@@ -49,6 +50,7 @@ struct GraphCallTraits;
   };
 HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_TRAITS)
 #undef HANDOVER_DETAIL_TRAITS
+#endif
 
 /// What a success of the call taking `Request` holds.
 template <typename Request>
