@@ -90,9 +90,9 @@ class Bot {
                 "\" arrived on standby: the inbox has the thread, staying quiet");
             return {};
           }
-          auto reply = tracker_->shouldAutoReply(key);
+          auto reply = tracker_->autoReply(key);
           if (!reply) return std::move(reply).error();
-          if (!*reply) {
+          if (*reply != tracker::AutoReply::kReply) {
             say("bot: a human was active moments ago, not answering \"" + m.text + "\"");
             return {};
           }

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   handover::ClientOptions options;
   options.access_token = env("PAGE_TOKEN");   // your Page access token (sent as a header)
   options.app_secret = env("APP_SECRET");     // optional: adds appsecret_proof to every call
-  options.app_id = "500000000000001";         // yours: isThreadOwner compares with it
+  options.app_id = "500000000000001";         // yours: threadOwnership compares with it
   options.base_url = (*emulator)->baseUrl();  // omit for https://graph.facebook.com
   handover::Client client(options);           // copyable; share it across threads
   // [/readme:client]
@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
     std::cerr << "take_thread_control failed: " << taken.error().toString() << "\n";
     return EXIT_FAILURE;
   }
-  auto mine = client.isThreadOwner(psid);
-  std::cout << "bot owns the thread again: " << (mine && *mine ? "yes" : "no") << "\n";
-  return owner->isOwnedBy(handover::kPageInboxAppId) && mine && *mine ? EXIT_SUCCESS : EXIT_FAILURE;
+  auto ownership = client.threadOwnership(psid);
+  const bool mine = ownership && *ownership == handover::ThreadOwnership::kThisApp;
+  std::cout << "bot owns the thread again: " << (mine ? "yes" : "no") << "\n";
+  return owner->isOwnedBy(handover::kPageInboxAppId) && mine ? EXIT_SUCCESS : EXIT_FAILURE;
 }

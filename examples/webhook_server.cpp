@@ -165,7 +165,7 @@ Router makeRouter() {
   router.onMessage([](Context& ctx, const Message& m) -> Result<void> {
     if (m.text != "human") return {};
     // The inbox of the conversation's platform: Page Inbox or Instagram Inbox.
-    auto r = ctx.passThreadControlToPageInbox("user asked for a human");
+    auto r = ctx.passThreadControlToInbox("user asked for a human");
     if (r) say("passed " + ctx.userId() + " to the inbox");
     return r;
   });

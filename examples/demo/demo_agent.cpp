@@ -12,16 +12,19 @@ using namespace handover::webhook;
 
 namespace {
 
+enum class Model { kConversationRouting, kHandoverProtocol };
+
 // Conversation Routing is on for the Page: messaging_feature_status.msgr_multi_app.
-Result<bool> routingOn(Context& ctx, std::map<std::string, bool>& cache) {
+Result<Model> pageModel(Context& ctx, std::map<std::string, Model>& cache) {
   auto it = cache.find(ctx.pageId());
   if (it != cache.end()) return it->second;
   auto status = ctx.client().getMessagingFeatureStatus();
   if (!status) return std::move(status).error();
   const bool on =
       ctx.platform() == Platform::kInstagram ? status->ig_multi_app : status->msgr_multi_app;
-  cache[ctx.pageId()] = on;
-  return on;
+  const Model model = on ? Model::kConversationRouting : Model::kHandoverProtocol;
+  cache[ctx.pageId()] = model;
+  return model;
 }
 
 Result<void> say(Context& ctx, const std::string& text) {
@@ -32,7 +35,7 @@ Result<void> say(Context& ctx, const std::string& text) {
 Router makeAgentRouter(const demo::AppInfo& me) {
   Router router;
   // The dispatch worker is a single thread: the cache needs no lock.
-  auto routing_cache = std::make_shared<std::map<std::string, bool>>();
+  auto routing_cache = std::make_shared<std::map<std::string, Model>>();
   router.onPassThreadControl([me](Context& ctx, const PassThreadControl& p) -> Result<void> {
     if (!p.new_owner_app_id || *p.new_owner_app_id != me.app_id) return {};
     demo::say(me, "got " + ctx.userId() + " (metadata \"" + p.metadata + "\")");
@@ -41,9 +44,9 @@ Router makeAgentRouter(const demo::AppInfo& me) {
   router.onMessage([me, routing_cache](Context& ctx, const Message& m) -> Result<void> {
     if (m.text == "menu") return {};  // the bot's keyword
     // Zero-config idle threads deliver `messaging` to every app: act only on what we own.
-    auto owner = ctx.isThreadOwner();
+    auto owner = ctx.threadOwnership();
     if (!owner) return owner.error();
-    if (!*owner) {
+    if (*owner != ThreadOwnership::kThisApp) {
       if (!demo::mentions(m.text, "urgent")) return {};
       demo::say(me, "requesting idle thread " + ctx.userId());
       auto r = ctx.requestThreadControl("urgent: the desk picks it up");
@@ -56,9 +59,9 @@ Router makeAgentRouter(const demo::AppInfo& me) {
     }
     if (demo::mentions(m.text, "thanks") || demo::mentions(m.text, "bye")) {
       if (auto r = say(ctx, "glad to help"); !r) return r;
-      auto routing = routingOn(ctx, *routing_cache);
-      if (!routing) return routing.error();
-      if (*routing) {
+      auto model = pageModel(ctx, *routing_cache);
+      if (!model) return model.error();
+      if (*model == Model::kConversationRouting) {
         demo::say(me, "releasing " + ctx.userId());
         return ctx.releaseThreadControl();
       }

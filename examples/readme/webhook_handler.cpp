@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   // [readme:router]
   Router router;
   router.onMessage([](Context& ctx, const Message& m) -> handover::Result<void> {
-    if (m.text == "human please") return ctx.passThreadControlToPageInbox("escalate");
+    if (m.text == "human please") return ctx.passThreadControlToInbox("escalate");
     return {};
   });
   // [/readme:router]

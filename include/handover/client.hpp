@@ -96,14 +96,16 @@ class Client {
   Result<ThreadOwner> getThreadOwner(std::string recipient) {
     return getThreadOwner(GetThreadOwnerRequest{std::move(recipient)});
   }
-  /// True when the thread owner is disclosed and is this client's `app_id` option.
-  /// An invalid-argument error when no `app_id` is configured.
-  Result<bool> isThreadOwner(std::string recipient) {
+  /// Whether this client's `app_id` option owns the thread, another app does, or Graph does not
+  /// say. kInvalidArgument when no `app_id` is configured. Test the value, not the result:
+  /// `if (r && *r == ThreadOwnership::kThisApp)`.
+  Result<ThreadOwnership> threadOwnership(std::string recipient) {
     const std::string& me = connection_->options().app_id;
-    if (me.empty()) return invalidArgument("isThreadOwner needs ClientOptions::app_id");
+    if (me.empty()) return invalidArgument("threadOwnership needs ClientOptions::app_id");
     auto owner = getThreadOwner(std::move(recipient));
     if (!owner) return std::move(owner).error();
-    return owner->isOwnedBy(me);
+    if (!owner->app_id) return ThreadOwnership::kUndisclosed;
+    return owner->isOwnedBy(me) ? ThreadOwnership::kThisApp : ThreadOwnership::kAnotherApp;
   }
 
   // --- Send API and personas ---------------------------------------------------------------

@@ -54,7 +54,7 @@ struct ClientOptions {
   std::string access_token;
   /// App secret; when set, `appsecret_proof` is added to every call.
   std::string app_secret;
-  /// This app's id: `isThreadOwner` compares the owner with it.
+  /// This app's id: `threadOwnership` compares the owner with it.
   std::string app_id;
   /// Page id, or "me" (with a Page token, `me` is the Page).
   std::string page_id = "me";

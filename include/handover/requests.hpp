@@ -105,6 +105,21 @@ struct ThreadOwner {
   bool isOwnedBy(std::string_view id) const noexcept { return app_id && *app_id == id; }
 };
 
+/// Who owns a thread, from this app's point of view (`Client::threadOwnership`). An enum, not a
+/// bool: a `Result<bool>` in an `if` tests "no error", not "mine".
+enum class ThreadOwnership {
+  kThisApp,      ///< The owner is `ClientOptions::app_id`.
+  kAnotherApp,   ///< Another app (a bot, the Page Inbox...) owns it.
+  kUndisclosed,  ///< Idle, or an owner Graph does not show this app (Conversation Routing).
+};
+
+/// "this_app", "another_app", "undisclosed".
+constexpr const char* toString(ThreadOwnership o) noexcept {
+  return o == ThreadOwnership::kThisApp      ? "this_app"
+         : o == ThreadOwnership::kAnotherApp ? "another_app"
+                                             : "undisclosed";
+}
+
 /// An app as listed by `secondary_receivers`.
 struct AppSummary {
   std::string id;    ///< App id; empty when `id` was not among the requested fields.

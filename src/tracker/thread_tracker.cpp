@@ -362,20 +362,23 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
   return a;
 }
 
-Result<bool> ThreadTracker::shouldAutoReply(const ConversationKey& key) {
-  if (!impl_->options.policies.pause_while_human_active) return true;
+Result<AutoReply> ThreadTracker::autoReply(const ConversationKey& key) {
+  if (!impl_->options.policies.pause_while_human_active) return AutoReply::kReply;
   auto s = impl_->store->load(key);
   if (!s) return std::move(s).error();
-  if (!*s) return true;
+  if (!*s) return AutoReply::kReply;
   const ConversationState& st = **s;
   const std::int64_t now = impl_->now();
   const auto quiet = impl_->options.policies.pause_while_human_active->quiet_for.count();
   const std::string& me = impl_->options.app_id;
   const bool ours = !me.empty() && st.owner.isApp(me);
   if (st.owner.ownership == Ownership::kApp && !ours && !st.idleAt(now)) {
-    return false;
+    return AutoReply::kPauseAnotherAppOwns;
   }
-  return !(st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet);
+  if (st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet) {
+    return AutoReply::kPauseHumanActive;
+  }
+  return AutoReply::kReply;
 }
 
 Result<std::vector<ActionOutcome>> ThreadTracker::poll() {

@@ -64,7 +64,7 @@ TEST_CASE("FakeConnection runs one callable per call and records call names") {
   Client client(fake);
   REQUIRE(client.passThreadControlToInstagramInbox("igsid"));
   CHECK(seen_target == "1217981644879628");
-  CHECK(client.isThreadOwner("igsid").value());
+  CHECK(client.threadOwnership("igsid").value() == ThreadOwnership::kThisApp);
   auto take = client.takeThreadControl("igsid");
   REQUIRE_FALSE(take);
   CHECK(take.error().isTakeNotSupportedWithoutDefaultApp());

@@ -71,7 +71,7 @@ TEST_CASE("thread_owner: every documented shape") {
   }
 }
 
-TEST_CASE("isThreadOwner compares with the configured app id") {
+TEST_CASE("threadOwnership compares with the configured app id") {
   test::RecordingServer server;
   auto options = test::testOptions(server.baseUrl());
   options.app_id = "777000111222333";
@@ -79,13 +79,13 @@ TEST_CASE("isThreadOwner compares with the configured app id") {
   server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":777000111222333}}]})");
   server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"263902037430900"}}]})");
   server.enqueueJson(200, R"({"data":[]})");
-  CHECK(client.isThreadOwner(kPsid).value());
-  CHECK_FALSE(client.isThreadOwner(kPsid).value());
-  CHECK_FALSE(client.isThreadOwner(kPsid).value());
+  CHECK(client.threadOwnership(kPsid).value() == ThreadOwnership::kThisApp);
+  CHECK(client.threadOwnership(kPsid).value() == ThreadOwnership::kAnotherApp);
+  CHECK(client.threadOwnership(kPsid).value() == ThreadOwnership::kUndisclosed);
 
   options.app_id.clear();
   Client anonymous = test::guardedClient(options);
-  auto r = anonymous.isThreadOwner(kPsid);
+  auto r = anonymous.threadOwnership(kPsid);
   REQUIRE_FALSE(r);
   CHECK(r.error().category == ErrorCategory::kInvalidArgument);
 }

@@ -228,39 +228,39 @@ TEST_CASE("thread_owner answers without an app id are recorded as hidden owner o
   CHECK(idle.owner.ownership == Ownership::kIdle);
 }
 
-TEST_CASE("shouldAutoReply pauses while a human is active") {
+TEST_CASE("autoReply pauses while a human is active") {
   handover::test::RecordingServer graph;
   ManualClock clock;
   TrackerOptions opts;
   opts.now_ms = clock.fn();
   ThreadTracker no_policy(std::make_shared<MemoryStore>(), loopbackClient(graph), opts);
   REQUIRE(no_policy.observe(echo(kT0, "m1", std::string(kPageInboxAppId))));
-  CHECK(no_policy.shouldAutoReply(kKey).value());
+  CHECK(no_policy.autoReply(kKey).value() == AutoReply::kReply);
 
   opts.policies.pause_while_human_active = PauseWhileHumanActive{std::chrono::minutes(15)};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), loopbackClient(graph), opts);
-  CHECK(tracker.shouldAutoReply(kKey).value());  // never seen
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);  // never seen
 
   REQUIRE(tracker.observe(echo(kT0, "m1", std::string(kPageInboxAppId))));
-  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());  // the inbox owns it
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseAnotherAppOwns);  // the inbox owns it
   // Control came back to us, but the human wrote 1 minute ago: still paused.
   REQUIRE(tracker.observe(
       passEvent(kT0 + kMinute, std::string(kPageInboxAppId), std::string(kBotApp))));
   clock.now = kT0 + kMinute;
-  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseHumanActive);
   clock.now = kT0 + 15 * kMinute - 1;
-  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseHumanActive);
   clock.now = kT0 + 15 * kMinute;
-  CHECK(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
   // Our own echoes never pause us.
   REQUIRE(tracker.observe(echo(clock.now, "m2", std::string(kBotApp))));
-  CHECK(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
   // Control held by another app that expired: the thread is idle, we may answer.
   ThreadOwner agent_owner{std::string(kAgentApp), (clock.now + 1000) / 1000};
   REQUIRE(tracker.recordOwner(kKey, agent_owner));
-  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseAnotherAppOwns);
   clock.now += 2000;
-  CHECK(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
 }
 
 TEST_CASE("events without a conversation are ignored, bad keys are refused") {
@@ -324,7 +324,7 @@ TEST_CASE("without an app id, an unnamed owner is never taken for us") {
   auto s = tracker.state(kKey).value().value();
   REQUIRE(s.owner.ownership == Ownership::kApp);
   CHECK(tracker.dueAt(s) == kT0 + 10 * kMinute);
-  CHECK_FALSE(tracker.shouldAutoReply(kKey).value());
+  CHECK(tracker.autoReply(kKey).value() != AutoReply::kReply);
 }
 
 TEST_CASE("referrals, reactions and edits are user activity, opt-ins are not") {

@@ -245,7 +245,7 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
   Router router;
   router.onMessage([&](Context& ctx, const Message& m) -> Result<void> {
     if (m.text != "hola") return {};
-    if (auto r = ctx.passThreadControlToPageInbox("escalate"); !r) return r;
+    if (auto r = ctx.passThreadControlToInbox("escalate"); !r) return r;
     if (auto r = ctx.passThreadControl("999", "to 999"); !r) return r;
     if (auto r = ctx.takeThreadControl("back"); !r) return std::move(r).error();
     if (auto r = ctx.requestThreadControl("please"); !r) return std::move(r).error();
@@ -256,9 +256,9 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
   });
   fake.conn->owner.app_id = kMyApp;
   router.onEcho([&](Context& ctx, const Echo&) {
-    auto own = ctx.isThreadOwner();
+    auto own = ctx.threadOwnership();
     REQUIRE(own);
-    CHECK(*own);
+    CHECK(*own == ThreadOwnership::kThisApp);
     CHECK(ctx.isOwnEcho());
   });
   auto report = router.dispatch(load("instagram_events.json"), fake.client);
@@ -279,10 +279,22 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
   CHECK(fake.conn->calls.empty());  // "hello" is not "hola": the guard returned early
   // Messenger: the Page Inbox.
   Router inbox;
-  inbox.onMessage([](Context& ctx, const Message&) { return ctx.passThreadControlToPageInbox(); });
+  inbox.onMessage([](Context& ctx, const Message&) { return ctx.passThreadControlToInbox(); });
   report = inbox.dispatch(load("messenger_text.json"), fake.client);
   CHECK(report.ok());
   CHECK(fake.conn->calls == std::vector<std::string>{"pass 7000000000000001 263902037430900 "});
+  // The named inboxes mean the same on every platform, as on Client.
+  fake.conn->calls.clear();
+  Router named;
+  named.onMessage([](Context& ctx, const Message&) -> Result<void> {
+    if (auto r = ctx.passThreadControlToPageInbox("p"); !r) return r;
+    return ctx.passThreadControlToInstagramInbox("i");
+  });
+  report = named.dispatch(load("instagram_events.json"), fake.client);
+  CHECK(report.ok());
+  REQUIRE(fake.conn->calls.size() >= 2);
+  CHECK(fake.conn->calls[0] == "pass " + u + " 263902037430900 p");
+  CHECK(fake.conn->calls[1] == "pass " + u + " 1217981644879628 i");
 }
 
 TEST_CASE("echoes of our app are told apart from a human's or another app's") {
@@ -296,13 +308,13 @@ TEST_CASE("echoes of our app are told apart from a human's or another app's") {
       Source::kAny);
   CHECK(router.dispatch(load("echoes.json"), fake.client).ok());
   CHECK(seen == std::vector<std::string>{"m_E1 own", "m_E2 other", "m_E3 other"});
-  // Without a configured app id nothing is "ours", and isThreadOwner says why.
+  // Without a configured app id nothing is "ours", and threadOwnership says why.
   Fake anonymous("");
   seen.clear();
   Router r2;
   r2.onEcho([&](Context& ctx, const Echo& e) {
     seen.push_back(e.mid + (ctx.isOwnEcho() ? " own" : " other"));
-    auto own = ctx.isThreadOwner();
+    auto own = ctx.threadOwnership();
     REQUIRE_FALSE(own);
     CHECK(own.error().category == ErrorCategory::kInvalidArgument);
   });

@@ -42,7 +42,7 @@ class FakeConnection : public Connection {
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
 #undef HANDOVER_DETAIL_HANDLER
 
-  /// What `options()` returns (set `app_id` for `Client::isThreadOwner`).
+  /// What `options()` returns (set `app_id` for `Client::threadOwnership`).
   ClientOptions fake_options;
 
   /// A fake with default options (empty `app_id`) and no handlers set.

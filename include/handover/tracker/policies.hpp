@@ -43,7 +43,7 @@ struct PassOnRequest {
 };
 
 /// Pause automated replies while a human (or another app) is active in the conversation:
-/// `ThreadTracker::shouldAutoReply` is false while another app owns the thread or sent a
+/// `ThreadTracker::autoReply` pauses while another app owns the thread or sent a
 /// message less than `quiet_for` ago.
 struct PauseWhileHumanActive {
   /// How long after a human's last message the bot stays quiet.
@@ -54,7 +54,7 @@ struct PauseWhileHumanActive {
 struct Policies {
   std::optional<IdleTakeBack> idle_take_back;                     ///< Timer driven.
   std::optional<PassOnRequest> pass_on_request;                   ///< Event driven.
-  std::optional<PauseWhileHumanActive> pause_while_human_active;  ///< For `shouldAutoReply`.
+  std::optional<PauseWhileHumanActive> pause_while_human_active;  ///< For `autoReply`.
 };
 
 /// "take", "release", "pass".

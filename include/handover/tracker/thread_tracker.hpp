@@ -75,6 +75,14 @@ struct OwnerAnswer {
   bool from_graph = false;  ///< True when the tracker had no fresh knowledge and asked Graph.
 };
 
+/// `ThreadTracker::autoReply`'s answer. An enum, not a bool: a `Result<bool>` in an `if` tests
+/// "no error", not "may reply".
+enum class AutoReply {
+  kReply,                ///< Answer the user.
+  kPauseAnotherAppOwns,  ///< Another app (the inbox, an agent tool) owns the thread.
+  kPauseHumanActive,     ///< Someone else wrote within `PauseWhileHumanActive::quiet_for`.
+};
+
 /// Per-conversation ownership and activity over a `Store`, and the policies acting on them.
 class ThreadTracker {
  public:
@@ -123,9 +131,9 @@ class ThreadTracker {
   /// The owner from what we know when it is fresher than `owner_staleness`; otherwise asks the
   /// Graph API (`thread_owner`) and records the answer.
   Result<OwnerAnswer> getThreadOwner(const ConversationKey& key);
-  /// False while the `pause_while_human_active` policy says a human is active (always true
-  /// without that policy).
-  Result<bool> shouldAutoReply(const ConversationKey& key);
+  /// Whether the bot may answer automatically now: kPauseHumanActive / kPauseAnotherAppOwns
+  /// while the `pause_while_human_active` policy says so (always kReply without that policy).
+  Result<AutoReply> autoReply(const ConversationKey& key);
   /// When the idle take-back would fire for `state` (nullopt: it would not).
   std::optional<std::int64_t> dueAt(const ConversationState& state) const;
 

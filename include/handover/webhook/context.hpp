@@ -51,10 +51,20 @@ class Context {
   Result<void> passThreadControl(std::string app_id, std::string metadata = {}) {
     return client_.passThreadControl(userId(), std::move(app_id), std::move(metadata));
   }
-  /// Pass to the human inbox of this platform: the Page Inbox for Messenger, the Instagram
-  /// Inbox for Instagram (`inboxAppId(platform())`).
-  Result<void> passThreadControlToPageInbox(std::string metadata = {}) {
+  /// Pass to the human inbox of this conversation's platform: the Page Inbox for Messenger,
+  /// the Instagram Inbox for Instagram (`inboxAppId(platform())`). What a handler serving both
+  /// platforms wants.
+  Result<void> passThreadControlToInbox(std::string metadata = {}) {
     return passThreadControl(std::string(inboxAppId(platform())), std::move(metadata));
+  }
+  /// Pass to the Page Inbox (263902037430900), whatever the platform, as
+  /// `Client::passThreadControlToPageInbox` does.
+  Result<void> passThreadControlToPageInbox(std::string metadata = {}) {
+    return passThreadControl(std::string(kPageInboxAppId), std::move(metadata));
+  }
+  /// Pass to the Instagram Inbox (1217981644879628), whatever the platform.
+  Result<void> passThreadControlToInstagramInbox(std::string metadata = {}) {
+    return passThreadControl(std::string(kInstagramInboxAppId), std::move(metadata));
   }
   /// Take the thread (#27 under Conversation Routing without a default app).
   Result<TakeThreadControlResponse> takeThreadControl(std::string metadata = {}) {
@@ -72,8 +82,8 @@ class Context {
   }
   /// The thread's owner as `thread_owner` discloses it (may be empty).
   Result<ThreadOwner> getThreadOwner() { return client_.getThreadOwner(userId()); }
-  /// Compares the owner with `ClientOptions::app_id`; an error when it is not configured.
-  Result<bool> isThreadOwner() { return client_.isThreadOwner(userId()); }
+  /// `Client::threadOwnership` for this conversation's user.
+  Result<ThreadOwnership> threadOwnership() { return client_.threadOwnership(userId()); }
   /// Reply with `text` (messaging type RESPONSE); 10/2018300 when another app owns the thread.
   Result<SendResponse> sendText(std::string text) {
     return client_.sendText(userId(), std::move(text));

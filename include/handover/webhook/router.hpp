@@ -5,7 +5,7 @@
 /// @code
 ///   handover::webhook::Router router;
 ///   router.onMessage([](auto& ctx, const auto& msg) {
-///     if (msg.text == "agent") return ctx.passThreadControlToPageInbox("escalate");
+///     if (msg.text == "agent") return ctx.passThreadControlToInbox("escalate");
 ///     return handover::Result<void>{};
 ///   });
 ///   router.onStandby([](auto& ctx, const auto&) { /* a human has the thread */ });

@@ -67,8 +67,9 @@ int main() {
       transport->last_url.find("recipient=6543210987654321") == std::string::npos) {
     return fail("request URL", handover::redactUrl(transport->last_url));
   }
-  const auto mine = copy.isThreadOwner("6543210987654321");
-  if (!mine || !*mine) return fail("isThreadOwner", mine ? "false" : mine.error().toString());
+  const auto mine = copy.threadOwnership("6543210987654321");
+  if (!mine) return fail("threadOwnership", mine.error().toString());
+  if (*mine != handover::ThreadOwnership::kThisApp) return fail("threadOwnership", toString(*mine));
 
   std::printf("consumer ok: handover %s (%d)\n", HANDOVER_VERSION_STRING, HANDOVER_VERSION);
   return 0;
