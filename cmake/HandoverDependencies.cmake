@@ -10,6 +10,15 @@ if(NOT TARGET handover_rapidjson)
   target_include_directories(handover_rapidjson SYSTEM INTERFACE ${HANDOVER_RAPIDJSON_INCLUDE_DIR})
   # Size-limited, iterative parsing needs no std::string conversions; keep the API std-only.
   target_compile_definitions(handover_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+  # handover's RapidJSON lives in a namespace of its own: RAPIDJSON_HAS_STDSTRING changes
+  # RapidJSON's class definitions, so a program linking a static libhandover and using RapidJSON
+  # with other settings would otherwise hold two definitions of the same inline templates (ODR).
+  # Each closing of the namespace also declares `rapidjson` as an alias of it (a namespace alias
+  # may be declared again for the same namespace), so our sources keep writing `rapidjson::`.
+  target_compile_definitions(handover_rapidjson INTERFACE
+    "RAPIDJSON_NAMESPACE=handover_rapidjson"
+    "RAPIDJSON_NAMESPACE_BEGIN=namespace handover_rapidjson {"
+    "RAPIDJSON_NAMESPACE_END=} namespace rapidjson = handover_rapidjson\;")
 endif()
 
 # cpp-httplib: Debian ships it as a compiled library with a pkg-config file; its compile
