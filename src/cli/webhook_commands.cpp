@@ -107,14 +107,13 @@ int cmdVerify(const Args& args) {
   if (!body) return kExitFailure;
   // The value's prefix says which header it came from; anything else is checked as sha256 (and
   // then reported malformed).
+  // A diagnostic tool: a sha1 value given on purpose is checked as such.
   const bool sha1 = header->rfind("sha1=", 0) == 0;
-  std::optional<std::string_view> sha256_value, sha1_value;
-  if (sha1) {
-    sha1_value = *header;
-  } else {
-    sha256_value = *header;
-  }
-  const SignatureVerdict verdict = checkSignature(*body, sha256_value, sha1_value, secret);
+  const HttpHeaders headers{
+      {std::string(sha1 ? kSignatureSha1Header : kSignature256Header), *header}};
+  SignatureOptions options;
+  options.allow_sha1 = sha1;
+  const SignatureVerdict verdict = checkSignature(*body, headers, secret, options);
   JsonLine line;
   line.boolean("valid", verdict.ok());
   if (verdict.ok()) {

@@ -150,12 +150,10 @@ std::optional<std::string_view> single(const HttpHeaders& headers, std::string_v
   return found;
 }
 
-}  // namespace
-
-SignatureVerdict checkSignature(std::string_view raw_body,
-                                std::optional<std::string_view> sha256_header,
-                                std::optional<std::string_view> sha1_header,
-                                std::string_view app_secret, const SignatureOptions& options) {
+SignatureVerdict checkValues(std::string_view raw_body,
+                             std::optional<std::string_view> sha256_header,
+                             std::optional<std::string_view> sha1_header,
+                             std::string_view app_secret, const SignatureOptions& options) {
   SignatureVerdict v;
   if (app_secret.empty()) {
     v.failure = SignatureFailure::kMissingSecret;
@@ -188,6 +186,8 @@ SignatureVerdict checkSignature(std::string_view raw_body,
   return v;
 }
 
+}  // namespace
+
 SignatureVerdict checkSignature(std::string_view raw_body, const HttpHeaders& headers,
                                 std::string_view app_secret, const SignatureOptions& options) {
   bool duplicate = false;
@@ -198,7 +198,7 @@ SignatureVerdict checkSignature(std::string_view raw_body, const HttpHeaders& he
     v.failure = SignatureFailure::kDuplicateHeader;
     return v;
   }
-  return checkSignature(raw_body, sha256, sha1, app_secret, options);
+  return checkValues(raw_body, sha256, sha1, app_secret, options);
 }
 
 namespace {
@@ -219,12 +219,8 @@ Result<SignatureAlgorithm> verifySignature(std::string_view raw_body, const Http
   return toResult(checkSignature(raw_body, headers, app_secret, options));
 }
 
-Result<SignatureAlgorithm> verifySignature(std::string_view raw_body,
-                                           std::optional<std::string_view> sha256_header,
-                                           std::optional<std::string_view> sha1_header,
-                                           std::string_view app_secret,
-                                           const SignatureOptions& options) {
-  return toResult(checkSignature(raw_body, sha256_header, sha1_header, app_secret, options));
+std::string signatureHeaderValue(std::string_view raw_body, std::string_view app_secret) {
+  return "sha256=" + hmacSha256Hex(app_secret, raw_body);
 }
 
 std::optional<std::string> verifySubscription(std::string_view mode, std::string_view verify_token,

@@ -39,8 +39,11 @@ class WebhookReceiver {
         return;
       }
       auto verdict = webhook::verifySignature(req.body, headers, secret_);
-      auto sha1 = webhook::verifySignature(req.body, std::nullopt,
-                                           req.get_header_value("X-Hub-Signature"), secret_);
+      webhook::SignatureOptions legacy;
+      legacy.allow_sha1 = true;
+      auto sha1 = webhook::verifySignature(
+          req.body, HttpHeaders{{"X-Hub-Signature", req.get_header_value("X-Hub-Signature")}},
+          secret_, legacy);
       if (!verdict || !sha1) {
         ++bad_signatures_;
         res.status = 403;

@@ -50,6 +50,20 @@ std::string opensslHmac(const char* algo, const std::string& key, const std::str
 
 }  // namespace
 
+/// The headers a server would hand over for these values (nullopt: header absent).
+HttpHeaders headersOf(std::optional<std::string_view> h256, std::optional<std::string_view> h1) {
+  HttpHeaders h;
+  if (h256) h.emplace_back("X-Hub-Signature-256", std::string(*h256));
+  if (h1) h.emplace_back("X-Hub-Signature", std::string(*h1));
+  return h;
+}
+
+SignatureOptions withSha1() {
+  SignatureOptions o;
+  o.allow_sha1 = true;
+  return o;
+}
+
 TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fixture bytes") {
   const auto vectors = fixedVectors();
   REQUIRE(vectors.size() >= 5);
@@ -66,7 +80,9 @@ TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fix
     CHECK(*r == SignatureAlgorithm::kSha256);
     // Legacy sha1 only.
     HttpHeaders only1{{"X-HUB-SIGNATURE", "sha1=" + v.sha1}};
-    auto r1 = verifySignature(body, only1, v.secret);
+    CHECK(verifySignature(body, only1, v.secret).error().message.find("sha1_refused") !=
+          std::string::npos);  // fails closed by default
+    auto r1 = verifySignature(body, only1, v.secret, withSha1());
     REQUIRE(r1);
     CHECK(*r1 == SignatureAlgorithm::kSha1);
     // One flipped bit anywhere in the body breaks it.
@@ -80,11 +96,12 @@ TEST_CASE("non-ASCII bodies verify over the exact bytes, not a re-encoding") {
   REQUIRE(body.find("\\u00e9") != std::string::npos);   // Meta's escaped form kept as sent
   REQUIRE(body.find("\xC3\x91") != std::string::npos);  // and raw UTF-8 ("Ñ")
   const std::string sig = "sha256=" + hmacSha256Hex(kSecret, body);
-  CHECK(verifySignature(body, sig, std::nullopt, kSecret));
+  CHECK(verifySignature(body, headersOf(sig, std::nullopt), kSecret));
   // The same text with the escape decoded is a different byte string: rejected.
   std::string decoded = body;
   decoded.replace(decoded.find("\\u00e9"), 6, "\xC3\xA9");
-  CHECK(checkSignature(decoded, sig, std::nullopt, kSecret).failure == SignatureFailure::kMismatch);
+  CHECK(checkSignature(decoded, headersOf(sig, std::nullopt), kSecret).failure ==
+        SignatureFailure::kMismatch);
 }
 
 TEST_CASE("HMACs agree with the openssl CLI on random bodies") {
@@ -107,8 +124,8 @@ TEST_CASE("HMACs agree with the openssl CLI on random bodies") {
     const std::string want1 = opensslHmac("sha1", key, path);
     CHECK(hmacSha256Hex(key, body) == want256);
     CHECK(hmacSha1Hex(key, body) == want1);
-    CHECK(verifySignature(body, "sha256=" + want256, std::nullopt, key));
-    CHECK(verifySignature(body, std::nullopt, "sha1=" + want1, key));
+    CHECK(verifySignature(body, headersOf("sha256=" + want256, std::nullopt), key));
+    CHECK(verifySignature(body, headersOf(std::nullopt, "sha1=" + want1), key, withSha1()));
   }
   std::remove(path);
 }
@@ -118,8 +135,8 @@ TEST_CASE("every rejection has its own reason, and the secret never shows") {
   const std::string good = "sha256=" + hmacSha256Hex(kSecret, body);
   const std::string good1 = "sha1=" + hmacSha1Hex(kSecret, body);
   auto reason = [&](std::optional<std::string_view> h256, std::optional<std::string_view> h1,
-                    std::string_view secret = kSecret, SignatureOptions o = {}) {
-    return checkSignature(body, h256, h1, secret, o).failure;
+                    std::string_view secret = kSecret, SignatureOptions o = withSha1()) {
+    return checkSignature(body, headersOf(h256, h1), secret, o).failure;
   };
   CHECK(reason(good, std::nullopt) == SignatureFailure::kNone);
   CHECK(reason(good, std::nullopt, "") == SignatureFailure::kMissingSecret);
@@ -138,9 +155,11 @@ TEST_CASE("every rejection has its own reason, and the secret never shows") {
   CHECK(reason(upper, std::nullopt) == SignatureFailure::kNone);
   // sha1 only when sha256 is absent, and only when allowed.
   CHECK(reason(std::nullopt, good1) == SignatureFailure::kNone);
-  SignatureOptions no_sha1;
-  no_sha1.allow_sha1 = false;
+  SignatureOptions no_sha1;  // the default
   CHECK(reason(std::nullopt, good1, kSecret, no_sha1) == SignatureFailure::kSha1Refused);
+  CHECK(checkSignature(body, headersOf(std::nullopt, good1), kSecret).failure ==
+        SignatureFailure::kSha1Refused);
+  CHECK(signatureHeaderValue(body, kSecret) == good);
   CHECK(reason(good, good1, kSecret, no_sha1) == SignatureFailure::kNone);
   CHECK(reason("sha256=" + std::string(64, 'a'), good1) == SignatureFailure::kMismatch);
   CHECK(reason("garbage", good1) == SignatureFailure::kMalformedHeader);
@@ -160,7 +179,8 @@ TEST_CASE("every rejection has its own reason, and the secret never shows") {
   std::sort(names.begin(), names.end());
   CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
 
-  auto bad = verifySignature(body, "sha256=" + std::string(64, '0'), std::nullopt, kSecret);
+  auto bad =
+      verifySignature(body, headersOf("sha256=" + std::string(64, '0'), std::nullopt), kSecret);
   REQUIRE_FALSE(bad);
   CHECK(bad.error().category == ErrorCategory::kSignature);
   CHECK(bad.error().message.find("mismatch") != std::string::npos);

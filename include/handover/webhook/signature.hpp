@@ -42,9 +42,11 @@ const char* toString(SignatureFailure failure) noexcept;
 
 /// Settings of the check.
 struct SignatureOptions {
-  /// Accept the legacy `X-Hub-Signature: sha1=...` when `X-Hub-Signature-256` is absent.
-  /// The sha1 header is never consulted when the sha256 one is present.
-  bool allow_sha1 = true;
+  /// Accept the legacy `X-Hub-Signature: sha1=...` when `X-Hub-Signature-256` is absent. Off:
+  /// Meta sends `X-Hub-Signature-256` on every delivery, so a body with only sha1 is refused
+  /// (kSha1Refused) unless you ask for it. The sha1 header is never consulted when the sha256
+  /// one is present.
+  bool allow_sha1 = false;
 };
 
 /// Outcome of `checkSignature`.
@@ -57,14 +59,10 @@ struct SignatureVerdict {
   explicit operator bool() const noexcept { return ok(); }
 };
 
-/// Checks the signature headers' values (nullopt: header absent) against the HMAC of the exact
-/// raw body bytes, in constant time. Hex digits are accepted in either case.
-SignatureVerdict checkSignature(std::string_view raw_body,
-                                std::optional<std::string_view> sha256_header,
-                                std::optional<std::string_view> sha1_header,
-                                std::string_view app_secret, const SignatureOptions& options = {});
-
-/// Same, finding the headers in `headers` (names case-insensitive; a repeated header rejects).
+/// Checks the signature header in `headers` (names case-insensitive; a repeated header
+/// rejects) against the HMAC of the exact raw body bytes, in constant time. Hex digits are
+/// accepted in either case. A framework that hands over single header values: pass
+/// `{{"X-Hub-Signature-256", value}}`.
 SignatureVerdict checkSignature(std::string_view raw_body, const HttpHeaders& headers,
                                 std::string_view app_secret, const SignatureOptions& options = {});
 
@@ -74,12 +72,9 @@ Result<SignatureAlgorithm> verifySignature(std::string_view raw_body, const Http
                                            std::string_view app_secret,
                                            const SignatureOptions& options = {});
 
-/// `verifySignature` over header values already extracted (nullopt: header absent).
-Result<SignatureAlgorithm> verifySignature(std::string_view raw_body,
-                                           std::optional<std::string_view> sha256_header,
-                                           std::optional<std::string_view> sha1_header,
-                                           std::string_view app_secret,
-                                           const SignatureOptions& options = {});
+/// The `X-Hub-Signature-256` value Meta would send for `raw_body` ("sha256=<64 hex digits>"),
+/// for tests that post signed bodies to a webhook.
+std::string signatureHeaderValue(std::string_view raw_body, std::string_view app_secret);
 
 /// The GET handshake (`hub.mode`, `hub.verify_token`, `hub.challenge`): the challenge to answer
 /// with status 200 when `mode` is "subscribe" and the token equals `expected_token` (compared in
