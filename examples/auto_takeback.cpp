@@ -75,7 +75,7 @@ class Bot {
         say("bot: the agent was quiet for " + std::to_string(cfg_.quiet.count()) + " s, took " +
             o.key.user_id + " back");
       } else {
-        say("bot: " + o.action + " failed: " + o.error->toString() +
+        say(std::string("bot: ") + tracker::toString(o.action) + " failed: " + o.error->toString() +
             (o.will_retry ? " (will retry)" : ""));
       }
     };

@@ -68,7 +68,8 @@ struct Error {
   bool isTakeNotSupportedWithoutDefaultApp() const noexcept { return code == 27; }
   /// The legacy Handover Protocol APIs are disabled on this Page (Conversation Routing on).
   bool isHandoverProtocolDisabled() const noexcept;
-  /// Worth retrying later: transport failures, timeouts, 5xx, throttling, transient Graph errors.
+  /// Worth retrying later: transport failures, timeouts, store failures, 5xx, throttling,
+  /// transient Graph errors.
   bool isRetryable() const noexcept;
 
   /// One line: category, HTTP status, code/subcode, message, fbtrace id.

@@ -65,6 +65,7 @@ bool Error::isRetryable() const noexcept {
   switch (category) {
     case ErrorCategory::kTransport:
     case ErrorCategory::kTimeout:
+    case ErrorCategory::kStore:  // unreachable or restarting: try again later
       return true;
     case ErrorCategory::kHttp:
       return http_status == 429 || http_status >= 500;

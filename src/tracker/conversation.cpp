@@ -45,28 +45,34 @@ const char* toString(EventClaim c) noexcept {
   return "new";
 }
 
-const char* toString(IdleTakeBack::Action a) noexcept {
+const char* toString(PolicyAction a) noexcept {
   switch (a) {
-    case IdleTakeBack::Action::kRelease:
+    case PolicyAction::kRelease:
       return "release";
-    case IdleTakeBack::Action::kPass:
+    case PolicyAction::kPass:
       return "pass";
-    case IdleTakeBack::Action::kTake:
+    case PolicyAction::kTake:
       break;
   }
   return "take";
 }
 
+std::optional<PolicyAction> policyActionFromString(std::string_view name) noexcept {
+  for (auto a : {PolicyAction::kTake, PolicyAction::kRelease, PolicyAction::kPass}) {
+    if (name == toString(a)) return a;
+  }
+  return std::nullopt;
+}
+
 Error storeError(std::string message) {
   Error e;
-  e.category = ErrorCategory::kTransport;
-  e.type = std::string(kStoreErrorType);
+  e.category = ErrorCategory::kStore;
   e.message = std::move(message);
   return e;
 }
 
 bool isStoreError(const Error& error) noexcept {
-  return error.category == ErrorCategory::kTransport && error.type == kStoreErrorType;
+  return error.category == ErrorCategory::kStore;
 }
 
 void merge(ConversationState& state, const Observation& obs) {

@@ -178,9 +178,10 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
         parts.push_back(v.substr(pos, bar - pos));
         pos = bar + 1;
       }
-      if (parts.size() == 3) {
+      const auto action = parts.size() == 3 ? policyActionFromString(parts[1]) : std::nullopt;
+      if (action) {
         a.ok = parts[0] == "1";
-        a.action = parts[1];
+        a.action = *action;
         a.target_app_id = parts[2];
         a.error = v.substr(pos);
         s.last_action = a;
@@ -334,7 +335,7 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
     argv[13] = obs.request->metadata;
   }
   if (obs.action) {
-    argv[14] = std::string(obs.action->ok ? "1" : "0") + "|" + obs.action->action + "|" +
+    argv[14] = std::string(obs.action->ok ? "1" : "0") + "|" + toString(obs.action->action) + "|" +
                obs.action->target_app_id + "|" + obs.action->error;
     argv[15] = std::to_string(obs.action->at_ms);
   }

@@ -72,7 +72,7 @@ struct ThreadTracker::Impl {
   // Performs one policy action through the client, reports it through `on_action` at once (so a
   // store failure afterwards cannot hide an action that happened), then records it. A transient
   // failure of a timer action (`retry_transient`) stays due and is marked `will_retry`.
-  Result<ActionOutcome> act(const ConversationKey& key, const std::string& action,
+  Result<ActionOutcome> act(const ConversationKey& key, PolicyAction action,
                             const std::string& target, const std::string& metadata,
                             bool retry_transient) {
     ActionOutcome out;
@@ -84,14 +84,14 @@ struct ThreadTracker::Impl {
     auto c = clientFor(key.page_id);
     if (!c) {
       call = invalidArgument("no client for page " + key.page_id);
-    } else if (action == "take") {
+    } else if (action == PolicyAction::kTake) {
       auto r = c->takeThreadControl(key.user_id, metadata);
       if (r) {
         taken = *r;
       } else {
         call = std::move(r).error();
       }
-    } else if (action == "release") {
+    } else if (action == PolicyAction::kRelease) {
       call = c->releaseThreadControl(key.user_id);
     } else {
       call = c->passThreadControl(key.user_id, target, metadata);
@@ -104,11 +104,11 @@ struct ThreadTracker::Impl {
     rec.at_ms = out.at_ms;
     rec.ok = call.has_value();
     if (call) {
-      if (action == "take") {
+      if (action == PolicyAction::kTake) {
         obs.owner = ownerOf(Ownership::kApp, taken->new_owner_app_id.value_or(options.app_id),
                             OwnerSource::kOwnCall, out.at_ms);
         if (taken->expiration) obs.owner->expires_at_ms = *taken->expiration * 1000;
-      } else if (action == "release") {
+      } else if (action == PolicyAction::kRelease) {
         obs.owner = ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at_ms);
       } else {
         // Passing to "the default app" leaves the owner unnamed until an event or Graph says.
@@ -246,9 +246,9 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
         p.from_app_ids.empty() ||
         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) != p.from_app_ids.end();
     if (allowed) {
-      auto out =
-          impl_->act(key, "pass", p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
-                     /*retry_transient=*/false);
+      auto out = impl_->act(key, PolicyAction::kPass,
+                            p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
+                            /*retry_transient=*/false);
       if (!out) return std::move(out).error();
     }
   }
@@ -408,7 +408,7 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
       continue;
     }
     auto out = impl_->act(
-        claim.key, toString(policy.action),
+        claim.key, policy.action,
         policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id : std::string(),
         policy.metadata, /*retry_transient=*/true);
     if (!out) return std::move(out).error();

@@ -79,8 +79,8 @@ int main(int argc, char** argv) {
   // Every action is logged as it happens: poll() returns its outcomes only when the whole pass
   // succeeds, and a store hiccup after an action (a loaded CI machine) must not hide it.
   to.on_action = [](const tracker::ActionOutcome& o) {
-    logLine("action " + o.action + " " + o.key.page_id + " " + o.key.user_id + " " +
-            (o.ok() ? "ok" : "failed"));
+    logLine(std::string("action ") + tracker::toString(o.action) + " " + o.key.page_id + " " +
+            o.key.user_id + " " + (o.ok() ? "ok" : "failed"));
   };
   tracker::ThreadTracker tracker(store, Client(co), to);
   tracker::Deduplicator dedup(store);

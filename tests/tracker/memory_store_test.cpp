@@ -43,7 +43,7 @@ TEST_CASE("the memory store keeps every field through its compact form") {
   a.other_message_ms = kT0 + 3;
   a.other_app_id = "42";
   a.request = PendingRequest{"7", "meta|data", kT0 + 4};
-  a.action = ActionRecord{"pass", "9", kT0 + 6, false, "api | 400"};
+  a.action = ActionRecord{PolicyAction::kPass, "9", kT0 + 6, false, "api | 400"};
   auto s = store.apply(key, a).value();
   auto l = store.load(key).value().value();
   for (const ConversationState* x : {&s, &l}) {

@@ -86,14 +86,14 @@ TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quie
   auto done = tracker.poll().value();
   REQUIRE(done.size() == 1);
   CHECK(done[0].ok());
-  CHECK(done[0].action == "take");
+  CHECK(done[0].action == PolicyAction::kTake);
   CHECK(fx.ownerOf(emu::kLegacyPage) == emu::kBot);
   s = tracker.state(key).value().value();
   CHECK(s.owner.isApp(emu::kBot));
   CHECK(s.owner.source == OwnerSource::kOwnCall);
   REQUIRE(s.last_action);
   CHECK(s.last_action->ok);
-  CHECK(s.last_action->action == "take");
+  CHECK(s.last_action->action == PolicyAction::kTake);
 
   clock.now += 60 * kMinute;
   CHECK(tracker.poll().value().empty());
@@ -167,11 +167,11 @@ TEST_CASE("routing: an agent app releases, or passes back, after its own agent w
   REQUIRE(done.size() == 1);
   CHECK(done[0].ok());
   if (action == IdleTakeBack::Action::kRelease) {
-    CHECK(done[0].action == "release");
+    CHECK(done[0].action == PolicyAction::kRelease);
     CHECK(fx.ownerOf(emu::kRoutingPage).empty());
     CHECK(agent.state(key).value()->owner.ownership == Ownership::kIdle);
   } else {
-    CHECK(done[0].action == "pass");
+    CHECK(done[0].action == PolicyAction::kPass);
     CHECK(fx.ownerOf(emu::kRoutingPage) == emu::kBot);  // the default app
   }
   clock.now += 60 * kMinute;
@@ -201,7 +201,7 @@ TEST_CASE("pass on request: passes to the requester, only from the listed apps")
   if (listed) {
     REQUIRE(recorder.outcomes.size() == 1);
     CHECK(recorder.outcomes[0].ok());
-    CHECK(recorder.outcomes[0].action == "pass");
+    CHECK(recorder.outcomes[0].action == PolicyAction::kPass);
     CHECK(recorder.outcomes[0].target_app_id == emu::kAgent);
     CHECK(fx.ownerOf(emu::kLegacyPage) == emu::kAgent);
     auto s = bot.state(key).value().value();

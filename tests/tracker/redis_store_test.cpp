@@ -79,7 +79,7 @@ std::vector<Observation> scenario() {
   v.push_back(o);
   o = {};
   o.own_message_ms = kT0 + 8;
-  o.action = ActionRecord{"take", "", kT0 + 8, false, "transport | reset"};
+  o.action = ActionRecord{PolicyAction::kTake, "", kT0 + 8, false, "transport | reset"};
   v.push_back(o);
   o = {};
   o.owner = OwnerInfo{Ownership::kApp, "1111", OwnerSource::kGraph, kT0 + 10, kT0 + 86'400'000};
@@ -288,7 +288,7 @@ TEST_CASE("an unreachable Redis gives a typed error at once") {
   auto r = store.claimEvent("x", 1000);
   REQUIRE_FALSE(r);
   CHECK(isStoreError(r.error()));
-  CHECK(r.error().category == ErrorCategory::kTransport);
+  CHECK(r.error().category == ErrorCategory::kStore);
   CHECK(r.error().message.find("unreachable") != std::string::npos);
   auto s = store.apply({kPage, kUser}, Observation{});
   REQUIRE_FALSE(s);

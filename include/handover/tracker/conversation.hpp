@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "handover/tracker/policies.hpp"
+
 namespace handover::tracker {
 
 /// One conversation: a Page (or IG account) and a user (PSID, IGSID or user_ref).
@@ -67,11 +69,11 @@ struct PendingRequest {
 
 /// The outcome of the last action a policy took on the conversation.
 struct ActionRecord {
-  std::string action;         ///< "take", "release" or "pass".
-  std::string target_app_id;  ///< For "pass": the target (empty: the default app).
-  std::int64_t at_ms = 0;     ///< When it was done.
-  bool ok = false;            ///< The call succeeded.
-  std::string error;          ///< `Error::toString()` when it failed.
+  PolicyAction action = PolicyAction::kTake;  ///< The call made.
+  std::string target_app_id;                  ///< For "pass": the target (empty: the default app).
+  std::int64_t at_ms = 0;                     ///< When it was done.
+  bool ok = false;                            ///< The call succeeded.
+  std::string error;                          ///< `Error::toString()` when it failed.
 };
 
 /// Everything known about one conversation. Times are epoch ms; 0 means never.

@@ -6,9 +6,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace handover::tracker {
+
+/// A thread-control call a policy makes.
+enum class PolicyAction {
+  kTake,     ///< `take_thread_control` (legacy primary, or the routing default app).
+  kRelease,  ///< `release_thread_control`: the thread goes idle.
+  kPass,     ///< `pass_thread_control`.
+};
+
+/// "take", "release", "pass".
+const char* toString(PolicyAction a) noexcept;
+
+/// The action named by `toString`, or nullopt.
+std::optional<PolicyAction> policyActionFromString(std::string_view name) noexcept;
 
 /// Take the thread back when the agent who has it went quiet.
 ///
@@ -20,12 +34,8 @@ namespace handover::tracker {
 ///   `quiet_for`, release the thread (it goes idle) or pass it to `pass_target_app_id` (empty:
 ///   the default app).
 struct IdleTakeBack {
-  /// What to do once the agent went quiet.
-  enum class Action {
-    kTake,     ///< `take_thread_control` (legacy primary, or the routing default app).
-    kRelease,  ///< `release_thread_control`: the thread goes idle.
-    kPass,     ///< `pass_thread_control` to `pass_target_app_id`.
-  };
+  /// What to do once the agent went quiet (kPass: to `pass_target_app_id`).
+  using Action = PolicyAction;
   Action action = Action::kTake;  ///< What to do.
   /// How long the agent must have been silent.
   std::chrono::milliseconds quiet_for{std::chrono::minutes(10)};
@@ -56,8 +66,5 @@ struct Policies {
   std::optional<PassOnRequest> pass_on_request;                   ///< Event driven.
   std::optional<PauseWhileHumanActive> pause_while_human_active;  ///< For `autoReply`.
 };
-
-/// "take", "release", "pass".
-const char* toString(IdleTakeBack::Action a) noexcept;
 
 }  // namespace handover::tracker

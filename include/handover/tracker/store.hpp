@@ -16,12 +16,10 @@
 
 namespace handover::tracker {
 
-/// `Error::type` of store failures (category `kTransport`): the store cannot be reached.
-inline constexpr std::string_view kStoreErrorType = "handover.store";
-
-/// Builds a store failure. Messages never carry passwords.
+/// Builds a store failure (`ErrorCategory::kStore`). Messages never carry passwords.
 Error storeError(std::string message);
-/// True for errors made by `storeError`: a webhook server answers non-2xx so Meta redelivers.
+/// `error.category == ErrorCategory::kStore`: a webhook server answers non-2xx so Meta
+/// redelivers.
 bool isStoreError(const Error& error) noexcept;
 
 /// The answer of `Store::claimEvent`.

@@ -38,10 +38,10 @@ namespace handover::tracker {
 
 /// What a policy did (or failed to do) on one conversation.
 struct ActionOutcome {
-  ConversationKey key;         ///< The conversation acted on.
-  std::string action;          ///< "take", "release" or "pass".
-  std::string target_app_id;   ///< For "pass".
-  std::int64_t at_ms = 0;      ///< When the call returned (tracker clock).
+  ConversationKey key;                        ///< The conversation acted on.
+  PolicyAction action = PolicyAction::kTake;  ///< The call made.
+  std::string target_app_id;                  ///< For "pass".
+  std::int64_t at_ms = 0;                     ///< When the call returned (tracker clock).
   std::optional<Error> error;  ///< Set when the call failed after the client's retries.
   /// For a failed timer action: true when it stays due and is tried again after the lease.
   bool will_retry = false;
