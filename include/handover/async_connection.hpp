@@ -58,11 +58,14 @@ class AsyncConnection {
   /// `std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest&,
   /// AsyncCallback<ThreadOwner>)`; the same validation, retries, deadline and errors as the
   /// synchronous `Connection`.
+  // Types cannot be parenthesised in a declaration.
+  // NOLINTBEGIN(bugprone-macro-parentheses)
 #define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)     \
   virtual std::future<Result<Answer_>> name_(const Request_& request, \
                                              AsyncCallback<Answer_> done) = 0;
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
 #undef HANDOVER_DETAIL_VIRTUAL
+  // NOLINTEND(bugprone-macro-parentheses)
 
   /// Stops accepting calls (later calls fail at once), settles every accepted one as `mode`
   /// says, and waits for that. Idempotent; must not wait when called from a callback.

@@ -136,7 +136,8 @@ HttpHeaders parseHeaders(std::string_view raw) {
 
 curl_slist* appendHeaders(curl_slist* list, const HttpHeaders& headers) {
   for (const auto& [name, value] : headers) {
-    const std::string line = name + ": " + value;
+    std::string line = name;
+    line.append(": ").append(value);
     list = curl_slist_append(list, line.c_str());
   }
   return list;
@@ -149,12 +150,14 @@ class CurlMultiConnection final : public AsyncConnection {
   CurlMultiConnection(const CurlMultiConnection&) = delete;
   CurlMultiConnection& operator=(const CurlMultiConnection&) = delete;
 
+  // NOLINTBEGIN(bugprone-macro-parentheses): types cannot be parenthesised in a declaration
 #define HANDOVER_DETAIL_CALL(name_, snake_, Request_, Answer_)                                  \
   std::future<Result<Answer_>> name_(const Request_& r, AsyncCallback<Answer_> done) override { \
     return launch(r, std::move(done));                                                          \
   }
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_CALL)
 #undef HANDOVER_DETAIL_CALL
+  // NOLINTEND(bugprone-macro-parentheses)
 
   void shutdown(ShutdownMode mode) override;
   std::size_t pending() const override {

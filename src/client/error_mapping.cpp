@@ -107,7 +107,7 @@ Error errorFromResponse(const HttpResponse& response) {
     e.message = "HTTP " + std::to_string(response.status) + " redirect not followed";
     if (const auto* location = response.header("Location")) {
       const auto scheme = location->find("://");
-      if (scheme != std::string::npos && scheme < 16) {
+      if (scheme < 16) {  // npos too is larger
         const auto host_end =
             std::min(location->find_first_of("/?#", scheme + 3), location->size());
         std::string_view host(location->data() + scheme + 3, host_end - scheme - 3);
