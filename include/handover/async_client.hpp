@@ -42,13 +42,14 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include "handover/export.hpp"
 
 #include "handover/async_connection.hpp"
 
 namespace handover {
 
 /// Asynchronous Graph API client: every call of `Client`, with futures and callbacks.
-class AsyncClient {
+class HANDOVER_EXPORT AsyncClient {
  public:
   /// The callback type of every call (see `AsyncCallback`).
   template <typename T>

@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include "handover/export.hpp"
 
 #include "handover/graph_calls.hpp"
 #include "handover/options.hpp"
@@ -50,7 +51,7 @@ struct AsyncClientOptions {
 /// One method per call; each returns a future and also runs `done` (when set) with the same
 /// result. Implementations are safe to call from many threads at once and never leave a call
 /// without an answer.
-class AsyncConnection {
+class HANDOVER_EXPORT AsyncConnection {
  public:
   virtual ~AsyncConnection() = default;
 
@@ -82,6 +83,6 @@ class AsyncConnection {
 /// Destroying it is `shutdown(ShutdownMode::kDrain)`. Missing options (`access_token`...)
 /// surface as kInvalidArgument on each call. Throws std::runtime_error only when libcurl
 /// cannot be initialised.
-std::shared_ptr<AsyncConnection> makeAsyncConnection(AsyncClientOptions options);
+HANDOVER_EXPORT std::shared_ptr<AsyncConnection> makeAsyncConnection(AsyncClientOptions options);
 
 }  // namespace handover

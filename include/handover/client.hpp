@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include "handover/export.hpp"
 
 #include "handover/connection.hpp"
 
@@ -36,7 +37,7 @@ namespace handover {
 ///
 /// Thread-safety: a `Client` and its copies may be used from any number of threads at once.
 /// Copies are cheap and share one `Connection`.
-class Client {
+class HANDOVER_EXPORT Client {
  public:
   /// A client over the Graph API connection made from `options`.
   explicit Client(ClientOptions options) : connection_(makeConnection(std::move(options))) {}

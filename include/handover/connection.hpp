@@ -4,6 +4,7 @@
 /// speaks HTTP through an `HttpTransport`; `testing::FakeConnection` lets users script results.
 
 #include <memory>
+#include "handover/export.hpp"
 
 #include "handover/graph_calls.hpp"
 #include "handover/options.hpp"
@@ -16,7 +17,7 @@ namespace handover {
 /// Each method returns the call's typed answer or an `Error`; `Client` documents the errors a
 /// user meets. Implementations must never put a token, app secret or `appsecret_proof` in an
 /// error.
-class Connection {
+class HANDOVER_EXPORT Connection {
  public:
   virtual ~Connection() = default;
 
@@ -36,6 +37,6 @@ class Connection {
 ///
 /// Never fails itself: missing options (`access_token`, `page_id`...) surface as
 /// kInvalidArgument on each call. `options.transport` empty means `CurlTransport::shared()`.
-std::shared_ptr<Connection> makeConnection(ClientOptions options);
+HANDOVER_EXPORT std::shared_ptr<Connection> makeConnection(ClientOptions options);
 
 }  // namespace handover

@@ -4,14 +4,15 @@
 
 #include <string>
 #include <string_view>
+#include "handover/export.hpp"
 
 namespace handover {
 
 /// Lowercase hex of HMAC-SHA256(key, data): webhook signatures and `appsecret_proof`.
-std::string hmacSha256Hex(std::string_view key, std::string_view data);
+HANDOVER_EXPORT std::string hmacSha256Hex(std::string_view key, std::string_view data);
 
 /// Lowercase hex of HMAC-SHA1(key, data): the legacy `X-Hub-Signature` header.
-std::string hmacSha1Hex(std::string_view key, std::string_view data);
+HANDOVER_EXPORT std::string hmacSha1Hex(std::string_view key, std::string_view data);
 
 /// `appsecret_proof` for a token: HMAC-SHA256 keyed by the app secret, over the token.
 inline std::string appSecretProof(std::string_view access_token, std::string_view app_secret) {
@@ -19,6 +20,6 @@ inline std::string appSecretProof(std::string_view access_token, std::string_vie
 }
 
 /// Equality whose running time depends only on the lengths, not on where the inputs differ.
-bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
+HANDOVER_EXPORT bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace handover

@@ -3,6 +3,7 @@
 /// `CurlTransport`: the production `HttpTransport`, over libcurl.
 
 #include <memory>
+#include "handover/export.hpp"
 
 #include "handover/http_transport.hpp"
 #include "handover/options.hpp"
@@ -21,7 +22,7 @@ namespace handover {
 /// Error messages never contain the URL's query string or any header.
 ///
 /// Thread-safety: `send` may be called from any number of threads at once.
-class CurlTransport final : public HttpTransport {
+class HANDOVER_EXPORT CurlTransport final : public HttpTransport {
  public:
   /// A transport with `options`; runs libcurl's global initialisation on first use in the
   /// process (throws `std::runtime_error` if that fails).

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include "handover/export.hpp"
 
 namespace handover {
 
@@ -27,12 +28,12 @@ enum class ErrorCategory {
 };
 
 /// Stable lowercase name of a category ("transport", "api", ...).
-const char* toString(ErrorCategory category) noexcept;
+HANDOVER_EXPORT const char* toString(ErrorCategory category) noexcept;
 
 /// One failure, with everything the Graph API said about it.
 ///
 /// Graph fields are zero/empty when absent: Graph codes and subcodes are never 0.
-struct Error {
+struct HANDOVER_EXPORT Error {
   ErrorCategory category = ErrorCategory::kTransport;  ///< Where it failed; branch on this first.
   std::string message;               ///< Human-readable; for kApi the Graph `message` verbatim.
   int http_status = 0;               ///< 0 when no HTTP response was received.
@@ -77,7 +78,7 @@ struct Error {
 };
 
 /// Thrown by `Result<T>::value()` on an error result.
-class Exception : public std::runtime_error {
+class HANDOVER_EXPORT Exception : public std::runtime_error {
  public:
   /// Wraps `error`; `what()` is `error.toString()`.
   explicit Exception(Error error);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/result.hpp"
 
@@ -18,10 +19,11 @@ namespace handover {
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 /// ASCII case-insensitive equality, for header names.
-bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
+HANDOVER_EXPORT bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
 
 /// First header named `name` (case-insensitive), or nullptr.
-const std::string* findHeader(const HttpHeaders& headers, std::string_view name) noexcept;
+HANDOVER_EXPORT const std::string* findHeader(const HttpHeaders& headers,
+                                              std::string_view name) noexcept;
 
 /// The methods Graph calls use. Only GET is idempotent: the retry policy reads it from here.
 enum class HttpMethod { kGet, kPost, kDelete };
@@ -57,7 +59,7 @@ struct HttpResponse {
 ///
 /// A transport returns an `Error` only when no complete HTTP response was obtained
 /// (categories kTransport or kTimeout); any status code, 4xx and 5xx included, is a response.
-class HttpTransport {
+class HANDOVER_EXPORT HttpTransport {
  public:
   virtual ~HttpTransport() = default;
   /// Performs one attempt of `request`, honouring `request.timeout`; no retries (the client
@@ -67,6 +69,6 @@ class HttpTransport {
 
 /// `url` with the values of sensitive query parameters (`access_token`, `appsecret_proof`,
 /// `client_secret`) replaced by `***`, for logs and error messages.
-std::string redactUrl(std::string_view url);
+HANDOVER_EXPORT std::string redactUrl(std::string_view url);
 
 }  // namespace handover

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/types.hpp"
 
@@ -148,7 +149,7 @@ struct MessagingFeatureStatus {
 enum class MessagingType { kResponse, kUpdate, kMessageTag };
 
 /// Wire name: "RESPONSE", "UPDATE", "MESSAGE_TAG".
-const char* toString(MessagingType t) noexcept;
+HANDOVER_EXPORT const char* toString(MessagingType t) noexcept;
 
 /// The Send API's inline `thread_control` (Conversation Routing only).
 struct ThreadControl {
@@ -181,7 +182,7 @@ struct SendTextRequest {
 enum class SenderAction { kMarkSeen, kTypingOn, kTypingOff };
 
 /// Wire name: "mark_seen", "typing_on", "typing_off".
-const char* toString(SenderAction a) noexcept;
+HANDOVER_EXPORT const char* toString(SenderAction a) noexcept;
 
 /// `POST /{page}/messages` with a `sender_action`.
 /// A typing indicator or read receipt; the answer has no `message_id`.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/tracker/policies.hpp"
 
@@ -41,9 +42,9 @@ enum class OwnerSource {
 };
 
 /// "unknown", "idle" or "app".
-const char* toString(Ownership o) noexcept;
+HANDOVER_EXPORT const char* toString(Ownership o) noexcept;
 /// "none", "webhook", "own_call" or "graph".
-const char* toString(OwnerSource s) noexcept;
+HANDOVER_EXPORT const char* toString(OwnerSource s) noexcept;
 
 /// The owner as last learned.
 struct OwnerInfo {
@@ -118,6 +119,6 @@ struct Observation {
 };
 
 /// Merges `obs` into `state` with the rules above (what every `Store` implements).
-void merge(ConversationState& state, const Observation& obs);
+HANDOVER_EXPORT void merge(ConversationState& state, const Observation& obs);
 
 }  // namespace handover::tracker

@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/result.hpp"
 #include "handover/tracker/store.hpp"
@@ -58,7 +59,7 @@ struct DedupStats {
 
 /// Claims webhook events in a `Store` so each is handled once across retries and servers.
 /// Thread-safe.
-class Deduplicator {
+class HANDOVER_EXPORT Deduplicator {
  public:
   /// De-duplicates through `store` (the tracker's, or any other).
   explicit Deduplicator(std::shared_ptr<Store> store, DedupOptions options = {});

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include "handover/export.hpp"
 
 #include "handover/tracker/store.hpp"
 
@@ -29,7 +30,7 @@ struct MemoryStoreStats {
 };
 
 /// A `Store` in this process: one mutex, interned page and app ids, LRU eviction.
-class MemoryStore final : public Store {
+class HANDOVER_EXPORT MemoryStore final : public Store {
  public:
   /// An empty store.
   explicit MemoryStore(MemoryStoreOptions options = {});

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "handover/export.hpp"
 
 namespace handover::tracker {
 
@@ -19,10 +20,10 @@ enum class PolicyAction {
 };
 
 /// "take", "release", "pass".
-const char* toString(PolicyAction a) noexcept;
+HANDOVER_EXPORT const char* toString(PolicyAction a) noexcept;
 
 /// The action named by `toString`, or nullopt.
-std::optional<PolicyAction> policyActionFromString(std::string_view name) noexcept;
+HANDOVER_EXPORT std::optional<PolicyAction> policyActionFromString(std::string_view name) noexcept;
 
 /// Take the thread back when the agent who has it went quiet.
 ///

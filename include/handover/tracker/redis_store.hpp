@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include "handover/export.hpp"
 
 #include "handover/tracker/store.hpp"
 
@@ -35,7 +36,7 @@ struct RedisOptions {
 
 /// A `Store` in Redis over a small pool of connections (`RedisOptions::connections`). Each
 /// process of a fleet makes its own.
-class RedisStore final : public Store {
+class HANDOVER_EXPORT RedisStore final : public Store {
  public:
   /// Connects lazily: construction never fails; the first call reports an unreachable server.
   explicit RedisStore(RedisOptions options);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/result.hpp"
 #include "handover/tracker/conversation.hpp"
@@ -17,10 +18,10 @@
 namespace handover::tracker {
 
 /// Builds a store failure (`ErrorCategory::kStore`). Messages never carry passwords.
-Error storeError(std::string message);
+HANDOVER_EXPORT Error storeError(std::string message);
 /// `error.category == ErrorCategory::kStore`: a webhook server answers non-2xx so Meta
 /// redelivers.
-bool isStoreError(const Error& error) noexcept;
+HANDOVER_EXPORT bool isStoreError(const Error& error) noexcept;
 
 /// The answer of `Store::claimEvent`.
 enum class EventClaim {
@@ -30,7 +31,7 @@ enum class EventClaim {
 };
 
 /// "new" / "duplicate" / "in_flight".
-const char* toString(EventClaim c) noexcept;
+HANDOVER_EXPORT const char* toString(EventClaim c) noexcept;
 
 /// A due timer claimed by `Store::claimDue`.
 struct DueClaim {
@@ -41,7 +42,7 @@ struct DueClaim {
 
 /// Storage behind `ThreadTracker` and `Deduplicator`. Every method is atomic on its own and
 /// safe to call from many threads; `RedisStore` is also atomic across processes.
-class Store {
+class HANDOVER_EXPORT Store {
  public:
   virtual ~Store() = default;
 

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/client.hpp"
 #include "handover/result.hpp"
@@ -84,7 +85,7 @@ enum class AutoReply {
 };
 
 /// Per-conversation ownership and activity over a `Store`, and the policies acting on them.
-class ThreadTracker {
+class HANDOVER_EXPORT ThreadTracker {
  public:
   /// One client for every page (its `page_id` option names the Page the calls address).
   ThreadTracker(std::shared_ptr<Store> store, Client client, TrackerOptions options = {});

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <string>
+#include "handover/export.hpp"
 
 #include "handover/client.hpp"
 #include "handover/webhook/events.hpp"
@@ -20,7 +21,7 @@ namespace handover::webhook {
 ///
 /// Every call addresses `userId()` and returns the `Client` call's result and errors. A
 /// `Context` lives for one handler call and references the event: do not keep it.
-class Context {
+class HANDOVER_EXPORT Context {
  public:
   /// A context acting through `client` on the conversation of `event`, which must outlive it.
   Context(Client client, const Event& event) : client_(std::move(client)), event_(event) {}

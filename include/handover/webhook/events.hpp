@@ -14,6 +14,7 @@
 #include <utility>
 #include <variant>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/types.hpp"
 
@@ -40,7 +41,7 @@ enum class EventKind {
 /// Stable lowercase name: "message", "echo", "read", "delivery", "postback",
 /// "pass_thread_control", "take_thread_control", "request_thread_control", "app_roles",
 /// "reaction", "referral", "optin", "message_edit", "unknown".
-const char* toString(EventKind kind) noexcept;
+HANDOVER_EXPORT const char* toString(EventKind kind) noexcept;
 
 /// A `sender` or `recipient`: an `id`, or a chat-plugin `user_ref`.
 struct Participant {
@@ -157,7 +158,7 @@ enum class ReactionAction {
 };
 
 /// "react", "unreact" or "other".
-const char* toString(ReactionAction action) noexcept;
+HANDOVER_EXPORT const char* toString(ReactionAction action) noexcept;
 
 /// `reaction` (`message_reactions`): the user reacted to a message (often an agent's).
 struct Reaction {
@@ -281,6 +282,6 @@ struct Batch {
 /// A key that is the same for two deliveries of the same event (deliveries are at-least-once):
 /// the `mid` for messages, echoes and postbacks that have one, otherwise the kind, page, user,
 /// timestamp and the event's distinguishing fields. Standby and messaging copies share a key.
-std::string dedupKey(const Event& event);
+HANDOVER_EXPORT std::string dedupKey(const Event& event);
 
 }  // namespace handover::webhook

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <string_view>
+#include "handover/export.hpp"
 
 #include "handover/result.hpp"
 #include "handover/webhook/events.hpp"
@@ -41,6 +42,6 @@ struct ParseOptions {
 /// `entry[]`) is not the expected shape. A malformed event inside a valid body lands in
 /// `Batch::errors`, the others in `Batch::events`; an event of a kind this version does not know
 /// becomes `Unknown`. The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
-Result<Batch> parse(std::string_view body, const ParseOptions& options = {});
+HANDOVER_EXPORT Result<Batch> parse(std::string_view body, const ParseOptions& options = {});
 
 }  // namespace handover::webhook

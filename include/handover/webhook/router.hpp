@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
+#include "handover/export.hpp"
 
 #include "handover/client.hpp"
 #include "handover/result.hpp"
@@ -70,7 +71,7 @@ struct DispatchReport {
 ///
 /// Thread-safety: register handlers first, from one thread; `dispatch` is then const and may
 /// run concurrently from any number of threads.
-class Router {
+class HANDOVER_EXPORT Router {
  public:
   /// Runs `handler` for events of `kind` from `source`, after earlier registrations.
   Router& on(EventKind kind, Handler handler, Source source = Source::kMessaging);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "handover/export.hpp"
 
 #include "handover/http_transport.hpp"
 #include "handover/result.hpp"
@@ -38,7 +39,7 @@ enum class SignatureFailure {
 
 /// Stable name: "missing_secret", "missing_header", "sha1_refused", "duplicate_header",
 /// "malformed_header", "wrong_length", "mismatch" ("none" for kNone).
-const char* toString(SignatureFailure failure) noexcept;
+HANDOVER_EXPORT const char* toString(SignatureFailure failure) noexcept;
 
 /// Settings of the check.
 struct SignatureOptions {
@@ -63,25 +64,30 @@ struct SignatureVerdict {
 /// rejects) against the HMAC of the exact raw body bytes, in constant time. Hex digits are
 /// accepted in either case. A framework that hands over single header values: pass
 /// `{{"X-Hub-Signature-256", value}}`.
-SignatureVerdict checkSignature(std::string_view raw_body, const HttpHeaders& headers,
-                                std::string_view app_secret, const SignatureOptions& options = {});
+HANDOVER_EXPORT SignatureVerdict checkSignature(std::string_view raw_body,
+                                                const HttpHeaders& headers,
+                                                std::string_view app_secret,
+                                                const SignatureOptions& options = {});
 
 /// `checkSignature` as a `Result`: the algorithm used, or an `ErrorCategory::kSignature` error
 /// whose message names the `SignatureFailure`. Fails closed.
-Result<SignatureAlgorithm> verifySignature(std::string_view raw_body, const HttpHeaders& headers,
-                                           std::string_view app_secret,
-                                           const SignatureOptions& options = {});
+HANDOVER_EXPORT Result<SignatureAlgorithm> verifySignature(std::string_view raw_body,
+                                                           const HttpHeaders& headers,
+                                                           std::string_view app_secret,
+                                                           const SignatureOptions& options = {});
 
 /// The `X-Hub-Signature-256` value Meta would send for `raw_body` ("sha256=<64 hex digits>"),
 /// for tests that post signed bodies to a webhook.
-std::string signatureHeaderValue(std::string_view raw_body, std::string_view app_secret);
+HANDOVER_EXPORT std::string signatureHeaderValue(std::string_view raw_body,
+                                                 std::string_view app_secret);
 
 /// The GET handshake (`hub.mode`, `hub.verify_token`, `hub.challenge`): the challenge to answer
 /// with status 200 when `mode` is "subscribe" and the token equals `expected_token` (compared in
 /// constant time); nullopt otherwise (answer 403). An empty expected token or an empty
 /// challenge never succeeds. Answer with `Content-Type: text/plain`.
-std::optional<std::string> verifySubscription(std::string_view mode, std::string_view verify_token,
-                                              std::string_view challenge,
-                                              std::string_view expected_token);
+HANDOVER_EXPORT std::optional<std::string> verifySubscription(std::string_view mode,
+                                                              std::string_view verify_token,
+                                                              std::string_view challenge,
+                                                              std::string_view expected_token);
 
 }  // namespace handover::webhook
