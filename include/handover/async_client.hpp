@@ -46,7 +46,7 @@
 
 #include "handover/async_connection.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// Asynchronous Graph API client: every call of `Client`, with futures and callbacks.
 class HANDOVER_EXPORT AsyncClient {
@@ -115,4 +115,4 @@ class HANDOVER_EXPORT AsyncClient {
   std::shared_ptr<AsyncConnection> connection_;
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -14,7 +14,7 @@
 #include "handover/options.hpp"
 #include "handover/result.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// Called once with a call's outcome. For the production connection it runs on the loop
 /// thread: it must not block for long; it may make new calls (they never block). Exceptions it
@@ -85,4 +85,4 @@ class HANDOVER_EXPORT AsyncConnection {
 /// cannot be initialised.
 HANDOVER_EXPORT std::shared_ptr<AsyncConnection> makeAsyncConnection(AsyncClientOptions options);
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -19,7 +19,7 @@
 
 #include "handover/connection.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// Blocking Graph API client: thread control, the Send API and personas.
 ///
@@ -144,4 +144,4 @@ class HANDOVER_EXPORT Client {
   std::shared_ptr<Connection> connection_;
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -10,7 +10,7 @@
 #include "handover/options.hpp"
 #include "handover/result.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// One method per call. Implementations are safe to call from many threads at once.
 ///
@@ -39,4 +39,4 @@ class HANDOVER_EXPORT Connection {
 /// kInvalidArgument on each call. `options.transport` empty means `CurlTransport::shared()`.
 HANDOVER_EXPORT std::shared_ptr<Connection> makeConnection(ClientOptions options);
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

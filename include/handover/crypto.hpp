@@ -6,7 +6,7 @@
 #include <string_view>
 #include "handover/export.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// Lowercase hex of HMAC-SHA256(key, data): webhook signatures and `appsecret_proof`.
 HANDOVER_EXPORT std::string hmacSha256Hex(std::string_view key, std::string_view data);
@@ -22,4 +22,4 @@ inline std::string appSecretProof(std::string_view access_token, std::string_vie
 /// Equality whose running time depends only on the lengths, not on where the inputs differ.
 HANDOVER_EXPORT bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

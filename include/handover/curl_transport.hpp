@@ -8,7 +8,7 @@
 #include "handover/http_transport.hpp"
 #include "handover/options.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// HTTP over libcurl with pooled easy handles (keep-alive connections are reused).
 ///
@@ -46,4 +46,4 @@ class HANDOVER_EXPORT CurlTransport final : public HttpTransport {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

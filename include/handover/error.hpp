@@ -9,7 +9,7 @@
 #include <string>
 #include "handover/export.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// Where an error came from. Users branch on this first, then on the Graph code.
 enum class ErrorCategory {
@@ -97,4 +97,4 @@ inline Error invalidArgument(std::string message) {
   return e;
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -1,5 +1,7 @@
 #pragma once
 /// @file
+/// The macros every header uses: the export mark and the versioned namespace.
+///
 /// `HANDOVER_EXPORT` marks the public API. libhandover is built with hidden visibility, so a
 /// shared libhandover exports only what carries this mark (checked in CI with `nm`): no
 /// `detail::` symbol, no RapidJSON type.
@@ -13,5 +15,27 @@
 #elif defined(__GNUC__) || defined(__clang__)
 #define HANDOVER_EXPORT __attribute__((visibility("default")))
 #else
+/// Marks a class or function of the public API (exported from a shared libhandover).
 #define HANDOVER_EXPORT
+#endif
+
+/// The versioned inline namespace: every type is `handover::v0::X`, spelled `handover::X`. A
+/// build of another ABI version gets other symbol names, so two versions linked into one program
+/// fail at link time instead of mixing layouts at run time.
+#define HANDOVER_ABI_NAMESPACE v0
+
+#ifdef HANDOVER_DOXYGEN  // the documentation names types handover::X
+/// Opens `namespace handover` (and, outside the documentation, its versioned inline namespace).
+#define HANDOVER_BEGIN_NAMESPACE namespace handover {
+/// Closes what `HANDOVER_BEGIN_NAMESPACE` opened.
+#define HANDOVER_END_NAMESPACE }
+#else
+/// Opens `namespace handover` and its versioned inline namespace.
+#define HANDOVER_BEGIN_NAMESPACE \
+  namespace handover {           \
+  inline namespace HANDOVER_ABI_NAMESPACE {
+/// Closes what `HANDOVER_BEGIN_NAMESPACE` opened.
+#define HANDOVER_END_NAMESPACE \
+  }                            \
+  }
 #endif

@@ -12,6 +12,7 @@
 /// Both engines, both clients and both fakes then have the call. Convenience overloads
 /// (`Client::passThreadControl(psid, app)`), the Router's `Context` and the CLI are optional.
 
+#include "handover/export.hpp"
 #include "handover/requests.hpp"
 
 /// `X(camelName, snake_name, RequestType, AnswerType)` for every call, in documentation order.
@@ -34,7 +35,7 @@
   X(listPersonas, list_personas, ListPersonasRequest, PersonaPage)                               \
   X(deletePersona, delete_persona, DeletePersonaRequest, void)
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// For a request type of `HANDOVER_GRAPH_CALLS`: `Answer` (what a success holds) and `name`
 /// (the method's name, as the fakes record it).
@@ -56,4 +57,4 @@ HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_TRAITS)
 template <typename Request>
 using AnswerOf = typename GraphCallTraits<Request>::Answer;
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -13,7 +13,7 @@
 
 #include "handover/result.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// A header list that keeps order and duplicates; lookups ignore ASCII case.
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -71,4 +71,4 @@ class HANDOVER_EXPORT HttpTransport {
 /// `client_secret`) replaced by `***`, for logs and error messages.
 HANDOVER_EXPORT std::string redactUrl(std::string_view url);
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 
-namespace handover {
+#include "handover/export.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
 
 class HttpTransport;
 
@@ -72,4 +74,4 @@ struct ClientOptions {
   std::shared_ptr<HttpTransport> transport;
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

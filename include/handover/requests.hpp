@@ -11,7 +11,7 @@
 
 #include "handover/types.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 // ---------------------------------------------------------------------------------------------
 // Thread control
@@ -239,4 +239,4 @@ struct PersonaPage {
   std::string next_cursor;        ///< Non-empty when another page exists.
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -8,8 +8,9 @@
 #include <variant>
 
 #include "handover/error.hpp"
+#include "handover/export.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 /// A value of type `T` or an `Error`. `value()` throws `handover::Exception` on error.
 ///
@@ -102,4 +103,4 @@ class [[nodiscard]] Result<void> {
   std::optional<Error> error_;
 };
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace handover {
+#include "handover/export.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
 
 /// The Page Inbox app: pass control here to hand a Messenger thread to human agents.
 inline constexpr std::string_view kPageInboxAppId = "263902037430900";
@@ -34,4 +36,4 @@ constexpr std::string_view inboxAppId(Platform p) noexcept {
   return p == Platform::kInstagram ? kInstagramInboxAppId : kPageInboxAppId;
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -2,8 +2,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include "handover/export.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 std::optional<std::string> Args::value(const std::string& name) const {
   auto it = values.find(name);
@@ -94,4 +96,5 @@ std::optional<long long> parseInteger(const std::string& text) {
   return v;
 }
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

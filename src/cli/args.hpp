@@ -7,8 +7,10 @@
 #include <set>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 /// Which options a command accepts.
 struct ArgSpec {
@@ -38,4 +40,5 @@ std::optional<Args> parseArgs(int argc, const char* const* argv, int first, cons
 /// Strict decimal integer (optional leading '-'), no trailing junk, within int64.
 std::optional<long long> parseInteger(const std::string& text);
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "args.hpp"
+#include "handover/export.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 /// The CLI's exit-code contract (README "CLI reference").
 enum ExitCode : int {
@@ -47,4 +49,5 @@ int usageError(const Command& command, const std::string& problem);
 const Command& currentCommand();
 void setCurrentCommand(const Command& command);
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,8 @@
 #include "handover/emulator/emulator.hpp"
 #include "standalone_config.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 int cmdEmulator(const Args& args) {
   if (args.has("--example-config")) {
@@ -62,4 +63,5 @@ int cmdEmulator(const Args& args) {
   return kExitOk;
 }
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

@@ -3,9 +3,11 @@
 #include <string>
 #include <vector>
 
+#include "handover/export.hpp"
 #include "json_line.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 namespace {
 
 using namespace handover::webhook;
@@ -269,4 +271,5 @@ std::string flatLine(const Change& c) {
   return line.finish();
 }
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

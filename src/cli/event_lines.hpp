@@ -7,7 +7,8 @@
 
 #include "handover/webhook/events.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 /// `{"kind","standby","platform","page_id","sender_id","recipient_id","timestamp","data"}`,
 /// `data` being the event's wire object re-emitted from `body` (the bytes it was parsed from)
@@ -20,4 +21,5 @@ std::string flatLine(const webhook::Event& event);
 /// The `--flat` shape of a dashboard `changes[]` item.
 std::string flatLine(const webhook::Change& change);
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

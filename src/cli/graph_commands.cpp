@@ -10,7 +10,8 @@
 #include "handover/client.hpp"
 #include "json_line.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 namespace {
 
 std::string env(const char* name) {
@@ -273,4 +274,5 @@ int cmdFeatureStatus(const Args& args) {
   return printOk(line);
 }
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

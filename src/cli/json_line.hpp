@@ -10,8 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "handover/export.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 
 /// SAX handler that copies a document into a Writer, numbers digit for digit: RapidJSON's own
 /// Writer::RawNumber would quote them.
@@ -112,4 +114,5 @@ class JsonLine {
   rapidjson::StringBuffer scratch_;
 };
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

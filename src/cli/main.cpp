@@ -9,7 +9,8 @@
 #include "commands.hpp"
 #include "handover/version.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 namespace {
 
 ArgSpec graphSpec(std::size_t positionals, const std::set<std::string>& valued = {},
@@ -142,7 +143,8 @@ void printHelp(std::ostream& out) {
 }
 
 }  // namespace
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE
 
 int main(int argc, char** argv) {
   using namespace handover::cli;

@@ -17,7 +17,8 @@
 #include "handover/webhook/signature.hpp"
 #include "json_line.hpp"
 
-namespace handover::cli {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli {
 namespace {
 
 using namespace handover::webhook;
@@ -127,4 +128,5 @@ int cmdVerify(const Args& args) {
   return kExitFailure;
 }
 
-}  // namespace handover::cli
+}  // namespace cli
+HANDOVER_END_NAMESPACE

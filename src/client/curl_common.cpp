@@ -3,8 +3,10 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 std::string trim(std::string_view s) {
@@ -66,4 +68,5 @@ Error curlTransferError(CURLcode code, std::string_view context, const char* det
   return e;
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,8 @@
 #include "handover/error.hpp"
 #include "handover/http_transport.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Bodies larger than this abort a transfer in either engine: no Graph answer comes close.
 inline constexpr std::size_t kMaxResponseBytes = 16u << 20;
@@ -27,4 +28,5 @@ void appendHeaderLine(HttpHeaders& headers, std::string_view line);
 Error curlTransferError(CURLcode code, std::string_view context, const char* detail,
                         bool body_too_large);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

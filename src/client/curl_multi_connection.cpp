@@ -29,7 +29,7 @@
 #include "graph_calls.hpp"
 #include "graph_core.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
@@ -569,4 +569,4 @@ std::shared_ptr<AsyncConnection> makeAsyncConnection(AsyncClientOptions options)
   return std::make_shared<CurlMultiConnection>(std::move(options));
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -10,7 +10,7 @@
 
 #include "curl_common.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 namespace {
 
 struct Transfer {
@@ -163,4 +163,4 @@ Result<HttpResponse> CurlTransport::send(const HttpRequest& request) {
   return out;
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -10,9 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "handover/export.hpp"
 #include "json.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 std::optional<std::chrono::milliseconds> parseDeltaSeconds(const std::string& text) {
@@ -149,4 +151,5 @@ Error scrubSecrets(Error e, std::initializer_list<const std::string*> secrets) {
   return e;
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

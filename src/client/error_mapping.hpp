@@ -11,7 +11,8 @@
 #include "handover/error.hpp"
 #include "handover/http_transport.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// The error for a non-2xx response: kApi when the body is a Graph error envelope, else kHttp.
 /// `retry_after` is filled from `Retry-After` / `X-Business-Use-Case-Usage`.
@@ -29,4 +30,5 @@ std::optional<std::chrono::milliseconds> retryAfter(const HttpResponse& response
 /// left alone: too short to be real, and replacing them would mangle the text.
 Error scrubSecrets(Error e, std::initializer_list<const std::string*> secrets);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -6,11 +6,13 @@
 
 #include <utility>
 
+#include "handover/export.hpp"
 #include "json_body.hpp"
 #include "request_bodies.hpp"
 #include "responses.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 CallSpec get(std::string path, QueryParams query = {}) {
@@ -192,4 +194,5 @@ Result<void> readAnswer(const DeletePersonaRequest&, const rapidjson::Value& doc
   return readSuccess(doc, "delete persona");
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

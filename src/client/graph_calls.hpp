@@ -12,7 +12,8 @@
 #include "handover/result.hpp"
 #include "url.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// A call as the engines send it, before the base URL, version and `appsecret_proof`.
 struct CallSpec {
@@ -31,4 +32,5 @@ struct CallSpec {
 HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_DECLARE)
 #undef HANDOVER_DETAIL_DECLARE
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -11,7 +11,7 @@
 #include "handover/curl_transport.hpp"
 #include "local_document.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 namespace {
 
 class GraphConnection final : public Connection {
@@ -91,4 +91,4 @@ std::shared_ptr<Connection> makeConnection(ClientOptions options) {
   return std::make_shared<GraphConnection>(std::move(options));
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

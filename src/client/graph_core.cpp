@@ -9,7 +9,8 @@
 #include "responses.hpp"
 #include "retry.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 GraphCore::GraphCore(ClientOptions options) : options_(std::move(options)) {
   const ClientOptions& o = options_;
@@ -99,4 +100,5 @@ GraphCore::TimePoint GraphCore::now() const {
   return options_.clock.now ? options_.clock.now() : std::chrono::steady_clock::now();
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

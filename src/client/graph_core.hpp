@@ -17,7 +17,8 @@
 #include "handover/http_transport.hpp"
 #include "handover/options.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 class GraphCore {
  public:
@@ -75,4 +76,5 @@ class GraphCore {
   HttpHeaders body_headers_;
 };
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -1,8 +1,10 @@
 #include "json.hpp"
 
 #include <rapidjson/error/en.h>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 std::optional<Error> parseJson(std::string_view body, rapidjson::Document& doc) {
   Error e;
@@ -88,4 +90,5 @@ const rapidjson::Value* FieldReader::array(const rapidjson::Value& object, const
   return nullptr;
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -12,7 +12,8 @@
 
 #include "handover/error.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Responses larger than this are refused rather than parsed: no Graph answer comes close.
 inline constexpr std::size_t kMaxResponseBytes = 4u << 20;
@@ -48,4 +49,5 @@ class FieldReader {
   std::optional<Error> error_;
 };
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

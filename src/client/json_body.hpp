@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <string>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Builds one JSON object; `finish()` closes it and returns the text.
 class JsonBody {
@@ -52,4 +54,5 @@ class JsonBody {
   rapidjson::Writer<rapidjson::StringBuffer> writer_;
 };
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -3,8 +3,10 @@
 // hundred bytes, and the default 64 KiB pool chunk per response costs more than the parse.
 
 #include <rapidjson/document.h>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Holds the pool first so it is built before the document that uses it.
 struct LocalPool {
@@ -21,4 +23,5 @@ class LocalDocument : private LocalPool, public rapidjson::Document {
   LocalDocument& operator=(const LocalDocument&) = delete;
 };
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

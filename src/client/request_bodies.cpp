@@ -2,9 +2,11 @@
 
 #include <cstdint>
 
+#include "handover/export.hpp"
 #include "json_body.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 std::optional<Error> checkRecipient(const std::string& recipient) {
   if (recipient.empty()) return invalidArgument("recipient is empty");
@@ -80,4 +82,5 @@ Result<std::string> sendTextBody(const SendTextRequest& r) {
   return body.finish();
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

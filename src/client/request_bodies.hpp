@@ -10,7 +10,8 @@
 #include "handover/requests.hpp"
 #include "handover/result.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// kInvalidArgument when the recipient (PSID/IGSID) is empty.
 std::optional<Error> checkRecipient(const std::string& recipient);
@@ -24,4 +25,5 @@ Result<std::string> extendThreadControlBody(const ExtendThreadControlRequest& r)
 /// Also checks text, tag against `messaging_type`, and `thread_control`.
 Result<std::string> sendTextBody(const SendTextRequest& r);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -2,9 +2,11 @@
 
 #include <utility>
 
+#include "handover/export.hpp"
 #include "json.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 /// The `after` cursor when another page exists. Graph omits `paging.next` on the last page
@@ -157,4 +159,5 @@ Result<std::string> readCreatedId(const rapidjson::Value& doc, const char* what)
   return std::move(*id);
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,8 @@
 #include "handover/requests.hpp"
 #include "handover/result.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 Error parseError(std::string message);
 
@@ -31,4 +32,5 @@ Result<PersonaPage> readPersonaPage(const rapidjson::Value& doc);
 /// The `id` of a created object.
 Result<std::string> readCreatedId(const rapidjson::Value& doc, const char* what);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <random>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 bool shouldRetry(const Error& error, bool idempotent, const RetryOptions& options) noexcept {
   if (!error.isRetryable()) return false;
@@ -34,4 +36,5 @@ std::chrono::milliseconds retryDelay(
   return delay;
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -7,7 +7,8 @@
 #include "handover/error.hpp"
 #include "handover/options.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Whether `error` may be retried. Non-idempotent requests (POST, DELETE) are retried only when
 /// the request provably never left this process, unless the options opt in.
@@ -23,4 +24,5 @@ std::chrono::milliseconds retryDelay(
     const RetryOptions& options, int retry, const Error& error,
     const std::function<std::chrono::milliseconds(std::chrono::milliseconds)>& jitter);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

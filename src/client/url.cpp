@@ -1,6 +1,9 @@
 #include "url.hpp"
 
-namespace handover::detail {
+#include "handover/export.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 std::string percentEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -32,4 +35,5 @@ std::string encodeQuery(const QueryParams& params) {
   return out;
 }
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -5,8 +5,10 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "handover/export.hpp"
 
-namespace handover::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Ordered query parameters, values unencoded.
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
@@ -17,4 +19,5 @@ std::string percentEncode(std::string_view text);
 /// `name=value&...`, both sides percent-encoded. Empty for no parameters.
 std::string encodeQuery(const QueryParams& params);
 
-}  // namespace handover::detail
+}  // namespace detail
+HANDOVER_END_NAMESPACE

@@ -1,6 +1,6 @@
 #include "handover/requests.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 const char* toString(MessagingType t) noexcept {
   switch (t) {
@@ -26,4 +26,4 @@ const char* toString(SenderAction a) noexcept {
   return "typing_on";
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

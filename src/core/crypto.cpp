@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 namespace {
 
 std::string hmacHex(const EVP_MD* md, std::string_view key, std::string_view data) {
@@ -43,4 +43,4 @@ bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

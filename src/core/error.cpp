@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 
 const char* toString(ErrorCategory category) noexcept {
   switch (category) {
@@ -93,4 +93,4 @@ std::string Error::toString() const {
 Exception::Exception(Error error)
     : std::runtime_error(error.toString()), error_(std::move(error)) {}
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

@@ -1,6 +1,6 @@
 #include "handover/http_transport.hpp"
 
-namespace handover {
+HANDOVER_BEGIN_NAMESPACE
 namespace {
 
 constexpr char lower(char c) noexcept {
@@ -52,4 +52,4 @@ std::string redactUrl(std::string_view url) {
   return out;
 }
 
-}  // namespace handover
+HANDOVER_END_NAMESPACE

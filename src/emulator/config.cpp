@@ -12,7 +12,8 @@
 
 #include "json_util.hpp"
 
-namespace handover::emulator {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
 namespace {
 
 using rapidjson::Value;
@@ -347,4 +348,5 @@ Result<void> validateConfig(const Config& config) {
   return {};
 }
 
-}  // namespace handover::emulator
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

@@ -4,8 +4,10 @@
 
 #include <array>
 #include <string_view>
+#include "handover/export.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 inline constexpr std::array<std::string_view, 4> kConfigKeys{"pages", "apps", "delivery",
                                                              "start_time_ms"};
@@ -19,4 +21,5 @@ inline constexpr std::array<std::string_view, 12> kAppKeys{
 inline constexpr std::array<std::string_view, 5> kDeliveryKeys{
     "initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"};
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

@@ -7,7 +7,8 @@
 #include "handover/crypto.hpp"
 #include "json_util.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 std::string buildEnvelope(const std::vector<Outgoing>& batch) {
   std::string out = "{\"object\":\"";
@@ -192,4 +193,5 @@ void Delivery::run(AppQueue& q) {
   }
 }
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

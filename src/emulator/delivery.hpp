@@ -16,7 +16,8 @@
 #include "handover/emulator/config.hpp"
 #include "world.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 /// One delivery attempt, for the timeline.
 struct DeliveryRecord {
@@ -70,4 +71,5 @@ class Delivery {
   bool stopping_ = false;
 };
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

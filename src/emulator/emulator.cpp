@@ -13,7 +13,8 @@
 #include "request_params.hpp"
 #include "world.hpp"
 
-namespace handover::emulator {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
 
 using detail::Caller;
 using detail::errorBody;
@@ -867,4 +868,5 @@ const char* Emulator::controlApiHelp() noexcept {
          "  personas; /{version}/{persona-id}. Token: Authorization: Bearer, or access_token.\n";
 }
 
-}  // namespace handover::emulator
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

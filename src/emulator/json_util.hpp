@@ -9,8 +9,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "handover/export.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -48,4 +50,5 @@ inline std::string escapeJsonString(std::string_view s) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

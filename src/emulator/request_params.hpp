@@ -13,7 +13,8 @@
 #include "json_util.hpp"
 #include "world.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 inline std::string errorBody(const Error& e) {
   rapidjson::StringBuffer buf;
@@ -151,4 +152,5 @@ inline Result<PageRange> paginate(std::size_t total, const Params& params) {
   return r;
 }
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

@@ -8,7 +8,8 @@
 #include "handover/crypto.hpp"
 #include "json_util.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
@@ -830,4 +831,5 @@ std::vector<Outgoing> World::drainOutbox() {
   return out;
 }
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

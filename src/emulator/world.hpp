@@ -15,7 +15,8 @@
 #include "handover/emulator/emulator.hpp"
 #include "handover/result.hpp"
 
-namespace handover::emulator::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
 
 /// One webhook event for one app, ready to be put in an envelope.
 struct Outgoing {
@@ -162,4 +163,5 @@ class World {
 /// Graph error builders (protocol.md §3), shared with the HTTP layer.
 Error graphError(int code, int subcode, std::string message, int http_status = 400);
 
-}  // namespace handover::emulator::detail
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE

@@ -5,7 +5,8 @@
 #include "handover/tracker/policies.hpp"
 #include "handover/tracker/store.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 const char* toString(Ownership o) noexcept {
   switch (o) {
@@ -125,4 +126,5 @@ void merge(ConversationState& state, const Observation& obs) {
             });
 }
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -3,7 +3,8 @@
 #include <unordered_set>
 #include <utility>
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 Deduplicator::Deduplicator(std::shared_ptr<Store> store, DedupOptions options)
     : store_(std::move(store)), options_(options) {}
@@ -84,4 +85,5 @@ DedupStats Deduplicator::stats() const noexcept {
   return {fresh_.load(), duplicates_.load(), in_flight_.load(), abandoned_.load()};
 }
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -10,7 +10,8 @@
 #include <utility>
 #include <vector>
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 namespace {
 
 constexpr std::uint32_t kNoId = std::numeric_limits<std::uint32_t>::max();
@@ -290,4 +291,5 @@ MemoryStoreStats MemoryStore::stats() const {
   return {impl_->conversations.size(), impl_->due.size(), impl_->dedup.size(), impl_->evicted};
 }
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 namespace {
 
 // Merges an Observation with the same rules as `merge` (conversation.cpp), inside Redis so two
@@ -412,4 +413,5 @@ Result<void> RedisStore::abandonEvent(std::string_view key) {
   return {};
 }
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 namespace {
 
 std::int64_t systemNowMs() {
@@ -423,4 +424,5 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
   return outcomes;
 }
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -2,7 +2,8 @@
 
 #include <string>
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 const char* toString(EventKind kind) noexcept {
   switch (kind) {
@@ -117,4 +118,5 @@ std::string dedupKey(const Event& event) {
   return key;
 }
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -2,8 +2,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include "handover/export.hpp"
 
-namespace handover::webhook::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook::detail {
 namespace {
 
 constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
@@ -93,4 +95,5 @@ std::optional<std::size_t> firstLoneLowSurrogate(std::string_view json) noexcept
   return std::nullopt;
 }
 
-}  // namespace handover::webhook::detail
+}  // namespace webhook::detail
+HANDOVER_END_NAMESPACE

@@ -7,8 +7,10 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include "handover/export.hpp"
 
-namespace handover::webhook::detail {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook::detail {
 
 /// The first byte that does not belong to well-formed UTF-8 (RFC 3629: shortest form, no
 /// surrogates, at most U+10FFFF). ASCII is checked eight bytes at a time.
@@ -18,4 +20,5 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view bytes) noexcept;
 /// `\uD800`..`\uDBFF` escape. (RapidJSON already refuses a high surrogate without its pair.)
 std::optional<std::size_t> firstLoneLowSurrogate(std::string_view json) noexcept;
 
-}  // namespace handover::webhook::detail
+}  // namespace webhook::detail
+HANDOVER_END_NAMESPACE

@@ -22,7 +22,8 @@
 #include <utility>
 #include <vector>
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 namespace {
 
 enum class Ctx : std::uint8_t {
@@ -1491,4 +1492,5 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
   return batch;
 }
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -2,7 +2,8 @@
 
 #include <string>
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 Router& Router::on(EventKind kind, Handler handler, Source source) {
   routes_.push_back(Route{kind, source, std::move(handler)});
@@ -104,4 +105,5 @@ DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolv
   return rep;
 }
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,8 @@
 
 #include "handover/crypto.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 const char* toString(SignatureFailure failure) noexcept {
   switch (failure) {
@@ -233,4 +234,5 @@ std::optional<std::string> verifySubscription(std::string_view mode, std::string
   return std::string(challenge);
 }
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

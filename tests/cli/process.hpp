@@ -15,10 +15,12 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include "handover/export.hpp"
 
 extern char** environ;
 
-namespace handover::cli::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace cli::test {
 
 struct Run {
   int exit_code = -1;  ///< -1: killed by a signal.
@@ -149,4 +151,5 @@ inline Run runCli(const std::vector<std::string>& args,
   return p.finish(input);
 }
 
-}  // namespace handover::cli::test
+}  // namespace cli::test
+HANDOVER_END_NAMESPACE

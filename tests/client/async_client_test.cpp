@@ -10,7 +10,8 @@
 #include "handover/async_client.hpp"
 #include "recording_server.hpp"
 
-namespace handover::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -398,4 +399,5 @@ TEST_CASE("async many threads submitting share one client") {
   CHECK(server.requestCount() == static_cast<std::size_t>(kThreads * kPerThread));
 }
 
-}  // namespace handover::test
+}  // namespace test
+HANDOVER_END_NAMESPACE

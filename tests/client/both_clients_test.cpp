@@ -12,7 +12,8 @@
 #include "handover/async_client.hpp"
 #include "recording_server.hpp"
 
-namespace handover::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -389,4 +390,5 @@ TEMPLATE_TEST_CASE("both clients: a refused connection is retried as never sent"
   CHECK(r.error().request_not_sent);
 }
 
-}  // namespace handover::test
+}  // namespace test
+HANDOVER_END_NAMESPACE

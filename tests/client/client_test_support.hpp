@@ -16,7 +16,8 @@
 #include "handover/curl_transport.hpp"
 #include "secret_scan.hpp"
 
-namespace handover::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace test {
 
 inline const std::string kToken = "EAAGtestPAGEtoken0123456789abcdefXYZ";
 inline const std::string kSecret = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
@@ -134,4 +135,5 @@ struct FakeClock {
   }
 };
 
-}  // namespace handover::test
+}  // namespace test
+HANDOVER_END_NAMESPACE

@@ -11,7 +11,8 @@
 #include "secret_scan.hpp"
 #include "webhook_receiver.hpp"
 
-namespace handover::emulator::testing {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::testing {
 
 inline constexpr const char* kLegacyPage = "100100100";
 inline constexpr const char* kRoutingPage = "200200200";
@@ -111,4 +112,5 @@ inline std::vector<webhook::Event> ofKind(const std::vector<webhook::Event>& all
   return out;
 }
 
-}  // namespace handover::emulator::testing
+}  // namespace emulator::testing
+HANDOVER_END_NAMESPACE

@@ -16,7 +16,8 @@
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/signature.hpp"
 
-namespace handover::emulator::testing {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::testing {
 
 class WebhookReceiver {
  public:
@@ -169,4 +170,5 @@ class WebhookReceiver {
   std::vector<webhook::Event> events_;
 };
 
-}  // namespace handover::emulator::testing
+}  // namespace emulator::testing
+HANDOVER_END_NAMESPACE

@@ -23,8 +23,10 @@
 #include <thread>
 #include <utility>
 #include <vector>
+#include "handover/export.hpp"
 
-namespace handover::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace test {
 
 /// One request as the server saw it.
 struct RecordedRequest {
@@ -324,4 +326,5 @@ class RefusedPort {
   int port_ = 0;
 };
 
-}  // namespace handover::test
+}  // namespace test
+HANDOVER_END_NAMESPACE

@@ -20,7 +20,8 @@
 #include "handover/crypto.hpp"
 #include "handover/result.hpp"
 
-namespace handover::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace test {
 
 /// Every text an error exposes: fields, toString(), and the exception's what().
 inline std::string errorText(const Error& e) {
@@ -136,4 +137,5 @@ inline Client guarded(ClientOptions options) {
   return Client(std::make_shared<ScanningConnection>(makeConnection(std::move(options))));
 }
 
-}  // namespace handover::test
+}  // namespace test
+HANDOVER_END_NAMESPACE

@@ -16,7 +16,8 @@
 
 #include "handover/tracker/redis_store.hpp"
 
-namespace handover::tracker::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker::test {
 
 /// The fixture's Redis port; throws (the test fails, never skips) when there is none.
 inline int sharedRedisPort() {
@@ -127,4 +128,5 @@ class PrivateRedis {
   std::string dir_;
 };
 
-}  // namespace handover::tracker::test
+}  // namespace tracker::test
+HANDOVER_END_NAMESPACE

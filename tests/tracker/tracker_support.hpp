@@ -9,7 +9,8 @@
 
 #include "handover/webhook/events.hpp"
 
-namespace handover::tracker::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker::test {
 
 inline constexpr const char* kPage = "100100100";
 inline constexpr const char* kUser = "6543210987654321";
@@ -91,4 +92,5 @@ inline webhook::Event requestEvent(std::int64_t ts, const std::string& app,
   return e;
 }
 
-}  // namespace handover::tracker::test
+}  // namespace tracker::test
+HANDOVER_END_NAMESPACE

@@ -3,8 +3,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include "handover/export.hpp"
 
-namespace handover::webhook::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook::test {
 namespace {
 
 std::string quote(const std::string& s) {
@@ -162,4 +164,5 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
-}  // namespace handover::webhook::test
+}  // namespace webhook::test
+HANDOVER_END_NAMESPACE

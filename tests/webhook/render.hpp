@@ -6,7 +6,8 @@
 
 #include "handover/webhook/events.hpp"
 
-namespace handover::webhook::test {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook::test {
 
 std::string render(const Event& e);
 std::string render(const EventError& e);
@@ -16,4 +17,5 @@ std::string render(const Batch& b);
 
 std::string readFile(const std::string& path);
 
-}  // namespace handover::webhook::test
+}  // namespace webhook::test
+HANDOVER_END_NAMESPACE

@@ -22,10 +22,12 @@
 #include <string_view>
 #include <vector>
 
+#include "handover/export.hpp"
 #include "handover/result.hpp"
 #include "handover/types.hpp"
 
-namespace handover::emulator {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
 
 /// Which thread-control world a page lives in.
 enum class Era {
@@ -109,4 +111,5 @@ Result<Config> loadConfigFile(const std::string& path);
 /// Checks references and uniqueness: ids, tokens, default apps, one primary per page.
 Result<void> validateConfig(const Config& config);
 
-}  // namespace handover::emulator
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

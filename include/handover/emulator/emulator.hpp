@@ -27,9 +27,11 @@
 #include <string>
 
 #include "handover/emulator/config.hpp"
+#include "handover/export.hpp"
 #include "handover/result.hpp"
 
-namespace handover::emulator {
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
 
 /// A user action to inject (message, postback or read receipt).
 struct UserMessage {
@@ -136,4 +138,5 @@ class Emulator {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace handover::emulator
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

@@ -24,8 +24,10 @@
 #include <vector>
 
 #include "handover/async_connection.hpp"
+#include "handover/export.hpp"
 
-namespace handover::testing {
+HANDOVER_BEGIN_NAMESPACE
+namespace testing {
 
 /// Each call records its name, runs its `on_*` callable on the calling thread, then runs the
 /// callback and returns a ready future with the same result. An unset callable answers with a
@@ -134,4 +136,5 @@ class FakeAsyncConnection : public AsyncConnection {
   bool shut_down_ = false;
 };
 
-}  // namespace handover::testing
+}  // namespace testing
+HANDOVER_END_NAMESPACE

@@ -21,8 +21,10 @@
 #include <vector>
 
 #include "handover/connection.hpp"
+#include "handover/export.hpp"
 
-namespace handover::testing {
+HANDOVER_BEGIN_NAMESPACE
+namespace testing {
 
 /// Each call runs its `on_*` callable; an unset one answers with a kTransport error naming the
 /// call. Every call's name is recorded in order.
@@ -93,4 +95,5 @@ class FakeConnection : public Connection {
   std::vector<std::string> calls_;
 };
 
-}  // namespace handover::testing
+}  // namespace testing
+HANDOVER_END_NAMESPACE

@@ -21,9 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include "handover/export.hpp"
 #include "handover/http_transport.hpp"
 
-namespace handover::testing {
+HANDOVER_BEGIN_NAMESPACE
+namespace testing {
 
 /// Records requests; answers from a FIFO script, then from a fallback handler.
 ///
@@ -133,4 +135,5 @@ class FakeTransport : public HttpTransport {
   Handler fallback_;
 };
 
-}  // namespace handover::testing
+}  // namespace testing
+HANDOVER_END_NAMESPACE

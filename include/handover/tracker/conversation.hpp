@@ -14,7 +14,8 @@
 
 #include "handover/tracker/policies.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// One conversation: a Page (or IG account) and a user (PSID, IGSID or user_ref).
 struct ConversationKey {
@@ -121,4 +122,5 @@ struct Observation {
 /// Merges `obs` into `state` with the rules above (what every `Store` implements).
 HANDOVER_EXPORT void merge(ConversationState& state, const Observation& obs);
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -31,7 +31,8 @@
 #include "handover/webhook/events.hpp"
 #include "handover/webhook/router.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// Options of `Deduplicator`.
 struct DedupOptions {
@@ -84,4 +85,5 @@ class HANDOVER_EXPORT Deduplicator {
   std::atomic<std::size_t> fresh_{0}, duplicates_{0}, in_flight_{0}, abandoned_{0};
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

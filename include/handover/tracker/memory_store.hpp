@@ -10,7 +10,8 @@
 
 #include "handover/tracker/store.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// Options of `MemoryStore`.
 struct MemoryStoreOptions {
@@ -56,4 +57,5 @@ class HANDOVER_EXPORT MemoryStore final : public Store {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -10,7 +10,8 @@
 #include <vector>
 #include "handover/export.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// A thread-control call a policy makes.
 enum class PolicyAction {
@@ -68,4 +69,5 @@ struct Policies {
   std::optional<PauseWhileHumanActive> pause_while_human_active;  ///< For `autoReply`.
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

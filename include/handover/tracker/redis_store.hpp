@@ -16,7 +16,8 @@
 
 #include "handover/tracker/store.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// Where Redis is and how keys are named.
 struct RedisOptions {
@@ -62,4 +63,5 @@ class HANDOVER_EXPORT RedisStore final : public Store {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

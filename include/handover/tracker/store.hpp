@@ -15,7 +15,8 @@
 #include "handover/result.hpp"
 #include "handover/tracker/conversation.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// Builds a store failure (`ErrorCategory::kStore`). Messages never carry passwords.
 HANDOVER_EXPORT Error storeError(std::string message);
@@ -70,4 +71,5 @@ class HANDOVER_EXPORT Store {
   virtual Result<void> abandonEvent(std::string_view key) = 0;
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -35,7 +35,8 @@
 #include "handover/tracker/store.hpp"
 #include "handover/webhook/events.hpp"
 
-namespace handover::tracker {
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker {
 
 /// What a policy did (or failed to do) on one conversation.
 struct ActionOutcome {
@@ -157,4 +158,5 @@ class HANDOVER_EXPORT ThreadTracker {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace handover::tracker
+}  // namespace tracker
+HANDOVER_END_NAMESPACE

@@ -9,7 +9,8 @@
 #include "handover/client.hpp"
 #include "handover/webhook/events.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 /// Handed to every handler: the event's conversation and a `Client` to act on it.
 ///
@@ -95,4 +96,5 @@ class HANDOVER_EXPORT Context {
   const Event& event_;
 };
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -18,7 +18,8 @@
 
 #include "handover/types.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 /// Which alternative an `Event` holds.
 enum class EventKind {
@@ -284,4 +285,5 @@ struct Batch {
 /// timestamp and the event's distinguishing fields. Standby and messaging copies share a key.
 HANDOVER_EXPORT std::string dedupKey(const Event& event);
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -18,7 +18,8 @@
 #include "handover/result.hpp"
 #include "handover/webhook/events.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 /// Limits that bound the work hostile input can cause.
 ///
@@ -44,4 +45,5 @@ struct ParseOptions {
 /// becomes `Unknown`. The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
 HANDOVER_EXPORT Result<Batch> parse(std::string_view body, const ParseOptions& options = {});
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

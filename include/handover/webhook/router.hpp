@@ -29,7 +29,8 @@
 #include "handover/webhook/context.hpp"
 #include "handover/webhook/events.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 /// Which deliveries a handler wants.
 enum class Source {
@@ -218,4 +219,5 @@ class HANDOVER_EXPORT Router {
   std::function<void(const DispatchFailure&)> observer_;
 };
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -15,7 +15,8 @@
 #include "handover/http_transport.hpp"
 #include "handover/result.hpp"
 
-namespace handover::webhook {
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
 
 /// The HMAC-SHA256 signature header Meta sends (matched case-insensitively).
 inline constexpr std::string_view kSignature256Header = "X-Hub-Signature-256";
@@ -90,4 +91,5 @@ HANDOVER_EXPORT std::optional<std::string> verifySubscription(std::string_view m
                                                               std::string_view challenge,
                                                               std::string_view expected_token);
 
-}  // namespace handover::webhook
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

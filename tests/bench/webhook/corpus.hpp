@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include "handover/export.hpp"
 
-namespace handover::bench {
+HANDOVER_BEGIN_NAMESPACE
+namespace bench {
 
 class CorpusGenerator {
  public:
@@ -162,4 +164,5 @@ class CorpusGenerator {
   std::int64_t time_ = 1763770000000;
 };
 
-}  // namespace handover::bench
+}  // namespace bench
+HANDOVER_END_NAMESPACE
