@@ -22,7 +22,8 @@ handover::Client clientForTests() {
   fake->on_pass_thread_control = [](const handover::PassThreadControlRequest& r) {
     return r.target_app_id == handover::kPageInboxAppId
                ? handover::Result<void>{}
-               : handover::Result<void>{handover::invalidArgument("unexpected target")};
+               : handover::Result<void>{handover::Error::make(
+                     handover::ErrorCategory::kInvalidArgument, "unexpected target")};
   };
   return handover::Client(fake);  // your bot code under test takes a Client
 }

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
   fake->on_pass_thread_control = [](const handover::PassThreadControlRequest& r) {
     return r.target_app_id == handover::kPageInboxAppId
                ? handover::Result<void>{}
-               : handover::Result<void>{handover::invalidArgument("unexpected target")};
+               : handover::Result<void>{handover::Error::make(
+                     handover::ErrorCategory::kInvalidArgument, "unexpected target")};
   };
   const handover::Client client(fake);
 

@@ -102,7 +102,8 @@ class HANDOVER_EXPORT Client {
   /// `if (r && *r == ThreadOwnership::kThisApp)`.
   Result<ThreadOwnership> threadOwnership(std::string recipient) {
     const std::string& me = connection_->options().app_id;
-    if (me.empty()) return invalidArgument("threadOwnership needs ClientOptions::app_id");
+    if (me.empty())
+      return handover::detail::invalidArgument("threadOwnership needs ClientOptions::app_id");
     auto owner = getThreadOwner(std::move(recipient));
     if (!owner) return std::move(owner).error();
     if (!owner->app_id) return ThreadOwnership::kUndisclosed;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include "handover/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -53,6 +54,15 @@ struct HANDOVER_EXPORT Error {
   /// For kParse errors on a body: the byte offset where parsing failed.
   std::optional<std::size_t> offset;
 
+  /// An error of `category` saying `message`, every other field empty: for fakes and for
+  /// your own code's failures (`Error::make(ErrorCategory::kInvalidArgument, "no user")`).
+  static Error make(ErrorCategory category, std::string message) {
+    Error e;
+    e.category = category;
+    e.message = std::move(message);
+    return e;
+  }
+
   /// Another app controls the thread (10 / 2018300): the Send API refused in exclusive mode.
   bool isAnotherAppControllingThread() const noexcept { return code == 10 && subcode == 2018300; }
   /// The caller is not the thread owner (pass/release/extend by a non-owner, IG 100/2534037).
@@ -89,12 +99,15 @@ class HANDOVER_EXPORT Exception : public std::runtime_error {
   Error error_;
 };
 
-/// Builds an invalid-argument error.
+namespace detail {
+/// Builds an invalid-argument error (the library's own validation; users write
+/// `Error{ErrorCategory::kInvalidArgument, "message"}`).
 inline Error invalidArgument(std::string message) {
   Error e;
   e.category = ErrorCategory::kInvalidArgument;
   e.message = std::move(message);
   return e;
 }
+}  // namespace detail
 
 HANDOVER_END_NAMESPACE

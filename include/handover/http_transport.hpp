@@ -18,9 +18,6 @@ HANDOVER_BEGIN_NAMESPACE
 /// A header list that keeps order and duplicates; lookups ignore ASCII case.
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
-/// ASCII case-insensitive equality, for header names.
-HANDOVER_EXPORT bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
-
 /// First header named `name` (case-insensitive), or nullptr.
 HANDOVER_EXPORT const std::string* findHeader(const HttpHeaders& headers,
                                               std::string_view name) noexcept;
@@ -66,9 +63,5 @@ class HANDOVER_EXPORT HttpTransport {
   /// retries). An error only when no complete response was obtained.
   virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
 };
-
-/// `url` with the values of sensitive query parameters (`access_token`, `appsecret_proof`,
-/// `client_secret`) replaced by `***`, for logs and error messages.
-HANDOVER_EXPORT std::string redactUrl(std::string_view url);
 
 HANDOVER_END_NAMESPACE

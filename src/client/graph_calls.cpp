@@ -99,12 +99,13 @@ Result<ThreadOwner> readAnswer(const GetThreadOwnerRequest&, const rapidjson::Va
 }
 
 Result<CallSpec> describe(const GetSecondaryReceiversRequest& r, const std::string& page) {
-  if (r.limit < 0) return invalidArgument("limit must not be negative");
+  if (r.limit < 0) return handover::detail::invalidArgument("limit must not be negative");
   QueryParams query;
   std::string fields;
   for (const auto& f : r.fields) {
     if (f.empty() || f.find(',') != std::string::npos) {
-      return invalidArgument("field names must be non-empty and contain no comma");
+      return handover::detail::invalidArgument(
+          "field names must be non-empty and contain no comma");
     }
     fields += (fields.empty() ? "" : ",") + f;
   }
@@ -152,8 +153,9 @@ Result<SendResponse> readAnswer(const SendSenderActionRequest&, const rapidjson:
 // --- personas --------------------------------------------------------------------------------
 
 Result<CallSpec> describe(const CreatePersonaRequest& r, const std::string& page) {
-  if (r.name.empty()) return invalidArgument("persona name is empty");
-  if (r.profile_picture_url.empty()) return invalidArgument("profile_picture_url is empty");
+  if (r.name.empty()) return handover::detail::invalidArgument("persona name is empty");
+  if (r.profile_picture_url.empty())
+    return handover::detail::invalidArgument("profile_picture_url is empty");
   JsonBody body;
   body.field("name", r.name).field("profile_picture_url", r.profile_picture_url);
   return post(edge(page, "personas"), body.finish());
@@ -166,7 +168,7 @@ Result<Persona> readAnswer(const CreatePersonaRequest& r, const rapidjson::Value
 }
 
 Result<CallSpec> describe(const GetPersonaRequest& r, const std::string&) {
-  if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
+  if (r.persona_id.empty()) return handover::detail::invalidArgument("persona_id is empty");
   return get(percentEncode(r.persona_id), {{"fields", kPersonaFields}});
 }
 Result<Persona> readAnswer(const GetPersonaRequest&, const rapidjson::Value& doc) {
@@ -174,7 +176,7 @@ Result<Persona> readAnswer(const GetPersonaRequest&, const rapidjson::Value& doc
 }
 
 Result<CallSpec> describe(const ListPersonasRequest& r, const std::string& page) {
-  if (r.limit < 0) return invalidArgument("limit must not be negative");
+  if (r.limit < 0) return handover::detail::invalidArgument("limit must not be negative");
   QueryParams query{{"fields", kPersonaFields}};
   addPaging(query, r.after, r.limit);
   return get(edge(page, "personas"), std::move(query));
@@ -184,7 +186,7 @@ Result<PersonaPage> readAnswer(const ListPersonasRequest&, const rapidjson::Valu
 }
 
 Result<CallSpec> describe(const DeletePersonaRequest& r, const std::string&) {
-  if (r.persona_id.empty()) return invalidArgument("persona_id is empty");
+  if (r.persona_id.empty()) return handover::detail::invalidArgument("persona_id is empty");
   CallSpec c;
   c.method = HttpMethod::kDelete;
   c.path = percentEncode(r.persona_id);

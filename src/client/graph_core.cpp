@@ -15,13 +15,13 @@ namespace detail {
 GraphCore::GraphCore(ClientOptions options) : options_(std::move(options)) {
   const ClientOptions& o = options_;
   if (o.access_token.empty()) {
-    options_error_ = invalidArgument("ClientOptions::access_token is empty");
+    options_error_ = handover::detail::invalidArgument("ClientOptions::access_token is empty");
   } else if (o.page_id.empty()) {
-    options_error_ = invalidArgument("ClientOptions::page_id is empty");
+    options_error_ = handover::detail::invalidArgument("ClientOptions::page_id is empty");
   } else if (o.api_version.empty()) {
-    options_error_ = invalidArgument("ClientOptions::api_version is empty");
+    options_error_ = handover::detail::invalidArgument("ClientOptions::api_version is empty");
   } else if (o.base_url.empty()) {
-    options_error_ = invalidArgument("ClientOptions::base_url is empty");
+    options_error_ = handover::detail::invalidArgument("ClientOptions::base_url is empty");
   }
   if (!o.app_secret.empty() && !o.access_token.empty()) {
     proof_ = appSecretProof(o.access_token, o.app_secret);

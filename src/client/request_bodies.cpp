@@ -9,7 +9,7 @@ HANDOVER_BEGIN_NAMESPACE
 namespace detail {
 
 std::optional<Error> checkRecipient(const std::string& recipient) {
-  if (recipient.empty()) return invalidArgument("recipient is empty");
+  if (recipient.empty()) return handover::detail::invalidArgument("recipient is empty");
   return std::nullopt;
 }
 
@@ -47,9 +47,9 @@ Result<std::string> extendThreadControlBody(const ExtendThreadControlRequest& r)
   if (auto e = checkRecipient(r.recipient)) return *e;
   const auto seconds = static_cast<std::int64_t>(r.duration.count());
   if (seconds < 1 || seconds > kMaxExtendSeconds) {
-    return invalidArgument("extend duration must be within 1.." +
-                           std::to_string(kMaxExtendSeconds) + " seconds (7 days), got " +
-                           std::to_string(seconds));
+    return handover::detail::invalidArgument("extend duration must be within 1.." +
+                                             std::to_string(kMaxExtendSeconds) +
+                                             " seconds (7 days), got " + std::to_string(seconds));
   }
   JsonBody body;
   body.recipient(r.recipient).field("duration", seconds);
@@ -58,12 +58,13 @@ Result<std::string> extendThreadControlBody(const ExtendThreadControlRequest& r)
 
 Result<std::string> sendTextBody(const SendTextRequest& r) {
   if (auto e = checkRecipient(r.recipient)) return *e;
-  if (r.text.empty()) return invalidArgument("text is empty");
+  if (r.text.empty()) return handover::detail::invalidArgument("text is empty");
   if (r.messaging_type == MessagingType::kMessageTag && r.tag.empty()) {
-    return invalidArgument("messaging_type MESSAGE_TAG needs a tag");
+    return handover::detail::invalidArgument("messaging_type MESSAGE_TAG needs a tag");
   }
   if (r.messaging_type != MessagingType::kMessageTag && !r.tag.empty()) {
-    return invalidArgument("a tag is only allowed with messaging_type MESSAGE_TAG");
+    return handover::detail::invalidArgument(
+        "a tag is only allowed with messaging_type MESSAGE_TAG");
   }
   JsonBody body;
   body.recipient(r.recipient).field("messaging_type", toString(r.messaging_type));
@@ -74,7 +75,7 @@ Result<std::string> sendTextBody(const SendTextRequest& r) {
   if (r.thread_control) {
     const bool pass = r.thread_control->control_type == ThreadControl::Type::kPass;
     if (!pass && !r.thread_control->app_id.empty()) {
-      return invalidArgument("thread_control release takes no app_id");
+      return handover::detail::invalidArgument("thread_control release takes no app_id");
     }
     body.beginObject("thread_control").field("control_type", pass ? "pass" : "release");
     body.optionalField("app_id", r.thread_control->app_id).endObject();

@@ -19,7 +19,7 @@ namespace {
 using rapidjson::Value;
 
 Error configError(std::string message) {
-  Error e = invalidArgument("emulator config: " + std::move(message));
+  Error e = handover::detail::invalidArgument("emulator config: " + std::move(message));
   e.category = ErrorCategory::kParse;
   return e;
 }
@@ -267,7 +267,7 @@ Result<Config> parseConfig(std::string_view json) {
 
 Result<Config> loadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return invalidArgument("emulator config: cannot open " + path);
+  if (!in) return handover::detail::invalidArgument("emulator config: cannot open " + path);
   std::ostringstream text;
   text << in.rdbuf();
   return parseConfig(text.str());

@@ -553,7 +553,8 @@ struct Emulator::Impl {
     if (req.body.empty()) doc.SetObject();
     if (doc.HasParseError() || !doc.IsObject()) {
       res.status = 400;
-      res.set_content(errorBody(invalidArgument("body must be a JSON object")), "application/json");
+      res.set_content(errorBody(handover::detail::invalidArgument("body must be a JSON object")),
+                      "application/json");
       return;
     }
     auto str = [&doc](const char* key) -> std::string {
@@ -608,14 +609,15 @@ struct Emulator::Impl {
          [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
            const std::string folder = s("folder");
            if (folder != "main" && folder != "done") {
-             return invalidArgument("folder must be \"main\" or \"done\"");
+             return handover::detail::invalidArgument("folder must be \"main\" or \"done\"");
            }
            return okJson(inboxMove(s("page_id"), s("user_id"),
                                    folder == "main" ? InboxFolder::kMain : InboxFolder::kDone));
          });
     post("/_emulator/roles", [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
       auto role = parseRole(s("role"));
-      if (!role) return invalidArgument("role must be primary, secondary or none");
+      if (!role)
+        return handover::detail::invalidArgument("role must be primary, secondary or none");
       return okJson(setRole(s("page_id"), s("app_id"), *role));
     });
     post("/_emulator/default_app", [this](const Str& s, rapidjson::Document&) {
@@ -625,7 +627,7 @@ struct Emulator::Impl {
          [this](const Str&, rapidjson::Document& d) -> Result<std::string> {
            auto it = d.FindMember("seconds");
            if (it == d.MemberEnd() || !it->value.IsInt64() || it->value.GetInt64() < 0) {
-             return invalidArgument("seconds must be a non-negative integer");
+             return handover::detail::invalidArgument("seconds must be a non-negative integer");
            }
            advanceClock(std::chrono::seconds(it->value.GetInt64()));
            return "{\"now_ms\":" + std::to_string(now()) + "}";
@@ -654,9 +656,10 @@ struct Emulator::Impl {
         }
         if (used == 0 || used != v.size() || v[0] == '-') {
           res.status = 400;
-          res.set_content(errorBody(invalidArgument("since must be a timeline seq (a whole "
-                                                    "number, as in the entries' \"seq\")")),
-                          "application/json");
+          res.set_content(
+              errorBody(handover::detail::invalidArgument("since must be a timeline seq (a whole "
+                                                          "number, as in the entries' \"seq\")")),
+              "application/json");
           return;
         }
       }
@@ -745,7 +748,8 @@ Result<std::unique_ptr<Emulator>> Emulator::fromFile(const std::string& path) {
 Result<int> Emulator::start(const std::string& host, int port) {
   Impl& d = *impl_;
   if (d.port != 0)
-    return invalidArgument("emulator already started on port " + std::to_string(d.port));
+    return handover::detail::invalidArgument("emulator already started on port " +
+                                             std::to_string(d.port));
   int bound = port;
   if (port == 0) {
     bound = d.server.bind_to_any_port(host);

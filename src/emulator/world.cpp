@@ -656,8 +656,8 @@ bool World::deletePersona(const Caller& c, const std::string& id) {
 Result<InjectedEvent> World::userMessage(const UserMessage& m) {
   PageState* p = pageState(m.page_id);
   if (!p) return unknownObject(m.page_id);
-  if (m.user_id.empty()) return invalidArgument("user_id is required");
-  if (m.text.empty()) return invalidArgument("text is required");
+  if (m.user_id.empty()) return handover::detail::invalidArgument("user_id is required");
+  if (m.text.empty()) return handover::detail::invalidArgument("text is required");
   Thread& t = thread(*p, m.user_id);
   touch(*p, t);
   InjectedEvent ev;
@@ -678,7 +678,7 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
                                           const std::string& title, const std::string& payload) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
-  if (user.empty()) return invalidArgument("user_id is required");
+  if (user.empty()) return handover::detail::invalidArgument("user_id is required");
   Thread& t = thread(*p, user);
   touch(*p, t);
   InjectedEvent ev;
@@ -696,7 +696,7 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
 Result<InjectedEvent> World::userRead(const std::string& page_id, const std::string& user) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
-  if (user.empty()) return invalidArgument("user_id is required");
+  if (user.empty()) return handover::detail::invalidArgument("user_id is required");
   Thread& t = thread(*p, user);
   InjectedEvent ev;
   ev.timestamp = stamp();
@@ -711,8 +711,8 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
                                         const std::string& text) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
-  if (user.empty()) return invalidArgument("user_id is required");
-  if (text.empty()) return invalidArgument("text is required");
+  if (user.empty()) return handover::detail::invalidArgument("user_id is required");
+  if (text.empty()) return handover::detail::invalidArgument("text is required");
   const std::string inbox(inboxAppId(p->cfg.platform));
   Thread& t = thread(*p, user);
   const std::string owner = effectiveOwner(*p, t);
@@ -736,7 +736,7 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
 Result<void> World::inboxMove(const std::string& page_id, const std::string& user, InboxFolder f) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
-  if (user.empty()) return invalidArgument("user_id is required");
+  if (user.empty()) return handover::detail::invalidArgument("user_id is required");
   const std::string inbox(inboxAppId(p->cfg.platform));
   Thread& t = thread(*p, user);
   const std::string owner = effectiveOwner(*p, t);
@@ -768,10 +768,11 @@ Result<void> World::setRole(const std::string& page_id, const std::string& app_i
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (p->cfg.era != Era::kLegacy) {
-    return invalidArgument("roles exist only on legacy pages; page " + page_id + " is routing");
+    return handover::detail::invalidArgument("roles exist only on legacy pages; page " + page_id +
+                                             " is routing");
   }
   if (!installed(page_id, app_id))
-    return invalidArgument("app " + app_id + " is not on page " + page_id);
+    return handover::detail::invalidArgument("app " + app_id + " is not on page " + page_id);
   std::vector<std::string> changed;
   if (role == Role::kPrimary) {
     // One Primary Receiver per page: the previous one becomes a Secondary.
@@ -805,11 +806,11 @@ Result<void> World::setDefaultApp(const std::string& page_id, const std::string&
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (p->cfg.era != Era::kRouting) {
-    return invalidArgument("a default app needs Conversation Routing; page " + page_id +
-                           " is legacy");
+    return handover::detail::invalidArgument("a default app needs Conversation Routing; page " +
+                                             page_id + " is legacy");
   }
   if (!app_id.empty() && !installed(page_id, app_id)) {
-    return invalidArgument("app " + app_id + " is not on page " + page_id);
+    return handover::detail::invalidArgument("app " + app_id + " is not on page " + page_id);
   }
   p->cfg.default_app_id = app_id;
   return {};

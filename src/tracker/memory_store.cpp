@@ -200,7 +200,7 @@ MemoryStore::~MemoryStore() = default;
 
 Result<ConversationState> MemoryStore::apply(const ConversationKey& key, const Observation& obs) {
   if (key.page_id.empty() || key.user_id.empty()) {
-    return invalidArgument("a conversation needs a page id and a user id");
+    return handover::detail::invalidArgument("a conversation needs a page id and a user id");
   }
   std::lock_guard<std::mutex> lock(impl_->mu);
   Node* n = impl_->findOrCreate(key);

@@ -314,7 +314,7 @@ Result<void> RedisStore::ping() {
 
 Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Observation& obs) {
   if (key.page_id.empty() || key.user_id.empty()) {
-    return invalidArgument("a conversation needs a page id and a user id");
+    return handover::detail::invalidArgument("a conversation needs a page id and a user id");
   }
   std::vector<std::string> argv(18);
   argv[0] = std::to_string(impl_->o.conversation_ttl.count());

@@ -84,7 +84,7 @@ struct ThreadTracker::Impl {
     std::optional<TakeThreadControlResponse> taken;
     auto c = clientFor(key.page_id);
     if (!c) {
-      call = invalidArgument("no client for page " + key.page_id);
+      call = handover::detail::invalidArgument("no client for page " + key.page_id);
     } else if (action == PolicyAction::kTake) {
       auto r = c->takeThreadControl(key.user_id, metadata);
       if (r) {
@@ -131,7 +131,7 @@ struct ThreadTracker::Impl {
 
   Result<void> record(const ConversationKey& key, OwnerInfo owner, bool clear_requests) {
     if (key.page_id.empty() || key.user_id.empty()) {
-      return invalidArgument("a conversation needs a page id and a user id");
+      return handover::detail::invalidArgument("a conversation needs a page id and a user id");
     }
     Observation obs;
     obs.owner = std::move(owner);
@@ -310,7 +310,7 @@ Result<void> ThreadTracker::passThreadControl(const ConversationKey& key,
                                               const std::string& target_app_id,
                                               const std::string& metadata) {
   auto c = impl_->clientFor(key.page_id);
-  if (!c) return invalidArgument("no client for page " + key.page_id);
+  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
   auto r = c->passThreadControl(key.user_id, target_app_id, metadata);
   if (!r) return r;
   return recordPassed(key, target_app_id);
@@ -319,7 +319,7 @@ Result<void> ThreadTracker::passThreadControl(const ConversationKey& key,
 Result<void> ThreadTracker::takeThreadControl(const ConversationKey& key,
                                               const std::string& metadata) {
   auto c = impl_->clientFor(key.page_id);
-  if (!c) return invalidArgument("no client for page " + key.page_id);
+  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
   auto r = c->takeThreadControl(key.user_id, metadata);
   if (!r) return std::move(r).error();
   return recordTaken(key, *r);
@@ -327,7 +327,7 @@ Result<void> ThreadTracker::takeThreadControl(const ConversationKey& key,
 
 Result<void> ThreadTracker::releaseThreadControl(const ConversationKey& key) {
   auto c = impl_->clientFor(key.page_id);
-  if (!c) return invalidArgument("no client for page " + key.page_id);
+  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
   auto r = c->releaseThreadControl(key.user_id);
   if (!r) return r;
   return recordReleased(key);
@@ -350,7 +350,7 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
     return a;
   }
   auto c = impl_->clientFor(key.page_id);
-  if (!c) return invalidArgument("no client for page " + key.page_id);
+  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
   auto owner = c->getThreadOwner(key.user_id);
   if (!owner) return std::move(owner).error();
   auto r = recordOwner(key, *owner);

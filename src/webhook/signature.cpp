@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "../core/ascii.hpp"
 #include "handover/crypto.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -49,7 +50,8 @@ int hexDigit(char c) {
 // header (instead of hex-encoding our digest) keeps the check free of allocations.
 SignatureFailure decode(std::string_view value, std::string_view prefix, std::size_t size,
                         unsigned char* out) {
-  if (value.size() <= prefix.size() || !equalsIgnoreCase(value.substr(0, prefix.size()), prefix)) {
+  if (value.size() <= prefix.size() ||
+      !detail::equalsIgnoreCase(value.substr(0, prefix.size()), prefix)) {
     return SignatureFailure::kMalformedHeader;
   }
   const std::string_view digits = value.substr(prefix.size());
@@ -144,7 +146,7 @@ std::optional<std::string_view> single(const HttpHeaders& headers, std::string_v
                                        bool& duplicate) {
   std::optional<std::string_view> found;
   for (const auto& [k, v] : headers) {
-    if (!equalsIgnoreCase(k, name)) continue;
+    if (!detail::equalsIgnoreCase(k, name)) continue;
     if (found) duplicate = true;
     found = v;
   }

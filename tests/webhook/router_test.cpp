@@ -84,7 +84,7 @@ class RecordingConnection : public Connection {
   }
   Error unexpected(const std::string& what) {
     log("unexpected " + what);
-    return invalidArgument("not scripted: " + what);
+    return handover::detail::invalidArgument("not scripted: " + what);
   }
   ClientOptions options_;
   std::mutex mu_;
@@ -206,7 +206,7 @@ TEST_CASE("a throwing or failing handler is reported and the batch goes on") {
     seen.push_back(m.mid);
   });
   router.onMessage([&](Context&, const Message& m) -> Result<void> {
-    if (m.mid == "m_T2") return invalidArgument("refused");
+    if (m.mid == "m_T2") return handover::detail::invalidArgument("refused");
     seen.push_back("second " + m.mid);
     return {};
   });
