@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "event_observation.hpp"
+
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker {
 namespace {
@@ -11,15 +13,6 @@ std::int64_t systemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, std::int64_t at) {
-  OwnerInfo info;
-  info.ownership = o;
-  info.app_id = std::move(app_id);
-  info.source = source;
-  info.learned_at_ms = at;
-  return info;
 }
 
 }  // namespace
@@ -106,15 +99,16 @@ struct ThreadTracker::Impl {
     rec.ok = call.has_value();
     if (call) {
       if (action == PolicyAction::kTake) {
-        obs.owner = ownerOf(Ownership::kApp, taken->new_owner_app_id.value_or(options.app_id),
+        obs.owner =
+            detail::ownerOf(Ownership::kApp, taken->new_owner_app_id.value_or(options.app_id),
                             OwnerSource::kOwnCall, out.at_ms);
         if (taken->expiration) obs.owner->expires_at_ms = *taken->expiration * 1000;
       } else if (action == PolicyAction::kRelease) {
-        obs.owner = ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at_ms);
+        obs.owner = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at_ms);
       } else {
         // Passing to "the default app" leaves the owner unnamed until an event or Graph says.
-        obs.owner = ownerOf(target.empty() ? Ownership::kUnknown : Ownership::kApp, target,
-                            OwnerSource::kOwnCall, out.at_ms);
+        obs.owner = detail::ownerOf(target.empty() ? Ownership::kUnknown : Ownership::kApp, target,
+                                    OwnerSource::kOwnCall, out.at_ms);
       }
       obs.clear_requests = true;
     } else {
@@ -172,72 +166,11 @@ std::optional<std::int64_t> ThreadTracker::dueAt(const ConversationState& state)
 }
 
 Result<void> ThreadTracker::observe(const webhook::Event& e) {
-  using webhook::EventKind;
-  const std::string& user = e.userId();
-  if (e.page_id.empty() || user.empty()) return {};  // app_roles: no conversation
-  const ConversationKey key{e.page_id, user};
-  const std::int64_t ts =
-      e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : impl_->now());
-  const std::string& me = impl_->options.app_id;
-  Observation obs;
-  bool moves_timer = true;
-  const webhook::RequestThreadControl* request = nullptr;
-  switch (e.kind()) {
-    case EventKind::kMessage:
-    case EventKind::kPostback:
-    // The user acting in the thread in other ways: following a link or ad into it, reacting to
-    // a reply, editing a message. Each is as much "the user is here" as a message.
-    case EventKind::kReferral:
-    case EventKind::kReaction:
-    case EventKind::kMessageEdit:
-      obs.user_message_ms = ts;
-      // On standby another app owns the thread: worth knowing without a Graph call.
-      moves_timer = e.standby;
-      if (e.standby) {
-        obs.standby_at = ts;
-        obs.self_app_id = me;
-      }
-      break;
-    case EventKind::kEcho: {
-      const auto& echo = *e.get<webhook::Echo>();
-      if (echo.isFromApp(me)) {
-        obs.own_message_ms = ts;
-      } else {
-        obs.other_message_ms = ts;
-        obs.other_app_id = echo.app_id.value_or("");
-        // Only the owner sends (and the inbox takes control when a human replies there), so a
-        // named sender is the owner as of this echo.
-        if (echo.app_id)
-          obs.owner = ownerOf(Ownership::kApp, *echo.app_id, OwnerSource::kWebhook, ts);
-      }
-      break;
-    }
-    case EventKind::kPassThreadControl: {
-      const auto& p = *e.get<webhook::PassThreadControl>();
-      // Old API versions omit the new owner; then only the new owner (us) got the event.
-      obs.owner =
-          ownerOf(Ownership::kApp, p.new_owner_app_id.value_or(me), OwnerSource::kWebhook, ts);
-      obs.clear_requests = true;
-      break;
-    }
-    case EventKind::kTakeThreadControl: {
-      const auto& t = *e.get<webhook::TakeThreadControl>();
-      // Sent to the app that lost control: the owner is someone else, named or not.
-      obs.owner =
-          ownerOf(Ownership::kApp, t.new_owner_app_id.value_or(""), OwnerSource::kWebhook, ts);
-      obs.clear_requests = true;
-      break;
-    }
-    case EventKind::kRequestThreadControl: {
-      request = e.get<webhook::RequestThreadControl>();
-      obs.request = PendingRequest{request->requested_owner_app_id, request->metadata, ts};
-      moves_timer = false;
-      break;
-    }
-    default:
-      return {};  // reads, deliveries, app_roles, opt-ins, unknown: no activity in the thread
-  }
-  auto state = impl_->applyAndSchedule(key, obs, moves_timer);
+  auto seen = detail::observationOf(e, impl_->options.app_id, impl_->now());
+  if (!seen) return {};
+  const ConversationKey& key = seen->key;
+  const webhook::RequestThreadControl* request = seen->request;
+  auto state = impl_->applyAndSchedule(key, seen->observation, seen->moves_timer);
   if (!state) return std::move(state).error();
 
   if (request && impl_->options.policies.pass_on_request) {
@@ -266,29 +199,30 @@ Result<void> ThreadTracker::observe(const webhook::Batch& batch) {
 
 Result<void> ThreadTracker::recordPassed(const ConversationKey& key,
                                          const std::string& target_app_id) {
-  return impl_->record(key,
-                       ownerOf(target_app_id.empty() ? Ownership::kUnknown : Ownership::kApp,
-                               target_app_id, OwnerSource::kOwnCall, impl_->now()),
-                       true);
+  return impl_->record(
+      key,
+      detail::ownerOf(target_app_id.empty() ? Ownership::kUnknown : Ownership::kApp, target_app_id,
+                      OwnerSource::kOwnCall, impl_->now()),
+      true);
 }
 
 Result<void> ThreadTracker::recordTaken(const ConversationKey& key,
                                         const TakeThreadControlResponse& r) {
-  OwnerInfo o = ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(impl_->options.app_id),
-                        OwnerSource::kOwnCall, impl_->now());
+  OwnerInfo o = detail::ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(impl_->options.app_id),
+                                OwnerSource::kOwnCall, impl_->now());
   if (r.expiration) o.expires_at_ms = *r.expiration * 1000;
   return impl_->record(key, std::move(o), true);
 }
 
 Result<void> ThreadTracker::recordReleased(const ConversationKey& key) {
-  return impl_->record(key, ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, impl_->now()),
-                       true);
+  return impl_->record(
+      key, detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, impl_->now()), true);
 }
 
 Result<void> ThreadTracker::recordExtended(const ConversationKey& key,
                                            std::chrono::seconds duration) {
   const std::int64_t now = impl_->now();
-  OwnerInfo o = ownerOf(Ownership::kApp, impl_->options.app_id, OwnerSource::kOwnCall, now);
+  OwnerInfo o = detail::ownerOf(Ownership::kApp, impl_->options.app_id, OwnerSource::kOwnCall, now);
   o.expires_at_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
   return impl_->record(key, std::move(o), false);
 }
@@ -296,11 +230,11 @@ Result<void> ThreadTracker::recordExtended(const ConversationKey& key,
 Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const ThreadOwner& owner) {
   OwnerInfo o;
   if (owner.app_id) {
-    o = ownerOf(Ownership::kApp, *owner.app_id, OwnerSource::kGraph, impl_->now());
+    o = detail::ownerOf(Ownership::kApp, *owner.app_id, OwnerSource::kGraph, impl_->now());
   } else if (owner.expiration) {
-    o = ownerOf(Ownership::kApp, "", OwnerSource::kGraph, impl_->now());  // hidden owner
+    o = detail::ownerOf(Ownership::kApp, "", OwnerSource::kGraph, impl_->now());  // hidden owner
   } else {
-    o = ownerOf(Ownership::kIdle, "", OwnerSource::kGraph, impl_->now());
+    o = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kGraph, impl_->now());
   }
   if (owner.expiration) o.expires_at_ms = *owner.expiration * 1000;
   return impl_->record(key, std::move(o), false);
@@ -346,7 +280,7 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
     OwnerAnswer a;
     a.owner = (*s)->owner;
     if ((*s)->idleAt(now))
-      a.owner = ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
+      a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
     return a;
   }
   auto c = impl_->clientFor(key.page_id);

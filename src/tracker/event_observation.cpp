@@ -1,0 +1,94 @@
+#include "event_observation.hpp"
+
+#include <utility>
+
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker::detail {
+
+OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, std::int64_t at_ms) {
+  OwnerInfo info;
+  info.ownership = o;
+  info.app_id = std::move(app_id);
+  info.source = source;
+  info.learned_at_ms = at_ms;
+  return info;
+}
+
+std::optional<EventObservation> observationOf(const webhook::Event& e,
+                                              const std::string& self_app_id, std::int64_t now_ms) {
+  using webhook::EventKind;
+  const std::string& user = e.userId();
+  if (e.page_id.empty() || user.empty()) return std::nullopt;  // app_roles: no conversation
+  const ConversationKey key{e.page_id, user};
+  const std::int64_t ts =
+      e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : now_ms);
+  const std::string& me = self_app_id;
+  Observation obs;
+  bool moves_timer = true;
+  const webhook::RequestThreadControl* request = nullptr;
+  switch (e.kind()) {
+    case EventKind::kMessage:
+    case EventKind::kPostback:
+    // The user acting in the thread in other ways: following a link or ad into it, reacting to
+    // a reply, editing a message. Each is as much "the user is here" as a message.
+    case EventKind::kReferral:
+    case EventKind::kReaction:
+    case EventKind::kMessageEdit:
+      obs.user_message_ms = ts;
+      // On standby another app owns the thread: worth knowing without a Graph call.
+      moves_timer = e.standby;
+      if (e.standby) {
+        obs.standby_at = ts;
+        obs.self_app_id = me;
+      }
+      break;
+    case EventKind::kEcho: {
+      const auto& echo = *e.get<webhook::Echo>();
+      if (echo.isFromApp(me)) {
+        obs.own_message_ms = ts;
+      } else {
+        obs.other_message_ms = ts;
+        obs.other_app_id = echo.app_id.value_or("");
+        // Only the owner sends (and the inbox takes control when a human replies there), so a
+        // named sender is the owner as of this echo.
+        if (echo.app_id)
+          obs.owner = ownerOf(Ownership::kApp, *echo.app_id, OwnerSource::kWebhook, ts);
+      }
+      break;
+    }
+    case EventKind::kPassThreadControl: {
+      const auto& p = *e.get<webhook::PassThreadControl>();
+      // Old API versions omit the new owner; then only the new owner (us) got the event.
+      obs.owner =
+          ownerOf(Ownership::kApp, p.new_owner_app_id.value_or(me), OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    }
+    case EventKind::kTakeThreadControl: {
+      const auto& t = *e.get<webhook::TakeThreadControl>();
+      // Sent to the app that lost control: the owner is someone else, named or not.
+      obs.owner =
+          ownerOf(Ownership::kApp, t.new_owner_app_id.value_or(""), OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    }
+    case EventKind::kRequestThreadControl: {
+      request = e.get<webhook::RequestThreadControl>();
+      obs.request = PendingRequest{request->requested_owner_app_id, request->metadata, ts};
+      moves_timer = false;
+      break;
+    }
+    default:
+      return std::nullopt;  // reads, deliveries, app_roles, opt-ins, unknown: no activity in the
+                            // thread
+  }
+  EventObservation out;
+  out.key = key;
+  out.observation = std::move(obs);
+  out.moves_timer = moves_timer;
+  out.request = request;
+  return out;
+}
+
+}  // namespace tracker::detail
+HANDOVER_END_NAMESPACE
