@@ -25,6 +25,7 @@
 
 #include "handover/async_connection.hpp"
 #include "handover/export.hpp"
+#include "handover/testing/fake_handlers.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace testing {
@@ -36,19 +37,8 @@ namespace testing {
 ///
 /// Thread-safety: set the callables before sharing the fake; calls may then come from any
 /// number of threads (the callables themselves must tolerate that).
-class FakeAsyncConnection : public AsyncConnection {
+class FakeAsyncConnection : public AsyncConnection, public FakeHandlers {
  public:
-  /// The callable behind one call: receives the request as the client passed it.
-  template <typename Request, typename Response>
-  using Handler = std::function<Result<Response>(const Request&)>;
-
-  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
-  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
-#define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
-  Handler<Request_, Answer_> on_##snake_;
-  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
-#undef HANDOVER_DETAIL_HANDLER
-
   /// What `options()` returns.
   ClientOptions fake_options;
 
@@ -83,17 +73,6 @@ class FakeAsyncConnection : public AsyncConnection {
     return fake_options;
   }
 
-  /// Names of the calls made so far, in order ("passThreadControl", ...).
-  std::vector<std::string> calls() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return calls_;
-  }
-  /// How many times the call named `name` was made.
-  std::size_t callCount(std::string_view name) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return static_cast<std::size_t>(std::count(calls_.begin(), calls_.end(), name));
-  }
-
  private:
   template <typename Request, typename Response>
   std::future<Result<Response>> run(const char* name, const Handler<Request, Response>& handler,
@@ -101,10 +80,10 @@ class FakeAsyncConnection : public AsyncConnection {
     bool shut_down = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      calls_.emplace_back(name);
       shut_down = shut_down_;
     }
-    Result<Response> result = answer(name, handler, request, shut_down);
+    Result<Response> result =
+        shut_down ? refused<Response>(name) : answer("FakeAsyncConnection", name, handler, request);
     if (done) {
       try {
         done(result);
@@ -116,23 +95,18 @@ class FakeAsyncConnection : public AsyncConnection {
     return promise.get_future();
   }
 
-  template <typename Request, typename Response>
-  static Result<Response> answer(const char* name, const Handler<Request, Response>& handler,
-                                 const Request& request, bool shut_down) {
+  /// After `shutdown()`: recorded, never run, as the real connection refuses it.
+  template <typename Response>
+  Result<Response> refused(const char* name) {
+    record(name);
     Error e;
     e.category = ErrorCategory::kTransport;
-    if (shut_down) {
-      e.message = std::string("FakeAsyncConnection: ") + name + ": the client is shut down";
-      e.request_not_sent = true;
-      return e;
-    }
-    if (handler) return handler(request);
-    e.message = std::string("FakeAsyncConnection: no handler set for ") + name;
+    e.message = std::string("FakeAsyncConnection: ") + name + ": the client is shut down";
+    e.request_not_sent = true;
     return e;
   }
 
   mutable std::mutex mutex_;
-  std::vector<std::string> calls_;
   bool shut_down_ = false;
 };
 

@@ -22,6 +22,7 @@
 
 #include "handover/connection.hpp"
 #include "handover/export.hpp"
+#include "handover/testing/fake_handlers.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace testing {
@@ -31,19 +32,8 @@ namespace testing {
 ///
 /// Thread-safety: set the callables before sharing the fake; calls may then come from any
 /// number of threads (the callables themselves must tolerate that).
-class FakeConnection : public Connection {
+class FakeConnection : public Connection, public FakeHandlers {
  public:
-  /// The callable behind one call: receives the request as the client built it.
-  template <typename Request, typename Response>
-  using Handler = std::function<Result<Response>(const Request&)>;
-
-  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
-  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
-#define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
-  Handler<Request_, Answer_> on_##snake_;
-  HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
-#undef HANDOVER_DETAIL_HANDLER
-
   /// What `options()` returns (set `app_id` for `Client::threadOwnership`).
   ClientOptions fake_options;
 
@@ -55,7 +45,7 @@ class FakeConnection : public Connection {
   /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
 #define HANDOVER_DETAIL_OVERRIDE(name_, snake_, Request_, Answer_) \
   Result<Answer_> name_(const Request_& r) override {              \
-    return run(#name_, on_##snake_, r);                            \
+    return answer("FakeConnection", #name_, on_##snake_, r);       \
   }
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_OVERRIDE)
 #undef HANDOVER_DETAIL_OVERRIDE
@@ -64,35 +54,6 @@ class FakeConnection : public Connection {
   const ClientOptions& options() const override {
     return fake_options;
   }
-
-  /// Names of the calls made so far, in order ("passThreadControl", ...).
-  std::vector<std::string> calls() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return calls_;
-  }
-  /// How many times the call named `name` was made.
-  std::size_t callCount(std::string_view name) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return static_cast<std::size_t>(std::count(calls_.begin(), calls_.end(), name));
-  }
-
- private:
-  template <typename Request, typename Response>
-  Result<Response> run(const char* name, const Handler<Request, Response>& handler,
-                       const Request& request) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      calls_.emplace_back(name);
-    }
-    if (handler) return handler(request);
-    Error e;
-    e.category = ErrorCategory::kTransport;
-    e.message = std::string("FakeConnection: no handler set for ") + name;
-    return e;
-  }
-
-  mutable std::mutex mutex_;
-  std::vector<std::string> calls_;
 };
 
 }  // namespace testing
