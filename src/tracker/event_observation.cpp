@@ -86,7 +86,7 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
   out.key = key;
   out.observation = std::move(obs);
   out.moves_timer = moves_timer;
-  out.request = request;
+  if (request != nullptr) out.request = *request;
   return out;
 }
 

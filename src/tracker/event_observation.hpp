@@ -23,8 +23,8 @@ struct EventObservation {
   /// False when the event must not move the idle take-back timer (a request, or a user message
   /// while we own the thread).
   bool moves_timer = true;
-  /// The request, for `request_thread_control` (points into the event).
-  const webhook::RequestThreadControl* request = nullptr;
+  /// The request, for `request_thread_control` (a copy: the result outlives the event).
+  std::optional<webhook::RequestThreadControl> request;
 };
 
 /// nullopt when the event says nothing about a thread: no page or user (`app_roles`), or a kind

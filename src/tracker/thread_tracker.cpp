@@ -169,7 +169,7 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
   auto seen = detail::observationOf(e, impl_->options.app_id, impl_->now());
   if (!seen) return {};
   const ConversationKey& key = seen->key;
-  const webhook::RequestThreadControl* request = seen->request;
+  const std::optional<webhook::RequestThreadControl>& request = seen->request;
   auto state = impl_->applyAndSchedule(key, seen->observation, seen->moves_timer);
   if (!state) return std::move(state).error();
 
