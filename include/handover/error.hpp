@@ -103,10 +103,7 @@ namespace detail {
 /// Builds an invalid-argument error (the library's own validation; users write
 /// `Error{ErrorCategory::kInvalidArgument, "message"}`).
 inline Error invalidArgument(std::string message) {
-  Error e;
-  e.category = ErrorCategory::kInvalidArgument;
-  e.message = std::move(message);
-  return e;
+  return Error::make(ErrorCategory::kInvalidArgument, std::move(message));
 }
 }  // namespace detail
 

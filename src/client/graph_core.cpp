@@ -38,11 +38,12 @@ GraphCore::GraphCore(ClientOptions options) : options_(std::move(options)) {
 
 std::string GraphCore::url(const CallSpec& call) const {
   std::string url = prefix_ + call.path;
-  if (call.query.empty() && proof_.empty()) return url;
-  QueryParams query = call.query;
+  if (!call.query.empty()) url.append("?").append(encodeQuery(call.query));
   // In the query string even for POSTs: some endpoints ignore it in a body (protocol §4.3).
-  if (!proof_.empty()) query.emplace_back("appsecret_proof", proof_);
-  return url + "?" + encodeQuery(query);
+  // The proof is lowercase hex: nothing to encode, and no copy of the query to add it to.
+  if (!proof_.empty())
+    url.append(call.query.empty() ? "?" : "&").append("appsecret_proof=").append(proof_);
+  return url;
 }
 
 std::string GraphCore::what(const CallSpec& call) const {
