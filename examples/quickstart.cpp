@@ -82,7 +82,9 @@ int main(int argc, char** argv) {
   }
   // [/readme:calls]
   std::cout << "thread owner: " << owner->app_id.value_or("not disclosed");
-  if (owner->expiration) std::cout << " until " << *owner->expiration;
+  if (owner->expiration) {
+    std::cout << " until " << owner->expiration->time_since_epoch().count() << " (epoch s)";
+  }
   std::cout << "\n";
 
   // Taking it back is the default app's right; an error here would say why (e.g. #27).

@@ -336,12 +336,14 @@ std::vector<std::string> judge(const Step& step, const std::string& mid, const O
 Observation observe(Emulator& emu, const Step& step, const std::string& mid, std::uint64_t since,
                     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto now_s = [&] { return emu.nowMs() / 1000; };
+  const auto now_s = [&] { return handover::epochMillis(emu.now()) / 1000; };
   Observation o;
   auto snapshot = [&] {
     auto st = emu.threadState(step.page, step.user);
     o.owner = st ? st->owner_app_id : "?";
-    o.expiration = st ? st->expiration : std::nullopt;
+    o.expiration = st && st->expiration
+                       ? std::optional<std::int64_t>(st->expiration->time_since_epoch().count())
+                       : std::nullopt;
     o.slice = demo::readTimeline(emu, since);
   };
   while (true) {
@@ -579,7 +581,7 @@ int main(int argc, char** argv) {
       bad.push_back("the emulator refused the step: " + mid.error().message);
     } else {
       o = observe(*emu, step, *mid, seq, opt.step_timeout);
-      bad = judge(step, *mid, o, emu->nowMs() / 1000);
+      bad = judge(step, *mid, o, handover::epochMillis(emu->now()) / 1000);
       seq = o.slice.last_seq;
     }
     printStep(i + 1, step, o, bad);

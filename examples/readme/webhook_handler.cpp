@@ -7,7 +7,6 @@
 #include <memory>
 #include <string>
 
-#include "handover/crypto.hpp"
 #include "handover/testing/fake_connection.hpp"
 // [readme:handler]
 #include "handover/client.hpp"
@@ -77,11 +76,11 @@ int main(int argc, char** argv) {
 
   const handover::HttpHeaders headers = {
       {"Content-Type", "application/json"},
-      {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(secret, kSampleBody)}};
+      {"X-Hub-Signature-256", signatureHeaderValue(kSampleBody, secret)}};
   const int signed_status = onWebhookPost(kSampleBody, headers, secret, router, client);
   const int forged_status = onWebhookPost(kSampleBody, {}, secret, router, client);
   const int broken_status = onWebhookPost(
-      "{", {{"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(secret, "{")}}, secret,
+      "{", {{"X-Hub-Signature-256", signatureHeaderValue("{", secret)}}, secret,
       router, client);
   std::cout << "signed: " << signed_status << ", unsigned: " << forged_status
             << ", unparsable: " << broken_status

@@ -55,7 +55,7 @@ struct ReleaseThreadControlRequest {
 /// `Error::isNotThreadOwner()` when not the owner.
 struct ExtendThreadControlRequest {
   std::string recipient;  ///< PSID or IGSID.
-  /// Must be within 1 s .. `kMaxExtendSeconds`; checked before sending.
+  /// Must be within 1 s .. `kMaxExtendDuration`; checked before sending.
   std::chrono::seconds duration{24 * 60 * 60};
 };
 
@@ -85,7 +85,7 @@ struct GetMessagingFeatureStatusRequest {};
 /// with the new owner.
 struct TakeThreadControlResponse {
   std::optional<std::string> new_owner_app_id;  ///< Set only when the answer named the owner.
-  std::optional<std::int64_t> expiration;       ///< Epoch seconds, when the answer gave one.
+  std::optional<EpochSeconds> expiration;  ///< When control expires, when the answer gave one.
 };
 
 /// A successful `request_thread_control` means the request was *delivered* to the current
@@ -97,8 +97,8 @@ struct RequestDelivered {};
 struct ThreadOwner {
   /// The owning app, when the caller may see it (the owner itself or the default app).
   std::optional<std::string> app_id;
-  /// When control expires (epoch seconds), when given.
-  std::optional<std::int64_t> expiration;
+  /// When control expires, when given.
+  std::optional<EpochSeconds> expiration;
 
   /// Nothing was disclosed: the thread is idle, or the caller may not know.
   bool empty() const noexcept { return !app_id && !expiration; }

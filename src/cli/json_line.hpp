@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,6 +56,20 @@ class JsonLine {
     this->key(key);
     writer_.Int64(value);
     return *this;
+  }
+  // A time is written as the wire has it: its count since the epoch, in its own unit (epoch ms
+  // for a Timestamp, epoch seconds for an `expiration`).
+  template <class Duration>
+  JsonLine& integer(std::string_view key,
+                    std::chrono::time_point<std::chrono::system_clock, Duration> value) {
+    return integer(key, static_cast<std::int64_t>(value.time_since_epoch().count()));
+  }
+  template <class Duration>
+  JsonLine& optInteger(
+      std::string_view key,
+      const std::optional<std::chrono::time_point<std::chrono::system_clock, Duration>>& value) {
+    if (value) return integer(key, *value);
+    return optInteger(key, std::optional<std::int64_t>());
   }
   JsonLine& optInteger(std::string_view key, const std::optional<std::int64_t>& value) {
     this->key(key);

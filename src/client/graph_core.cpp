@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "error_mapping.hpp"
-#include "handover/crypto.hpp"
+#include "../core/crypto.hpp"
 #include "json.hpp"
 #include "responses.hpp"
 #include "retry.hpp"

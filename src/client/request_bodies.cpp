@@ -46,9 +46,9 @@ Result<std::string> releaseThreadControlBody(const ReleaseThreadControlRequest& 
 Result<std::string> extendThreadControlBody(const ExtendThreadControlRequest& r) {
   if (auto e = checkRecipient(r.recipient)) return *e;
   const auto seconds = static_cast<std::int64_t>(r.duration.count());
-  if (seconds < 1 || seconds > kMaxExtendSeconds) {
+  if (seconds < 1 || seconds > kMaxExtendDuration.count()) {
     return handover::detail::invalidArgument("extend duration must be within 1.." +
-                                             std::to_string(kMaxExtendSeconds) +
+                                             std::to_string(kMaxExtendDuration.count()) +
                                              " seconds (7 days), got " + std::to_string(seconds));
   }
   JsonBody body;

@@ -62,7 +62,9 @@ Result<ThreadOwner> readThreadOwner(const rapidjson::Value& doc, const char* wha
   ThreadOwner out;
   if (owner != nullptr) {
     out.app_id = read.id(*owner, "app_id");
-    out.expiration = read.int64(*owner, "expiration");
+    if (const auto seconds = read.int64(*owner, "expiration")) {
+      out.expiration = EpochSeconds{std::chrono::seconds{*seconds}};
+    }
   }
   if (!read.ok()) return read.error();
   return out;

@@ -1,4 +1,4 @@
-#include "handover/crypto.hpp"
+#include "crypto.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 namespace {
 
 std::string hmacHex(const EVP_MD* md, std::string_view key, std::string_view data) {
@@ -43,4 +44,5 @@ bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+}  // namespace detail
 HANDOVER_END_NAMESPACE

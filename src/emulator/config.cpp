@@ -259,7 +259,7 @@ Result<Config> parseConfig(std::string_view json) {
   }
   if (auto it = doc.FindMember("start_time_ms"); it != doc.MemberEnd()) {
     if (!it->value.IsInt64()) return configError("start_time_ms must be an integer");
-    config.start_time_ms = it->value.GetInt64();
+    config.start_time = fromEpochMillis(it->value.GetInt64());
   }
   if (auto r = validateConfig(config); !r) return std::move(r).error();
   return config;

@@ -4,11 +4,15 @@
 
 #include <algorithm>
 
-#include "handover/crypto.hpp"
+#include "../core/crypto.hpp"
 #include "json_util.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {
+
+using handover::detail::hmacSha1Hex;
+using handover::detail::hmacSha256Hex;
+
 
 std::string buildEnvelope(const std::vector<Outgoing>& batch) {
   std::string out = "{\"object\":\"";

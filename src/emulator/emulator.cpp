@@ -35,10 +35,9 @@ constexpr std::size_t kTimelineCap = 100'000;
 struct Emulator::Impl {
   explicit Impl(Config config)
       : start_steady(std::chrono::steady_clock::now()),
-        base_epoch_ms(
-            config.start_time_ms.value_or(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count())),
+        base_epoch_ms(epochMillis(config.start_time.value_or(
+            std::chrono::time_point_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now())))),
         world(std::move(config), [this] { return now(); }),
         delivery(world.config().delivery,
                  [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
@@ -574,7 +573,7 @@ struct Emulator::Impl {
 
   static Result<std::string> eventJson(Result<InjectedEvent> r) {
     if (!r) return std::move(r).error();
-    std::string body = "{\"timestamp\":" + std::to_string(r->timestamp);
+    std::string body = "{\"timestamp\":" + std::to_string(epochMillis(r->timestamp));
     if (!r->mid.empty()) body += ",\"mid\":" + escapeJsonString(r->mid);
     return body + "}";
   }
@@ -681,7 +680,7 @@ struct Emulator::Impl {
                  std::string body = "{\"owner_app_id\":";
                  body += s->owner_app_id.empty() ? "null" : escapeJsonString(s->owner_app_id);
                  body += ",\"expiration\":";
-                 body += s->expiration ? std::to_string(*s->expiration) : "null";
+                 body += s->expiration ? std::to_string(s->expiration->time_since_epoch().count()) : "null";
                  res.set_content(body + "}", "application/json");
                });
     // Any other control route: a JSON 404 that says where the list is (after the real routes,
@@ -835,8 +834,8 @@ Result<void> Emulator::setDefaultApp(const std::string& page_id, const std::stri
 void Emulator::advanceClock(std::chrono::seconds by) {
   impl_->advanceClock(by);
 }
-std::int64_t Emulator::nowMs() const {
-  return impl_->now();
+Timestamp Emulator::now() const {
+  return fromEpochMillis(impl_->now());
 }
 Result<ThreadState> Emulator::threadState(const std::string& page_id,
                                           const std::string& user_id) const {

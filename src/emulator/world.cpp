@@ -5,11 +5,15 @@
 #include <algorithm>
 #include <atomic>
 
-#include "handover/crypto.hpp"
+#include "../core/crypto.hpp"
 #include "json_util.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {
+
+using handover::detail::appSecretProof;
+using handover::detail::constantTimeEquals;
+
 namespace {
 
 constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
@@ -494,9 +498,9 @@ Result<void> World::extend(const Caller& c, const std::string& user, std::int64_
   }
   if (effectiveOwner(p, t) != c.app_id) return notOwner();  // the current owner only
   // protocol.md §2.2: up to 7 days (604 800 s).
-  if (duration_s <= 0 || duration_s > kMaxExtendSeconds) {
+  if (duration_s <= 0 || duration_s > kMaxExtendDuration.count()) {
     return invalidParam("param duration must be between 1 and " +
-                        std::to_string(kMaxExtendSeconds) + " seconds");
+                        std::to_string(kMaxExtendDuration.count()) + " seconds");
   }
   if (t.owner.empty()) return {};  // legacy primary: its control never expires
   const std::int64_t until = now_ms_() + duration_s * 1000;
@@ -603,16 +607,17 @@ Result<InjectedEvent> World::send(const Caller& c, const SendInput& in) {
     }
   }
   InjectedEvent ev;
-  ev.timestamp = stamp();
+  const std::int64_t ts = stamp();
+  ev.timestamp = fromEpochMillis(ts);
   if (!in.sender_action.empty()) return ev;  // sender actions have no echo
   ev.mid = newMid();
   touch(p, t);
   const bool ig = p.cfg.platform == Platform::kInstagram;
   // IGWH: Instagram has no message_echoes field; echoes come with `messages`.
   fanOut(p, t, ig ? "messages" : "message_echoes",
-         echoJson(p, in.recipient, c.app_id, ev.mid, ev.timestamp, in.text, in.attachment_json,
+         echoJson(p, in.recipient, c.app_id, ev.mid, ts, in.text, in.attachment_json,
                   in.metadata),
-         "", ev.timestamp);
+         "", ts);
   if (in.has_thread_control) {
     if (control == "pass") {
       (void)applyPass(p, t, c.app_id, in.recipient, in.control_app_id, "", false);
@@ -661,16 +666,17 @@ Result<InjectedEvent> World::userMessage(const UserMessage& m) {
   Thread& t = thread(*p, m.user_id);
   touch(*p, t);
   InjectedEvent ev;
-  ev.timestamp = stamp();
+  const std::int64_t ts = stamp();
+  ev.timestamp = fromEpochMillis(ts);
   ev.mid = newMid();
-  std::string json = head(m.user_id, p->cfg.id, ev.timestamp) +
+  std::string json = head(m.user_id, p->cfg.id, ts) +
                      ",\"message\":{\"mid\":" + escapeJsonString(ev.mid) +
                      ",\"text\":" + escapeJsonString(m.text);
   if (!m.quick_reply_payload.empty()) {
     json += ",\"quick_reply\":{\"payload\":" + escapeJsonString(m.quick_reply_payload) + "}";
   }
   json += "}}";
-  fanOut(*p, t, "messages", json, "", ev.timestamp);
+  fanOut(*p, t, "messages", json, "", ts);
   return ev;
 }
 
@@ -682,14 +688,15 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
   Thread& t = thread(*p, user);
   touch(*p, t);
   InjectedEvent ev;
-  ev.timestamp = stamp();
+  const std::int64_t ts = stamp();
+  ev.timestamp = fromEpochMillis(ts);
   ev.mid = newMid();
-  const std::string base = head(user, p->cfg.id, ev.timestamp) +
+  const std::string base = head(user, p->cfg.id, ts) +
                            ",\"postback\":{\"mid\":" + escapeJsonString(ev.mid) +
                            ",\"title\":" + escapeJsonString(title);
   // SB/PB: standby postbacks carry no payload.
   fanOut(*p, t, "messaging_postbacks", base + ",\"payload\":" + escapeJsonString(payload) + "}}",
-         base + "}}", ev.timestamp);
+         base + "}}", ts);
   return ev;
 }
 
@@ -699,11 +706,12 @@ Result<InjectedEvent> World::userRead(const std::string& page_id, const std::str
   if (user.empty()) return handover::detail::invalidArgument("user_id is required");
   Thread& t = thread(*p, user);
   InjectedEvent ev;
-  ev.timestamp = stamp();
+  const std::int64_t ts = stamp();
+  ev.timestamp = fromEpochMillis(ts);
   fanOut(*p, t, "message_reads",
-         head(user, p->cfg.id, ev.timestamp) +
-             ",\"read\":{\"watermark\":" + std::to_string(ev.timestamp) + "}}",
-         "", ev.timestamp);
+         head(user, p->cfg.id, ts) +
+             ",\"read\":{\"watermark\":" + std::to_string(ts) + "}}",
+         "", ts);
   return ev;
 }
 
@@ -724,12 +732,13 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   }
   touch(*p, t);
   InjectedEvent ev;
-  ev.timestamp = stamp();
+  const std::int64_t ts = stamp();
+  ev.timestamp = fromEpochMillis(ts);
   ev.mid = newMid();
   const bool ig = p->cfg.platform == Platform::kInstagram;
   // ECHO (v12.0+): inbox replies echo with the inbox's app id.
   fanOut(*p, t, ig ? "messages" : "message_echoes",
-         echoJson(*p, user, inbox, ev.mid, ev.timestamp, text, "", ""), "", ev.timestamp);
+         echoJson(*p, user, inbox, ev.mid, ts, text, "", ""), "", ts);
   return ev;
 }
 
@@ -822,7 +831,7 @@ Result<ThreadState> World::threadState(const std::string& page_id, const std::st
   Thread& t = thread(*p, user);
   ThreadState s;
   s.owner_app_id = effectiveOwner(*p, t);
-  if (t.expiration_ms) s.expiration = *t.expiration_ms / 1000;
+  if (t.expiration_ms) s.expiration = EpochSeconds{std::chrono::seconds{*t.expiration_ms / 1000}};
   return s;
 }
 

@@ -77,17 +77,17 @@ bool isStoreError(const Error& error) noexcept {
 }
 
 void merge(ConversationState& state, const Observation& obs) {
-  if (obs.owner && obs.owner->learned_at_ms >= state.owner.learned_at_ms) {
+  if (obs.owner && obs.owner->learned_at >= state.owner.learned_at) {
     state.owner = *obs.owner;
     if (obs.clear_requests) {
-      const std::int64_t at = obs.owner->learned_at_ms;
+      const Timestamp at = obs.owner->learned_at;
       auto& reqs = state.pending_requests;
       reqs.erase(std::remove_if(reqs.begin(), reqs.end(),
-                                [at](const PendingRequest& r) { return r.at_ms <= at; }),
+                                [at](const PendingRequest& r) { return r.at <= at; }),
                  reqs.end());
     }
   }
-  if (obs.standby_at && *obs.standby_at > state.owner.learned_at_ms) {
+  if (obs.standby_at && *obs.standby_at > state.owner.learned_at) {
     const bool other_owner =
         state.owner.ownership == Ownership::kApp && state.owner.app_id != obs.self_app_id;
     if (!other_owner) {
@@ -95,14 +95,14 @@ void merge(ConversationState& state, const Observation& obs) {
           OwnerInfo{Ownership::kApp, "", OwnerSource::kWebhook, *obs.standby_at, std::nullopt};
     }
   }
-  if (obs.user_message_ms) {
-    state.last_user_message_ms = std::max(state.last_user_message_ms, *obs.user_message_ms);
+  if (obs.user_message) {
+    state.last_user_message = std::max(state.last_user_message, *obs.user_message);
   }
-  if (obs.own_message_ms) {
-    state.last_own_message_ms = std::max(state.last_own_message_ms, *obs.own_message_ms);
+  if (obs.own_message) {
+    state.last_own_message = std::max(state.last_own_message, *obs.own_message);
   }
-  if (obs.other_message_ms && *obs.other_message_ms > state.last_other_message_ms) {
-    state.last_other_message_ms = *obs.other_message_ms;
+  if (obs.other_message && *obs.other_message > state.last_other_message) {
+    state.last_other_message = *obs.other_message;
     state.last_other_app_id = obs.other_app_id;
   }
   if (obs.request) {
@@ -112,17 +112,17 @@ void merge(ConversationState& state, const Observation& obs) {
     });
     if (it == reqs.end()) {
       reqs.push_back(*obs.request);
-    } else if (obs.request->at_ms > it->at_ms) {
+    } else if (obs.request->at > it->at) {
       *it = *obs.request;
     }
   }
-  if (obs.action && (!state.last_action || obs.action->at_ms >= state.last_action->at_ms)) {
+  if (obs.action && (!state.last_action || obs.action->at >= state.last_action->at)) {
     state.last_action = obs.action;
   }
   // One order whatever the store: Redis hashes have none.
   std::sort(state.pending_requests.begin(), state.pending_requests.end(),
             [](const PendingRequest& a, const PendingRequest& b) {
-              return a.at_ms != b.at_ms ? a.at_ms < b.at_ms : a.app_id < b.app_id;
+              return a.at != b.at ? a.at < b.at : a.app_id < b.app_id;
             });
 }
 

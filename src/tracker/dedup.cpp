@@ -23,7 +23,7 @@ Result<Admission> Deduplicator::admit(const webhook::Batch& batch) {
       ++a.duplicates;
       continue;
     }
-    auto claim = store_->claimEvent(key, options_.lease.count());
+    auto claim = store_->claimEvent(key, options_.lease);
     if (!claim) {
       for (const std::string& k : a.keys) (void)store_->abandonEvent(k);
       return std::move(claim).error();
@@ -49,7 +49,7 @@ Result<Admission> Deduplicator::admit(const webhook::Batch& batch) {
 
 Result<void> Deduplicator::complete(const Admission& admission) {
   for (const std::string& k : admission.keys) {
-    auto r = store_->completeEvent(k, options_.ttl.count());
+    auto r = store_->completeEvent(k, options_.ttl);
     if (!r) return r;
   }
   return {};
@@ -74,7 +74,7 @@ Result<void> Deduplicator::settle(const Admission& admission,
   Result<void> first_error;
   for (std::size_t i = 0; i < admission.keys.size(); ++i) {
     auto r = failed[i] ? store_->abandonEvent(admission.keys[i])
-                       : store_->completeEvent(admission.keys[i], options_.ttl.count());
+                       : store_->completeEvent(admission.keys[i], options_.ttl);
     if (failed[i]) ++abandoned_;
     if (!r && first_error) first_error = std::move(r);
   }

@@ -5,23 +5,23 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker::detail {
 
-OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, std::int64_t at_ms) {
+OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, Timestamp at) {
   OwnerInfo info;
   info.ownership = o;
   info.app_id = std::move(app_id);
   info.source = source;
-  info.learned_at_ms = at_ms;
+  info.learned_at = at;
   return info;
 }
 
 std::optional<EventObservation> observationOf(const webhook::Event& e,
-                                              const std::string& self_app_id, std::int64_t now_ms) {
+                                              const std::string& self_app_id, Timestamp now) {
   using webhook::EventKind;
   const std::string& user = e.userId();
   if (e.page_id.empty() || user.empty()) return std::nullopt;  // app_roles: no conversation
   const ConversationKey key{e.page_id, user};
-  const std::int64_t ts =
-      e.timestamp != 0 ? e.timestamp : (e.entry_time != 0 ? e.entry_time : now_ms);
+  const Timestamp ts =
+      e.timestamp != Timestamp{} ? e.timestamp : (e.entry_time != Timestamp{} ? e.entry_time : now);
   const std::string& me = self_app_id;
   Observation obs;
   bool moves_timer = true;
@@ -34,7 +34,7 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
     case EventKind::kReferral:
     case EventKind::kReaction:
     case EventKind::kMessageEdit:
-      obs.user_message_ms = ts;
+      obs.user_message = ts;
       // On standby another app owns the thread: worth knowing without a Graph call.
       moves_timer = e.standby;
       if (e.standby) {
@@ -45,9 +45,9 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
     case EventKind::kEcho: {
       const auto& echo = *e.get<webhook::Echo>();
       if (echo.isFromApp(me)) {
-        obs.own_message_ms = ts;
+        obs.own_message = ts;
       } else {
-        obs.other_message_ms = ts;
+        obs.other_message = ts;
         obs.other_app_id = echo.app_id.value_or("");
         // Only the owner sends (and the inbox takes control when a human replies there), so a
         // named sender is the owner as of this echo.

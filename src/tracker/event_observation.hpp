@@ -13,8 +13,8 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker::detail {
 
-/// An `OwnerInfo` learned at `at_ms` from `source`.
-OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, std::int64_t at_ms);
+/// An `OwnerInfo` learned at `at` from `source`.
+OwnerInfo ownerOf(Ownership o, std::string app_id, OwnerSource source, Timestamp at);
 
 /// The conversation an event belongs to and what it says about it.
 struct EventObservation {
@@ -28,10 +28,10 @@ struct EventObservation {
 };
 
 /// nullopt when the event says nothing about a thread: no page or user (`app_roles`), or a kind
-/// that is no activity in it (reads, deliveries, opt-ins, unknown). `now_ms` stands in for a
+/// that is no activity in it (reads, deliveries, opt-ins, unknown). `now` stands in for a
 /// missing timestamp; `self_app_id` is this app (may be empty).
 std::optional<EventObservation> observationOf(const webhook::Event& e,
-                                              const std::string& self_app_id, std::int64_t now_ms);
+                                              const std::string& self_app_id, Timestamp now);
 
 }  // namespace tracker::detail
 HANDOVER_END_NAMESPACE

@@ -69,7 +69,8 @@ struct MemoryStore::Impl {
   std::size_t dedup_sweep_at = 1024;
   std::size_t evicted = 0;
 
-  std::int64_t now() const { return options.now_ms ? options.now_ms() : systemNowMs(); }
+  // Records keep plain epoch-ms integers (compact); the API speaks Timestamp.
+  std::int64_t now() const { return options.clock ? epochMillis(options.clock()) : systemNowMs(); }
 
   std::uint32_t intern(const std::string& name) {
     if (name.empty()) return kNoId;
@@ -130,11 +131,11 @@ struct MemoryStore::Impl {
     s.owner.ownership = static_cast<Ownership>(r.ownership);
     s.owner.app_id = nameOf(r.owner_app);
     s.owner.source = static_cast<OwnerSource>(r.source);
-    s.owner.learned_at_ms = r.owner_at;
-    if (r.expires != kNoTime) s.owner.expires_at_ms = r.expires;
-    s.last_user_message_ms = r.user_ms;
-    s.last_own_message_ms = r.own_ms;
-    s.last_other_message_ms = r.other_ms;
+    s.owner.learned_at = fromEpochMillis(r.owner_at);
+    if (r.expires != kNoTime) s.owner.expires_at = fromEpochMillis(r.expires);
+    s.last_user_message = fromEpochMillis(r.user_ms);
+    s.last_own_message = fromEpochMillis(r.own_ms);
+    s.last_other_message = fromEpochMillis(r.other_ms);
     s.last_other_app_id = nameOf(r.other_app);
     if (r.extra) {
       s.pending_requests = r.extra->requests;
@@ -146,11 +147,11 @@ struct MemoryStore::Impl {
     r.ownership = static_cast<std::uint8_t>(s.owner.ownership);
     r.owner_app = intern(s.owner.app_id);
     r.source = static_cast<std::uint8_t>(s.owner.source);
-    r.owner_at = s.owner.learned_at_ms;
-    r.expires = s.owner.expires_at_ms.value_or(kNoTime);
-    r.user_ms = s.last_user_message_ms;
-    r.own_ms = s.last_own_message_ms;
-    r.other_ms = s.last_other_message_ms;
+    r.owner_at = epochMillis(s.owner.learned_at);
+    r.expires = s.owner.expires_at ? epochMillis(*s.owner.expires_at) : kNoTime;
+    r.user_ms = epochMillis(s.last_user_message);
+    r.own_ms = epochMillis(s.last_own_message);
+    r.other_ms = epochMillis(s.last_other_message);
     r.other_app = intern(s.last_other_app_id);
     if (s.pending_requests.empty() && !s.last_action) {
       r.extra.reset();
@@ -218,30 +219,32 @@ Result<std::optional<ConversationState>> MemoryStore::load(const ConversationKey
 }
 
 Result<void> MemoryStore::schedule(const ConversationKey& key,
-                                   std::optional<std::int64_t> due_at_ms) {
+                                   std::optional<Timestamp> due_at) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  Node* n = due_at_ms ? impl_->findOrCreate(key) : impl_->find(key);
+  Node* n = due_at ? impl_->findOrCreate(key) : impl_->find(key);
   if (!n) return {};
   Record& r = n->second;
   if (r.due_at != 0) impl_->due.erase({r.due_at, n});
   r.due_at = 0;
-  if (due_at_ms) {
+  if (due_at) {
     // 0 means "no timer" in a record; a timer at the epoch is due anyway.
-    r.due_at = *due_at_ms == 0 ? 1 : *due_at_ms;
+    r.due_at = *due_at == Timestamp{} ? 1 : epochMillis(*due_at);
     impl_->due.insert({r.due_at, n});
   }
   return {};
 }
 
-Result<std::vector<DueClaim>> MemoryStore::claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+Result<std::vector<DueClaim>> MemoryStore::claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                     std::size_t limit) {
+  const std::int64_t now_ms = epochMillis(now);
+  const std::int64_t lease_ms = lease.count();
   std::lock_guard<std::mutex> lock(impl_->mu);
   std::vector<DueClaim> out;
   std::vector<Node*> claimed;
   for (auto it = impl_->due.begin();
        it != impl_->due.end() && it->first <= now_ms && out.size() < limit;) {
     Node* n = const_cast<Node*>(it->second);
-    out.push_back({impl_->keyOf(*n), it->first, now_ms + lease_ms});
+    out.push_back({impl_->keyOf(*n), fromEpochMillis(it->first), fromEpochMillis(now_ms + lease_ms)});
     claimed.push_back(n);
     it = impl_->due.erase(it);
   }
@@ -255,13 +258,13 @@ Result<std::vector<DueClaim>> MemoryStore::claimDue(std::int64_t now_ms, std::in
 Result<void> MemoryStore::finishDue(const DueClaim& claim) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   Node* n = impl_->find(claim.key);
-  if (!n || n->second.due_at != claim.lease_until_ms) return {};
+  if (!n || n->second.due_at != epochMillis(claim.lease_until)) return {};
   impl_->due.erase({n->second.due_at, n});
   n->second.due_at = 0;
   return {};
 }
 
-Result<EventClaim> MemoryStore::claimEvent(std::string_view key, std::int64_t lease_ms) {
+Result<EventClaim> MemoryStore::claimEvent(std::string_view key, std::chrono::milliseconds lease) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   const std::int64_t now_ms = impl_->now();
   impl_->sweepDedup(now_ms);
@@ -269,13 +272,13 @@ Result<EventClaim> MemoryStore::claimEvent(std::string_view key, std::int64_t le
   if (!inserted && it->second.expires > now_ms) {
     return it->second.done ? EventClaim::kDuplicate : EventClaim::kInFlight;
   }
-  it->second = {now_ms + lease_ms, false};
+  it->second = {now_ms + lease.count(), false};
   return EventClaim::kNew;
 }
 
-Result<void> MemoryStore::completeEvent(std::string_view key, std::int64_t ttl_ms) {
+Result<void> MemoryStore::completeEvent(std::string_view key, std::chrono::milliseconds ttl) {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  impl_->dedup[std::string(key)] = {impl_->now() + ttl_ms, true};
+  impl_->dedup[std::string(key)] = {impl_->now() + ttl.count(), true};
   return {};
 }
 

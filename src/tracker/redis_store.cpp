@@ -136,8 +136,16 @@ ConversationKey fromMember(const std::string& m) {
   return {m.substr(0, bar), m.substr(bar + 1)};
 }
 
-std::string opt(const std::optional<std::int64_t>& v) {
-  return v ? std::to_string(*v) : std::string();
+std::string ms(Timestamp t) {
+  return std::to_string(epochMillis(t));
+}
+
+std::string opt(const std::optional<Timestamp>& v) {
+  return v ? ms(*v) : std::string();
+}
+
+Timestamp toTime(const std::string& v) {
+  return fromEpochMillis(toInt(v));
 }
 
 ConversationState parseState(const ConversationKey& key, const redisReply* r) {
@@ -147,7 +155,7 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
     const std::string f = str(r->element[i]);
     const std::string v = str(r->element[i + 1]);
     if (f == "ot") {
-      s.owner.learned_at_ms = toInt(v);
+      s.owner.learned_at = toTime(v);
     } else if (f == "ow") {
       s.owner.ownership = static_cast<Ownership>(toInt(v));
     } else if (f == "oa") {
@@ -155,19 +163,19 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
     } else if (f == "os") {
       s.owner.source = static_cast<OwnerSource>(toInt(v));
     } else if (f == "oe") {
-      if (!v.empty()) s.owner.expires_at_ms = toInt(v);
+      if (!v.empty()) s.owner.expires_at = toTime(v);
     } else if (f == "lu") {
-      s.last_user_message_ms = toInt(v);
+      s.last_user_message = toTime(v);
     } else if (f == "lo") {
-      s.last_own_message_ms = toInt(v);
+      s.last_own_message = toTime(v);
     } else if (f == "lx") {
-      s.last_other_message_ms = toInt(v);
+      s.last_other_message = toTime(v);
     } else if (f == "lxa") {
       s.last_other_app_id = v;
     } else if (f.compare(0, 2, "r:") == 0) {
       const auto bar = v.find('|');
       s.pending_requests.push_back({f.substr(2), bar == std::string::npos ? "" : v.substr(bar + 1),
-                                    toInt(v.substr(0, bar))});
+                                    toTime(v.substr(0, bar))});
     } else if (f == "act") {
       // ok|action|target|error: the error comes last and may hold bars.
       ActionRecord a;
@@ -191,7 +199,7 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
   }
   if (s.last_action) {
     for (std::size_t i = 0; i + 1 < r->elements; i += 2) {
-      if (str(r->element[i]) == "aat") s.last_action->at_ms = toInt(str(r->element[i + 1]));
+      if (str(r->element[i]) == "aat") s.last_action->at = toTime(str(r->element[i + 1]));
     }
   }
   // The order `merge` gives, so both stores answer alike.
@@ -319,29 +327,29 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
   std::vector<std::string> argv(18);
   argv[0] = std::to_string(impl_->o.conversation_ttl.count());
   if (obs.owner) {
-    argv[1] = std::to_string(obs.owner->learned_at_ms);
+    argv[1] = ms(obs.owner->learned_at);
     argv[2] = std::to_string(static_cast<int>(obs.owner->ownership));
     argv[3] = obs.owner->app_id;
     argv[4] = std::to_string(static_cast<int>(obs.owner->source));
-    argv[5] = opt(obs.owner->expires_at_ms);
+    argv[5] = opt(obs.owner->expires_at);
     argv[6] = obs.clear_requests ? "1" : "0";
   }
-  argv[7] = opt(obs.user_message_ms);
-  argv[8] = opt(obs.own_message_ms);
-  argv[9] = opt(obs.other_message_ms);
+  argv[7] = opt(obs.user_message);
+  argv[8] = opt(obs.own_message);
+  argv[9] = opt(obs.other_message);
   argv[10] = obs.other_app_id;
   if (obs.request) {
     argv[11] = obs.request->app_id;
-    argv[12] = std::to_string(obs.request->at_ms);
+    argv[12] = ms(obs.request->at);
     argv[13] = obs.request->metadata;
   }
   if (obs.action) {
     argv[14] = std::string(obs.action->ok ? "1" : "0") + "|" + toString(obs.action->action) + "|" +
                obs.action->target_app_id + "|" + obs.action->error;
-    argv[15] = std::to_string(obs.action->at_ms);
+    argv[15] = ms(obs.action->at);
   }
   if (obs.standby_at) {
-    argv[16] = std::to_string(*obs.standby_at);
+    argv[16] = ms(*obs.standby_at);
     argv[17] = obs.self_app_id;
   }
   auto r = impl_->eval(kApplyScript, {impl_->convKey(key)}, std::move(argv));
@@ -359,37 +367,36 @@ Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey&
 }
 
 Result<void> RedisStore::schedule(const ConversationKey& key,
-                                  std::optional<std::int64_t> due_at_ms) {
-  auto r = due_at_ms
-               ? impl_->command({"ZADD", impl_->dueKey(), std::to_string(*due_at_ms), member(key)})
+                                  std::optional<Timestamp> due_at) {
+  auto r = due_at ? impl_->command({"ZADD", impl_->dueKey(), ms(*due_at), member(key)})
                : impl_->command({"ZREM", impl_->dueKey(), member(key)});
   if (!r) return std::move(r).error();
   return {};
 }
 
-Result<std::vector<DueClaim>> RedisStore::claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                    std::size_t limit) {
-  const std::int64_t until = now_ms + lease_ms;
+  const Timestamp until = now + lease;
   auto r = impl_->eval(kClaimDueScript, {impl_->dueKey()},
-                       {std::to_string(now_ms), std::to_string(until), std::to_string(limit)});
+                       {ms(now), ms(until), std::to_string(limit)});
   if (!r) return std::move(r).error();
   std::vector<DueClaim> out;
   const redisReply* a = r->get();
   for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2) {
-    out.push_back({fromMember(str(a->element[i])), toInt(str(a->element[i + 1])), until});
+    out.push_back({fromMember(str(a->element[i])), toTime(str(a->element[i + 1])), until});
   }
   return out;
 }
 
 Result<void> RedisStore::finishDue(const DueClaim& claim) {
   auto r = impl_->eval(kFinishDueScript, {impl_->dueKey()},
-                       {member(claim.key), std::to_string(claim.lease_until_ms)});
+                       {member(claim.key), ms(claim.lease_until)});
   if (!r) return std::move(r).error();
   return {};
 }
 
-Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::int64_t lease_ms) {
-  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease_ms)});
+Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::chrono::milliseconds lease) {
+  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease.count())});
   if (!r) return std::move(r).error();
   switch ((*r)->integer) {
     case 0:
@@ -401,8 +408,8 @@ Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::int64_t lea
   }
 }
 
-Result<void> RedisStore::completeEvent(std::string_view key, std::int64_t ttl_ms) {
-  auto r = impl_->command({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl_ms)});
+Result<void> RedisStore::completeEvent(std::string_view key, std::chrono::milliseconds ttl) {
+  auto r = impl_->command({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl.count())});
   if (!r) return std::move(r).error();
   return {};
 }

@@ -9,10 +9,8 @@ HANDOVER_BEGIN_NAMESPACE
 namespace tracker {
 namespace {
 
-std::int64_t systemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+Timestamp systemNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
 }  // namespace
@@ -23,30 +21,30 @@ struct ThreadTracker::Impl {
   PageClientResolver resolver;
   TrackerOptions options;
 
-  std::int64_t now() const { return options.now_ms ? options.now_ms() : systemNowMs(); }
+  Timestamp now() const { return options.clock ? options.clock() : systemNow(); }
 
   std::optional<Client> clientFor(const std::string& page_id) const {
     if (resolver) return resolver(page_id);
     return client;
   }
 
-  std::optional<std::int64_t> dueAt(const ConversationState& s) const {
+  std::optional<Timestamp> dueAt(const ConversationState& s) const {
     if (!options.policies.idle_take_back) return std::nullopt;
     const IdleTakeBack& p = *options.policies.idle_take_back;
     if (s.owner.ownership != Ownership::kApp) return std::nullopt;
     // Without our app id an unnamed owner must not pass for us.
     const bool ours = !options.app_id.empty() && s.owner.app_id == options.app_id;
-    std::int64_t since = s.owner.learned_at_ms;
+    Timestamp since = s.owner.learned_at;
     if (p.action == IdleTakeBack::Action::kTake) {
       if (ours) return std::nullopt;
-      since = std::max(since, s.last_other_message_ms);
+      since = std::max(since, s.last_other_message);
     } else {
       if (!ours) return std::nullopt;
-      since = std::max(since, s.last_own_message_ms);
+      since = std::max(since, s.last_own_message);
     }
-    const std::int64_t due = since + p.quiet_for.count();
+    const Timestamp due = since + p.quiet_for;
     // Control lapses first: the thread goes idle by itself, nothing to take back.
-    if (s.owner.expires_at_ms && *s.owner.expires_at_ms <= due) return std::nullopt;
+    if (s.owner.expires_at && *s.owner.expires_at <= due) return std::nullopt;
     return due;
   }
 
@@ -90,25 +88,25 @@ struct ThreadTracker::Impl {
     } else {
       call = c->passThreadControl(key.user_id, target, metadata);
     }
-    out.at_ms = now();
+    out.at = now();
     Observation obs;
     ActionRecord rec;
     rec.action = action;
     rec.target_app_id = target;
-    rec.at_ms = out.at_ms;
+    rec.at = out.at;
     rec.ok = call.has_value();
     if (call) {
       if (action == PolicyAction::kTake) {
         obs.owner =
             detail::ownerOf(Ownership::kApp, taken->new_owner_app_id.value_or(options.app_id),
-                            OwnerSource::kOwnCall, out.at_ms);
-        if (taken->expiration) obs.owner->expires_at_ms = *taken->expiration * 1000;
+                            OwnerSource::kOwnCall, out.at);
+        if (taken->expiration) obs.owner->expires_at = *taken->expiration;
       } else if (action == PolicyAction::kRelease) {
-        obs.owner = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at_ms);
+        obs.owner = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at);
       } else {
         // Passing to "the default app" leaves the owner unnamed until an event or Graph says.
         obs.owner = detail::ownerOf(target.empty() ? Ownership::kUnknown : Ownership::kApp, target,
-                                    OwnerSource::kOwnCall, out.at_ms);
+                                    OwnerSource::kOwnCall, out.at);
       }
       obs.clear_requests = true;
     } else {
@@ -157,11 +155,11 @@ ThreadTracker::~ThreadTracker() = default;
 const std::string& ThreadTracker::appId() const noexcept {
   return impl_->options.app_id;
 }
-std::int64_t ThreadTracker::now() const {
+Timestamp ThreadTracker::now() const {
   return impl_->now();
 }
 
-std::optional<std::int64_t> ThreadTracker::dueAt(const ConversationState& state) const {
+std::optional<Timestamp> ThreadTracker::dueAt(const ConversationState& state) const {
   return impl_->dueAt(state);
 }
 
@@ -210,7 +208,7 @@ Result<void> ThreadTracker::recordTaken(const ConversationKey& key,
                                         const TakeThreadControlResponse& r) {
   OwnerInfo o = detail::ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(impl_->options.app_id),
                                 OwnerSource::kOwnCall, impl_->now());
-  if (r.expiration) o.expires_at_ms = *r.expiration * 1000;
+  if (r.expiration) o.expires_at = *r.expiration;
   return impl_->record(key, std::move(o), true);
 }
 
@@ -221,9 +219,9 @@ Result<void> ThreadTracker::recordReleased(const ConversationKey& key) {
 
 Result<void> ThreadTracker::recordExtended(const ConversationKey& key,
                                            std::chrono::seconds duration) {
-  const std::int64_t now = impl_->now();
+  const Timestamp now = impl_->now();
   OwnerInfo o = detail::ownerOf(Ownership::kApp, impl_->options.app_id, OwnerSource::kOwnCall, now);
-  o.expires_at_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
+  o.expires_at = now + duration;
   return impl_->record(key, std::move(o), false);
 }
 
@@ -236,7 +234,7 @@ Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const Thread
   } else {
     o = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kGraph, impl_->now());
   }
-  if (owner.expiration) o.expires_at_ms = *owner.expiration * 1000;
+  if (owner.expiration) o.expires_at = *owner.expiration;
   return impl_->record(key, std::move(o), false);
 }
 
@@ -274,13 +272,13 @@ Result<std::optional<ConversationState>> ThreadTracker::state(const Conversation
 Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
   auto s = impl_->store->load(key);
   if (!s) return std::move(s).error();
-  const std::int64_t now = impl_->now();
+  const Timestamp now = impl_->now();
   if (*s && (*s)->owner.ownership != Ownership::kUnknown &&
-      now - (*s)->owner.learned_at_ms <= impl_->options.owner_staleness.count()) {
+      now - (*s)->owner.learned_at <= impl_->options.owner_staleness) {
     OwnerAnswer a;
     a.owner = (*s)->owner;
     if ((*s)->idleAt(now))
-      a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at_ms);
+      a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at);
     return a;
   }
   auto c = impl_->clientFor(key.page_id);
@@ -303,14 +301,14 @@ Result<AutoReply> ThreadTracker::autoReply(const ConversationKey& key) {
   if (!s) return std::move(s).error();
   if (!*s) return AutoReply::kReply;
   const ConversationState& st = **s;
-  const std::int64_t now = impl_->now();
-  const auto quiet = impl_->options.policies.pause_while_human_active->quiet_for.count();
+  const Timestamp now = impl_->now();
+  const auto quiet = impl_->options.policies.pause_while_human_active->quiet_for;
   const std::string& me = impl_->options.app_id;
   const bool ours = !me.empty() && st.owner.isApp(me);
   if (st.owner.ownership == Ownership::kApp && !ours && !st.idleAt(now)) {
     return AutoReply::kPauseAnotherAppOwns;
   }
-  if (st.last_other_message_ms != 0 && now - st.last_other_message_ms < quiet) {
+  if (st.last_other_message != Timestamp{} && now - st.last_other_message < quiet) {
     return AutoReply::kPauseHumanActive;
   }
   return AutoReply::kReply;
@@ -320,24 +318,24 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll() {
   return poll(impl_->now());
 }
 
-Result<std::vector<ActionOutcome>> ThreadTracker::poll(std::int64_t now_ms) {
+Result<std::vector<ActionOutcome>> ThreadTracker::poll(Timestamp now) {
   std::vector<ActionOutcome> outcomes;
   if (!impl_->options.policies.idle_take_back) return outcomes;
   const IdleTakeBack& policy = *impl_->options.policies.idle_take_back;
   auto claims =
-      impl_->store->claimDue(now_ms, impl_->options.due_lease.count(), impl_->options.poll_batch);
+      impl_->store->claimDue(now, impl_->options.due_lease, impl_->options.poll_batch);
   if (!claims) return std::move(claims).error();
   for (const DueClaim& claim : *claims) {
     auto s = impl_->store->load(claim.key);
     if (!s) return std::move(s).error();
-    const std::optional<std::int64_t> due = *s ? impl_->dueAt(**s) : std::nullopt;
-    if (due && *due > now_ms) {
+    const std::optional<Timestamp> due = *s ? impl_->dueAt(**s) : std::nullopt;
+    if (due && *due > now) {
       // Activity since it was scheduled moved it: the stored times decide, not the hint.
       auto r = impl_->store->schedule(claim.key, due);
       if (!r) return std::move(r).error();
       continue;
     }
-    if (!due || (*s)->idleAt(now_ms)) {
+    if (!due || (*s)->idleAt(now)) {
       auto r = impl_->store->finishDue(claim);
       if (!r) return std::move(r).error();
       continue;

@@ -73,7 +73,7 @@ std::string dedupKey(const Event& event) {
   }
   // No mid: the same event redelivered has the same user, timestamp and fields.
   append(key, event.userId());
-  append(key, std::to_string(event.timestamp));
+  append(key, std::to_string(epochMillis(event.timestamp)));
   if (const auto* p = event.get<PassThreadControl>()) {
     append(key, p->previous_owner_app_id.value_or(""));
     append(key, p->new_owner_app_id.value_or(""));
@@ -83,9 +83,9 @@ std::string dedupKey(const Event& event) {
   } else if (const auto* r = event.get<RequestThreadControl>()) {
     append(key, r->requested_owner_app_id);
   } else if (const auto* rd = event.get<Read>()) {
-    append(key, rd->watermark ? std::to_string(*rd->watermark) : rd->mid);
+    append(key, rd->watermark ? std::to_string(epochMillis(*rd->watermark)) : rd->mid);
   } else if (const auto* d = event.get<Delivery>()) {
-    append(key, d->watermark ? std::to_string(*d->watermark) : "");
+    append(key, d->watermark ? std::to_string(epochMillis(*d->watermark)) : "");
     for (const auto& id : d->mids) append(key, id);
   } else if (const auto* a = event.get<AppRoles>()) {
     for (const auto& app : a->apps) {

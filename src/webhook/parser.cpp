@@ -899,10 +899,17 @@ class SaxHandler {
       }
       return true;
     };
-    auto optI64 = [&](std::optional<std::int64_t>& dst, const char* what) {
+    auto time = [&](Timestamp& dst, const char* what) {
       if (t == VType::kNull) return true;
       std::int64_t v = 0;
       if (!i64(v, what)) return false;
+      dst = fromEpochMillis(v);
+      return true;
+    };
+    auto optTime = [&](std::optional<Timestamp>& dst, const char* what) {
+      if (t == VType::kNull) return true;
+      Timestamp v{};
+      if (!time(v, what)) return false;
       dst = v;
       return true;
     };
@@ -939,7 +946,7 @@ class SaxHandler {
           case Field::kId:
             return id(entry_id_, "`entry.id`");
           case Field::kTime:
-            return i64(entry_time_, "`entry.time`");
+            return time(entry_time_, "`entry.time`");
           case Field::kMessaging:
           case Field::kStandby:
             return t == VType::kNull || typeError("`messaging`/`standby`", t, scalarStart());
@@ -954,7 +961,7 @@ class SaxHandler {
       case Ctx::kEvent:
         switch (f) {
           case Field::kTimestamp:
-            return i64(ev_->timestamp, "`timestamp`");
+            return time(ev_->timestamp, "`timestamp`");
           case Field::kNone:
             return true;
           default:
@@ -1000,11 +1007,11 @@ class SaxHandler {
         if (f == Field::kUrl) return str(msg_->attachments.back().url, "`payload.url`");
         return true;
       case Ctx::kRead:
-        if (f == Field::kWatermark) return optI64(read_->watermark, "`watermark`");
+        if (f == Field::kWatermark) return optTime(read_->watermark, "`watermark`");
         if (f == Field::kMid) return str(read_->mid, "`mid`");
         return true;
       case Ctx::kDelivery:
-        if (f == Field::kWatermark) return optI64(delivery_->watermark, "`watermark`");
+        if (f == Field::kWatermark) return optTime(delivery_->watermark, "`watermark`");
         if (f == Field::kMids) return t == VType::kNull || typeError("`mids`", t, scalarStart());
         return true;
       case Ctx::kMids:
@@ -1151,7 +1158,7 @@ class SaxHandler {
     entry_first_event_ = batch_.events.size();
     entry_first_change_ = batch_.changes.size();
     entry_id_.clear();
-    entry_time_ = 0;
+    entry_time_ = Timestamp{};
   }
 
   void finishEntry() {
@@ -1348,7 +1355,7 @@ class SaxHandler {
   bool saw_entry_ = false, entry_open_ = false, event_open_ = false;
   std::size_t entry_index_ = 0, entry_depth_ = 0, entry_first_event_ = 0, entry_first_change_ = 0;
   std::string entry_id_;
-  std::int64_t entry_time_ = 0;
+  Timestamp entry_time_{};
 
   bool standby_ = false;
   std::size_t event_index_ = 0, event_depth_ = 0, event_start_ = 0;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "../core/ascii.hpp"
-#include "handover/crypto.hpp"
+#include "../core/crypto.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
@@ -223,7 +223,7 @@ Result<SignatureAlgorithm> verifySignature(std::string_view raw_body, const Http
 }
 
 std::string signatureHeaderValue(std::string_view raw_body, std::string_view app_secret) {
-  return "sha256=" + hmacSha256Hex(app_secret, raw_body);
+  return "sha256=" + handover::detail::hmacSha256Hex(app_secret, raw_body);
 }
 
 std::optional<std::string> verifySubscription(std::string_view mode, std::string_view verify_token,
@@ -231,7 +231,7 @@ std::optional<std::string> verifySubscription(std::string_view mode, std::string
                                               std::string_view expected_token) {
   // Evaluate every condition so the timing does not reveal which one failed.
   const bool mode_ok = mode == "subscribe";
-  const bool token_ok = !expected_token.empty() && constantTimeEquals(verify_token, expected_token);
+  const bool token_ok = !expected_token.empty() && handover::detail::constantTimeEquals(verify_token, expected_token);
   if (!mode_ok || !token_ok || challenge.empty()) return std::nullopt;
   return std::string(challenge);
 }

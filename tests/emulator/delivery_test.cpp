@@ -4,12 +4,14 @@
 #include "catch.hpp"
 #include "delivery.hpp"
 #include "fixture.hpp"
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 #include "recording_server.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
 using namespace handover::emulator::testing;
+using handover::detail::hmacSha1Hex;
+using handover::detail::hmacSha256Hex;
 
 namespace {
 constexpr auto kWait = std::chrono::seconds(10);

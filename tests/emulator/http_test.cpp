@@ -4,11 +4,12 @@
 
 #include "catch.hpp"
 #include "fixture.hpp"
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
 using namespace handover::emulator::testing;
+using handover::detail::appSecretProof;
 
 namespace {
 
@@ -155,7 +156,7 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   REQUIRE(thread);
   CHECK(std::string(json(thread->body)["owner_app_id"].GetString()) == kPageInboxAppId);
 
-  const std::int64_t before = f.emu->nowMs();
+  const std::int64_t before = epochMillis(f.emu->now());
   auto adv = http.Post("/_emulator/clock/advance", R"({"seconds":90000})", "application/json");
   REQUIRE(adv);
   CHECK(json(adv->body)["now_ms"].GetInt64() >= before + 90'000'000);

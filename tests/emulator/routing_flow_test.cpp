@@ -35,7 +35,7 @@ TEST_CASE("routing: pass to the agent thread_owner disclosure take back by the d
   Fixture f;
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
-  const std::int64_t now_s = f.emu->nowMs() / 1000;
+  const handover::Timestamp now = f.emu->now();
   REQUIRE(bot.passThreadControl(kUser, kAgent, "escalate:billing"));
   // CR-M: every app subscribed to messaging_handovers hears about a pass.
   auto a = f.agent_hook.waitForEvents(1);
@@ -54,8 +54,8 @@ TEST_CASE("routing: pass to the agent thread_owner disclosure take back by the d
   REQUIRE(own);
   CHECK(own->isOwnedBy(kAgent));
   REQUIRE(own->expiration);
-  CHECK(*own->expiration >= now_s + 24 * 3600 - 1);
-  CHECK(*own->expiration <= now_s + 24 * 3600 + 60);
+  CHECK(*own->expiration >= now + std::chrono::hours(24) - std::chrono::seconds(1));
+  CHECK(*own->expiration <= now + std::chrono::hours(24) + std::chrono::seconds(60));
   auto as_default = bot.getThreadOwner(kUser);
   REQUIRE(as_default);
   CHECK(as_default->isOwnedBy(kAgent));
@@ -209,7 +209,7 @@ TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
     auto view = agent.getThreadOwner(kUser);
     REQUIRE(view);
     REQUIRE(view->expiration);
-    CHECK(*view->expiration >= f.emu->nowMs() / 1000 + 7 * 24 * 3600 - 5);
+    CHECK(*view->expiration >= f.emu->now() + std::chrono::hours(7 * 24) - std::chrono::seconds(5));
     f.emu->advanceClock(std::chrono::hours(24 * 7 - 1));
     CHECK(f.ownerOf(kRoutingPage) == kAgent);
     f.emu->advanceClock(std::chrono::hours(2));

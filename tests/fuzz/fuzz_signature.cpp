@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 #include "handover/webhook/signature.hpp"
 
 namespace {
@@ -30,6 +30,8 @@ std::string_view take(std::string_view& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace handover;
   using namespace handover::webhook;
+  using handover::detail::hmacSha1Hex;
+  using handover::detail::hmacSha256Hex;
   if (size == 0) return 0;
   const std::uint8_t mode = data[0];
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);

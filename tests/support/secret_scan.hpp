@@ -17,7 +17,7 @@
 
 #include "handover/client.hpp"
 #include "handover/connection.hpp"
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 #include "handover/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -41,7 +41,7 @@ class SecretRegistry {
     if (o.access_token.size() >= 6) secrets_.insert(o.access_token);
     if (o.app_secret.size() >= 6) secrets_.insert(o.app_secret);
     if (!o.access_token.empty() && !o.app_secret.empty()) {
-      secrets_.insert(appSecretProof(o.access_token, o.app_secret));
+      secrets_.insert(detail::appSecretProof(o.access_token, o.app_secret));
     }
   }
   void add(const std::string& secret) {

@@ -12,6 +12,7 @@ using namespace handover;
 using namespace handover::tracker;
 using namespace handover::tracker::test;
 
+using namespace std::chrono_literals;
 namespace {
 
 webhook::Batch batchOf(std::vector<webhook::Event> events) {
@@ -26,7 +27,7 @@ webhook::Batch batchOf(std::vector<webhook::Event> events) {
 TEST_CASE("a redelivered batch is handled once - duplicates are counted and skipped") {
   ManualClock clock;
   MemoryStoreOptions so;
-  so.now_ms = clock.fn();
+  so.clock = clock.fn();
   auto store = std::make_shared<MemoryStore>(so);
   Deduplicator dedup(store);
   // The same body parsed twice, as Meta's retry would send it.
@@ -49,7 +50,7 @@ TEST_CASE("a redelivered batch is handled once - duplicates are counted and skip
 TEST_CASE("an event held by another server is in flight until done or the lease ends") {
   ManualClock clock;
   MemoryStoreOptions so;
-  so.now_ms = clock.fn();
+  so.clock = clock.fn();
   auto store = std::make_shared<MemoryStore>(so);
   DedupOptions o;
   o.lease = std::chrono::seconds(30);
@@ -63,21 +64,21 @@ TEST_CASE("an event held by another server is in flight until done or the lease 
   CHECK(got_b.in_flight == 1);  // B answers non-2xx: Meta redelivers later
 
   // A crashed: after the lease B may take it over.
-  clock.now += 30'000;
+  clock.now += 30'000ms;
   auto retry_b = b.admit(batch).value();
   REQUIRE(retry_b.fresh.events.size() == 1);
   REQUIRE(b.complete(retry_b));
   CHECK(a.admit(batch).value().duplicates == 1);
 
   // Keys are forgotten after the TTL.
-  clock.now += 3'600'000;
+  clock.now += 3'600'000ms;
   CHECK(a.admit(batch).value().fresh.events.size() == 1);
 }
 
 TEST_CASE("settle completes handled events and gives failed ones up for redelivery") {
   auto store = std::make_shared<MemoryStore>();
   Deduplicator dedup(store);
-  auto batch = batchOf({userMessage(kT0, "m_ok"), userMessage(kT0 + 1, "m_fail"),
+  auto batch = batchOf({userMessage(kT0, "m_ok"), userMessage(kT0 + 1ms, "m_fail"),
                         userMessage(kT0, "m_ok")});  // repeated within one POST
   auto admitted = dedup.admit(batch).value();
   REQUIRE(admitted.fresh.events.size() == 2);
@@ -101,7 +102,7 @@ TEST_CASE("messaging and standby copies of one event share a key") {
   CHECK(dedup.admit(batchOf({userMessage(kT0, "m_1", kUser, true)})).value().duplicates == 1);
   // Events without a mid are told apart by kind, ids and timestamp.
   auto p1 = passEvent(kT0, std::nullopt, std::string(kBotApp));
-  auto p2 = passEvent(kT0 + 1, std::nullopt, std::string(kBotApp));
+  auto p2 = passEvent(kT0 + 1ms, std::nullopt, std::string(kBotApp));
   auto both = dedup.admit(batchOf({p1, p2, p1})).value();
   CHECK(both.fresh.events.size() == 2);
   CHECK(both.duplicates == 1);

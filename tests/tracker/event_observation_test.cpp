@@ -6,9 +6,11 @@
 #include "event_observation.hpp"
 #include "handover/webhook/parser.hpp"
 
+using namespace std::chrono_literals;
 namespace {
 
 using handover::tracker::Ownership;
+using handover::fromEpochMillis;
 using handover::tracker::detail::observationOf;
 
 const std::string kMe = "111";
@@ -30,18 +32,18 @@ const std::string kPageToUser = R"("sender":{"id":"900"},"recipient":{"id":"42"}
 
 TEST_CASE("observation: a user message is activity, on standby another app owns the thread") {
   const auto e = only("{" + kUserToPage + R"(,"message":{"mid":"m1","text":"hi"}})");
-  auto seen = observationOf(e, kMe, 1);
+  auto seen = observationOf(e, kMe, fromEpochMillis(1));
   REQUIRE(seen);
   CHECK(seen->key.page_id == "900");
   CHECK(seen->key.user_id == "42");
-  CHECK(seen->observation.user_message_ms == 7000);
+  CHECK(seen->observation.user_message == fromEpochMillis(7000));
   CHECK_FALSE(seen->observation.standby_at);
   CHECK_FALSE(seen->moves_timer);  // messaging: our thread, the timer stays
 
   const auto s = only("{" + kUserToPage + R"(,"message":{"mid":"m1","text":"hi"}})", true);
-  seen = observationOf(s, kMe, 1);
+  seen = observationOf(s, kMe, fromEpochMillis(1));
   REQUIRE(seen);
-  CHECK(seen->observation.standby_at == 7000);
+  CHECK(seen->observation.standby_at == fromEpochMillis(7000));
   CHECK(seen->observation.self_app_id == kMe);
   CHECK(seen->moves_timer);
 }
@@ -50,16 +52,16 @@ TEST_CASE("observation: echoes tell our own messages from another app's, which o
   auto own =
       observationOf(only("{" + kPageToUser +
                          R"(,"message":{"mid":"m2","is_echo":true,"app_id":111,"text":"x"}})"),
-                    kMe, 1);
+                    kMe, fromEpochMillis(1));
   REQUIRE(own);
-  CHECK(own->observation.own_message_ms == 7000);
+  CHECK(own->observation.own_message == fromEpochMillis(7000));
   CHECK_FALSE(own->observation.owner);
   auto other = observationOf(
       only("{" + kPageToUser +
            R"(,"message":{"mid":"m3","is_echo":true,"app_id":263902037430900,"text":"x"}})"),
-      kMe, 1);
+      kMe, fromEpochMillis(1));
   REQUIRE(other);
-  CHECK(other->observation.other_message_ms == 7000);
+  CHECK(other->observation.other_message == fromEpochMillis(7000));
   CHECK(other->observation.other_app_id == "263902037430900");
   REQUIRE(other->observation.owner);
   CHECK(other->observation.owner->ownership == Ownership::kApp);
@@ -70,26 +72,26 @@ TEST_CASE("observation: pass and take name the new owner, a request does not mov
   auto pass =
       observationOf(only("{" + kUserToPage +
                          R"(,"pass_thread_control":{"new_owner_app_id":"777","metadata":"m"}})"),
-                    kMe, 1);
+                    kMe, fromEpochMillis(1));
   REQUIRE(pass);
   REQUIRE(pass->observation.owner);
   CHECK(pass->observation.owner->app_id == "777");
   CHECK(pass->observation.clear_requests);
   // Without a new owner (old API versions) only the new owner got it: us.
   auto to_us = observationOf(
-      only("{" + kUserToPage + R"(,"pass_thread_control":{"metadata":"m"}})"), kMe, 1);
+      only("{" + kUserToPage + R"(,"pass_thread_control":{"metadata":"m"}})"), kMe, fromEpochMillis(1));
   REQUIRE(to_us);
   CHECK(to_us->observation.owner->app_id == kMe);
   auto take = observationOf(
       only("{" + kUserToPage + R"(,"take_thread_control":{"previous_owner_app_id":"111"}})"), kMe,
-      1);
+      fromEpochMillis(1));
   REQUIRE(take);
   CHECK(take->observation.owner->ownership == Ownership::kApp);
   CHECK(take->observation.owner->app_id.empty());  // someone else, not named
   auto request = observationOf(
       only("{" + kUserToPage +
            R"(,"request_thread_control":{"requested_owner_app_id":"555","metadata":"pls"}})"),
-      kMe, 1);
+      kMe, fromEpochMillis(1));
   REQUIRE(request);
   CHECK_FALSE(request->moves_timer);
   REQUIRE(request->request);
@@ -99,5 +101,5 @@ TEST_CASE("observation: pass and take name the new owner, a request does not mov
 }
 
 TEST_CASE("observation: reads say nothing about the thread") {
-  CHECK_FALSE(observationOf(only("{" + kUserToPage + R"(,"read":{"watermark":1}})"), kMe, 1));
+  CHECK_FALSE(observationOf(only("{" + kUserToPage + R"(,"read":{"watermark":1}})"), kMe, fromEpochMillis(1)));
 }

@@ -9,6 +9,7 @@
 #include "handover/tracker/memory_store.hpp"
 #include "tracker_support.hpp"
 
+using namespace std::chrono_literals;
 using namespace handover;
 using namespace handover::tracker;
 using handover::tracker::test::kT0;
@@ -18,7 +19,7 @@ TEST_CASE("the memory store evicts the least recently touched conversations") {
   o.max_conversations = 100;
   MemoryStore store(o);
   Observation obs;
-  obs.user_message_ms = kT0;
+  obs.user_message = kT0;
   for (int i = 0; i < 100; ++i) REQUIRE(store.apply({"1", "u" + std::to_string(i)}, obs));
   REQUIRE(store.apply({"1", "u0"}, obs));  // touched: now the newest
   for (int i = 100; i < 150; ++i) REQUIRE(store.apply({"2", "u" + std::to_string(i)}, obs));
@@ -37,24 +38,24 @@ TEST_CASE("the memory store keeps every field through its compact form") {
   MemoryStore store;
   const ConversationKey key{"100", "user with spaces and | bars"};
   Observation a;
-  a.owner = OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kGraph, kT0, kT0 + 5};
-  a.user_message_ms = kT0 + 1;
-  a.own_message_ms = kT0 + 2;
-  a.other_message_ms = kT0 + 3;
+  a.owner = OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kGraph, kT0, kT0 + 5ms};
+  a.user_message = kT0 + 1ms;
+  a.own_message = kT0 + 2ms;
+  a.other_message = kT0 + 3ms;
   a.other_app_id = "42";
-  a.request = PendingRequest{"7", "meta|data", kT0 + 4};
-  a.action = ActionRecord{PolicyAction::kPass, "9", kT0 + 6, false, "api | 400"};
+  a.request = PendingRequest{"7", "meta|data", kT0 + 4ms};
+  a.action = ActionRecord{PolicyAction::kPass, "9", kT0 + 6ms, false, "api | 400"};
   auto s = store.apply(key, a).value();
   auto l = store.load(key).value().value();
   for (const ConversationState* x : {&s, &l}) {
     CHECK(x->key == key);
     CHECK(x->owner.isApp("263902037430900"));
     CHECK(x->owner.source == OwnerSource::kGraph);
-    CHECK(x->owner.learned_at_ms == kT0);
-    CHECK(x->owner.expires_at_ms == kT0 + 5);
-    CHECK(x->last_user_message_ms == kT0 + 1);
-    CHECK(x->last_own_message_ms == kT0 + 2);
-    CHECK(x->last_other_message_ms == kT0 + 3);
+    CHECK(x->owner.learned_at == kT0);
+    CHECK(x->owner.expires_at == kT0 + 5ms);
+    CHECK(x->last_user_message == kT0 + 1ms);
+    CHECK(x->last_own_message == kT0 + 2ms);
+    CHECK(x->last_other_message == kT0 + 3ms);
     CHECK(x->last_other_app_id == "42");
     REQUIRE(x->pending_requests.size() == 1);
     CHECK(x->pending_requests[0].metadata == "meta|data");
@@ -67,7 +68,7 @@ TEST_CASE("a due timer is claimed by exactly one of many racing threads") {
   MemoryStore store;
   constexpr int kConversations = 500;
   for (int i = 0; i < kConversations; ++i) {
-    REQUIRE(store.schedule({"1", "u" + std::to_string(i)}, kT0 + i));
+    REQUIRE(store.schedule({"1", "u" + std::to_string(i)}, kT0 + std::chrono::milliseconds(i)));
   }
   std::mutex mu;
   std::multiset<std::string> claimed;
@@ -75,7 +76,7 @@ TEST_CASE("a due timer is claimed by exactly one of many racing threads") {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int round = 0; round < 50; ++round) {
-        auto got = store.claimDue(kT0 + kConversations, 30'000, 7).value();
+        auto got = store.claimDue(kT0 + std::chrono::milliseconds(kConversations), 30'000ms, 7).value();
         std::lock_guard<std::mutex> lock(mu);
         for (const auto& c : got) claimed.insert(c.key.user_id);
       }
@@ -90,20 +91,20 @@ TEST_CASE("finishing a claim keeps a timer rescheduled meanwhile") {
   MemoryStore store;
   const ConversationKey k{"1", "u"};
   REQUIRE(store.schedule(k, kT0));
-  auto c = store.claimDue(kT0, 1000, 10).value();
+  auto c = store.claimDue(kT0, 1000ms, 10).value();
   REQUIRE(c.size() == 1);
-  CHECK(c[0].due_at_ms == kT0);
-  CHECK(c[0].lease_until_ms == kT0 + 1000);
-  CHECK(store.claimDue(kT0 + 999, 1000, 10).value().empty());
-  REQUIRE(store.schedule(k, kT0 + 5000));  // new activity
+  CHECK(c[0].due_at == kT0);
+  CHECK(c[0].lease_until == kT0 + 1000ms);
+  CHECK(store.claimDue(kT0 + 999ms, 1000ms, 10).value().empty());
+  REQUIRE(store.schedule(k, kT0 + 5000ms));  // new activity
   REQUIRE(store.finishDue(c[0]));
-  auto again = store.claimDue(kT0 + 5000, 1000, 10).value();
+  auto again = store.claimDue(kT0 + 5000ms, 1000ms, 10).value();
   REQUIRE(again.size() == 1);
   REQUIRE(store.finishDue(again[0]));
-  CHECK(store.claimDue(kT0 + 1'000'000, 1000, 10).value().empty());
+  CHECK(store.claimDue(kT0 + 1'000'000ms, 1000ms, 10).value().empty());
   CHECK(store.stats().timers == 0);
   // An unfinished claim (the claimer died) comes due again after its lease.
   REQUIRE(store.schedule(k, kT0));
-  REQUIRE(store.claimDue(kT0, 1000, 10).value().size() == 1);
-  CHECK(store.claimDue(kT0 + 1000, 1000, 10).value().size() == 1);
+  REQUIRE(store.claimDue(kT0, 1000ms, 10).value().size() == 1);
+  CHECK(store.claimDue(kT0 + 1000ms, 1000ms, 10).value().size() == 1);
 }

@@ -20,10 +20,11 @@ namespace tt = handover::tracker::test;
 using tt::kMinute;
 using tt::ManualClock;
 
+using namespace std::chrono_literals;
 namespace {
 
-std::int64_t latest(const std::vector<webhook::Event>& events) {
-  std::int64_t t = 0;
+Timestamp latest(const std::vector<webhook::Event>& events) {
+  Timestamp t{};
   for (const auto& e : events) t = std::max(t, e.timestamp);
   return t;
 }
@@ -48,11 +49,11 @@ struct Recorder {
 }  // namespace
 
 TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quiet, once") {
-  emu::Fixture fx([](emulator::Config& c) { c.start_time_ms = tt::kT0; });
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
   ManualClock clock;
   Recorder recorder;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", "bot is back"};
   opts.on_action = recorder.fn();
@@ -69,7 +70,7 @@ TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quie
   feed(tracker, fx.bot_hook, fed);
   auto s = tracker.state(key).value().value();
   REQUIRE(s.owner.isApp(std::string(kPageInboxAppId)));
-  const std::int64_t human_at = s.last_other_message_ms;
+  const Timestamp human_at = s.last_other_message;
   REQUIRE(human_at >= tt::kT0);
   REQUIRE(tracker.dueAt(s) == human_at + 10 * kMinute);
 
@@ -78,7 +79,7 @@ TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quie
   fx.bot_hook.waitForEvents(4);
   feed(tracker, fx.bot_hook, fed);
 
-  clock.now = human_at + 10 * kMinute - 1;
+  clock.now = human_at + 10 * kMinute - 1ms;
   CHECK(tracker.poll().value().empty());
   CHECK(fx.ownerOf(emu::kLegacyPage) == std::string(kPageInboxAppId));
 
@@ -101,10 +102,10 @@ TEST_CASE("legacy: the bot takes the thread back after the inbox agent went quie
 }
 
 TEST_CASE("a later agent message moves the take-back") {
-  emu::Fixture fx([](emulator::Config& c) { c.start_time_ms = tt::kT0; });
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), fx.legacyBot(), opts);
@@ -113,14 +114,14 @@ TEST_CASE("a later agent message moves the take-back") {
   fx.emu->inboxReply(emu::kLegacyPage, emu::kUser, "first answer").value();
   fx.bot_hook.waitForEvents(3);
   feed(tracker, fx.bot_hook, fed);
-  const std::int64_t first = latest(fx.bot_hook.events());
+  const Timestamp first = latest(fx.bot_hook.events());
 
   // The human answers again (emulator clock 5 minutes later).
   fx.emu->advanceClock(std::chrono::minutes(5));
   fx.emu->inboxReply(emu::kLegacyPage, emu::kUser, "second answer").value();
   fx.bot_hook.waitForEvents(4);
   feed(tracker, fx.bot_hook, fed);
-  const std::int64_t second = latest(fx.bot_hook.events());
+  const Timestamp second = latest(fx.bot_hook.events());
   REQUIRE(second > first + 4 * kMinute);
 
   clock.now = first + 10 * kMinute;
@@ -135,10 +136,10 @@ TEST_CASE("a later agent message moves the take-back") {
 
 TEST_CASE("routing: an agent app releases, or passes back, after its own agent went quiet") {
   const auto action = GENERATE(IdleTakeBack::Action::kRelease, IdleTakeBack::Action::kPass);
-  emu::Fixture fx([](emulator::Config& c) { c.start_time_ms = tt::kT0; });
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back = IdleTakeBack{action, std::chrono::minutes(5), "", "agent left"};
   ThreadTracker agent(std::make_shared<MemoryStore>(), fx.routingAgent(), opts);
   const ConversationKey key{emu::kRoutingPage, emu::kUser};
@@ -157,12 +158,12 @@ TEST_CASE("routing: an agent app releases, or passes back, after its own agent w
   fx.agent_hook.waitForEvents(passed.size() + 1);
   feed(agent, fx.agent_hook, fed);
   auto s = agent.state(key).value().value();
-  REQUIRE(s.last_own_message_ms > 0);
-  REQUIRE(agent.dueAt(s) == s.last_own_message_ms + 5 * kMinute);
+  REQUIRE(s.last_own_message > Timestamp{});
+  REQUIRE(agent.dueAt(s) == s.last_own_message + 5 * kMinute);
 
-  clock.now = s.last_own_message_ms + 5 * kMinute - 1;
+  clock.now = s.last_own_message + 5 * kMinute - 1ms;
   CHECK(agent.poll().value().empty());
-  clock.now += 1;
+  clock.now += 1ms;
   auto done = agent.poll().value();
   REQUIRE(done.size() == 1);
   CHECK(done[0].ok());
@@ -180,7 +181,7 @@ TEST_CASE("routing: an agent app releases, or passes back, after its own agent w
 
 TEST_CASE("pass on request: passes to the requester, only from the listed apps") {
   const bool listed = GENERATE(true, false);
-  emu::Fixture fx([](emulator::Config& c) { c.start_time_ms = tt::kT0; });
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
   TrackerOptions opts;
   PassOnRequest p;
   p.from_app_ids = {listed ? emu::kAgent : "9999999999"};
@@ -252,12 +253,12 @@ TEST_CASE("a process that starts late performs what came due exactly once") {
   auto store = std::make_shared<MemoryStore>();
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   for (int u = 0; u < 3; ++u) {
     ThreadTracker before(store, handover::test::guarded(o), opts);
-    REQUIRE(before.observe(tt::echo(tt::kT0 + u, "m" + std::to_string(u),
+    REQUIRE(before.observe(tt::echo(tt::kT0 + std::chrono::milliseconds(u), "m" + std::to_string(u),
                                     std::string(kPageInboxAppId), "user" + std::to_string(u))));
   }  // the process stops: no timer, no thread, only the stored times remain
   REQUIRE(graph.requestCount() == 0);
@@ -269,7 +270,7 @@ TEST_CASE("a process that starts late performs what came due exactly once") {
   CHECK(graph.requestCount() == 3);
   ThreadTracker another(store, handover::test::guarded(o), opts);
   CHECK(another.poll().value().empty());
-  clock.now += opts.due_lease.count() * 10;
+  clock.now += opts.due_lease * 10;
   CHECK(after.poll().value().empty());
   CHECK(another.poll().value().empty());
   CHECK(graph.requestCount() == 3);
@@ -285,7 +286,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
   o.clock.sleep = [](std::chrono::milliseconds) {};  // backoff without waiting
   Recorder recorder;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(1), "", ""};
   opts.on_action = recorder.fn();
@@ -322,7 +323,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     REQUIRE(s.last_action);
     CHECK_FALSE(s.last_action->ok);
     CHECK(tracker.poll().value().empty());  // leased: not yet
-    clock.now += opts.due_lease.count();
+    clock.now += opts.due_lease;
     auto second = tracker.poll().value();
     REQUIRE(second.size() == 1);
     CHECK(second[0].ok());
@@ -341,7 +342,7 @@ TEST_CASE("a failed take-back is retried per the client's rules and reported") {
     REQUIRE(first[0].error);
     CHECK(first[0].error->isTakeNotSupportedWithoutDefaultApp());
     CHECK_FALSE(first[0].will_retry);
-    clock.now += 10 * opts.due_lease.count();
+    clock.now += 10 * opts.due_lease;
     CHECK(tracker.poll().value().empty());
     CHECK(graph.requestCount() == 1);
     CHECK(recorder.outcomes.size() == 1);
@@ -356,13 +357,13 @@ TEST_CASE("control that expires before the quiet period ends needs no take-back"
   o.app_id = tt::kBotApp;
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(30), "", ""};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
   const ConversationKey key{tt::kPage, tt::kUser};
   REQUIRE(tracker.recordOwner(
-      key, ThreadOwner{std::string(tt::kAgentApp), (tt::kT0 + 10 * kMinute) / 1000}));
+      key, ThreadOwner{std::string(tt::kAgentApp), std::chrono::time_point_cast<std::chrono::seconds>(tt::kT0 + 10 * kMinute)}));
   CHECK_FALSE(tracker.dueAt(tracker.state(key).value().value()));
   clock.now = tt::kT0 + 2 * 60 * kMinute;
   CHECK(tracker.poll().value().empty());

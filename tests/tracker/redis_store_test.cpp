@@ -22,6 +22,7 @@ using namespace handover;
 using namespace handover::tracker;
 using namespace handover::tracker::test;
 
+using namespace std::chrono_literals;
 namespace {
 
 void requireSame(const ConversationState& a, const ConversationState& b) {
@@ -29,23 +30,23 @@ void requireSame(const ConversationState& a, const ConversationState& b) {
   CHECK(a.owner.ownership == b.owner.ownership);
   CHECK(a.owner.app_id == b.owner.app_id);
   CHECK(a.owner.source == b.owner.source);
-  CHECK(a.owner.learned_at_ms == b.owner.learned_at_ms);
-  CHECK(a.owner.expires_at_ms == b.owner.expires_at_ms);
-  CHECK(a.last_user_message_ms == b.last_user_message_ms);
-  CHECK(a.last_own_message_ms == b.last_own_message_ms);
-  CHECK(a.last_other_message_ms == b.last_other_message_ms);
+  CHECK(a.owner.learned_at == b.owner.learned_at);
+  CHECK(a.owner.expires_at == b.owner.expires_at);
+  CHECK(a.last_user_message == b.last_user_message);
+  CHECK(a.last_own_message == b.last_own_message);
+  CHECK(a.last_other_message == b.last_other_message);
   CHECK(a.last_other_app_id == b.last_other_app_id);
   REQUIRE(a.pending_requests.size() == b.pending_requests.size());
   for (std::size_t i = 0; i < a.pending_requests.size(); ++i) {
     CHECK(a.pending_requests[i].app_id == b.pending_requests[i].app_id);
     CHECK(a.pending_requests[i].metadata == b.pending_requests[i].metadata);
-    CHECK(a.pending_requests[i].at_ms == b.pending_requests[i].at_ms);
+    CHECK(a.pending_requests[i].at == b.pending_requests[i].at);
   }
   REQUIRE(a.last_action.has_value() == b.last_action.has_value());
   if (a.last_action) {
     CHECK(a.last_action->action == b.last_action->action);
     CHECK(a.last_action->target_app_id == b.last_action->target_app_id);
-    CHECK(a.last_action->at_ms == b.last_action->at_ms);
+    CHECK(a.last_action->at == b.last_action->at);
     CHECK(a.last_action->ok == b.last_action->ok);
     CHECK(a.last_action->error == b.last_action->error);
   }
@@ -54,49 +55,49 @@ void requireSame(const ConversationState& a, const ConversationState& b) {
 std::vector<Observation> scenario() {
   std::vector<Observation> v;
   Observation o;
-  o.user_message_ms = kT0 + 5;
+  o.user_message = kT0 + 5ms;
   v.push_back(o);
   o = {};
-  o.request = PendingRequest{"2222", "give | me", kT0 + 6};
+  o.request = PendingRequest{"2222", "give | me", kT0 + 6ms};
   v.push_back(o);
   o = {};
-  o.request = PendingRequest{"3333", "", kT0 + 9};
+  o.request = PendingRequest{"3333", "", kT0 + 9ms};
   v.push_back(o);
   o = {};
-  o.request = PendingRequest{"2222", "older", kT0 + 1};  // older than the stored one: kept out
+  o.request = PendingRequest{"2222", "older", kT0 + 1ms};  // older than the stored one: kept out
   v.push_back(o);
   o = {};
-  o.other_message_ms = kT0 + 7;
+  o.other_message = kT0 + 7ms;
   o.other_app_id = "263902037430900";
   o.owner =
-      OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kWebhook, kT0 + 7, std::nullopt};
+      OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kWebhook, kT0 + 7ms, std::nullopt};
   o.clear_requests = true;  // drops the request at +6, keeps the one at +9
   v.push_back(o);
   o = {};
-  o.other_message_ms = kT0 + 3;  // late and older: ignored
+  o.other_message = kT0 + 3ms;  // late and older: ignored
   o.other_app_id = "5555";
-  o.owner = OwnerInfo{Ownership::kIdle, "", OwnerSource::kOwnCall, kT0 + 2, std::nullopt};
+  o.owner = OwnerInfo{Ownership::kIdle, "", OwnerSource::kOwnCall, kT0 + 2ms, std::nullopt};
   v.push_back(o);
   o = {};
-  o.own_message_ms = kT0 + 8;
-  o.action = ActionRecord{PolicyAction::kTake, "", kT0 + 8, false, "transport | reset"};
+  o.own_message = kT0 + 8ms;
+  o.action = ActionRecord{PolicyAction::kTake, "", kT0 + 8ms, false, "transport | reset"};
   v.push_back(o);
   o = {};
-  o.owner = OwnerInfo{Ownership::kApp, "1111", OwnerSource::kGraph, kT0 + 10, kT0 + 86'400'000};
+  o.owner = OwnerInfo{Ownership::kApp, "1111", OwnerSource::kGraph, kT0 + 10ms, kT0 + 86'400'000ms};
   v.push_back(o);
   o = {};
-  o.standby_at = kT0 + 10;  // not newer: ignored
+  o.standby_at = kT0 + 10ms;  // not newer: ignored
   o.self_app_id = "1111";
   v.push_back(o);
   o = {};
-  o.standby_at = kT0 + 11;  // we owned it: now an unnamed other app does
+  o.standby_at = kT0 + 11ms;  // we owned it: now an unnamed other app does
   o.self_app_id = "1111";
   v.push_back(o);
   o = {};
-  o.owner = OwnerInfo{Ownership::kApp, "4444", OwnerSource::kWebhook, kT0 + 12, std::nullopt};
+  o.owner = OwnerInfo{Ownership::kApp, "4444", OwnerSource::kWebhook, kT0 + 12ms, std::nullopt};
   v.push_back(o);
   o = {};
-  o.standby_at = kT0 + 13;  // another app already owns it: kept
+  o.standby_at = kT0 + 13ms;  // another app already owns it: kept
   o.self_app_id = "1111";
   v.push_back(o);
   return v;
@@ -122,33 +123,33 @@ TEST_CASE("RedisStore merges exactly like MemoryStore") {
   // User ids may hold anything (chat-plugin user_refs): the page id ends at the first bar.
   const ConversationKey odd{kPage, "ref|with:odd chars"};
   REQUIRE(redis.schedule(odd, kT0));
-  auto c = redis.claimDue(kT0, 1000, 10).value();
+  auto c = redis.claimDue(kT0, 1000ms, 10).value();
   REQUIRE(c.size() == 1);
   CHECK(c[0].key == odd);
-  CHECK(c[0].due_at_ms == kT0);
-  CHECK(c[0].lease_until_ms == kT0 + 1000);
+  CHECK(c[0].due_at == kT0);
+  CHECK(c[0].lease_until == kT0 + 1000ms);
 }
 
 TEST_CASE("RedisStore timers: lease, reschedule, finish") {
   RedisStore store(sharedRedis(uniquePrefix("timers")));
   const ConversationKey k{"1", "u"};
   REQUIRE(store.schedule(k, kT0));
-  CHECK(store.claimDue(kT0 - 1, 1000, 10).value().empty());
-  auto c = store.claimDue(kT0, 1000, 10).value();
+  CHECK(store.claimDue(kT0 - 1ms, 1000ms, 10).value().empty());
+  auto c = store.claimDue(kT0, 1000ms, 10).value();
   REQUIRE(c.size() == 1);
-  CHECK(store.claimDue(kT0 + 999, 1000, 10).value().empty());
-  REQUIRE(store.schedule(k, kT0 + 5000));
+  CHECK(store.claimDue(kT0 + 999ms, 1000ms, 10).value().empty());
+  REQUIRE(store.schedule(k, kT0 + 5000ms));
   REQUIRE(store.finishDue(c[0]));  // rescheduled meanwhile: kept
-  auto again = store.claimDue(kT0 + 5000, 1000, 10).value();
+  auto again = store.claimDue(kT0 + 5000ms, 1000ms, 10).value();
   REQUIRE(again.size() == 1);
   // The claimer died: after the lease the timer comes due again.
-  auto later = store.claimDue(kT0 + 6000, 1000, 10).value();
+  auto later = store.claimDue(kT0 + 6000ms, 1000ms, 10).value();
   REQUIRE(later.size() == 1);
   REQUIRE(store.finishDue(later[0]));
-  CHECK(store.claimDue(kT0 + 1'000'000, 1000, 10).value().empty());
+  CHECK(store.claimDue(kT0 + 1'000'000ms, 1000ms, 10).value().empty());
   REQUIRE(store.schedule(k, kT0));
   REQUIRE(store.schedule(k, std::nullopt));
-  CHECK(store.claimDue(kT0 + 1'000'000, 1000, 10).value().empty());
+  CHECK(store.claimDue(kT0 + 1'000'000ms, 1000ms, 10).value().empty());
 }
 
 TEST_CASE("a due timer is claimed by exactly one of two servers racing for it") {
@@ -156,7 +157,7 @@ TEST_CASE("a due timer is claimed by exactly one of two servers racing for it") 
   RedisStore setup(sharedRedis(prefix));
   constexpr int kConversations = 300;
   for (int i = 0; i < kConversations; ++i) {
-    REQUIRE(setup.schedule({"1", "u" + std::to_string(i)}, kT0 + i));
+    REQUIRE(setup.schedule({"1", "u" + std::to_string(i)}, kT0 + std::chrono::milliseconds(i)));
   }
   std::mutex mu;
   std::multiset<std::string> claimed;
@@ -166,7 +167,7 @@ TEST_CASE("a due timer is claimed by exactly one of two servers racing for it") 
     threads.emplace_back([&] {
       RedisStore own(sharedRedis(prefix));  // its own connection, like another process
       for (int round = 0; round < 40; ++round) {
-        auto got = own.claimDue(kT0 + kConversations, 60'000, 5);
+        auto got = own.claimDue(kT0 + std::chrono::milliseconds(kConversations), 60'000ms, 5);
         if (!got) {
           ++errors;
           continue;
@@ -192,7 +193,7 @@ TEST_CASE("an event is claimed by exactly one of several servers, a done one is 
       RedisStore own(sharedRedis(prefix));
       for (int i = 0; i < 200; ++i) {
         const std::string key = "m_" + std::to_string(i);
-        auto c = own.claimEvent(key, 60'000);
+        auto c = own.claimEvent(key, 60'000ms);
         if (c && *c == EventClaim::kNew) {
           std::lock_guard<std::mutex> lock(mu);
           ++wins[key];
@@ -205,26 +206,26 @@ TEST_CASE("an event is claimed by exactly one of several servers, a done one is 
   for (const auto& [key, n] : wins) CHECK(n == 1);
 
   RedisStore store(sharedRedis(prefix));
-  CHECK(store.claimEvent("m_0", 60'000).value() == EventClaim::kInFlight);
-  REQUIRE(store.completeEvent("m_0", 60'000));
-  CHECK(store.claimEvent("m_0", 60'000).value() == EventClaim::kDuplicate);
+  CHECK(store.claimEvent("m_0", 60'000ms).value() == EventClaim::kInFlight);
+  REQUIRE(store.completeEvent("m_0", 60'000ms));
+  CHECK(store.claimEvent("m_0", 60'000ms).value() == EventClaim::kDuplicate);
   REQUIRE(store.abandonEvent("m_0"));  // a done key is never given up
-  CHECK(store.claimEvent("m_0", 60'000).value() == EventClaim::kDuplicate);
+  CHECK(store.claimEvent("m_0", 60'000ms).value() == EventClaim::kDuplicate);
   REQUIRE(store.abandonEvent("m_1"));
-  CHECK(store.claimEvent("m_1", 60'000).value() == EventClaim::kNew);
+  CHECK(store.claimEvent("m_1", 60'000ms).value() == EventClaim::kNew);
 }
 
 TEST_CASE("de-duplication keys and claims expire with their TTL") {
   RedisStore store(sharedRedis(uniquePrefix("ttl")));
-  REQUIRE(store.claimEvent("k_done", 60'000).value() == EventClaim::kNew);
-  REQUIRE(store.completeEvent("k_done", 150));
-  REQUIRE(store.claimEvent("k_lease", 150).value() == EventClaim::kNew);
-  CHECK(store.claimEvent("k_done", 60'000).value() == EventClaim::kDuplicate);
-  CHECK(store.claimEvent("k_lease", 150).value() == EventClaim::kInFlight);
+  REQUIRE(store.claimEvent("k_done", 60'000ms).value() == EventClaim::kNew);
+  REQUIRE(store.completeEvent("k_done", 150ms));
+  REQUIRE(store.claimEvent("k_lease", 150ms).value() == EventClaim::kNew);
+  CHECK(store.claimEvent("k_done", 60'000ms).value() == EventClaim::kDuplicate);
+  CHECK(store.claimEvent("k_lease", 150ms).value() == EventClaim::kInFlight);
   // Redis expires a key once its TTL passed; wait (bounded) for that, never for a fixed time.
   auto until_new = [&](const std::string& k) {
     for (int i = 0; i < 200; ++i) {
-      auto c = store.claimEvent(k, 60'000).value();
+      auto c = store.claimEvent(k, 60'000ms).value();
       if (c == EventClaim::kNew) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
@@ -244,7 +245,7 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
   co.retry.max_attempts = 1;
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
   constexpr int kUsers = 40;
@@ -252,7 +253,7 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
     ThreadTracker writer(std::make_shared<RedisStore>(sharedRedis(prefix)),
                          handover::test::guarded(co), opts);
     for (int u = 0; u < kUsers; ++u) {
-      REQUIRE(writer.observe(echo(kT0 + u, "m" + std::to_string(u), std::string(kPageInboxAppId),
+      REQUIRE(writer.observe(echo(kT0 + std::chrono::milliseconds(u), "m" + std::to_string(u), std::string(kPageInboxAppId),
                                   "user" + std::to_string(u))));
     }
   }
@@ -285,7 +286,7 @@ TEST_CASE("an unreachable Redis gives a typed error at once") {
   RedisOptions o;
   o.port = nobody.port();
   RedisStore store(o);
-  auto r = store.claimEvent("x", 1000);
+  auto r = store.claimEvent("x", 1000ms);
   REQUIRE_FALSE(r);
   CHECK(isStoreError(r.error()));
   CHECK(r.error().category == ErrorCategory::kStore);
@@ -309,13 +310,13 @@ TEST_CASE("Redis going away: typed errors, then reconnect with nothing lost or r
   REQUIRE(a.fresh.events.size() == 1);
   REQUIRE(dedup.complete(a));
   Observation obs;
-  obs.user_message_ms = kT0;
+  obs.user_message = kT0;
   REQUIRE(store->apply({kPage, kUser}, obs));
 
   SECTION("the server is killed and restarted") {
     server.stop();
     webhook::Batch second;
-    second.events = {userMessage(kT0 + 1, "m_2"), userMessage(kT0, "m_1")};
+    second.events = {userMessage(kT0 + 1ms, "m_2"), userMessage(kT0, "m_1")};
     auto down = dedup.admit(second);
     REQUIRE_FALSE(down);  // the webhook handler answers 500: Meta redelivers
     CHECK(isStoreError(down.error()));
@@ -328,15 +329,15 @@ TEST_CASE("Redis going away: typed errors, then reconnect with nothing lost or r
     REQUIRE(back.fresh.events.size() == 1);
     CHECK(back.fresh.events[0].get<webhook::Message>()->mid == "m_2");
     CHECK(back.duplicates == 1);  // m_1 was done before the loss: not applied twice
-    CHECK(store->load({kPage, kUser}).value()->last_user_message_ms == kT0);
+    CHECK(store->load({kPage, kUser}).value()->last_user_message == kT0);
   }
   SECTION("the connection is cut (CLIENT KILL)") {
     REQUIRE(server.cli("CLIENT KILL TYPE normal") == 0);
-    auto cut = store->claimEvent("m_3", 60'000);
+    auto cut = store->claimEvent("m_3", 60'000ms);
     REQUIRE_FALSE(cut);
     CHECK(isStoreError(cut.error()));
-    CHECK(store->claimEvent("m_3", 60'000).value() == EventClaim::kNew);
-    CHECK(store->claimEvent(webhook::dedupKey(userMessage(kT0, "m_1")), 60'000).value() ==
+    CHECK(store->claimEvent("m_3", 60'000ms).value() == EventClaim::kNew);
+    CHECK(store->claimEvent(webhook::dedupKey(userMessage(kT0, "m_1")), 60'000ms).value() ==
           EventClaim::kDuplicate);
   }
 }
@@ -352,7 +353,7 @@ TEST_CASE("one RedisStore serves many threads at once through its connection poo
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         Observation obs;
-        obs.user_message_ms = kT0 + t * kPerThread + i;
+        obs.user_message = kT0 + std::chrono::milliseconds(t * kPerThread + i);
         if (!store.apply({kPage, "shared"}, obs)) ++errors;
         if (!store.apply({kPage, "u" + std::to_string(t)}, obs)) ++errors;
       }
@@ -360,10 +361,10 @@ TEST_CASE("one RedisStore serves many threads at once through its connection poo
   }
   for (auto& t : threads) t.join();
   CHECK(errors == 0);
-  CHECK(store.load({kPage, "shared"}).value()->last_user_message_ms ==
-        kT0 + kThreads * kPerThread - 1);
+  CHECK(store.load({kPage, "shared"}).value()->last_user_message ==
+        kT0 + std::chrono::milliseconds(kThreads * kPerThread - 1));
   for (int t = 0; t < kThreads; ++t) {
-    CHECK(store.load({kPage, "u" + std::to_string(t)}).value()->last_user_message_ms ==
-          kT0 + t * kPerThread + kPerThread - 1);
+    CHECK(store.load({kPage, "u" + std::to_string(t)}).value()->last_user_message ==
+          kT0 + std::chrono::milliseconds(t * kPerThread + kPerThread - 1));
   }
 }

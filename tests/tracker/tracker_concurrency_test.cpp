@@ -36,7 +36,7 @@ TEST_CASE("policies act while events arrive on other threads, once per conversat
   };
   tt::ManualClock clock;
   TrackerOptions options;
-  options.now_ms = clock.fn();
+  options.clock = clock.fn();
   options.policies.idle_take_back =
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", "bot is back"};
   std::atomic<int> actions{0}, failed_actions{0};
@@ -54,13 +54,13 @@ TEST_CASE("policies act while events arrive on other threads, once per conversat
     threads.emplace_back([&, o] {
       for (int i = 0; i < kPerObserver; ++i) {
         const std::string user = "7" + std::to_string(100000 + o * kPerObserver + i);
-        const std::int64_t at = clock.now.load();
+        const Timestamp at = clock.now.load();
         // A human in the Page Inbox took the thread and answered.
         if (!tracker.observe(
                 tt::takeEvent(at, std::string(tt::kBotApp), std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
-        if (!tracker.observe(tt::echo(at + 1, "m_" + user, std::string(kPageInboxAppId), user))) {
+        if (!tracker.observe(tt::echo(at + std::chrono::milliseconds(1), "m_" + user, std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
         ++fed;

@@ -16,18 +16,36 @@ inline constexpr const char* kPage = "100100100";
 inline constexpr const char* kUser = "6543210987654321";
 inline constexpr const char* kBotApp = "1111111111";
 inline constexpr const char* kAgentApp = "2222222222";
-inline constexpr std::int64_t kT0 = 1'767'225'600'000;  // 2026-01-01, epoch ms
-inline constexpr std::int64_t kMinute = 60'000;
+inline constexpr Timestamp kT0 = fromEpochMillis(1'767'225'600'000);  // 2026-01-01
+inline constexpr std::chrono::milliseconds kMinute = std::chrono::minutes(1);
+
+/// A time the test sets and moves by hand; atomic, since tracker threads read it.
+class ManualTime {
+ public:
+  ManualTime& operator=(Timestamp t) {
+    ms_ = epochMillis(t);
+    return *this;
+  }
+  ManualTime& operator+=(std::chrono::milliseconds d) {
+    ms_ += d.count();
+    return *this;
+  }
+  operator Timestamp() const { return load(); }  // NOLINT(google-explicit-constructor)
+  Timestamp load() const { return fromEpochMillis(ms_.load()); }
+
+ private:
+  std::atomic<std::int64_t> ms_{epochMillis(kT0)};
+};
 
 /// A clock the test moves by hand.
 struct ManualClock {
-  std::atomic<std::int64_t> now{kT0};
-  std::function<std::int64_t()> fn() {
+  ManualTime now;
+  std::function<Timestamp()> fn() {
     return [this] { return now.load(); };
   }
 };
 
-inline webhook::Event base(const std::string& page, const std::string& user, std::int64_t ts) {
+inline webhook::Event base(const std::string& page, const std::string& user, Timestamp ts) {
   webhook::Event e;
   e.page_id = page;
   e.entry_time = ts;
@@ -37,7 +55,7 @@ inline webhook::Event base(const std::string& page, const std::string& user, std
   return e;
 }
 
-inline webhook::Event userMessage(std::int64_t ts, const std::string& mid,
+inline webhook::Event userMessage(Timestamp ts, const std::string& mid,
                                   const std::string& user = kUser, bool standby = false) {
   webhook::Event e = base(kPage, user, ts);
   e.standby = standby;
@@ -48,7 +66,7 @@ inline webhook::Event userMessage(std::int64_t ts, const std::string& mid,
   return e;
 }
 
-inline webhook::Event echo(std::int64_t ts, const std::string& mid,
+inline webhook::Event echo(Timestamp ts, const std::string& mid,
                            std::optional<std::string> app_id, const std::string& user = kUser) {
   webhook::Event e = base(kPage, user, ts);
   e.sender.id = kPage;  // echoes invert sender and recipient
@@ -61,7 +79,7 @@ inline webhook::Event echo(std::int64_t ts, const std::string& mid,
   return e;
 }
 
-inline webhook::Event passEvent(std::int64_t ts, std::optional<std::string> from,
+inline webhook::Event passEvent(Timestamp ts, std::optional<std::string> from,
                                 std::optional<std::string> to, const std::string& user = kUser) {
   webhook::Event e = base(kPage, user, ts);
   webhook::PassThreadControl p;
@@ -71,7 +89,7 @@ inline webhook::Event passEvent(std::int64_t ts, std::optional<std::string> from
   return e;
 }
 
-inline webhook::Event takeEvent(std::int64_t ts, std::optional<std::string> from,
+inline webhook::Event takeEvent(Timestamp ts, std::optional<std::string> from,
                                 std::optional<std::string> to, const std::string& user = kUser) {
   webhook::Event e = base(kPage, user, ts);
   webhook::TakeThreadControl t;
@@ -81,7 +99,7 @@ inline webhook::Event takeEvent(std::int64_t ts, std::optional<std::string> from
   return e;
 }
 
-inline webhook::Event requestEvent(std::int64_t ts, const std::string& app,
+inline webhook::Event requestEvent(Timestamp ts, const std::string& app,
                                    const std::string& metadata = "please",
                                    const std::string& user = kUser) {
   webhook::Event e = base(kPage, user, ts);

@@ -14,6 +14,7 @@ using namespace handover;
 using namespace handover::tracker;
 using namespace handover::tracker::test;
 
+using namespace std::chrono_literals;
 namespace {
 
 Client loopbackClient(const handover::test::RecordingServer& server) {
@@ -35,42 +36,42 @@ TEST_CASE("observe keeps owner, activity times and pending requests") {
   ManualClock clock;
   auto store = std::make_shared<MemoryStore>();
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   ThreadTracker tracker(store, loopbackClient(graph), opts);
   CHECK(tracker.appId() == kBotApp);
 
-  REQUIRE(tracker.observe(userMessage(kT0 + 1, "m1")));
-  REQUIRE(tracker.observe(echo(kT0 + 2, "m2", std::string(kBotApp))));
-  REQUIRE(tracker.observe(requestEvent(kT0 + 3, kAgentApp, "need it")));
+  REQUIRE(tracker.observe(userMessage(kT0 + 1ms, "m1")));
+  REQUIRE(tracker.observe(echo(kT0 + 2ms, "m2", std::string(kBotApp))));
+  REQUIRE(tracker.observe(requestEvent(kT0 + 3ms, kAgentApp, "need it")));
   auto s = tracker.state(kKey).value();
   REQUIRE(s);
-  CHECK(s->last_user_message_ms == kT0 + 1);
-  CHECK(s->last_own_message_ms == kT0 + 2);
-  CHECK(s->last_other_message_ms == 0);
+  CHECK(s->last_user_message == kT0 + 1ms);
+  CHECK(s->last_own_message == kT0 + 2ms);
+  CHECK(s->last_other_message == Timestamp{});
   CHECK(s->owner.ownership == Ownership::kUnknown);
   REQUIRE(s->pending_requests.size() == 1);
   CHECK(s->pending_requests[0].app_id == kAgentApp);
   CHECK(s->pending_requests[0].metadata == "need it");
 
   // A human answers from the Page Inbox: the inbox owns the thread as of that echo.
-  REQUIRE(tracker.observe(echo(kT0 + 4, "m3", std::string(kPageInboxAppId))));
+  REQUIRE(tracker.observe(echo(kT0 + 4ms, "m3", std::string(kPageInboxAppId))));
   s = tracker.state(kKey).value();
-  CHECK(s->last_other_message_ms == kT0 + 4);
+  CHECK(s->last_other_message == kT0 + 4ms);
   CHECK(s->last_other_app_id == kPageInboxAppId);
   CHECK(s->owner.isApp(std::string(kPageInboxAppId)));
   CHECK(s->owner.source == OwnerSource::kWebhook);
-  CHECK(s->owner.learned_at_ms == kT0 + 4);
+  CHECK(s->owner.learned_at == kT0 + 4ms);
 
   // An echo without app_id (old API versions): someone else wrote, owner not inferred.
-  REQUIRE(tracker.observe(echo(kT0 + 5, "m4", std::nullopt)));
+  REQUIRE(tracker.observe(echo(kT0 + 5ms, "m4", std::nullopt)));
   s = tracker.state(kKey).value();
-  CHECK(s->last_other_message_ms == kT0 + 5);
+  CHECK(s->last_other_message == kT0 + 5ms);
   CHECK(s->last_other_app_id.empty());
-  CHECK(s->owner.learned_at_ms == kT0 + 4);
+  CHECK(s->owner.learned_at == kT0 + 4ms);
 
   // Control passed to the agent: requests made before are answered and dropped.
   REQUIRE(
-      tracker.observe(passEvent(kT0 + 6, std::string(kPageInboxAppId), std::string(kAgentApp))));
+      tracker.observe(passEvent(kT0 + 6ms, std::string(kPageInboxAppId), std::string(kAgentApp))));
   s = tracker.state(kKey).value();
   CHECK(s->owner.isApp(kAgentApp));
   CHECK(s->pending_requests.empty());
@@ -83,30 +84,30 @@ TEST_CASE("events merge by time whatever order they arrive in, and twice is harm
   ThreadTracker tracker(store, loopbackClient(graph));
 
   // Meta redelivers after failures without ordering: the take (newer) arrives first.
-  REQUIRE(tracker.observe(takeEvent(kT0 + 20, std::string(kBotApp), std::string(kAgentApp))));
-  REQUIRE(tracker.observe(passEvent(kT0 + 10, std::string(kAgentApp), std::string(kBotApp))));
-  REQUIRE(tracker.observe(userMessage(kT0 + 30, "m1")));
-  REQUIRE(tracker.observe(userMessage(kT0 + 15, "m0")));
+  REQUIRE(tracker.observe(takeEvent(kT0 + 20ms, std::string(kBotApp), std::string(kAgentApp))));
+  REQUIRE(tracker.observe(passEvent(kT0 + 10ms, std::string(kAgentApp), std::string(kBotApp))));
+  REQUIRE(tracker.observe(userMessage(kT0 + 30ms, "m1")));
+  REQUIRE(tracker.observe(userMessage(kT0 + 15ms, "m0")));
   auto once = tracker.state(kKey).value().value();
   CHECK(once.owner.isApp(kAgentApp));
-  CHECK(once.owner.learned_at_ms == kT0 + 20);
-  CHECK(once.last_user_message_ms == kT0 + 30);
+  CHECK(once.owner.learned_at == kT0 + 20ms);
+  CHECK(once.last_user_message == kT0 + 30ms);
 
-  REQUIRE(tracker.observe(passEvent(kT0 + 10, std::string(kAgentApp), std::string(kBotApp))));
-  REQUIRE(tracker.observe(takeEvent(kT0 + 20, std::string(kBotApp), std::string(kAgentApp))));
+  REQUIRE(tracker.observe(passEvent(kT0 + 10ms, std::string(kAgentApp), std::string(kBotApp))));
+  REQUIRE(tracker.observe(takeEvent(kT0 + 20ms, std::string(kBotApp), std::string(kAgentApp))));
   auto twice = tracker.state(kKey).value().value();
   CHECK(twice.owner.app_id == once.owner.app_id);
-  CHECK(twice.owner.learned_at_ms == once.owner.learned_at_ms);
-  CHECK(twice.last_user_message_ms == once.last_user_message_ms);
+  CHECK(twice.owner.learned_at == once.owner.learned_at);
+  CHECK(twice.last_user_message == once.last_user_message);
 
   // A take without new_owner_app_id (old API versions): someone else, unnamed.
-  REQUIRE(tracker.observe(takeEvent(kT0 + 40, std::nullopt, std::nullopt)));
+  REQUIRE(tracker.observe(takeEvent(kT0 + 40ms, std::nullopt, std::nullopt)));
   auto s = tracker.state(kKey).value().value();
   CHECK(s.owner.ownership == Ownership::kApp);
   CHECK(s.owner.app_id.empty());
   CHECK_FALSE(s.owner.isApp(kBotApp));
   // A pass without new_owner_app_id reached the new owner: us.
-  REQUIRE(tracker.observe(passEvent(kT0 + 50, std::nullopt, std::nullopt)));
+  REQUIRE(tracker.observe(passEvent(kT0 + 50ms, std::nullopt, std::nullopt)));
   CHECK(tracker.state(kKey).value()->owner.isApp(kBotApp));
 }
 
@@ -115,7 +116,7 @@ TEST_CASE("our own calls are recorded with their source and time") {
   ManualClock clock;
   auto store = std::make_shared<MemoryStore>();
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   ThreadTracker tracker(store, loopbackClient(graph), opts);
 
   REQUIRE(tracker.passThreadControl(kKey, kAgentApp, "escalate"));
@@ -124,20 +125,20 @@ TEST_CASE("our own calls are recorded with their source and time") {
   auto s = tracker.state(kKey).value().value();
   CHECK(s.owner.isApp(kAgentApp));
   CHECK(s.owner.source == OwnerSource::kOwnCall);
-  CHECK(s.owner.learned_at_ms == kT0);
+  CHECK(s.owner.learned_at == kT0);
 
-  clock.now += 1000;
+  clock.now += 1000ms;
   graph.enqueueJson(200, R"({"success":true})");
   REQUIRE(tracker.takeThreadControl(kKey));
   CHECK(tracker.state(kKey).value()->owner.isApp(kBotApp));
 
-  clock.now += 1000;
+  clock.now += 1000ms;
   REQUIRE(tracker.recordExtended(kKey, std::chrono::hours(48)));
   s = tracker.state(kKey).value().value();
-  REQUIRE(s.owner.expires_at_ms);
-  CHECK(*s.owner.expires_at_ms == kT0 + 2000 + 48 * 3600 * 1000LL);
+  REQUIRE(s.owner.expires_at);
+  CHECK(*s.owner.expires_at == kT0 + 2000ms + std::chrono::hours(48));
 
-  clock.now += 1000;
+  clock.now += 1000ms;
   REQUIRE(tracker.releaseThreadControl(kKey));
   s = tracker.state(kKey).value().value();
   CHECK(s.owner.ownership == Ownership::kIdle);
@@ -160,7 +161,7 @@ TEST_CASE("getThreadOwner asks the Graph API only when knowledge is stale") {
   ManualClock clock;
   auto store = std::make_shared<MemoryStore>();
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.owner_staleness = std::chrono::minutes(5);
   ThreadTracker tracker(store, loopbackClient(graph), opts);
 
@@ -169,14 +170,14 @@ TEST_CASE("getThreadOwner asks the Graph API only when knowledge is stale") {
   CHECK(a.from_graph);
   CHECK(a.owner.isApp(std::string(kPageInboxAppId)));
   CHECK(a.owner.source == OwnerSource::kGraph);
-  REQUIRE(a.owner.expires_at_ms);
-  CHECK(*a.owner.expires_at_ms == 1767312000LL * 1000);
+  REQUIRE(a.owner.expires_at);
+  CHECK(*a.owner.expires_at == EpochSeconds{std::chrono::seconds{1767312000}});
   CHECK(graph.requestCount() == 1);
   CHECK(graph.last().path.find("/thread_owner") != std::string::npos);
 
   // Fresh: answered from the tracker, however many messages come.
   for (int i = 0; i < 5; ++i) {
-    clock.now += 30'000;
+    clock.now += 30'000ms;
     REQUIRE(tracker.observe(userMessage(clock.now, "m" + std::to_string(i))));
     auto b = tracker.getThreadOwner(kKey).value();
     CHECK_FALSE(b.from_graph);
@@ -217,13 +218,13 @@ TEST_CASE("thread_owner answers without an app id are recorded as hidden owner o
   graph.enqueueJson(200, R"({"data":[]})");
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.owner_staleness = std::chrono::milliseconds(0);
   ThreadTracker tracker(std::make_shared<MemoryStore>(), loopbackClient(graph), opts);
   auto hidden = tracker.getThreadOwner(kKey).value();
   CHECK(hidden.owner.ownership == Ownership::kApp);
   CHECK(hidden.owner.app_id.empty());
-  clock.now += 1;
+  clock.now += 1ms;
   auto idle = tracker.getThreadOwner(kKey).value();
   CHECK(idle.owner.ownership == Ownership::kIdle);
 }
@@ -232,7 +233,7 @@ TEST_CASE("autoReply pauses while a human is active") {
   handover::test::RecordingServer graph;
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   ThreadTracker no_policy(std::make_shared<MemoryStore>(), loopbackClient(graph), opts);
   REQUIRE(no_policy.observe(echo(kT0, "m1", std::string(kPageInboxAppId))));
   CHECK(no_policy.autoReply(kKey).value() == AutoReply::kReply);
@@ -248,7 +249,7 @@ TEST_CASE("autoReply pauses while a human is active") {
       passEvent(kT0 + kMinute, std::string(kPageInboxAppId), std::string(kBotApp))));
   clock.now = kT0 + kMinute;
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseHumanActive);
-  clock.now = kT0 + 15 * kMinute - 1;
+  clock.now = kT0 + 15 * kMinute - 1ms;
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseHumanActive);
   clock.now = kT0 + 15 * kMinute;
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
@@ -256,10 +257,10 @@ TEST_CASE("autoReply pauses while a human is active") {
   REQUIRE(tracker.observe(echo(clock.now, "m2", std::string(kBotApp))));
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
   // Control held by another app that expired: the thread is idle, we may answer.
-  ThreadOwner agent_owner{std::string(kAgentApp), (clock.now + 1000) / 1000};
+  ThreadOwner agent_owner{std::string(kAgentApp), std::chrono::time_point_cast<std::chrono::seconds>(clock.now.load() + 1000ms)};
   REQUIRE(tracker.recordOwner(kKey, agent_owner));
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseAnotherAppOwns);
-  clock.now += 2000;
+  clock.now += 2000ms;
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
 }
 
@@ -288,24 +289,24 @@ TEST_CASE("a user message on standby says another app owns the thread") {
   auto s = tracker.state(kKey).value().value();
   CHECK(s.owner.ownership == Ownership::kApp);
   CHECK(s.owner.app_id.empty());
-  CHECK(s.owner.learned_at_ms == kT0);
+  CHECK(s.owner.learned_at == kT0);
 
   // A named owner is kept: standby only says "not us".
-  REQUIRE(tracker.observe(echo(kT0 + 1, "m2", std::string(kPageInboxAppId))));
-  REQUIRE(tracker.observe(userMessage(kT0 + 2, "m3", kUser, true)));
+  REQUIRE(tracker.observe(echo(kT0 + 1ms, "m2", std::string(kPageInboxAppId))));
+  REQUIRE(tracker.observe(userMessage(kT0 + 2ms, "m3", kUser, true)));
   CHECK(tracker.state(kKey).value()->owner.isApp(std::string(kPageInboxAppId)));
 
   // We got control back; a later standby delivery means someone took it again.
-  REQUIRE(tracker.observe(passEvent(kT0 + 3, std::string(kPageInboxAppId), std::string(kBotApp))));
-  REQUIRE(tracker.observe(userMessage(kT0 + 3, "m4", kUser, true)));  // same time: not newer
+  REQUIRE(tracker.observe(passEvent(kT0 + 3ms, std::string(kPageInboxAppId), std::string(kBotApp))));
+  REQUIRE(tracker.observe(userMessage(kT0 + 3ms, "m4", kUser, true)));  // same time: not newer
   CHECK(tracker.state(kKey).value()->owner.isApp(kBotApp));
-  REQUIRE(tracker.observe(userMessage(kT0 + 4, "m5", kUser, true)));
+  REQUIRE(tracker.observe(userMessage(kT0 + 4ms, "m5", kUser, true)));
   s = tracker.state(kKey).value().value();
   CHECK(s.owner.ownership == Ownership::kApp);
   CHECK_FALSE(s.owner.isApp(kBotApp));
   // A messaging delivery changes nothing about the owner.
-  REQUIRE(tracker.observe(userMessage(kT0 + 5, "m6", kUser, false)));
-  CHECK(tracker.state(kKey).value()->owner.learned_at_ms == kT0 + 4);
+  REQUIRE(tracker.observe(userMessage(kT0 + 5ms, "m6", kUser, false)));
+  CHECK(tracker.state(kKey).value()->owner.learned_at == kT0 + 4ms);
 }
 
 TEST_CASE("without an app id, an unnamed owner is never taken for us") {
@@ -315,7 +316,7 @@ TEST_CASE("without an app id, an unnamed owner is never taken for us") {
   o.access_token = "t";  // no app_id
   ManualClock clock;
   TrackerOptions opts;
-  opts.now_ms = clock.fn();
+  opts.clock = clock.fn();
   opts.policies.idle_take_back = IdleTakeBack{};
   opts.policies.pause_while_human_active = PauseWhileHumanActive{};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
@@ -331,20 +332,20 @@ TEST_CASE("referrals, reactions and edits are user activity, opt-ins are not") {
   handover::test::RecordingServer graph;
   auto store = std::make_shared<MemoryStore>();
   ThreadTracker tracker(store, loopbackClient(graph));
-  webhook::Event referral = base(kPage, kUser, kT0 + 1);
+  webhook::Event referral = base(kPage, kUser, kT0 + 1ms);
   referral.payload = webhook::Referral{"billing", "SHORTLINK", "OPEN_THREAD", "", ""};
   REQUIRE(tracker.observe(referral));
-  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 1);
-  webhook::Event reaction = base(kPage, kUser, kT0 + 2);
+  CHECK(tracker.state(kKey).value()->last_user_message == kT0 + 1ms);
+  webhook::Event reaction = base(kPage, kUser, kT0 + 2ms);
   reaction.payload = webhook::Reaction{"m_1", webhook::ReactionAction::kReact, "love", ""};
   REQUIRE(tracker.observe(reaction));
-  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 2);
-  webhook::Event edit = base(kPage, kUser, kT0 + 3);
+  CHECK(tracker.state(kKey).value()->last_user_message == kT0 + 2ms);
+  webhook::Event edit = base(kPage, kUser, kT0 + 3ms);
   edit.payload = webhook::MessageEdit{"m_1", "fixed", 1};
   REQUIRE(tracker.observe(edit));
-  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 3);
-  webhook::Event optin = base(kPage, kUser, kT0 + 4);
+  CHECK(tracker.state(kKey).value()->last_user_message == kT0 + 3ms);
+  webhook::Event optin = base(kPage, kUser, kT0 + 4ms);
   optin.payload = webhook::Optin{};
   REQUIRE(tracker.observe(optin));
-  CHECK(tracker.state(kKey).value()->last_user_message_ms == kT0 + 3);
+  CHECK(tracker.state(kKey).value()->last_user_message == kT0 + 3ms);
 }

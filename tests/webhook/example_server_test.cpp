@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 #include "render.hpp"
 
 extern char** environ;
@@ -139,7 +139,7 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   // A signed non-ASCII body: accepted, and both events reach the handlers.
   const std::string body = handover::webhook::test::readFile(kDir + "unicode_text.json");
   httplib::Headers signed_headers{
-      {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, body)}};
+      {"X-Hub-Signature-256", "sha256=" + handover::detail::hmacSha256Hex(kSecret, body)}};
   auto post = http.Post("/webhook", signed_headers, body, "application/json");
   REQUIRE(post);
   CHECK(post->status == 200);
@@ -165,7 +165,7 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   child.until("mismatch");
   const std::string junk = "{\"object\":\"page\",\"entry\":[";
   httplib::Headers junk_sig{
-      {"X-Hub-Signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, junk)}};
+      {"X-Hub-Signature-256", "sha256=" + handover::detail::hmacSha256Hex(kSecret, junk)}};
   auto junk_post = http.Post("/webhook", junk_sig, junk, "application/json");
   REQUIRE(junk_post);
   CHECK(junk_post->status == 400);
@@ -175,7 +175,7 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   const std::string human =
       R"({"object":"page","entry":[{"id":"106500000000001","time":1,"messaging":[{"sender":{"id":"7000000000000001"},"recipient":{"id":"106500000000001"},"timestamp":2,"message":{"mid":"m_HUMAN","text":"human"}}]}]})";
   httplib::Headers human_sig{
-      {"x-hub-signature-256", "sha256=" + handover::hmacSha256Hex(kSecret, human)}};
+      {"x-hub-signature-256", "sha256=" + handover::detail::hmacSha256Hex(kSecret, human)}};
   auto human_post = http.Post("/webhook", human_sig, human, "application/json");
   REQUIRE(human_post);
   CHECK(human_post->status == 200);

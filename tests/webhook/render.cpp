@@ -60,7 +60,7 @@ std::string id(const std::optional<std::string>& v) {
 std::string render(const Event& e) {
   std::string out = e.standby ? "standby" : "messaging";
   out += std::string(" ") + toString(e.platform) + " page=" + e.page_id +
-         " time=" + std::to_string(e.entry_time) + " ts=" + std::to_string(e.timestamp) +
+         " time=" + std::to_string(epochMillis(e.entry_time)) + " ts=" + std::to_string(epochMillis(e.timestamp)) +
          " from=" + party(e.sender) + " to=" + party(e.recipient) + " " + toString(e.kind());
   if (const auto* m = e.get<Message>()) {
     field(out, "mid", m->mid);
@@ -77,10 +77,10 @@ std::string render(const Event& e) {
     field(out, "metadata", ec->metadata);
     attachments(out, ec->attachments);
   } else if (const auto* r = e.get<Read>()) {
-    if (r->watermark) out += " watermark=" + std::to_string(*r->watermark);
+    if (r->watermark) out += " watermark=" + std::to_string(epochMillis(*r->watermark));
     field(out, "mid", r->mid);
   } else if (const auto* d = e.get<Delivery>()) {
-    if (d->watermark) out += " watermark=" + std::to_string(*d->watermark);
+    if (d->watermark) out += " watermark=" + std::to_string(epochMillis(*d->watermark));
     std::string mids;
     for (const auto& mid : d->mids) mids += (mids.empty() ? "" : ",") + mid;
     field(out, "mids", mids);

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "catch.hpp"
-#include "handover/crypto.hpp"
+#include "core/crypto.hpp"
 #include "handover/webhook/signature.hpp"
 #include "render.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
+using handover::detail::hmacSha1Hex;
+using handover::detail::hmacSha256Hex;
 using handover::webhook::test::readFile;
 
 namespace {

@@ -101,7 +101,7 @@ struct Config {
   std::vector<PageConfig> pages;              ///< Every page the emulator serves.
   std::vector<AppConfig> apps;                ///< Apps besides the built-in inboxes.
   DeliveryConfig delivery;                    ///< Webhook retry and batching settings.
-  std::optional<std::int64_t> start_time_ms;  ///< Clock at start, epoch ms; empty: system clock.
+  std::optional<Timestamp> start_time;  ///< Clock at start (`start_time_ms`); empty: system clock.
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).

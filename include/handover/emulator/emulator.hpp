@@ -44,7 +44,7 @@ struct UserMessage {
 /// What an injected or sent message became.
 struct InjectedEvent {
   std::string mid;             ///< Message id ("m_emu_..."); empty for reads.
-  std::int64_t timestamp = 0;  ///< Emulator clock, epoch ms.
+  Timestamp timestamp{};  ///< Emulator clock.
 };
 
 /// Page Inbox folders a human can move a thread to.
@@ -56,7 +56,7 @@ enum class InboxFolder {
 /// The true state of one conversation, regardless of what `thread_owner` would disclose.
 struct ThreadState {
   std::string owner_app_id;                ///< Empty when the thread is idle.
-  std::optional<std::int64_t> expiration;  ///< Epoch seconds, when control expires.
+  std::optional<EpochSeconds> expiration;  ///< When control expires.
 };
 
 /// The emulator. Construct from a validated `Config`, then `start()`.
@@ -115,8 +115,8 @@ class Emulator {
   Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
   /// Moves the emulator clock forward (expiry of control is judged on this clock).
   void advanceClock(std::chrono::seconds by);
-  /// The emulator clock, epoch ms.
-  std::int64_t nowMs() const;
+  /// The emulator clock.
+  Timestamp now() const;
 
   // --- inspection -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@
 #include "handover/export.hpp"
 
 #include "handover/tracker/policies.hpp"
+#include "handover/types.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker {
@@ -53,8 +54,8 @@ struct OwnerInfo {
   /// The owning app when `ownership` is kApp; empty when the owner is hidden from us.
   std::string app_id;
   OwnerSource source = OwnerSource::kNone;  ///< Where it was learned.
-  std::int64_t learned_at_ms = 0;  ///< When it was true: the event's timestamp or our call time.
-  std::optional<std::int64_t> expires_at_ms;  ///< When control expires, when known.
+  Timestamp learned_at{};  ///< When it was true: the event's timestamp or our call time.
+  std::optional<Timestamp> expires_at;  ///< When control expires, when known.
 
   /// True when the app `id` owns the thread.
   bool isApp(const std::string& id) const noexcept {
@@ -66,55 +67,54 @@ struct OwnerInfo {
 struct PendingRequest {
   std::string app_id;      ///< The requesting app.
   std::string metadata;    ///< The request's `metadata`.
-  std::int64_t at_ms = 0;  ///< The event's timestamp.
+  Timestamp at{};          ///< The event's timestamp.
 };
 
 /// The outcome of the last action a policy took on the conversation.
 struct ActionRecord {
   PolicyAction action = PolicyAction::kTake;  ///< The call made.
   std::string target_app_id;                  ///< For "pass": the target (empty: the default app).
-  std::int64_t at_ms = 0;                     ///< When it was done.
+  Timestamp at{};                             ///< When it was done.
   bool ok = false;                            ///< The call succeeded.
   std::string error;                          ///< `Error::toString()` when it failed.
 };
 
-/// Everything known about one conversation. Times are epoch ms; 0 means never.
+/// Everything known about one conversation. A time at the epoch means never.
 struct ConversationState {
   ConversationKey key;                    ///< The conversation.
   OwnerInfo owner;                        ///< The owner as last learned.
-  std::int64_t last_user_message_ms = 0;  ///< Messages and postbacks from the user.
-  std::int64_t last_own_message_ms = 0;   ///< Echoes of messages this app sent.
+  Timestamp last_user_message{};  ///< Messages and postbacks from the user.
+  Timestamp last_own_message{};   ///< Echoes of messages this app sent.
   /// Echoes whose `app_id` is not ours: a human in the Page Inbox, another app, or (no
   /// `app_id`, old API versions) a human we cannot tell apart.
-  std::int64_t last_other_message_ms = 0;
+  Timestamp last_other_message{};
   std::string last_other_app_id;  ///< Who sent the latest such echo; empty when not said.
   /// Requests made since the last change of owner, oldest first.
   std::vector<PendingRequest> pending_requests;
   std::optional<ActionRecord> last_action;  ///< The last policy action, when any.
 
-  /// True when no app owns the thread at `now_ms`: released, or control expired.
-  bool idleAt(std::int64_t now_ms) const noexcept {
+  /// True when no app owns the thread at `now`: released, or control expired.
+  bool idleAt(Timestamp now) const noexcept {
     if (owner.ownership == Ownership::kIdle) return true;
-    return owner.ownership == Ownership::kApp && owner.expires_at_ms &&
-           *owner.expires_at_ms <= now_ms;
+    return owner.ownership == Ownership::kApp && owner.expires_at && *owner.expires_at <= now;
   }
 };
 
 /// A delta to merge into a conversation. Unset fields leave the stored ones alone.
 struct Observation {
-  /// Replaces the stored owner when its `learned_at_ms` is not older than the stored one.
+  /// Replaces the stored owner when its `learned_at` is not older than the stored one.
   std::optional<OwnerInfo> owner;
   /// With `owner`: the owner changed, so requests made before it are answered and dropped.
   bool clear_requests = false;
-  std::optional<std::int64_t> user_message_ms;   ///< Kept when newer.
-  std::optional<std::int64_t> own_message_ms;    ///< Kept when newer.
-  std::optional<std::int64_t> other_message_ms;  ///< Kept when newer, with `other_app_id`.
+  std::optional<Timestamp> user_message;   ///< Kept when newer.
+  std::optional<Timestamp> own_message;    ///< Kept when newer.
+  std::optional<Timestamp> other_message;  ///< Kept when newer, with `other_app_id`.
   std::string other_app_id;                      ///< The echo's `app_id` (empty: not said).
   std::optional<PendingRequest> request;         ///< Added (one per app, the newest kept).
   /// A delivery under `standby[]` at this time: an app other than `self_app_id` owns the
   /// thread. Unless the stored owner is already another app, or newer, the owner becomes
   /// an unnamed other app.
-  std::optional<std::int64_t> standby_at;
+  std::optional<Timestamp> standby_at;
   std::string self_app_id;             ///< With `standby_at`: this app's id.
   std::optional<ActionRecord> action;  ///< Replaces the last action record.
 };

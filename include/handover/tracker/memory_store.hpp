@@ -18,8 +18,8 @@ struct MemoryStoreOptions {
   /// Conversations kept at most; the least recently touched one is evicted beyond it (its
   /// timer too). About 200 bytes each: see tests/bench/tracker.
   std::size_t max_conversations = 1'000'000;
-  /// Epoch ms, for de-duplication TTLs and leases; empty: the system clock.
-  std::function<std::int64_t()> now_ms;
+  /// The clock of de-duplication TTLs and leases; empty: the system clock.
+  std::function<Timestamp()> clock;
 };
 
 /// Counters of a `MemoryStore`.
@@ -41,12 +41,12 @@ class HANDOVER_EXPORT MemoryStore final : public Store {
 
   Result<ConversationState> apply(const ConversationKey& key, const Observation& obs) override;
   Result<std::optional<ConversationState>> load(const ConversationKey& key) override;
-  Result<void> schedule(const ConversationKey& key, std::optional<std::int64_t> due_at_ms) override;
-  Result<std::vector<DueClaim>> claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+  Result<void> schedule(const ConversationKey& key, std::optional<Timestamp> due_at) override;
+  Result<std::vector<DueClaim>> claimDue(Timestamp now, std::chrono::milliseconds lease,
                                          std::size_t limit) override;
   Result<void> finishDue(const DueClaim& claim) override;
-  Result<EventClaim> claimEvent(std::string_view key, std::int64_t lease_ms) override;
-  Result<void> completeEvent(std::string_view key, std::int64_t ttl_ms) override;
+  Result<EventClaim> claimEvent(std::string_view key, std::chrono::milliseconds lease) override;
+  Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) override;
   Result<void> abandonEvent(std::string_view key) override;
 
   /// Sizes and evictions so far.

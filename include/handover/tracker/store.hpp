@@ -4,6 +4,7 @@
 /// `MemoryStore` serves one process; `RedisStore` (target `handover::redis`) a fleet of
 /// webhook servers behind a load balancer.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -37,8 +38,8 @@ HANDOVER_EXPORT const char* toString(EventClaim c) noexcept;
 /// A due timer claimed by `Store::claimDue`.
 struct DueClaim {
   ConversationKey key;              ///< The conversation whose timer it is.
-  std::int64_t due_at_ms = 0;       ///< When it came due.
-  std::int64_t lease_until_ms = 0;  ///< Other claimers skip it until then.
+  Timestamp due_at{};       ///< When it came due.
+  Timestamp lease_until{};  ///< Other claimers skip it until then.
 };
 
 /// Storage behind `ThreadTracker` and `Deduplicator`. Every method is atomic on its own and
@@ -54,19 +55,19 @@ class HANDOVER_EXPORT Store {
 
   /// Sets the conversation's due time (nullopt clears it). One timer per conversation.
   virtual Result<void> schedule(const ConversationKey& key,
-                                std::optional<std::int64_t> due_at_ms) = 0;
-  /// Claims up to `limit` timers due at `now_ms`: each is hidden from every other claimer
-  /// until `now_ms + lease_ms`, so exactly one caller gets it. Unfinished claims come due
+                                std::optional<Timestamp> due_at) = 0;
+  /// Claims up to `limit` timers due at `now`: each is hidden from every other claimer
+  /// until `now + lease`, so exactly one caller gets it. Unfinished claims come due
   /// again when the lease ends (the claimer crashed or the action failed transiently).
-  virtual Result<std::vector<DueClaim>> claimDue(std::int64_t now_ms, std::int64_t lease_ms,
+  virtual Result<std::vector<DueClaim>> claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                  std::size_t limit) = 0;
   /// Drops a claimed timer, unless it was rescheduled since the claim.
   virtual Result<void> finishDue(const DueClaim& claim) = 0;
 
-  /// Claims a webhook event's de-duplication key for `lease_ms`.
-  virtual Result<EventClaim> claimEvent(std::string_view key, std::int64_t lease_ms) = 0;
-  /// Marks the key handled; duplicates are recognised for `ttl_ms`.
-  virtual Result<void> completeEvent(std::string_view key, std::int64_t ttl_ms) = 0;
+  /// Claims a webhook event's de-duplication key for `lease`.
+  virtual Result<EventClaim> claimEvent(std::string_view key, std::chrono::milliseconds lease) = 0;
+  /// Marks the key handled; duplicates are recognised for `ttl`.
+  virtual Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) = 0;
   /// Gives a claim up (handling failed): the next delivery is handled again.
   virtual Result<void> abandonEvent(std::string_view key) = 0;
 };

@@ -43,7 +43,7 @@ struct ActionOutcome {
   ConversationKey key;                        ///< The conversation acted on.
   PolicyAction action = PolicyAction::kTake;  ///< The call made.
   std::string target_app_id;                  ///< For "pass".
-  std::int64_t at_ms = 0;                     ///< When the call returned (tracker clock).
+  Timestamp at{};                             ///< When the call returned (tracker clock).
   std::optional<Error> error;  ///< Set when the call failed after the client's retries.
   /// For a failed timer action: true when it stays due and is tried again after the lease.
   bool will_retry = false;
@@ -55,8 +55,8 @@ struct ActionOutcome {
 struct TrackerOptions {
   /// This app's id: tells our echoes from others'. Empty: the client's `app_id` option.
   std::string app_id;
-  /// Epoch ms; empty: the system clock. Tests inject one and never sleep.
-  std::function<std::int64_t()> now_ms;
+  /// The clock; empty: the system clock. Tests inject one and never sleep.
+  std::function<Timestamp()> clock;
   /// `getThreadOwner` calls the Graph API when what we know is older than this.
   std::chrono::milliseconds owner_staleness{std::chrono::minutes(5)};
   /// A claimed timer is hidden from other servers this long; unfinished, it comes due again.
@@ -137,21 +137,21 @@ class HANDOVER_EXPORT ThreadTracker {
   /// while the `pause_while_human_active` policy says so (always kReply without that policy).
   Result<AutoReply> autoReply(const ConversationKey& key);
   /// When the idle take-back would fire for `state` (nullopt: it would not).
-  std::optional<std::int64_t> dueAt(const ConversationState& state) const;
+  std::optional<Timestamp> dueAt(const ConversationState& state) const;
 
   // --- timers ---------------------------------------------------------------------------------
 
-  /// Performs every timer action due at `now_ms`, each claimed in the store so exactly one
+  /// Performs every timer action due at `now`, each claimed in the store so exactly one
   /// server of a fleet performs it. Due times come from stored timestamps: a process that
   /// starts late performs what came due while it was down, once.
-  Result<std::vector<ActionOutcome>> poll(std::int64_t now_ms);
+  Result<std::vector<ActionOutcome>> poll(Timestamp now);
   /// `poll` at the tracker's clock.
   Result<std::vector<ActionOutcome>> poll();
 
   /// This app's id, as used to tell our echoes and ownership from others'.
   const std::string& appId() const noexcept;
-  /// The tracker's clock, epoch ms.
-  std::int64_t now() const;
+  /// The tracker's clock.
+  Timestamp now() const;
 
  private:
   struct Impl;

@@ -90,14 +90,14 @@ struct Echo {
 
 /// `read`: Messenger gives a watermark, Instagram (`messaging_seen`) a message id.
 struct Read {
-  std::optional<std::int64_t> watermark;  ///< Epoch ms: everything before it was read.
+  std::optional<Timestamp> watermark;  ///< Everything before it was read.
   std::string mid;                        ///< Instagram: the message that was seen.
 };
 
 /// `delivery`.
 struct Delivery {
   std::vector<std::string> mids;          ///< May be empty: Meta omits `mids` at times.
-  std::optional<std::int64_t> watermark;  ///< Epoch ms: everything before it was delivered.
+  std::optional<Timestamp> watermark;  ///< Everything before it was delivered.
 };
 
 /// `referral`: of a postback, or an event of its own (`messaging_referrals`) when a user who
@@ -219,11 +219,11 @@ struct BodySpan {
 struct Event {
   Platform platform = Platform::kMessenger;  ///< From the body's `object`.
   std::string page_id;                       ///< `entry.id`: the Page or IG account.
-  std::int64_t entry_time = 0;               ///< `entry.time`, epoch ms.
+  Timestamp entry_time{};                    ///< `entry.time`.
   bool standby = false;        ///< Came under `standby[]`: this app does not own the thread.
   Participant sender;          ///< Empty for `app_roles`.
   Participant recipient;       ///< The Page for inbound events; the user for echoes.
-  std::int64_t timestamp = 0;  ///< The event's `timestamp`, epoch ms; 0 when absent.
+  Timestamp timestamp{};       ///< The event's `timestamp`; the epoch when absent.
   EventPayload payload;        ///< The typed body; `kind()` says which alternative it holds.
   /// The event's object (`{"sender":...}`) in the body it was parsed from: log or re-read the
   /// exact wire bytes of one event without keeping a copy of each.

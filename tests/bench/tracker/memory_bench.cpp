@@ -18,13 +18,14 @@
 
 using namespace handover::tracker;
 
+using namespace std::chrono_literals;
 namespace {
 
 std::size_t heapInUse() {
   return mallinfo2().uordblks;
 }
 
-constexpr std::int64_t kT0 = 1'767'225'600'000;
+constexpr handover::Timestamp kT0 = handover::fromEpochMillis(1'767'225'600'000);
 const char* const kPages[] = {"104857600012345", "104857600067890", "17841400000000001"};
 
 // A typical conversation: a 16-digit PSID, one of three pages, the inbox owned it after a human
@@ -35,10 +36,10 @@ ConversationKey keyOf(std::size_t i) {
 Observation observationOf(std::size_t i) {
   Observation o;
   o.owner = OwnerInfo{Ownership::kApp, "263902037430900", OwnerSource::kWebhook,
-                      kT0 + static_cast<std::int64_t>(i), std::nullopt};
-  o.user_message_ms = kT0 + static_cast<std::int64_t>(i) - 5000;
-  o.own_message_ms = kT0 + static_cast<std::int64_t>(i) - 4000;
-  o.other_message_ms = kT0 + static_cast<std::int64_t>(i);
+                      kT0 + std::chrono::milliseconds(i), std::nullopt};
+  o.user_message = kT0 + std::chrono::milliseconds(i) - 5000ms;
+  o.own_message = kT0 + std::chrono::milliseconds(i) - 4000ms;
+  o.other_message = kT0 + std::chrono::milliseconds(i);
   o.other_app_id = "263902037430900";
   if (i % 10 == 0) o.request = PendingRequest{"2222222222", "", kT0};
   return o;
@@ -64,7 +65,7 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < n; ++i) {
       if (!store.apply(keyOf(i), observationOf(i))) return 1;
       // A pending take-back for every conversation the inbox holds: the timer index counts too.
-      if (!store.schedule(keyOf(i), kT0 + static_cast<std::int64_t>(i) + 600'000)) return 1;
+      if (!store.schedule(keyOf(i), kT0 + std::chrono::milliseconds(i) + 600'000ms)) return 1;
     }
     store_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     store_bytes = heapInUse() - before;

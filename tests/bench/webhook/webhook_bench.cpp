@@ -43,7 +43,6 @@
 #include <vector>
 
 #include "corpus.hpp"
-#include "handover/crypto.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/signature.hpp"
 #include "input_checks.hpp"
@@ -333,7 +332,7 @@ void signatureBench(int runs, std::size_t typical_size) {
     std::string body(size, 'x');
     std::mt19937_64 rng(kSeed);
     for (auto& c : body) c = static_cast<char>('a' + rng() % 26);
-    const HttpHeaders headers{{"X-Hub-Signature-256", "sha256=" + hmacSha256Hex(secret, body)}};
+    const HttpHeaders headers{{"X-Hub-Signature-256", webhook::signatureHeaderValue(body, secret)}};
     unsigned char expected[32];
     unsigned int len = 0;
     HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),

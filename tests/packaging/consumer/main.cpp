@@ -3,9 +3,9 @@
 // FetchContent, pkg-config) and run it: it must link libcrypto through the package and reach
 // the client's request building and response parsing, not just compile.
 #include <handover/client.hpp>
-#include <handover/crypto.hpp>
 #include <handover/http_transport.hpp>
 #include <handover/version.hpp>
+#include <handover/webhook/signature.hpp>
 
 #include <cstdio>
 #include <memory>
@@ -44,9 +44,10 @@ int main() {
   }
 
   // RFC 4231 test case 2: HMAC-SHA256(key "Jefe", "what do ya want for nothing?").
-  const std::string proof = handover::appSecretProof("what do ya want for nothing?", "Jefe");
-  if (proof != "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843") {
-    return fail("appSecretProof", proof);
+  const std::string signature =
+      handover::webhook::signatureHeaderValue("what do ya want for nothing?", "Jefe");
+  if (signature != "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843") {
+    return fail("signatureHeaderValue", signature);
   }
 
   auto transport = std::make_shared<CannedTransport>();

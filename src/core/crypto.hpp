@@ -1,18 +1,20 @@
 #pragma once
 /// @file
-/// The few cryptographic helpers the SDK needs, over OpenSSL's libcrypto.
+/// The few cryptographic helpers the SDK needs, over OpenSSL's libcrypto. Internal: users sign
+/// test bodies with webhook::signatureHeaderValue; the client computes `appsecret_proof` itself.
 
 #include <string>
 #include <string_view>
 #include "handover/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
+namespace detail {
 
 /// Lowercase hex of HMAC-SHA256(key, data): webhook signatures and `appsecret_proof`.
-HANDOVER_EXPORT std::string hmacSha256Hex(std::string_view key, std::string_view data);
+std::string hmacSha256Hex(std::string_view key, std::string_view data);
 
 /// Lowercase hex of HMAC-SHA1(key, data): the legacy `X-Hub-Signature` header.
-HANDOVER_EXPORT std::string hmacSha1Hex(std::string_view key, std::string_view data);
+std::string hmacSha1Hex(std::string_view key, std::string_view data);
 
 /// `appsecret_proof` for a token: HMAC-SHA256 keyed by the app secret, over the token.
 inline std::string appSecretProof(std::string_view access_token, std::string_view app_secret) {
@@ -20,6 +22,7 @@ inline std::string appSecretProof(std::string_view access_token, std::string_vie
 }
 
 /// Equality whose running time depends only on the lengths, not on where the inputs differ.
-HANDOVER_EXPORT bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
+bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
 
+}  // namespace detail
 HANDOVER_END_NAMESPACE
