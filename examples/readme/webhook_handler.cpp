@@ -80,8 +80,7 @@ int main(int argc, char** argv) {
   const int signed_status = onWebhookPost(kSampleBody, headers, secret, router, client);
   const int forged_status = onWebhookPost(kSampleBody, {}, secret, router, client);
   const int broken_status = onWebhookPost(
-      "{", {{"X-Hub-Signature-256", signatureHeaderValue("{", secret)}}, secret,
-      router, client);
+      "{", {{"X-Hub-Signature-256", signatureHeaderValue("{", secret)}}, secret, router, client);
   std::cout << "signed: " << signed_status << ", unsigned: " << forged_status
             << ", unparsable: " << broken_status
             << ", passes: " << fake->callCount("passThreadControl") << "\n";

@@ -85,7 +85,7 @@ struct GetMessagingFeatureStatusRequest {};
 /// with the new owner.
 struct TakeThreadControlResponse {
   std::optional<std::string> new_owner_app_id;  ///< Set only when the answer named the owner.
-  std::optional<EpochSeconds> expiration;  ///< When control expires, when the answer gave one.
+  std::optional<EpochSeconds> expiration;       ///< When control expires, when the answer gave one.
 };
 
 /// A successful `request_thread_control` means the request was *delivered* to the current

@@ -28,7 +28,9 @@ using Timestamp = std::chrono::time_point<std::chrono::system_clock, std::chrono
 using EpochSeconds = std::chrono::time_point<std::chrono::system_clock, std::chrono::seconds>;
 
 /// `t` as Meta's JSON writes it: milliseconds since the epoch.
-constexpr std::int64_t epochMillis(Timestamp t) noexcept { return t.time_since_epoch().count(); }
+constexpr std::int64_t epochMillis(Timestamp t) noexcept {
+  return t.time_since_epoch().count();
+}
 /// The `Timestamp` of a JSON epoch-milliseconds value.
 constexpr Timestamp fromEpochMillis(std::int64_t ms) noexcept {
   return Timestamp{std::chrono::milliseconds{ms}};

@@ -191,7 +191,8 @@ int cmdExtend(const Args& args) {
   const auto seconds = parseInteger(args.positionals.at(1));
   if (!seconds || *seconds < 1 || *seconds > kMaxExtendDuration.count()) {
     return usageError(currentCommand(), "SECONDS must be an integer from 1 to " +
-                                            std::to_string(kMaxExtendDuration.count()) + " (7 days)");
+                                            std::to_string(kMaxExtendDuration.count()) +
+                                            " (7 days)");
   }
   int code = kExitOk;
   auto client = makeClient(args, code);

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "error_mapping.hpp"
 #include "../core/crypto.hpp"
+#include "error_mapping.hpp"
 #include "json.hpp"
 #include "responses.hpp"
 #include "retry.hpp"

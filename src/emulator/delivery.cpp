@@ -13,7 +13,6 @@ namespace emulator::detail {
 using handover::detail::hmacSha1Hex;
 using handover::detail::hmacSha256Hex;
 
-
 std::string buildEnvelope(const std::vector<Outgoing>& batch) {
   std::string out = "{\"object\":\"";
   out += !batch.empty() && batch.front().instagram ? "instagram" : "page";

@@ -35,8 +35,8 @@ constexpr std::size_t kTimelineCap = 100'000;
 struct Emulator::Impl {
   explicit Impl(Config config)
       : start_steady(std::chrono::steady_clock::now()),
-        base_epoch_ms(epochMillis(config.start_time.value_or(
-            std::chrono::time_point_cast<std::chrono::milliseconds>(
+        base_epoch_ms(epochMillis(
+            config.start_time.value_or(std::chrono::time_point_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now())))),
         world(std::move(config), [this] { return now(); }),
         delivery(world.config().delivery,
@@ -669,20 +669,20 @@ struct Emulator::Impl {
     server.Get("/_emulator/help", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(controlApiHelp(), "text/plain");
     });
-    server.Get(R"(/_emulator/threads/([^/]+)/([^/]+))",
-               [this](const httplib::Request& req, httplib::Response& res) {
-                 auto s = threadState(req.matches[1], req.matches[2]);
-                 if (!s) {
-                   res.status = 400;
-                   res.set_content(errorBody(s.error()), "application/json");
-                   return;
-                 }
-                 std::string body = "{\"owner_app_id\":";
-                 body += s->owner_app_id.empty() ? "null" : escapeJsonString(s->owner_app_id);
-                 body += ",\"expiration\":";
-                 body += s->expiration ? std::to_string(s->expiration->time_since_epoch().count()) : "null";
-                 res.set_content(body + "}", "application/json");
-               });
+    server.Get(R"(/_emulator/threads/([^/]+)/([^/]+))", [this](const httplib::Request& req,
+                                                               httplib::Response& res) {
+      auto s = threadState(req.matches[1], req.matches[2]);
+      if (!s) {
+        res.status = 400;
+        res.set_content(errorBody(s.error()), "application/json");
+        return;
+      }
+      std::string body = "{\"owner_app_id\":";
+      body += s->owner_app_id.empty() ? "null" : escapeJsonString(s->owner_app_id);
+      body += ",\"expiration\":";
+      body += s->expiration ? std::to_string(s->expiration->time_since_epoch().count()) : "null";
+      res.set_content(body + "}", "application/json");
+    });
     // Any other control route: a JSON 404 that says where the list is (after the real routes,
     // which cpp-httplib matches first).
     auto unknown_control = [](const httplib::Request& req, httplib::Response& res) {

@@ -615,8 +615,7 @@ Result<InjectedEvent> World::send(const Caller& c, const SendInput& in) {
   const bool ig = p.cfg.platform == Platform::kInstagram;
   // IGWH: Instagram has no message_echoes field; echoes come with `messages`.
   fanOut(p, t, ig ? "messages" : "message_echoes",
-         echoJson(p, in.recipient, c.app_id, ev.mid, ts, in.text, in.attachment_json,
-                  in.metadata),
+         echoJson(p, in.recipient, c.app_id, ev.mid, ts, in.text, in.attachment_json, in.metadata),
          "", ts);
   if (in.has_thread_control) {
     if (control == "pass") {
@@ -709,9 +708,8 @@ Result<InjectedEvent> World::userRead(const std::string& page_id, const std::str
   const std::int64_t ts = stamp();
   ev.timestamp = fromEpochMillis(ts);
   fanOut(*p, t, "message_reads",
-         head(user, p->cfg.id, ts) +
-             ",\"read\":{\"watermark\":" + std::to_string(ts) + "}}",
-         "", ts);
+         head(user, p->cfg.id, ts) + ",\"read\":{\"watermark\":" + std::to_string(ts) + "}}", "",
+         ts);
   return ev;
 }
 

@@ -218,8 +218,7 @@ Result<std::optional<ConversationState>> MemoryStore::load(const ConversationKey
   return std::optional<ConversationState>(impl_->toState(*n));
 }
 
-Result<void> MemoryStore::schedule(const ConversationKey& key,
-                                   std::optional<Timestamp> due_at) {
+Result<void> MemoryStore::schedule(const ConversationKey& key, std::optional<Timestamp> due_at) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   Node* n = due_at ? impl_->findOrCreate(key) : impl_->find(key);
   if (!n) return {};
@@ -244,7 +243,8 @@ Result<std::vector<DueClaim>> MemoryStore::claimDue(Timestamp now, std::chrono::
   for (auto it = impl_->due.begin();
        it != impl_->due.end() && it->first <= now_ms && out.size() < limit;) {
     Node* n = const_cast<Node*>(it->second);
-    out.push_back({impl_->keyOf(*n), fromEpochMillis(it->first), fromEpochMillis(now_ms + lease_ms)});
+    out.push_back(
+        {impl_->keyOf(*n), fromEpochMillis(it->first), fromEpochMillis(now_ms + lease_ms)});
     claimed.push_back(n);
     it = impl_->due.erase(it);
   }

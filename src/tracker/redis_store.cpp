@@ -366,10 +366,9 @@ Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey&
   return std::optional<ConversationState>(parseState(key, r->get()));
 }
 
-Result<void> RedisStore::schedule(const ConversationKey& key,
-                                  std::optional<Timestamp> due_at) {
+Result<void> RedisStore::schedule(const ConversationKey& key, std::optional<Timestamp> due_at) {
   auto r = due_at ? impl_->command({"ZADD", impl_->dueKey(), ms(*due_at), member(key)})
-               : impl_->command({"ZREM", impl_->dueKey(), member(key)});
+                  : impl_->command({"ZREM", impl_->dueKey(), member(key)});
   if (!r) return std::move(r).error();
   return {};
 }
@@ -377,8 +376,8 @@ Result<void> RedisStore::schedule(const ConversationKey& key,
 Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                    std::size_t limit) {
   const Timestamp until = now + lease;
-  auto r = impl_->eval(kClaimDueScript, {impl_->dueKey()},
-                       {ms(now), ms(until), std::to_string(limit)});
+  auto r =
+      impl_->eval(kClaimDueScript, {impl_->dueKey()}, {ms(now), ms(until), std::to_string(limit)});
   if (!r) return std::move(r).error();
   std::vector<DueClaim> out;
   const redisReply* a = r->get();
@@ -389,8 +388,8 @@ Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::m
 }
 
 Result<void> RedisStore::finishDue(const DueClaim& claim) {
-  auto r = impl_->eval(kFinishDueScript, {impl_->dueKey()},
-                       {member(claim.key), ms(claim.lease_until)});
+  auto r =
+      impl_->eval(kFinishDueScript, {impl_->dueKey()}, {member(claim.key), ms(claim.lease_until)});
   if (!r) return std::move(r).error();
   return {};
 }

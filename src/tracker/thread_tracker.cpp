@@ -322,8 +322,7 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(Timestamp now) {
   std::vector<ActionOutcome> outcomes;
   if (!impl_->options.policies.idle_take_back) return outcomes;
   const IdleTakeBack& policy = *impl_->options.policies.idle_take_back;
-  auto claims =
-      impl_->store->claimDue(now, impl_->options.due_lease, impl_->options.poll_batch);
+  auto claims = impl_->store->claimDue(now, impl_->options.due_lease, impl_->options.poll_batch);
   if (!claims) return std::move(claims).error();
   for (const DueClaim& claim : *claims) {
     auto s = impl_->store->load(claim.key);

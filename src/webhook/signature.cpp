@@ -231,7 +231,8 @@ std::optional<std::string> verifySubscription(std::string_view mode, std::string
                                               std::string_view expected_token) {
   // Evaluate every condition so the timing does not reveal which one failed.
   const bool mode_ok = mode == "subscribe";
-  const bool token_ok = !expected_token.empty() && handover::detail::constantTimeEquals(verify_token, expected_token);
+  const bool token_ok =
+      !expected_token.empty() && handover::detail::constantTimeEquals(verify_token, expected_token);
   if (!mode_ok || !token_ok || challenge.empty()) return std::nullopt;
   return std::string(challenge);
 }

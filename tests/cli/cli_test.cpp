@@ -22,9 +22,9 @@
 using namespace handover;
 using namespace handover::emulator;
 using handover::cli::test::Process;
-using handover::detail::appSecretProof;
 using handover::cli::test::Run;
 using handover::cli::test::runCli;
+using handover::detail::appSecretProof;
 
 namespace {
 
@@ -209,7 +209,8 @@ TEST_CASE("cli: extend and release by the owner and refusals for others and bad 
   Run ext = w.run({"extend", kUser, "172800"}, "agent-routing-token", kAgentSecret);
   REQUIRE(ext.exit_code == 0);
   CHECK(json(ext.out)["duration"].GetInt64() == 172800);
-  CHECK(w.emu->threadState(kRouting, kUser).value().expiration.value() > before + std::chrono::seconds(86000));
+  CHECK(w.emu->threadState(kRouting, kUser).value().expiration.value() >
+        before + std::chrono::seconds(86000));
 
   Run not_owner = w.run({"extend", kUser, "60"}, "bot-routing-token");
   CHECK(not_owner.exit_code == 1);

@@ -53,7 +53,8 @@ TEST_CASE("FakeConnection runs one callable per call and records call names") {
     return {};
   };
   fake->on_get_thread_owner = [](const GetThreadOwnerRequest&) {
-    return Result<ThreadOwner>(ThreadOwner{std::string("42"), EpochSeconds{std::chrono::seconds{1767225600}}});
+    return Result<ThreadOwner>(
+        ThreadOwner{std::string("42"), EpochSeconds{std::chrono::seconds{1767225600}}});
   };
   fake->on_take_thread_control = [](const TakeThreadControlRequest&) {
     Error e;

@@ -24,7 +24,8 @@ TEST_CASE("thread_owner: every documented shape") {
     auto owner = f.client.getThreadOwner(kPsid);
     REQUIRE(owner);
     CHECK(owner->app_id == std::optional<std::string>("263902037430900"));
-    CHECK(owner->expiration == std::optional<handover::EpochSeconds>(std::chrono::seconds{1767225600}));
+    CHECK(owner->expiration ==
+          std::optional<handover::EpochSeconds>(std::chrono::seconds{1767225600}));
     CHECK(owner->isOwnedBy("263902037430900"));
     CHECK_FALSE(owner->empty());
   }
@@ -40,7 +41,8 @@ TEST_CASE("thread_owner: every documented shape") {
     auto owner = f.client.getThreadOwner(kPsid);
     REQUIRE(owner);
     CHECK_FALSE(owner->app_id);
-    CHECK(owner->expiration == std::optional<handover::EpochSeconds>(std::chrono::seconds{1767225600}));
+    CHECK(owner->expiration ==
+          std::optional<handover::EpochSeconds>(std::chrono::seconds{1767225600}));
   }
   SECTION("empty data, and an empty object, mean nothing disclosed") {
     f.server.enqueueJson(200, R"({"data":[]})");

@@ -2,9 +2,9 @@
 #include <rapidjson/document.h>
 
 #include "catch.hpp"
+#include "core/crypto.hpp"
 #include "delivery.hpp"
 #include "fixture.hpp"
-#include "core/crypto.hpp"
 #include "recording_server.hpp"
 
 using namespace handover;

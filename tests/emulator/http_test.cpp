@@ -3,8 +3,8 @@
 #include <rapidjson/document.h>
 
 #include "catch.hpp"
-#include "fixture.hpp"
 #include "core/crypto.hpp"
+#include "fixture.hpp"
 
 using namespace handover;
 using namespace handover::emulator;

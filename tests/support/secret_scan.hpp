@@ -15,9 +15,9 @@
 #include <string>
 #include <utility>
 
+#include "core/crypto.hpp"
 #include "handover/client.hpp"
 #include "handover/connection.hpp"
-#include "core/crypto.hpp"
 #include "handover/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

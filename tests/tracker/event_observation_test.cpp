@@ -9,8 +9,8 @@
 using namespace std::chrono_literals;
 namespace {
 
-using handover::tracker::Ownership;
 using handover::fromEpochMillis;
+using handover::tracker::Ownership;
 using handover::tracker::detail::observationOf;
 
 const std::string kMe = "111";
@@ -78,8 +78,9 @@ TEST_CASE("observation: pass and take name the new owner, a request does not mov
   CHECK(pass->observation.owner->app_id == "777");
   CHECK(pass->observation.clear_requests);
   // Without a new owner (old API versions) only the new owner got it: us.
-  auto to_us = observationOf(
-      only("{" + kUserToPage + R"(,"pass_thread_control":{"metadata":"m"}})"), kMe, fromEpochMillis(1));
+  auto to_us =
+      observationOf(only("{" + kUserToPage + R"(,"pass_thread_control":{"metadata":"m"}})"), kMe,
+                    fromEpochMillis(1));
   REQUIRE(to_us);
   CHECK(to_us->observation.owner->app_id == kMe);
   auto take = observationOf(
@@ -101,5 +102,6 @@ TEST_CASE("observation: pass and take name the new owner, a request does not mov
 }
 
 TEST_CASE("observation: reads say nothing about the thread") {
-  CHECK_FALSE(observationOf(only("{" + kUserToPage + R"(,"read":{"watermark":1}})"), kMe, fromEpochMillis(1)));
+  CHECK_FALSE(observationOf(only("{" + kUserToPage + R"(,"read":{"watermark":1}})"), kMe,
+                            fromEpochMillis(1)));
 }

@@ -76,7 +76,8 @@ TEST_CASE("a due timer is claimed by exactly one of many racing threads") {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int round = 0; round < 50; ++round) {
-        auto got = store.claimDue(kT0 + std::chrono::milliseconds(kConversations), 30'000ms, 7).value();
+        auto got =
+            store.claimDue(kT0 + std::chrono::milliseconds(kConversations), 30'000ms, 7).value();
         std::lock_guard<std::mutex> lock(mu);
         for (const auto& c : got) claimed.insert(c.key.user_id);
       }

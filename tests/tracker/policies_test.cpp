@@ -362,8 +362,9 @@ TEST_CASE("control that expires before the quiet period ends needs no take-back"
       IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(30), "", ""};
   ThreadTracker tracker(std::make_shared<MemoryStore>(), handover::test::guarded(o), opts);
   const ConversationKey key{tt::kPage, tt::kUser};
-  REQUIRE(tracker.recordOwner(
-      key, ThreadOwner{std::string(tt::kAgentApp), std::chrono::time_point_cast<std::chrono::seconds>(tt::kT0 + 10 * kMinute)}));
+  REQUIRE(tracker.recordOwner(key, ThreadOwner{std::string(tt::kAgentApp),
+                                               std::chrono::time_point_cast<std::chrono::seconds>(
+                                                   tt::kT0 + 10 * kMinute)}));
   CHECK_FALSE(tracker.dueAt(tracker.state(key).value().value()));
   clock.now = tt::kT0 + 2 * 60 * kMinute;
   CHECK(tracker.poll().value().empty());

@@ -253,8 +253,8 @@ TEST_CASE("two trackers sharing Redis perform a due take-back once") {
     ThreadTracker writer(std::make_shared<RedisStore>(sharedRedis(prefix)),
                          handover::test::guarded(co), opts);
     for (int u = 0; u < kUsers; ++u) {
-      REQUIRE(writer.observe(echo(kT0 + std::chrono::milliseconds(u), "m" + std::to_string(u), std::string(kPageInboxAppId),
-                                  "user" + std::to_string(u))));
+      REQUIRE(writer.observe(echo(kT0 + std::chrono::milliseconds(u), "m" + std::to_string(u),
+                                  std::string(kPageInboxAppId), "user" + std::to_string(u))));
     }
   }
   clock.now = kT0 + 60 * kMinute;

@@ -60,7 +60,8 @@ TEST_CASE("policies act while events arrive on other threads, once per conversat
                 tt::takeEvent(at, std::string(tt::kBotApp), std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
-        if (!tracker.observe(tt::echo(at + std::chrono::milliseconds(1), "m_" + user, std::string(kPageInboxAppId), user))) {
+        if (!tracker.observe(tt::echo(at + std::chrono::milliseconds(1), "m_" + user,
+                                      std::string(kPageInboxAppId), user))) {
           ++observe_errors;
         }
         ++fed;

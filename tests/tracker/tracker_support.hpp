@@ -66,8 +66,8 @@ inline webhook::Event userMessage(Timestamp ts, const std::string& mid,
   return e;
 }
 
-inline webhook::Event echo(Timestamp ts, const std::string& mid,
-                           std::optional<std::string> app_id, const std::string& user = kUser) {
+inline webhook::Event echo(Timestamp ts, const std::string& mid, std::optional<std::string> app_id,
+                           const std::string& user = kUser) {
   webhook::Event e = base(kPage, user, ts);
   e.sender.id = kPage;  // echoes invert sender and recipient
   e.recipient.id = user;

@@ -257,7 +257,9 @@ TEST_CASE("autoReply pauses while a human is active") {
   REQUIRE(tracker.observe(echo(clock.now, "m2", std::string(kBotApp))));
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kReply);
   // Control held by another app that expired: the thread is idle, we may answer.
-  ThreadOwner agent_owner{std::string(kAgentApp), std::chrono::time_point_cast<std::chrono::seconds>(clock.now.load() + 1000ms)};
+  ThreadOwner agent_owner{
+      std::string(kAgentApp),
+      std::chrono::time_point_cast<std::chrono::seconds>(clock.now.load() + 1000ms)};
   REQUIRE(tracker.recordOwner(kKey, agent_owner));
   CHECK(tracker.autoReply(kKey).value() == AutoReply::kPauseAnotherAppOwns);
   clock.now += 2000ms;
@@ -297,7 +299,8 @@ TEST_CASE("a user message on standby says another app owns the thread") {
   CHECK(tracker.state(kKey).value()->owner.isApp(std::string(kPageInboxAppId)));
 
   // We got control back; a later standby delivery means someone took it again.
-  REQUIRE(tracker.observe(passEvent(kT0 + 3ms, std::string(kPageInboxAppId), std::string(kBotApp))));
+  REQUIRE(
+      tracker.observe(passEvent(kT0 + 3ms, std::string(kPageInboxAppId), std::string(kBotApp))));
   REQUIRE(tracker.observe(userMessage(kT0 + 3ms, "m4", kUser, true)));  // same time: not newer
   CHECK(tracker.state(kKey).value()->owner.isApp(kBotApp));
   REQUIRE(tracker.observe(userMessage(kT0 + 4ms, "m5", kUser, true)));

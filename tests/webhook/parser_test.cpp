@@ -318,7 +318,8 @@ TEST_CASE("each event's span is its object in the body") {
     const std::string_view wire = std::string_view(body).substr(e.span.offset, e.span.size);
     CHECK(wire.front() == '{');
     CHECK(wire.back() == '}');
-    CHECK(wire.find("\"timestamp\":" + std::to_string(epochMillis(e.timestamp))) != std::string_view::npos);
+    CHECK(wire.find("\"timestamp\":" + std::to_string(epochMillis(e.timestamp))) !=
+          std::string_view::npos);
   }
 }
 

@@ -60,8 +60,9 @@ std::string id(const std::optional<std::string>& v) {
 std::string render(const Event& e) {
   std::string out = e.standby ? "standby" : "messaging";
   out += std::string(" ") + toString(e.platform) + " page=" + e.page_id +
-         " time=" + std::to_string(epochMillis(e.entry_time)) + " ts=" + std::to_string(epochMillis(e.timestamp)) +
-         " from=" + party(e.sender) + " to=" + party(e.recipient) + " " + toString(e.kind());
+         " time=" + std::to_string(epochMillis(e.entry_time)) +
+         " ts=" + std::to_string(epochMillis(e.timestamp)) + " from=" + party(e.sender) +
+         " to=" + party(e.recipient) + " " + toString(e.kind());
   if (const auto* m = e.get<Message>()) {
     field(out, "mid", m->mid);
     field(out, "text", m->text);

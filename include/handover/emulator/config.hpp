@@ -98,9 +98,9 @@ struct DeliveryConfig {
 
 /// The whole emulated world.
 struct Config {
-  std::vector<PageConfig> pages;              ///< Every page the emulator serves.
-  std::vector<AppConfig> apps;                ///< Apps besides the built-in inboxes.
-  DeliveryConfig delivery;                    ///< Webhook retry and batching settings.
+  std::vector<PageConfig> pages;        ///< Every page the emulator serves.
+  std::vector<AppConfig> apps;          ///< Apps besides the built-in inboxes.
+  DeliveryConfig delivery;              ///< Webhook retry and batching settings.
   std::optional<Timestamp> start_time;  ///< Clock at start (`start_time_ms`); empty: system clock.
 };
 

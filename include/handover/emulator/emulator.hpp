@@ -43,7 +43,7 @@ struct UserMessage {
 
 /// What an injected or sent message became.
 struct InjectedEvent {
-  std::string mid;             ///< Message id ("m_emu_..."); empty for reads.
+  std::string mid;        ///< Message id ("m_emu_..."); empty for reads.
   Timestamp timestamp{};  ///< Emulator clock.
 };
 

@@ -65,9 +65,9 @@ struct OwnerInfo {
 
 /// A `request_thread_control` not yet answered by a change of owner.
 struct PendingRequest {
-  std::string app_id;      ///< The requesting app.
-  std::string metadata;    ///< The request's `metadata`.
-  Timestamp at{};          ///< The event's timestamp.
+  std::string app_id;    ///< The requesting app.
+  std::string metadata;  ///< The request's `metadata`.
+  Timestamp at{};        ///< The event's timestamp.
 };
 
 /// The outcome of the last action a policy took on the conversation.
@@ -81,8 +81,8 @@ struct ActionRecord {
 
 /// Everything known about one conversation. A time at the epoch means never.
 struct ConversationState {
-  ConversationKey key;                    ///< The conversation.
-  OwnerInfo owner;                        ///< The owner as last learned.
+  ConversationKey key;            ///< The conversation.
+  OwnerInfo owner;                ///< The owner as last learned.
   Timestamp last_user_message{};  ///< Messages and postbacks from the user.
   Timestamp last_own_message{};   ///< Echoes of messages this app sent.
   /// Echoes whose `app_id` is not ours: a human in the Page Inbox, another app, or (no
@@ -109,8 +109,8 @@ struct Observation {
   std::optional<Timestamp> user_message;   ///< Kept when newer.
   std::optional<Timestamp> own_message;    ///< Kept when newer.
   std::optional<Timestamp> other_message;  ///< Kept when newer, with `other_app_id`.
-  std::string other_app_id;                      ///< The echo's `app_id` (empty: not said).
-  std::optional<PendingRequest> request;         ///< Added (one per app, the newest kept).
+  std::string other_app_id;                ///< The echo's `app_id` (empty: not said).
+  std::optional<PendingRequest> request;   ///< Added (one per app, the newest kept).
   /// A delivery under `standby[]` at this time: an app other than `self_app_id` owns the
   /// thread. Unless the stored owner is already another app, or newer, the owner becomes
   /// an unnamed other app.

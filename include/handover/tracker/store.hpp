@@ -37,7 +37,7 @@ HANDOVER_EXPORT const char* toString(EventClaim c) noexcept;
 
 /// A due timer claimed by `Store::claimDue`.
 struct DueClaim {
-  ConversationKey key;              ///< The conversation whose timer it is.
+  ConversationKey key;      ///< The conversation whose timer it is.
   Timestamp due_at{};       ///< When it came due.
   Timestamp lease_until{};  ///< Other claimers skip it until then.
 };
@@ -54,8 +54,7 @@ class HANDOVER_EXPORT Store {
   virtual Result<std::optional<ConversationState>> load(const ConversationKey& key) = 0;
 
   /// Sets the conversation's due time (nullopt clears it). One timer per conversation.
-  virtual Result<void> schedule(const ConversationKey& key,
-                                std::optional<Timestamp> due_at) = 0;
+  virtual Result<void> schedule(const ConversationKey& key, std::optional<Timestamp> due_at) = 0;
   /// Claims up to `limit` timers due at `now`: each is hidden from every other claimer
   /// until `now + lease`, so exactly one caller gets it. Unfinished claims come due
   /// again when the lease ends (the claimer crashed or the action failed transiently).

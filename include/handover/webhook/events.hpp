@@ -91,12 +91,12 @@ struct Echo {
 /// `read`: Messenger gives a watermark, Instagram (`messaging_seen`) a message id.
 struct Read {
   std::optional<Timestamp> watermark;  ///< Everything before it was read.
-  std::string mid;                        ///< Instagram: the message that was seen.
+  std::string mid;                     ///< Instagram: the message that was seen.
 };
 
 /// `delivery`.
 struct Delivery {
-  std::vector<std::string> mids;          ///< May be empty: Meta omits `mids` at times.
+  std::vector<std::string> mids;       ///< May be empty: Meta omits `mids` at times.
   std::optional<Timestamp> watermark;  ///< Everything before it was delivered.
 };
 
@@ -220,11 +220,11 @@ struct Event {
   Platform platform = Platform::kMessenger;  ///< From the body's `object`.
   std::string page_id;                       ///< `entry.id`: the Page or IG account.
   Timestamp entry_time{};                    ///< `entry.time`.
-  bool standby = false;        ///< Came under `standby[]`: this app does not own the thread.
-  Participant sender;          ///< Empty for `app_roles`.
-  Participant recipient;       ///< The Page for inbound events; the user for echoes.
-  Timestamp timestamp{};       ///< The event's `timestamp`; the epoch when absent.
-  EventPayload payload;        ///< The typed body; `kind()` says which alternative it holds.
+  bool standby = false;   ///< Came under `standby[]`: this app does not own the thread.
+  Participant sender;     ///< Empty for `app_roles`.
+  Participant recipient;  ///< The Page for inbound events; the user for echoes.
+  Timestamp timestamp{};  ///< The event's `timestamp`; the epoch when absent.
+  EventPayload payload;   ///< The typed body; `kind()` says which alternative it holds.
   /// The event's object (`{"sender":...}`) in the body it was parsed from: log or re-read the
   /// exact wire bytes of one event without keeping a copy of each.
   BodySpan span;
