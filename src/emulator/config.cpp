@@ -225,7 +225,7 @@ std::optional<Role> parseRole(std::string_view name) noexcept {
 
 Result<Config> parseConfig(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  detail::parseJson(doc, json);
   if (doc.HasParseError()) {
     Error e = configError(std::string("invalid JSON: ") +
                           rapidjson::GetParseError_En(doc.GetParseError()));

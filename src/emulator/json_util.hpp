@@ -16,6 +16,13 @@ namespace emulator::detail {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
+/// Parses `text` into `doc` iteratively, as the client does: a deeply nested request body
+/// cannot exhaust a server thread's stack. Check `doc.HasParseError()` after.
+inline rapidjson::Document& parseJson(rapidjson::Document& doc, std::string_view text) {
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  return doc;
+}
+
 /// An id given as a JSON string or integer, as exact decimal text (never through a double).
 inline std::optional<std::string> idText(const rapidjson::Value& v) {
   if (v.IsString()) return std::string(v.GetString(), v.GetStringLength());

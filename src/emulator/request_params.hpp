@@ -52,7 +52,7 @@ class Params {
   explicit Params(const httplib::Request& req) : req_(req) {
     const auto& ct = req.get_header_value("Content-Type");
     if (!req.body.empty() && (ct.find("json") != std::string::npos || req.body[0] == '{')) {
-      doc_.Parse(req.body.data(), req.body.size());
+      parseJson(doc_, req.body);
       json_ok_ = !doc_.HasParseError() && doc_.IsObject();
       json_bad_ = !json_ok_;
     }
@@ -88,7 +88,7 @@ class Params {
       }
       const std::string text = req_.get_param_value("recipient");
       if (allow_plain && !text.empty() && text[0] != '{') return text;
-      parsed.Parse(text.data(), text.size());
+      parseJson(parsed, text);
       if (parsed.HasParseError()) {
         return graphError(100, 0, "(#100) param recipient must be a JSON object");
       }

@@ -306,3 +306,27 @@ TEST_CASE("http: passing control to an app that hears nothing is accepted with a
   REQUIRE(f.client("analytics-token", kAnalytics).passThreadControl(kUser, kAgent));
   CHECK(json(http.Get("/_emulator/timeline?kind=warning")->body).Size() == 1);
 }
+
+TEST_CASE("http: a deeply nested request body is a 400, not a crashed server thread") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  // Two hundred thousand open brackets: a recursive parse would need megabytes of stack.
+  const std::string deep(200'000, '[');
+  auto graph = http.Post("/v26.0/me/pass_thread_control", bearer("bot-routing-token"), deep,
+                         "application/json");
+  REQUIRE(graph);
+  CHECK(graph->status == 400);
+  auto control = http.Post("/_emulator/user/message", deep, "application/json");
+  REQUIRE(control);
+  CHECK(control->status == 400);
+  // A thread_control parameter nested as deep, inside a valid body.
+  auto nested = http.Post("/v26.0/me/messages", bearer("bot-routing-token"),
+                          R"({"recipient":{"id":"6543210987654321"},"message":{"text":"hi"},)"
+                          R"("thread_control":")" +
+                              deep + R"("})",
+                          "application/json");
+  REQUIRE(nested);
+  CHECK(nested->status == 400);
+  // And the emulator still answers.
+  REQUIRE(f.routingBot().passThreadControl(kUser, kAgent));
+}

@@ -1,0 +1,109 @@
+// Part of Emulator::Impl (emulator_impl.hpp): the timeline: entries as JSON, request bodies with
+// secrets scrubbed, and the filtered view.
+
+#include <string>
+
+#include "emulator_impl.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
+
+// One timeline entry; `app_id` is kept beside the JSON for the `app` filter.
+void Emulator::Impl::record(const std::string& kind, const std::function<void(JsonWriter&)>& fields,
+                            const std::string& app_id) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  std::lock_guard<std::mutex> lock(timeline_mu);
+  const std::uint64_t entry_seq = ++seq;
+  w.Key("seq");
+  w.Uint64(entry_seq);
+  w.Key("time");
+  w.Int64(now());
+  w.Key("kind");
+  writeString(w, kind);
+  fields(w);
+  w.EndObject();
+  if (timeline.size() >= kTimelineCap) timeline.pop_front();
+  timeline.push_back({entry_seq, kind, app_id, std::string(buf.GetString(), buf.GetSize())});
+}
+
+// The app now controls a thread it will never hear about: accepted, as Meta accepts it, and
+// said in the timeline so whoever wrote the config sees why their app stays silent.
+void Emulator::Impl::warnIfDeaf(const std::string& app_id, const std::string& user_id) {
+  const AppConfig* a = world.app(app_id);
+  if (a == nullptr || (!a->webhook_url.empty() && !a->subscribed_fields.empty())) return;
+  const std::string why =
+      a->webhook_url.empty() ? "has no webhook_url" : "has no subscribed_fields";
+  record(
+      "warning",
+      [&](JsonWriter& w) {
+        w.Key("app_id");
+        writeString(w, app_id);
+        w.Key("user_id");
+        writeString(w, user_id);
+        w.Key("message");
+        writeString(w, "control passed to app " + app_id + ", which " + why +
+                           ": it will receive no webhook for this thread (the real platform "
+                           "accepts the pass too)");
+      },
+      app_id);
+}
+
+void Emulator::Impl::recordDelivery(const detail::DeliveryRecord& r) {
+  record(
+      "delivery",
+      [&](JsonWriter& w) {
+        w.Key("app_id");
+        writeString(w, r.app_id);
+        w.Key("url");
+        writeString(w, r.url);
+        w.Key("attempt");
+        w.Int(r.attempt);
+        w.Key("status");
+        w.Int(r.status);
+        if (!r.error.empty()) {
+          w.Key("error");
+          writeString(w, r.error);
+        }
+        w.Key("events");
+        w.Uint64(r.events);
+        w.Key("outcome");
+        writeString(w, r.outcome);
+        w.Key("body");
+        w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
+      },
+      r.app_id);
+}
+
+// Request bodies go on record without the secrets Graph accepts in them.
+std::string Emulator::Impl::scrubbedBody(const httplib::Request& req) {
+  rapidjson::Document doc;
+  detail::parseJson(doc, req.body);
+  if (doc.HasParseError() || !doc.IsObject()) return {};
+  doc.RemoveMember("access_token");
+  doc.RemoveMember("appsecret_proof");
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  doc.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string Emulator::Impl::timelineJson(const TimelineFilter& filter) const {
+  std::lock_guard<std::mutex> lock(timeline_mu);
+  std::string out = "[";
+  bool first = true;
+  for (const TimelineEntry& e : timeline) {
+    if (e.seq <= filter.since || (!filter.kind.empty() && e.kind != filter.kind) ||
+        (!filter.app_id.empty() && e.app_id != filter.app_id)) {
+      continue;
+    }
+    if (!first) out += ",";
+    first = false;
+    out += e.json;
+  }
+  return out + "]";
+}
+
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

@@ -1,0 +1,56 @@
+#pragma once
+// What the World's rule files share: the Graph errors a refused call gets (protocol.md §3.3) and
+// the common head of every webhook event JSON.
+
+#include <cstdint>
+#include <string>
+
+#include "json_util.hpp"
+#include "world.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator::detail {
+
+// protocol.md §3.3. Messages are verbatim where the source gives them.
+inline Error notOwner() {
+  // IG 100/2534037 (ERR-M); FN1 reports a #100 for Messenger without a known subcode. [U] One
+  // shape for both platforms so callers branch on one predicate.
+  return graphError(100, 2534037, "(#100) The action is invalid since it's not the thread owner.");
+}
+inline Error anotherAppControls() {
+  return graphError(10, 2018300,
+                    "(#10) Message failed to send because another app is controlling this "
+                    "thread now.");
+}
+inline Error noRole() {
+  // ERR-M gives the subcode, not the code. [U] code 10 (permission).
+  return graphError(10, 2018171, "(#10) Only available to Primary and Secondary Receivers.");
+}
+inline Error invalidParam(const std::string& what) {
+  return graphError(100, 0, "(#100) " + what);
+}
+inline Error incorrectAppId() {
+  return graphError(100, 2018164, "(#100) Incorrect App ID");
+}
+inline Error alreadyOwner() {
+  return invalidParam("The app already controls this thread.");
+}  // [U]
+inline Error unknownObject(const std::string& id) {
+  return graphError(100, 33,
+                    "Unsupported request. Object with ID '" + id +
+                        "' does not exist, cannot be loaded due to missing permissions, or does "
+                        "not support this operation.");
+}
+
+inline std::string quoteOrNull(const std::string& id) {
+  return id.empty() ? "null" : escapeJsonString(id);
+}
+
+inline std::string head(const std::string& user, const std::string& page, std::int64_t ts) {
+  return "{\"sender\":{\"id\":" + escapeJsonString(user) +
+         "},\"recipient\":{\"id\":" + escapeJsonString(page) +
+         "},\"timestamp\":" + std::to_string(ts);
+}
+
+}  // namespace emulator::detail
+HANDOVER_END_NAMESPACE
