@@ -1,6 +1,8 @@
-// A webhook endpoint for Messenger and Instagram: answers Meta's GET handshake, checks
-// `X-Hub-Signature-256` over the raw body, parses, answers 200 at once and runs the handlers on
-// a worker thread (Meta wants 200 within seconds and redelivers otherwise).
+// A webhook endpoint for Messenger and Instagram on `webhook::Endpoint` and its cpp-httplib
+// adapter: the GET handshake, `X-Hub-Signature-256` over the raw body, 200 once the body is
+// queued, handlers on the endpoint's workers (Meta wants 200 within seconds and redelivers
+// otherwise), de-duplication of redeliveries, and Prometheus metrics on GET /metrics. Only the
+// business logic (the router) is this file's.
 //
 //   export HANDOVER_APP_SECRET=... HANDOVER_VERIFY_TOKEN=... HANDOVER_PAGE_TOKEN=...
 //   HANDOVER_APP_ID=... ./webhook_server --port 8080
@@ -22,20 +24,16 @@
 #include <signal.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <cstring>
-#include <deque>
 #include <iostream>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 
 #include "handover/client.hpp"
-#include "handover/webhook/parser.hpp"
+#include "handover/webhook/endpoint.hpp"
+#include "handover/webhook/httplib_adapter.hpp"
 #include "handover/webhook/router.hpp"
-#include "handover/webhook/signature.hpp"
 
 namespace {
 
@@ -53,8 +51,9 @@ constexpr const char* kUsage =
     "usage: webhook_server [--host H] [--port N] [--secret S] [--verify-token T]\n"
     "                      [--page-token T] [--app-id ID] [--graph-url URL] [--max-seconds N]\n"
     "A Messenger/Instagram webhook endpoint: answers the GET handshake, checks\n"
-    "X-Hub-Signature-256 over the raw body, parses, answers 200 and runs the handlers on a\n"
-    "worker thread. A user who writes \"human\" is passed to the inbox; every event is printed.\n"
+    "X-Hub-Signature-256 over the raw body, answers 200 once the body is queued and runs the\n"
+    "handlers on worker threads; GET /metrics serves Prometheus metrics. A user who writes\n"
+    "\"human\" is passed to the inbox; every event is printed.\n"
     "Options (each also read from the environment variable in brackets):\n"
     "  --host H           address to bind (default 127.0.0.1; put a TLS proxy in front)\n"
     "  --port N           port (default 8080); 0 picks a free one, printed on the first line\n"
@@ -121,39 +120,6 @@ bool parseArgs(int argc, char** argv, Config& c) {
   return true;
 }
 
-// Hands parsed batches from the HTTP threads to the one worker that runs the handlers.
-class BatchQueue {
- public:
-  void push(Batch b) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(std::move(b));
-    }
-    cv_.notify_one();
-  }
-  std::optional<Batch> pop() {  // nullopt once closed and drained
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-    if (queue_.empty()) return std::nullopt;
-    Batch b = std::move(queue_.front());
-    queue_.pop_front();
-    return b;
-  }
-  void close() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch> queue_;
-  bool closed_ = false;
-};
-
 std::mutex g_out;
 void say(const std::string& line) {
   std::lock_guard<std::mutex> lock(g_out);
@@ -213,65 +179,45 @@ int main(int argc, char** argv) {
   options.app_id = cfg.app_id;
   if (!cfg.graph_url.empty()) options.base_url = cfg.graph_url;
   const Client client(options);
-  const Router router = makeRouter();
 
-  BatchQueue queue;
-  std::thread worker([&] {
-    while (auto batch = queue.pop()) {
-      const DispatchReport report = router.dispatch(*batch, client);
-      if (!report.ok()) say(std::to_string(report.failures.size()) + " failures in a batch");
+  EndpointOptions endpoint_options;
+  endpoint_options.app_secret = cfg.secret;
+  endpoint_options.verify_token = cfg.verify_token;
+  endpoint_options.on_event = [](const EndpointEvent& e) {
+    switch (e.kind) {
+      case EndpointEventKind::kRejected:
+        if (e.rejection == Rejection::kBadSignature) {
+          say("rejected a POST: " + e.message);
+        } else if (e.rejection == Rejection::kUnparsable) {
+          say("unparsable body: " + e.message);
+        } else {
+          say(std::string("rejected (") + toString(*e.rejection) + "): " + e.message);
+        }
+        break;
+      case EndpointEventKind::kDashboardTest:
+        say("dashboard test payload received");
+        break;
+      case EndpointEventKind::kHandlerFailed:
+        break;  // the router's onFailure prints it
+      default:
+        say(e.message);
     }
-  });
+  };
+  // MemoryQueue by default: bodies answered 200 but not yet handled are lost if this process
+  // dies. tests/tracker/fleet_server.cpp shows the Redis-backed setup for a fleet.
+  Endpoint endpoint(endpoint_options, makeRouter(), client);
 
   httplib::Server server;
-  const ParseOptions parse_options;  // 1 MiB cap, depth 64
-  server.set_payload_max_length(parse_options.max_body_bytes);
-  server.set_read_timeout(5, 0);
-  server.set_write_timeout(5, 0);
+  mountEndpoint(server, "/webhook", endpoint);
+  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content(endpoint.metricsText(), "text/plain; version=0.0.4");
+  });
   server.set_idle_interval(0, 100000);
-
-  server.Get("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
-    auto challenge =
-        verifySubscription(req.get_param_value("hub.mode"), req.get_param_value("hub.verify_token"),
-                           req.get_param_value("hub.challenge"), cfg.verify_token);
-    if (!challenge) {
-      res.status = 403;
-      res.set_content("forbidden", "text/plain");
-      return;
-    }
-    res.set_content(*challenge, "text/plain");
-  });
-
-  server.Post("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
-    HttpHeaders headers;
-    for (const auto& [name, value] : req.headers) headers.emplace_back(name, value);
-    // req.body holds the exact bytes received: the signature is over them, never re-encoded.
-    auto signature = verifySignature(req.body, headers, cfg.secret);
-    if (!signature) {
-      say("rejected a POST: " + signature.error().message);
-      res.status = 403;
-      res.set_content("bad signature", "text/plain");
-      return;
-    }
-    auto batch = parse(req.body, parse_options);
-    if (!batch) {
-      say("unparsable body: " + batch.error().message + " at byte " +
-          std::to_string(batch.error().offset.value_or(0)));
-      res.status = 400;
-      res.set_content("bad body", "text/plain");
-      return;
-    }
-    if (batch->isDashboardTest()) say("dashboard test payload received");
-    queue.push(std::move(batch).value());
-    res.set_content("EVENT_RECEIVED", "text/plain");
-  });
 
   const int port = cfg.port == 0 ? server.bind_to_any_port(cfg.host)
                                  : (server.bind_to_port(cfg.host, cfg.port) ? cfg.port : -1);
   if (port <= 0) {
     std::cerr << "cannot bind " << cfg.host << ":" << cfg.port << "\n";
-    queue.close();
-    worker.join();
     return 1;
   }
   say("listening on http://" + cfg.host + ":" + std::to_string(port) + "/webhook");
@@ -291,8 +237,8 @@ int main(int argc, char** argv) {
   // listen returns when stopped (or on a fatal socket error): make sure the stopper ends too.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
-  queue.close();
-  worker.join();
+  const StopReport drained = endpoint.stop(std::chrono::seconds(10));
+  if (!drained.drained) say(std::to_string(drained.left) + " queued bodies were not handled");
   say("stopped");
   return 0;
 }

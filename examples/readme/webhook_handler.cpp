@@ -33,7 +33,7 @@ int onWebhookPost(const std::string& raw_body, const handover::HttpHeaders& head
     return 400;
   }
   // A real server answers 200 here and dispatches on a worker thread: Meta wants the answer
-  // within seconds (handover::webhook::Endpoint, planned, does that part for you).
+  // within seconds (webhook::Endpoint, above, does that part for you).
   const DispatchReport report = router.dispatch(*batch, client);
   // report.events, .handled, .unhandled; .failures: handler errors and unreadable events.
   for (const DispatchFailure& failure : report.failures) std::cerr << failure.message << "\n";
