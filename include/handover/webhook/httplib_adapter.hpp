@@ -1,8 +1,11 @@
 #pragma once
 /// @file
-/// Mounts an `Endpoint` on a cpp-httplib `httplib::Server` in one call. Needs cpp-httplib
-/// (Debian: `libcpp-httplib-dev`); link the CMake target `handover::httplib`, which adds it.
-/// Programs that do not include this header never depend on cpp-httplib.
+/// Mounts an `Endpoint` on a cpp-httplib `httplib::Server` in one call. Header-only; needs
+/// cpp-httplib (Debian: `libcpp-httplib-dev`). Built with handover (add_subdirectory,
+/// FetchContent), link the CMake target `handover::httplib`, which adds it; against an
+/// installed handover, link cpp-httplib yourself (`pkg-config cpp-httplib`: its compile
+/// definitions must match the library's). Programs that do not include this header never
+/// depend on cpp-httplib.
 ///
 /// @code
 ///   httplib::Server server;
