@@ -37,7 +37,6 @@ using SteadyClock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
 using detail::appendHeaders;
 using detail::CallSpec;
-using detail::Completion;
 using detail::Job;
 using detail::onBody;
 using detail::onHeader;
