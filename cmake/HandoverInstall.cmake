@@ -32,7 +32,8 @@ install(TARGETS handover
 # Redis store's header goes with its library.
 set(_handover_header_excludes PATTERN "emulator" EXCLUDE)
 if(NOT TARGET handover_redis)
-  list(APPEND _handover_header_excludes PATTERN "redis_store.hpp" EXCLUDE)
+  list(APPEND _handover_header_excludes PATTERN "redis_store.hpp" EXCLUDE
+    PATTERN "redis_stream_queue.hpp" EXCLUDE)
 endif()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/handover"
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
