@@ -1,11 +1,16 @@
-// One webhook server of the fleet test: checks the signature, de-duplicates through Redis,
-// feeds the tracker, and polls due take-backs. Several run at once behind a load balancer.
+// One webhook server of the fleet tests, on `webhook::Endpoint`: bodies go to a Redis stream
+// (RedisStreamQueue) before the 200, workers de-duplicate through Redis (RedisStore), feed the
+// tracker and run the handler; a poller performs due take-backs. Several run at once behind a
+// load balancer and behave as one.
 //
 //   tracker_fleet_server --redis-port P --prefix K --secret S --app-id A --token T
 //                        --graph-url U --quiet-ms N --log FILE --port-file FILE
+//                        [--lease-ms N] [--record-handled 1]
 //
 // FILE gets one line per handled event ("event <dedup key>") and per policy action
 // ("action <name> <page> <user> ok|failed"), flushed at once so a killed server's work counts.
+// With --record-handled 1 the handler also counts each event in Redis (HINCRBY on
+// <prefix>handled), so a test can check "exactly once" after servers were killed.
 
 #include <httplib.h>
 #include <signal.h>
@@ -21,12 +26,15 @@
 #include <string>
 #include <thread>
 
+#include <hiredis/hiredis.h>
+
 #include "handover/client.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/redis_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
-#include "handover/webhook/parser.hpp"
-#include "handover/webhook/signature.hpp"
+#include "handover/webhook/endpoint.hpp"
+#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/webhook/redis_stream_queue.hpp"
 
 namespace {
 
@@ -82,41 +90,56 @@ int main(int argc, char** argv) {
     logLine(std::string("action ") + tracker::toString(o.action) + " " + o.key.page_id + " " +
             o.key.user_id + " " + (o.ok() ? "ok" : "failed"));
   };
-  tracker::ThreadTracker tracker(store, Client(co), to);
-  tracker::Deduplicator dedup(store);
-  const std::string secret = args["--secret"];
+  const Client client(co);
+  auto tracker = std::make_shared<tracker::ThreadTracker>(store, client, to);
+  auto dedup = std::make_shared<tracker::Deduplicator>(store);
+
+  // The application's own record of what it handled, in Redis (not in the SDK's keys): a
+  // killed server's count survives it.
+  const bool record = args.count("--record-handled") && args["--record-handled"] == "1";
+  std::mutex record_mu;
+  redisContext* recorder = record ? redisConnect("127.0.0.1", ro.port) : nullptr;
+  const std::string handled_key = ro.key_prefix + "handled";
+
+  webhook::Router router;
+  router.onAny([&](webhook::Context&, const webhook::Event& e) -> Result<void> {
+    const std::string key = webhook::dedupKey(e);
+    if (recorder != nullptr) {
+      std::lock_guard<std::mutex> lock(record_mu);
+      auto* r = static_cast<redisReply*>(
+          redisCommand(recorder, "HINCRBY %s %s 1", handled_key.c_str(), key.c_str()));
+      const bool ok = r != nullptr && r->type == REDIS_REPLY_INTEGER;
+      if (r != nullptr) freeReplyObject(r);
+      if (!ok) {
+        // Redis is restarting: reconnect, and fail the event so it is retried.
+        redisFree(recorder);
+        recorder = redisConnect("127.0.0.1", ro.port);
+        return Error::make(ErrorCategory::kStore, "recording the event failed");
+      }
+    }
+    logLine("event " + key);
+    return {};
+  });
+
+  redis::RedisStreamQueueOptions qo;
+  qo.redis = ro;
+  qo.lease =
+      std::chrono::milliseconds(args.count("--lease-ms") ? std::stol(args["--lease-ms"]) : 2000);
+  auto queue = std::make_shared<redis::RedisStreamQueue>(qo);
+  webhook::EndpointOptions eo;
+  eo.app_secret = args["--secret"];
+  eo.verify_token = "fleet";
+  eo.queue = queue;
+  eo.workers = 2;
+  eo.retry_delay = std::chrono::milliseconds(100);
+  eo.handler_deadline = qo.lease / 2;
+  eo.on_event = [](const webhook::EndpointEvent& e) {
+    if (e.kind != webhook::EndpointEventKind::kRejected) logLine("endpoint " + e.message);
+  };
+  webhook::Endpoint endpoint(eo, std::move(router), client, dedup, tracker);
 
   httplib::Server server;
-  server.Post("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
-    HttpHeaders headers;
-    for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
-    if (!webhook::verifySignature(req.body, headers, secret)) {
-      res.status = 403;
-      return;
-    }
-    auto batch = webhook::parse(req.body);
-    if (!batch) {
-      res.status = 400;
-      return;
-    }
-    auto admitted = dedup.admit(*batch);
-    if (!admitted) {
-      res.status = 500;  // the store is down: Meta (here the emulator) redelivers
-      return;
-    }
-    auto observed = tracker.observe(admitted->fresh);
-    if (!observed) {
-      (void)dedup.abandon(*admitted);
-      res.status = 500;
-      return;
-    }
-    for (const std::string& key : admitted->keys) logLine("event " + key);
-    if (!dedup.complete(*admitted)) {
-      res.status = 500;
-      return;
-    }
-    res.status = admitted->in_flight > 0 ? 503 : 200;
-  });
+  webhook::mountEndpoint(server, "/webhook", endpoint);
 
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0) return 1;
@@ -129,7 +152,7 @@ int main(int argc, char** argv) {
   std::atomic<bool> stop{false};
   std::thread poller([&] {
     for (std::size_t passes = 1; !stop; ++passes) {
-      (void)tracker.poll();  // a store failure is retried on the next pass
+      (void)tracker->poll();  // a store failure is retried on the next pass
       // The test waits on these to know that passes happened, instead of sleeping.
       if (passes % 5 == 0) logLine("poll-passes " + std::to_string(passes));
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -145,5 +168,7 @@ int main(int argc, char** argv) {
   poller.join();
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
+  endpoint.stop(std::chrono::seconds(5));
+  if (recorder != nullptr) redisFree(recorder);
   return 0;
 }
