@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -14,8 +12,8 @@
 #include <thread>
 
 #include "handover/client.hpp"
-#include "handover/webhook/parser.hpp"
-#include "handover/webhook/signature.hpp"
+#include "handover/webhook/endpoint.hpp"
+#include "handover/webhook/httplib_adapter.hpp"
 
 namespace demo {
 namespace {
@@ -44,40 +42,6 @@ std::map<std::string, std::string> pageTokens(const std::string& spec) {
   }
   return out;
 }
-
-// Hands parsed batches from the HTTP threads to the single worker: handlers run in delivery
-// order, and the webhook is answered at once as Meta requires.
-class BatchQueue {
- public:
-  void push(Batch b) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      queue_.push_back(std::move(b));
-    }
-    cv_.notify_one();
-  }
-  std::optional<Batch> pop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return closed_ || !queue_.empty(); });
-    if (queue_.empty()) return std::nullopt;
-    Batch b = std::move(queue_.front());
-    queue_.pop_front();
-    return b;
-  }
-  void close() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closed_ = true;
-    }
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch> queue_;
-  bool closed_ = false;
-};
 
 }  // namespace
 
@@ -172,30 +136,22 @@ int runApp(int argc, char** argv, const std::string& name,
   router.onFailure(
       [&info](const DispatchFailure& f) { say(info, "handler failed: " + f.message); });
 
-  BatchQueue queue;
-  std::thread worker([&] {
-    while (auto batch = queue.pop()) (void)router.dispatch(*batch, resolver);
-  });
-
-  server.Post("/webhook", [&](const httplib::Request& req, httplib::Response& res) {
-    HttpHeaders headers;
-    for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
-    // The exact received bytes are what was signed.
-    auto verdict = verifySignature(req.body, headers, secret);
-    if (!verdict) {
-      say(info, "rejected a POST: " + verdict.error().message);
-      res.status = 403;
-      return;
+  // One worker: the handlers run in delivery order.
+  EndpointOptions endpoint_options;
+  endpoint_options.app_secret = secret;
+  endpoint_options.verify_token = "demo";
+  endpoint_options.workers = 1;
+  endpoint_options.on_event = [&info](const EndpointEvent& e) {
+    if (e.kind == EndpointEventKind::kRejected && e.rejection == Rejection::kBadSignature) {
+      say(info, "rejected a POST: " + e.message);
+    } else if (e.kind == EndpointEventKind::kRejected && e.rejection == Rejection::kUnparsable) {
+      say(info, "unparsable body: " + e.message);
+    } else if (e.kind != EndpointEventKind::kHandlerFailed) {
+      say(info, e.message);  // handler failures: the router's onFailure says them
     }
-    auto batch = parse(req.body);
-    if (!batch) {
-      say(info, "unparsable body: " + batch.error().message);
-      res.status = 400;
-      return;
-    }
-    queue.push(std::move(batch).value());
-    res.set_content("EVENT_RECEIVED", "text/plain");
-  });
+  };
+  Endpoint endpoint(endpoint_options, std::move(router), resolver);
+  mountEndpoint(server, "/webhook", endpoint);
 
   std::thread stdin_watch;
   if (supervised) {
@@ -208,8 +164,7 @@ int runApp(int argc, char** argv, const std::string& name,
     });
   }
   server.listen_after_bind();
-  queue.close();
-  worker.join();
+  endpoint.stop();
   if (stdin_watch.joinable()) stdin_watch.join();
   say(info, "stopped");
   return 0;

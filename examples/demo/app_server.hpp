@@ -1,6 +1,6 @@
 #pragma once
-// The plumbing both demo apps share: a loopback webhook server (signature check, parse, a
-// worker thread running the Router) and one Client per Page. Built only from handover's public
+// The plumbing both demo apps share: a loopback webhook server (`webhook::Endpoint` on
+// cpp-httplib: signature check, queue, one worker running the Router) and one Client per Page. Built only from handover's public
 // headers and cpp-httplib, like a user's own app would be.
 //
 // Command line of an app:   --port N  --app-id ID  [--graph-url URL | --graph-url -]
