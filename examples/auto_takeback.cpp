@@ -10,7 +10,8 @@
 //                                      (the `handover emulator` command or the real one)
 //
 // Several servers behind a load balancer: replace MemoryStore with tracker::RedisStore
-// (target handover::redis) and they share ownership, timers and de-duplication.
+// (target handover::redis) and they share ownership, timers and de-duplication; give the
+// endpoint a redis::RedisStreamQueue and a killed server loses no queued event.
 
 #include <httplib.h>
 #include <netinet/in.h>
@@ -32,9 +33,9 @@
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
-#include "handover/webhook/parser.hpp"
+#include "handover/webhook/endpoint.hpp"
+#include "handover/webhook/httplib_adapter.hpp"
 #include "handover/webhook/router.hpp"
-#include "handover/webhook/signature.hpp"
 
 namespace {
 
@@ -79,10 +80,11 @@ class Bot {
             (o.will_retry ? " (will retry)" : ""));
       }
     };
-    tracker_ = std::make_unique<tracker::ThreadTracker>(store, *client_, to);
-    dedup_ = std::make_unique<tracker::Deduplicator>(store);
+    tracker_ = std::make_shared<tracker::ThreadTracker>(store, *client_, to);
+    auto dedup = std::make_shared<tracker::Deduplicator>(store);
 
-    router_.onMessage(
+    webhook::Router router;
+    router.onMessage(
         [this](webhook::Context& ctx, const webhook::Message& m) -> Result<void> {
           const tracker::ConversationKey key{ctx.pageId(), ctx.userId()};
           if (ctx.isStandby()) {
@@ -103,16 +105,25 @@ class Bot {
           return {};
         },
         webhook::Source::kAny);
-    router_.onEcho(
+    router.onEcho(
         [](webhook::Context& ctx, const webhook::Echo& e) {
           if (!ctx.isOwnEcho()) say("bot: a human (app " + e.app_id.value_or("?") + ") replied");
         },
         webhook::Source::kAny);
-    router_.onFailure(
+    router.onFailure(
         [](const webhook::DispatchFailure& f) { say("bot: handler failed: " + f.message); });
 
-    server_.Post("/webhook",
-                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+    // The endpoint de-duplicates, feeds the tracker and runs the router on its workers; this
+    // class keeps only the bot's logic and the take-back poller.
+    webhook::EndpointOptions eo;
+    eo.app_secret = cfg.secret;
+    eo.verify_token = "auto-takeback";
+    eo.on_event = [](const webhook::EndpointEvent& e) {
+      if (e.kind != webhook::EndpointEventKind::kHandlerFailed) say("bot: " + e.message);
+    };
+    endpoint_ = std::make_unique<webhook::Endpoint>(eo, std::move(router), *client_,
+                                                    std::move(dedup), tracker_);
+    webhook::mountEndpoint(server_, "/webhook", *endpoint_);
   }
 
   int start(int port) {
@@ -136,6 +147,7 @@ class Bot {
     server_.stop();
     if (thread_.joinable()) thread_.join();
     if (poller_.joinable()) poller_.join();
+    endpoint_->stop();
   }
   ~Bot() { stop(); }
 
@@ -150,43 +162,11 @@ class Bot {
   }
 
  private:
-  // Check dedup, dispatch, mark done: a store failure answers 500 so the event is redelivered.
-  void handle(const httplib::Request& req, httplib::Response& res) {
-    HttpHeaders headers;
-    for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
-    if (!webhook::verifySignature(req.body, headers, cfg_.secret)) {
-      res.status = 403;
-      return;
-    }
-    auto batch = webhook::parse(req.body);
-    if (!batch) {
-      res.status = 400;
-      return;
-    }
-    auto admitted = dedup_->admit(*batch);
-    if (!admitted) {
-      res.status = 500;
-      return;
-    }
-    if (!tracker_->observe(admitted->fresh)) {
-      (void)dedup_->abandon(*admitted);
-      res.status = 500;
-      return;
-    }
-    auto report = router_.dispatch(admitted->fresh, *client_);
-    if (!dedup_->settle(*admitted, report)) {
-      res.status = 500;
-      return;
-    }
-    res.status = admitted->in_flight > 0 ? 503 : 200;
-  }
-
   BotConfig cfg_;
   std::unique_ptr<Client> client_;
-  std::unique_ptr<tracker::ThreadTracker> tracker_;
-  std::unique_ptr<tracker::Deduplicator> dedup_;
-  webhook::Router router_;
+  std::shared_ptr<tracker::ThreadTracker> tracker_;
   httplib::Server server_;
+  std::unique_ptr<webhook::Endpoint> endpoint_;  // after what its handlers use: stopped first
   std::thread thread_, poller_;
   std::atomic<bool> stop_{false};
   std::atomic<int> replies_{0}, take_backs_{0};
