@@ -149,8 +149,9 @@ struct Endpoint::Impl {
     return std::min(d, kMaxRetryDelay);
   }
 
-  void handBack(const QueuedBody& entry, const std::string& reason) {
-    auto r = queue->retry(entry, retryDelay(entry.deliveries), reason);
+  void handBack(const QueuedBody& entry, const std::string& reason,
+                std::chrono::milliseconds at_least = std::chrono::milliseconds(0)) {
+    auto r = queue->retry(entry, std::max(retryDelay(entry.deliveries), at_least), reason);
     if (!r) {
       // The queue keeps it (a lease in Redis, in flight in memory): it comes back by itself.
       emit(EndpointEventKind::kQueueError, "queue retry failed: " + r.error().message);
@@ -224,7 +225,10 @@ struct Endpoint::Impl {
     if (admitted->in_flight > 0) {
       // Another worker or server holds some of them: if it dies, its claim lapses and this
       // body's next delivery handles them.
-      return handBack(entry, std::to_string(admitted->in_flight) + " events held elsewhere");
+      // Not before that claim's lease can have lapsed: every later delivery then finds it
+      // completed or free, so a body is never dead-lettered for a claim a dead server held.
+      return handBack(entry, std::to_string(admitted->in_flight) + " events held elsewhere",
+                      dedup->options().lease);
     }
     if (auto r = queue->ack(entry); !r) {
       emit(EndpointEventKind::kQueueError, "queue ack failed: " + r.error().message);

@@ -5,7 +5,7 @@
 //
 //   tracker_fleet_server --redis-port P --prefix K --secret S --app-id A --token T
 //                        --graph-url U --quiet-ms N --log FILE --port-file FILE
-//                        [--lease-ms N] [--record-handled 1]
+//                        [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]
 //
 // FILE gets one line per handled event ("event <dedup key>") and per policy action
 // ("action <name> <page> <user> ok|failed"), flushed at once so a killed server's work counts.
@@ -92,7 +92,11 @@ int main(int argc, char** argv) {
   };
   const Client client(co);
   auto tracker = std::make_shared<tracker::ThreadTracker>(store, client, to);
-  auto dedup = std::make_shared<tracker::Deduplicator>(store);
+  // A killed server's claims lapse after this lease; its bodies come back after --lease-ms.
+  tracker::DedupOptions dedup_options;
+  dedup_options.lease = std::chrono::milliseconds(
+      args.count("--claim-lease-ms") ? std::stol(args["--claim-lease-ms"]) : 30'000);
+  auto dedup = std::make_shared<tracker::Deduplicator>(store, dedup_options);
 
   // The application's own record of what it handled, in Redis (not in the SDK's keys): a
   // killed server's count survives it.
@@ -131,7 +135,7 @@ int main(int argc, char** argv) {
   eo.verify_token = "fleet";
   eo.queue = queue;
   eo.workers = 2;
-  eo.retry_delay = std::chrono::milliseconds(100);
+  eo.retry_delay = std::chrono::milliseconds(300);
   eo.handler_deadline = qo.lease / 2;
   eo.on_event = [](const webhook::EndpointEvent& e) {
     if (e.kind != webhook::EndpointEventKind::kRejected) logLine("endpoint " + e.message);

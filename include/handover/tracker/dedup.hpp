@@ -78,6 +78,8 @@ class HANDOVER_EXPORT Deduplicator {
 
   /// Counters since construction.
   DedupStats stats() const noexcept;
+  /// The options it was built with (its claim lease, its TTL).
+  const DedupOptions& options() const noexcept { return options_; }
 
  private:
   std::shared_ptr<Store> store_;
