@@ -36,11 +36,12 @@ struct HttplibMountOptions {
   /// Per-`recv`/`send` timeouts of the server (cpp-httplib has no whole-request bound: put a
   /// reverse proxy with one in front against slow clients, see README).
   std::chrono::seconds read_timeout{5};
-  std::chrono::seconds write_timeout{5};
+  std::chrono::seconds write_timeout{5};  ///< Per-`send` timeout.
 };
 
 namespace detail {
 
+/// True for an absent or `identity` `Content-Encoding` value.
 inline bool isIdentityEncoding(std::string_view value) {
   std::string v;
   for (char c : value) {
@@ -49,6 +50,7 @@ inline bool isIdentityEncoding(std::string_view value) {
   return v.empty() || v == "identity";
 }
 
+/// Copies an endpoint answer into cpp-httplib's response.
 inline void send(const EndpointResponse& answer, httplib::Response& res) {
   res.status = answer.status;
   for (const auto& [name, value] : answer.headers) res.set_header(name, value);

@@ -101,6 +101,7 @@ struct MemoryQueueOptions {
 /// configured, see its documentation) where a crash must not lose events.
 class HANDOVER_EXPORT MemoryQueue final : public Queue {
  public:
+  /// An empty queue with these bounds.
   explicit MemoryQueue(MemoryQueueOptions options = {});
   ~MemoryQueue() override;
   MemoryQueue(const MemoryQueue&) = delete;
