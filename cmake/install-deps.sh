@@ -8,6 +8,8 @@ packages=(
   cmake g++ make pkg-config
   libcurl4-openssl-dev rapidjson-dev catch2 libssl-dev libcpp-httplib-dev
   libhiredis-dev redis-server
+  # Boost.Beast for handover/webhook/beast_adapter.hpp and examples/beast_webhook_server.cpp.
+  libboost-dev
   # Tests call the openssl CLI as an independent HMAC oracle; libssl-dev does not bring it.
   openssl
   # libcurl verifies TLS against this bundle: without it every real Graph call fails, and the

@@ -1,14 +1,20 @@
-// Drives examples/webhook_server as a child process over loopback: handshake, signed POSTs,
-// rejected POSTs, a thread-control call to a fake Graph server, and a clean SIGTERM exit.
+// Drives examples/webhook_server (cpp-httplib) and examples/beast_webhook_server (Boost.Beast)
+// as child processes over loopback: handshake, signed POSTs, rejected POSTs, a thread-control
+// call to a fake Graph server, caps, encodings, slow clients, and a clean SIGTERM exit.
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -189,4 +195,119 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   CHECK(child.terminate() == 0);
   graph.stop();
   graph_thread.join();
+}
+
+namespace {
+
+// A raw loopback connection, for what httplib's client cannot send (chunked, gzip, dripping).
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval timeout{15, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    connected_ = ::connect(fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  }
+  ~RawConnection() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+  // The status code of the answer (0: the server closed without one, or none within 15 s).
+  int status() {
+    std::string answer;
+    char buf[4096];
+    while (answer.find("\r\n") == std::string::npos) {
+      const auto n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      answer.append(buf, static_cast<std::size_t>(n));
+    }
+    if (answer.rfind("HTTP/1.1 ", 0) != 0) return 0;
+    return std::stoi(answer.substr(9, 3));
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+std::string postHead(const std::string& signature, const std::string& framing) {
+  return "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+         "X-Hub-Signature-256: " +
+         signature + "\r\n" + framing + "\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("the Beast example server: handshake, deliveries, caps, encodings and slow clients") {
+  Child child({HANDOVER_BEAST_SERVER, "--port", "0", "--secret", kSecret, "--verify-token", kToken,
+               "--request-seconds", "2", "--max-seconds", "120"});
+  const auto first = child.line();
+  REQUIRE(first);
+  const int port = std::stoi(first->substr(first->rfind(':') + 1));
+  REQUIRE(port > 0);
+  httplib::Client http("127.0.0.1", port);
+  http.set_read_timeout(10, 0);
+
+  auto ok = http.Get("/webhook?hub.mode=subscribe&hub.verify_token=" + kToken +
+                     "&hub.challenge=1158201444");
+  REQUIRE(ok);
+  CHECK(ok->status == 200);
+  CHECK(ok->body == "1158201444");
+  auto wrong = http.Get("/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 403);
+
+  // Slow clients first: 30 connections that send half a request head and then nothing.
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 30; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port));
+    REQUIRE(slow.back()->connected());
+    slow.back()->send("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Sig");
+  }
+  // A signed delivery is still answered at once, and its event handled.
+  const std::string body = handover::webhook::test::readFile(kDir + "unicode_text.json");
+  const std::string sig = "sha256=" + handover::detail::hmacSha256Hex(kSecret, body);
+  auto post = http.Post("/webhook", {{"X-Hub-Signature-256", sig}}, body, "application/json");
+  REQUIRE(post);
+  CHECK(post->status == 200);
+  child.until("event message");
+  // Each slow connection is closed at its whole-request deadline (2 s), without an answer.
+  for (auto& c : slow) CHECK(c->status() == 0);
+
+  // A repeated signature header reaches the check: refused.
+  auto twice = http.Post(
+      "/webhook",
+      {{"X-Hub-Signature-256", sig}, {"X-Hub-Signature-256", "sha256=" + std::string(64, 'a')}},
+      body, "application/json");
+  REQUIRE(twice);
+  CHECK(twice->status == 403);
+
+  // The 1 MiB cap holds for a chunked body.
+  const std::string chunk(64 * 1024, ' ');
+  RawConnection chunked(port);
+  std::string request = postHead(sig, "Transfer-Encoding: chunked\r\n");
+  for (int i = 0; i < 20; ++i) request += "10000\r\n" + chunk + "\r\n";
+  request += "0\r\n\r\n";
+  chunked.send(request);
+  CHECK(chunked.status() == 413);
+
+  // A compressed body is refused, never inflated.
+  const std::string gz = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage";
+  RawConnection gzip(port);
+  gzip.send(
+      postHead("sha256=" + handover::detail::hmacSha256Hex(kSecret, gz),
+               "Content-Encoding: gzip\r\nContent-Length: " + std::to_string(gz.size()) + "\r\n") +
+      gz);
+  CHECK(gzip.status() == 415);
+
+  CHECK(child.terminate() == 0);
 }
