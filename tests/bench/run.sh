@@ -48,6 +48,7 @@ if [ "${BENCH_REUSE_BUILD:-0}" != 1 ]; then
     -DHANDOVER_BUILD_TESTS=OFF -DHANDOVER_BUILD_EXAMPLES=ON -DHANDOVER_BUILD_TOOLS=ON >/dev/null
 fi
 cmake --build "$build" -j"$(nproc)" --target webhook_bench graph_bench e2e_bench webhook_server \
+  endpoint_bench \
   >/dev/null
 wb="$build/tests/bench/webhook/webhook_bench"
 gb="$build/tests/bench/graph/graph_bench"
@@ -171,6 +172,22 @@ for ((r = 0; r < runs; r++)); do
   done
 done
 
+# --- a webhook server on Endpoint against a raw HMAC + 200 server -------------------------------
+# Redis with the settings the durability guarantee needs (appendonly yes, appendfsync always).
+endpoint_requests=$((smoke ? 300 : 20000))
+redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/redis"
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly yes \
+  --appendfsync always --dir "$work/redis" --daemonize yes --logfile "$work/redis/log"
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+note "endpoint: $endpoint_requests signed POSTs over 4 keep-alive connections, $runs runs (Redis on $redis_port)"
+for ((r = 0; r < runs; r++)); do
+  for m in raw memory redis; do
+    "$build/tests/bench/webhook/endpoint_bench" "$m" "$endpoint_requests" 4 "$redis_port" >>"$results"
+  done
+done
+redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+
 # --- the table -------------------------------------------------------------------------------
 awk -v smoke="$smoke" '
   /^RESULT/ { v[$2] = v[$2] " " $3; u[$2] = $4 }
@@ -256,6 +273,14 @@ awk -v smoke="$smoke" '
       row("Node peer, " c " in flight", "peer_c" c "_rps", "raw_multi_c" c "_rps", "%.0f")
       row("AsyncClient vs Node peer, " c " in flight", "async_c" c "_rps", "peer_c" c "_rps", "%.0f")
     }
+    row("webhook server, raw HMAC + 200 (baseline)", "endpoint_raw_c4_rps", "", "%.0f")
+    row("Endpoint + MemoryQueue", "endpoint_memory_c4_rps", "endpoint_raw_c4_rps", "%.0f")
+    row("Endpoint + RedisStreamQueue (fsync always)", "endpoint_redis_c4_rps", "endpoint_raw_c4_rps", "%.0f")
+    row("  raw server CPU per event (baseline)", "endpoint_raw_c4_ack_cpu_us", "", "%.1f")
+    row("  ack path CPU/event, MemoryQueue (<=1.3x)", "endpoint_memory_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
+    row("  ack path CPU/event, RedisStreamQueue", "endpoint_redis_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
+    row("  with handling CPU/event, MemoryQueue", "endpoint_memory_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
+    row("  with handling CPU/event, RedisStreamQueue", "endpoint_redis_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
     for (c = 8; c <= 32; c *= 4) {
       row("end to end events/s, " c " users in flight", "e2e_c" c "_events_per_s", "", "%.0f")
       row("end to end p50 latency, " c " in flight", "e2e_c" c "_p50_ms", "", "%.1f")
