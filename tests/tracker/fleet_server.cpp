@@ -130,6 +130,12 @@ int main(int argc, char** argv) {
   qo.lease =
       std::chrono::milliseconds(args.count("--lease-ms") ? std::stol(args["--lease-ms"]) : 2000);
   auto queue = std::make_shared<redis::RedisStreamQueue>(qo);
+  // At start-up, as every server of a fleet should: say when Redis cannot keep the promise.
+  if (auto durability = queue->checkDurability()) {
+    for (const auto& w : durability->warnings) logLine("warning " + w);
+  } else {
+    logLine("warning " + durability.error().message);
+  }
   webhook::EndpointOptions eo;
   eo.app_secret = args["--secret"];
   eo.verify_token = "fleet";
