@@ -1,7 +1,7 @@
 #pragma once
 // The plumbing both demo apps share: a loopback webhook server (`webhook::Endpoint` on
-// cpp-httplib: signature check, queue, one worker running the Router) and one Client per Page. Built only from handover's public
-// headers and cpp-httplib, like a user's own app would be.
+// cpp-httplib: signature check, queue, one worker running the Router) and one Client per Page.
+// Built only from handover's public headers and cpp-httplib, like a user's own app would be.
 //
 // Command line of an app:   --port N  --app-id ID  [--graph-url URL | --graph-url -]
 // Environment:              HANDOVER_APP_SECRET   the app secret (signatures, appsecret_proof)

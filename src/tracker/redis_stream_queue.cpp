@@ -351,7 +351,7 @@ Result<DurabilityReport> RedisStreamQueue::checkDurability() {
     // Unreachable is an error; a refused CONFIG (managed Redis renames it) is a warning.
     const Error& e = !aof ? aof.error() : fsync.error();
     if (e.message.find(" answered: ") == std::string::npos) return e;
-    report.warnings.push_back(
+    report.warnings.emplace_back(
         "cannot read Redis' persistence settings (CONFIG GET refused): make sure it runs with "
         "appendonly yes and appendfsync always");
     return report;
@@ -359,7 +359,7 @@ Result<DurabilityReport> RedisStreamQueue::checkDurability() {
   report.append_only = *aof == "yes";
   report.append_fsync = *fsync;
   if (!report.append_only) {
-    report.warnings.push_back(
+    report.warnings.emplace_back(
         "Redis runs with appendonly no: if it is killed, every queued webhook body (answered "
         "200 already) and every tracker timer is lost; set appendonly yes");
   } else if (report.append_fsync != "always") {
