@@ -92,7 +92,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void onRead(beast::error_code ec) {
     if (ec == http::error::body_limit) {
-      respond(tooLarge());
+      respond(refusal(http::status::payload_too_large, "body too large"));
+      return;
+    }
+    if (ec == http::error::header_limit) {  // e.g. 100,000 headers
+      respond(refusal(http::status::request_header_fields_too_large, "headers too large"));
       return;
     }
     if (ec) {  // timeout (a slow client), closed connection, malformed request
@@ -103,10 +107,10 @@ class Session : public std::enable_shared_from_this<Session> {
     respond(handleBeastRequest(endpoint_, "/webhook", parser_->get()));
   }
 
-  http::response<http::string_body> tooLarge() {
-    http::response<http::string_body> res{http::status::payload_too_large, 11};
+  static http::response<http::string_body> refusal(http::status status, const char* text) {
+    http::response<http::string_body> res{status, 11};
     res.set(http::field::content_type, "text/plain");
-    res.body() = "body too large";
+    res.body() = text;
     res.keep_alive(false);
     res.prepare_payload();
     return res;

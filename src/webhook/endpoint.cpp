@@ -62,8 +62,7 @@ const char* toString(Rejection r) noexcept {
 struct Endpoint::Impl {
   EndpointOptions options;
   Router router;
-  std::optional<Client> client;
-  ClientResolver resolver;
+  ClientResolver resolver;  // a single Client is wrapped in one
   std::shared_ptr<tracker::Deduplicator> dedup;
   std::shared_ptr<tracker::ThreadTracker> tracker;
   std::shared_ptr<Queue> queue;
@@ -170,9 +169,7 @@ struct Endpoint::Impl {
     }
   }
 
-  DispatchReport dispatch(const Batch& batch) const {
-    return client ? router.dispatch(batch, *client) : router.dispatch(batch, resolver);
-  }
+  DispatchReport dispatch(const Batch& batch) const { return router.dispatch(batch, resolver); }
 
   void handle(const QueuedBody& entry) {
     const auto started = SteadyClock::now();
@@ -239,11 +236,11 @@ struct Endpoint::Impl {
 Endpoint::Endpoint(EndpointOptions options, Router router, Client client,
                    std::shared_ptr<tracker::Deduplicator> dedup,
                    std::shared_ptr<tracker::ThreadTracker> tracker)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), std::move(dedup),
-                                   std::move(tracker))) {
-  impl_->client = std::move(client);
-  impl_->start();
-}
+    : Endpoint(std::move(options), std::move(router),
+               ClientResolver([client = std::move(client)](const std::string&, Platform) {
+                 return std::optional<Client>(client);
+               }),
+               std::move(dedup), std::move(tracker)) {}
 
 Endpoint::Endpoint(EndpointOptions options, Router router, ClientResolver resolver,
                    std::shared_ptr<tracker::Deduplicator> dedup,

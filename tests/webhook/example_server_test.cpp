@@ -309,5 +309,18 @@ TEST_CASE("the Beast example server: handshake, deliveries, caps, encodings and 
       gz);
   CHECK(gzip.status() == 415);
 
+  // 100,000 headers: the header block is bounded, the request refused.
+  std::string many = "POST /webhook HTTP/1.1\r\nHost: x\r\n";
+  for (int i = 0; i < 100'000; ++i) many += "X-Filler-" + std::to_string(i) + ": 1\r\n";
+  RawConnection flood(port);
+  flood.send(many + "Content-Length: 0\r\n\r\n");
+  // 431, or a reset that overtakes it: the server stops reading and closes with bytes unread.
+  const int flooded = flood.status();
+  CHECK((flooded == 431 || flooded == 0));
+  auto after =
+      http.Get("/webhook?hub.mode=subscribe&hub.verify_token=" + kToken + "&hub.challenge=7");
+  REQUIRE(after);  // and it still serves
+  CHECK(after->body == "7");
+
   CHECK(child.terminate() == 0);
 }
