@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <mutex>
 #include <set>
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "../core/ascii.hpp"
 #include "handover/tracker/memory_store.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -21,13 +23,21 @@ namespace webhook {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-constexpr std::size_t kRejections = 7;
 constexpr std::chrono::milliseconds kPopWait{200};
 constexpr std::chrono::milliseconds kMaxRetryDelay{60'000};
 constexpr std::chrono::milliseconds kMaxQueueBackoff{5'000};
 
 Timestamp systemNow() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// An absent or `identity` Content-Encoding (any case, blanks ignored).
+bool identityEncoding(std::string_view value) {
+  std::string v;
+  for (char c : value) {
+    if (c != ' ' && c != '\t') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return v.empty() || v == "identity";
 }
 
 EndpointResponse plain(int status, std::string body) {
@@ -55,6 +65,8 @@ const char* toString(Rejection r) noexcept {
       return "queue_unavailable";
     case Rejection::kStopping:
       return "stopping";
+    case Rejection::kUnsupportedEncoding:
+      return "unsupported_encoding";
   }
   return "unknown";
 }
@@ -76,7 +88,7 @@ struct Endpoint::Impl {
 
   std::atomic<std::size_t> received{0}, queued{0}, dashboard_tests{0}, handled{0}, failed{0},
       duplicates{0}, retried{0}, dead_lettered{0};
-  std::atomic<std::size_t> rejected[kRejections] = {};
+  std::atomic<std::size_t> rejected[kRejectionKinds] = {};
 
   Impl(EndpointOptions o, Router r, std::shared_ptr<tracker::Deduplicator> d,
        std::shared_ptr<tracker::ThreadTracker> t)
@@ -113,6 +125,17 @@ struct Endpoint::Impl {
       r.headers.emplace_back("Retry-After", std::to_string(options.retry_after.count()));
     }
     return r;
+  }
+
+  std::optional<EndpointResponse> refuseEncoding(const HttpHeaders& headers) {
+    for (const auto& [name, value] : headers) {
+      if (handover::detail::equalsIgnoreCase(name, "Content-Encoding") &&
+          !identityEncoding(value)) {
+        return reject(Rejection::kUnsupportedEncoding, 415, "unsupported Content-Encoding",
+                      "POST refused: Content-Encoding " + value + " (bodies are never inflated)");
+      }
+    }
+    return std::nullopt;
   }
 
   // --- handling (workers) --------------------------------------------------------------------
@@ -265,6 +288,12 @@ EndpointResponse Endpoint::handleGet(std::string_view mode, std::string_view ver
   return plain(200, std::move(*answer));
 }
 
+std::optional<EndpointResponse> Endpoint::refuseBeforeBody(const HttpHeaders& headers) {
+  auto refused = impl_->refuseEncoding(headers);
+  if (refused) ++impl_->received;
+  return refused;
+}
+
 EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_view raw_body) {
   Impl& d = *impl_;
   ++d.received;
@@ -272,6 +301,7 @@ EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_vi
     return d.reject(Rejection::kStopping, 503, "stopping",
                     "POST refused: the endpoint is stopping");
   }
+  if (auto refused = d.refuseEncoding(headers)) return std::move(*refused);
   if (raw_body.size() > d.options.parse.max_body_bytes) {
     return d.reject(Rejection::kTooLarge, 413, "body too large",
                     "body of " + std::to_string(raw_body.size()) + " bytes exceeds the limit of " +
@@ -333,7 +363,7 @@ EndpointStats Endpoint::stats() const {
   const Impl& d = *impl_;
   EndpointStats s;
   s.received = d.received.load();
-  for (std::size_t i = 0; i < kRejections; ++i) s.rejected[i] = d.rejected[i].load();
+  for (std::size_t i = 0; i < kRejectionKinds; ++i) s.rejected[i] = d.rejected[i].load();
   s.queued = d.queued.load();
   s.dashboard_tests = d.dashboard_tests.load();
   s.handled = d.handled.load();
@@ -369,7 +399,7 @@ std::string Endpoint::metricsText() const {
   };
   counter("received_total", "POST requests received.", s.received);
   metric("rejected_total", "counter", "Requests rejected, by reason.");
-  for (std::size_t i = 0; i < kRejections; ++i) {
+  for (std::size_t i = 0; i < kRejectionKinds; ++i) {
     value("rejected_total", std::string("{reason=\"") + toString(static_cast<Rejection>(i)) + "\"}",
           static_cast<double>(s.rejected[i]));
   }

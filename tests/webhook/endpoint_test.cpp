@@ -405,3 +405,26 @@ TEST_CASE("memory queue: the byte bound refuses a body that would exceed it") {
   REQUIRE(q.ack(*e));
   CHECK(q.push("12345", fromEpochMillis(0)).value() == PushOutcome::kQueued);
 }
+
+TEST_CASE("endpoint: a Content-Encoding other than identity is 415, before any body is read") {
+  Fixture f;
+  Endpoint endpoint(f.options(), Router{}, Client(f.fake));
+  const std::string b = body("m_gz");
+  HttpHeaders gz = signedFor(b);
+  gz.emplace_back("content-encoding", " GZip");
+  CHECK(endpoint.handlePost(gz, b).status == 415);
+  auto early = endpoint.refuseBeforeBody(gz);
+  REQUIRE(early);
+  CHECK(early->status == 415);
+  HttpHeaders identity = signedFor(b);
+  identity.emplace_back("Content-Encoding", "identity");
+  CHECK_FALSE(endpoint.refuseBeforeBody(identity));
+  CHECK(endpoint.handlePost(identity, b).status == 200);
+  const EndpointStats s = endpoint.stats();
+  CHECK(s.received == 3);
+  CHECK(s.rejectedFor(Rejection::kUnsupportedEncoding) == 2);
+  CHECK(s.queued == 1);
+  CHECK(endpoint.metricsText().find(
+            "handover_webhook_rejected_total{reason=\"unsupported_encoding\"} 2\n") !=
+        std::string::npos);
+}

@@ -19,7 +19,6 @@
 
 #include <boost/beast/http.hpp>
 
-#include <cctype>
 #include <string>
 #include <string_view>
 
@@ -73,9 +72,9 @@ inline std::string queryValue(std::string_view target, std::string_view name) {
 }  // namespace detail
 
 /// The answer to `req` for an endpoint mounted at `path`: GET the handshake, POST a delivery
-/// (415 for any `Content-Encoding` but identity: nothing is inflated before its signature is
-/// checked), 404 for another path, 405 for another method. Every header, repeated ones too,
-/// reaches the signature check. Set the parser's `body_limit` to the endpoint's cap.
+/// (the endpoint answers 415 for any `Content-Encoding` but identity; Beast never inflates), 404
+/// for another path, 405 for another method. Every header, repeated ones too, reaches the signature
+/// check. Set the parser's `body_limit` to the endpoint's cap.
 template <class Fields>
 boost::beast::http::response<boost::beast::http::string_body> handleBeastRequest(
     Endpoint& endpoint, std::string_view path,
@@ -104,17 +103,6 @@ boost::beast::http::response<boost::beast::http::string_body> handleBeastRequest
     for (const auto& field : req) {
       const std::string name(field.name_string().data(), field.name_string().size());
       const std::string value(field.value().data(), field.value().size());
-      if (field.name() == http::field::content_encoding) {
-        std::string v;
-        for (char c : value) {
-          if (c != ' ' && c != '\t')
-            v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-        if (!v.empty() && v != "identity") {
-          res.keep_alive(false);
-          return plain(http::status::unsupported_media_type, "unsupported Content-Encoding");
-        }
-      }
       headers.emplace_back(name, value);
     }
     answer = endpoint.handlePost(headers, req.body());

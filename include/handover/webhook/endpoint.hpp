@@ -20,6 +20,7 @@
 /// there is one, then dispatched through the router. A body whose handlers failed is retried
 /// after a delay and dead-lettered after the queue's `max_deliveries`.
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -58,17 +59,24 @@ enum class Rejection {
   kQueueFull,         ///< The queue is at its bound: 503 with Retry-After.
   kQueueUnavailable,  ///< The queue's store is unreachable: 503 with Retry-After.
   kStopping,          ///< `stop()` has begun: 503 with Retry-After.
+  /// A `Content-Encoding` other than identity: 415. Meta sends none, and nothing may be
+  /// inflated before its signature is checked over the bytes on the wire.
+  kUnsupportedEncoding,
 };
 
-/// "handshake", "bad_signature", "too_large", "unparsable", "queue_full", "queue_unavailable"
-/// or "stopping".
+/// How many `Rejection` values there are.
+inline constexpr std::size_t kRejectionKinds =
+    static_cast<std::size_t>(Rejection::kUnsupportedEncoding) + 1;
+
+/// "handshake", "bad_signature", "too_large", "unparsable", "queue_full", "queue_unavailable",
+/// "stopping" or "unsupported_encoding".
 HANDOVER_EXPORT const char* toString(Rejection r) noexcept;
 
 /// Counters since construction, and the queue as it is now.
 struct EndpointStats {
   std::size_t received = 0;  ///< POSTs received.
   /// POSTs (and handshakes) rejected, by `Rejection` value.
-  std::size_t rejected[7] = {0, 0, 0, 0, 0, 0, 0};
+  std::array<std::size_t, kRejectionKinds> rejected{};
   std::size_t queued = 0;           ///< Bodies queued (answered 200).
   std::size_t dashboard_tests = 0;  ///< Of those, the App Dashboard's test payload.
   std::size_t handled = 0;          ///< Events whose handlers all succeeded.
@@ -154,8 +162,13 @@ class HANDOVER_EXPORT Endpoint {
   /// The subscribe handshake: 200 with the challenge, or 403.
   EndpointResponse handleGet(std::string_view mode, std::string_view verify_token,
                              std::string_view challenge);
-  /// One delivery: 403 bad signature, 413 too large, 400 unparsable, 503 (Retry-After) when the
-  /// queue is full, unreachable or the endpoint stopping, else 200 once the body is queued.
+  /// What a POST with these headers gets before its body is read: 415 (counted) for a
+  /// `Content-Encoding` other than identity, else nullopt. For adapters whose framework would
+  /// inflate the body while reading it; `handlePost` runs the same check.
+  std::optional<EndpointResponse> refuseBeforeBody(const HttpHeaders& headers);
+  /// One delivery: 415 for a `Content-Encoding` (see `refuseBeforeBody`), 403 bad
+  /// signature, 413 too large, 400 unparsable, 503 (Retry-After) when the queue is full,
+  /// unreachable or the endpoint stopping, else 200 once the body is queued.
   EndpointResponse handlePost(const HttpHeaders& headers, std::string_view raw_body);
 
   /// Stops accepting (POSTs answer 503), lets the workers finish what is queued until the queue

@@ -16,7 +16,6 @@
 
 #include <httplib.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -40,15 +39,6 @@ struct HttplibMountOptions {
 };
 
 namespace detail {
-
-/// True for an absent or `identity` `Content-Encoding` value.
-inline bool isIdentityEncoding(std::string_view value) {
-  std::string v;
-  for (char c : value) {
-    if (c != ' ' && c != '\t') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return v.empty() || v == "identity";
-}
 
 /// Copies an endpoint answer into cpp-httplib's response.
 inline void send(const EndpointResponse& answer, httplib::Response& res) {
@@ -85,14 +75,11 @@ inline void mountEndpoint(httplib::Server& server, const std::string& path, Endp
     HttpHeaders headers;
     headers.reserve(req.headers.size());
     for (const auto& [name, value] : req.headers) headers.emplace_back(name, value);
-    const auto encodings = req.headers.equal_range("Content-Encoding");  // case-insensitive
-    for (auto it = encodings.first; it != encodings.second; ++it) {
-      if (!detail::isIdentityEncoding(it->second)) {
-        res.status = 415;
-        res.set_header("Connection", "close");
-        res.set_content("unsupported Content-Encoding", "text/plain");
-        return;
-      }
+    // Before reading: cpp-httplib would inflate an encoded body while reading it.
+    if (auto refused = endpoint.refuseBeforeBody(headers)) {
+      res.set_header("Connection", "close");
+      detail::send(*refused, res);
+      return;
     }
     std::string body;
     bool too_large = false;
