@@ -94,7 +94,7 @@ struct Endpoint::Impl {
        std::shared_ptr<tracker::ThreadTracker> t)
       : options(std::move(o)), router(std::move(r)), dedup(std::move(d)), tracker(std::move(t)) {
     queue = options.queue ? options.queue : std::make_shared<MemoryQueue>();
-    if (!dedup) {
+    if (!dedup && options.deduplication == Deduplication::kOn) {
       dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::MemoryStore>());
     }
   }
@@ -207,16 +207,22 @@ struct Endpoint::Impl {
       }
       return;
     }
-    auto admitted = dedup->admit(*batch);
-    if (!admitted) return handBack(entry, "de-duplication store: " + admitted.error().message);
-    duplicates += admitted->duplicates;
+    std::optional<tracker::Admission> admitted;
+    const Batch* fresh = &*batch;
+    if (options.deduplication == Deduplication::kOn) {
+      auto admission = dedup->admit(*batch);
+      if (!admission) return handBack(entry, "de-duplication store: " + admission.error().message);
+      admitted = std::move(*admission);
+      duplicates += admitted->duplicates;
+      fresh = &admitted->fresh;
+    }
     if (tracker) {
-      if (auto r = tracker->observe(admitted->fresh); !r) {
-        (void)dedup->abandon(*admitted);
+      if (auto r = tracker->observe(*fresh); !r) {
+        if (admitted) (void)dedup->abandon(*admitted);
         return handBack(entry, "tracker: " + r.error().message);
       }
     }
-    const DispatchReport report = dispatch(admitted->fresh);
+    const DispatchReport report = dispatch(*fresh);
     std::set<std::size_t> failed_events;
     std::size_t unreadable = 0;
     std::string first_failure;
@@ -230,9 +236,11 @@ struct Endpoint::Impl {
       emit(EndpointEventKind::kHandlerFailed, f.message);
     }
     failed += failed_events.size() + unreadable;
-    handled += admitted->fresh.events.size() - failed_events.size();
-    if (auto r = dedup->settle(*admitted, report); !r) {
-      return handBack(entry, "de-duplication store: " + r.error().message);
+    handled += fresh->events.size() - failed_events.size();
+    if (admitted) {
+      if (auto r = dedup->settle(*admitted, report); !r) {
+        return handBack(entry, "de-duplication store: " + r.error().message);
+      }
     }
     if (SteadyClock::now() - started > options.handler_deadline) {
       emit(EndpointEventKind::kSlowBatch,
@@ -242,7 +250,7 @@ struct Endpoint::Impl {
       return handBack(
           entry, std::to_string(failed_events.size()) + " events failed, first: " + first_failure);
     }
-    if (admitted->in_flight > 0) {
+    if (admitted && admitted->in_flight > 0) {
       // Another worker or server holds some of them: if it dies, its claim lapses and this
       // body's next delivery handles them.
       // Not before that claim's lease can have lapsed: every later delivery then finds it

@@ -1,6 +1,8 @@
 #pragma once
-// A webhook endpoint for emulator tests: a real loopback HTTP server that checks every POST's
-// signature with the app secret, parses it with the SDK's parser and records the events.
+// A webhook endpoint for emulator tests: a real loopback HTTP server whose POSTs go through the
+// SDK's `webhook::Endpoint` (signature, parse, queue, dispatch), with de-duplication off so that
+// every event the emulator delivered is recorded, redeliveries included. What stays here is the
+// instrument: switches that make the app down or slow, and what it counts.
 
 #include <httplib.h>
 
@@ -8,13 +10,16 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "handover/webhook/parser.hpp"
-#include "handover/webhook/signature.hpp"
+#include "handover/client.hpp"
+#include "handover/testing/fake_connection.hpp"
+#include "handover/webhook/endpoint.hpp"
+#include "handover/webhook/httplib_adapter.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::testing {
@@ -22,7 +27,10 @@ namespace emulator::testing {
 class WebhookReceiver {
  public:
   /// `port` 0: any free port.
-  explicit WebhookReceiver(std::string app_secret, int port = 0) : secret_(std::move(app_secret)) {
+  explicit WebhookReceiver(std::string app_secret, int port = 0)
+      : endpoint_(endpointOptions(std::move(app_secret)), recordingRouter(),
+                  Client(std::make_shared<handover::testing::FakeConnection>())) {
+    server_.set_tcp_nodelay(true);
     server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
       HttpHeaders headers;
       for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
@@ -39,26 +47,13 @@ class WebhookReceiver {
         std::this_thread::sleep_for(delay);
         return;
       }
-      auto verdict = webhook::verifySignature(req.body, headers, secret_);
-      webhook::SignatureOptions legacy;
-      legacy.allow_sha1 = true;
-      auto sha1 = webhook::verifySignature(
-          req.body, HttpHeaders{{"X-Hub-Signature", req.get_header_value("X-Hub-Signature")}},
-          secret_, legacy);
-      if (!verdict || !sha1) {
-        ++bad_signatures_;
-        res.status = 403;
-        return;
+      lock.unlock();
+      const webhook::EndpointResponse answer = endpoint_.handlePost(headers, req.body);
+      if (answer.status == 200) {
+        lock.lock();
+        bodies_.push_back(req.body);
       }
-      auto batch = webhook::parse(req.body);
-      if (!batch || !batch->errors.empty()) {
-        ++bad_bodies_;
-        res.status = 400;
-        return;
-      }
-      bodies_.push_back(req.body);
-      for (auto& e : batch->events) events_.push_back(std::move(e));
-      cv_.notify_all();
+      webhook::detail::send(answer, res);
     });
     if (port == 0) {
       port_ = server_.bind_to_any_port("127.0.0.1");
@@ -73,6 +68,7 @@ class WebhookReceiver {
   ~WebhookReceiver() {
     server_.stop();
     if (thread_.joinable()) thread_.join();
+    (void)endpoint_.stop(std::chrono::seconds(2));
   }
   WebhookReceiver(const WebhookReceiver&) = delete;
   WebhookReceiver& operator=(const WebhookReceiver&) = delete;
@@ -111,8 +107,7 @@ class WebhookReceiver {
       idle = idle_;
     }
     if (idle) (void)idle();
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
+    return events();
   }
   /// Waits (bounded) until `posts` POSTs were answered (failed ones included).
   bool waitForPosts(std::size_t posts,
@@ -127,10 +122,13 @@ class WebhookReceiver {
     }
     return false;
   }
-  std::vector<webhook::Event> events() const {
+  /// The events handled so far, once the endpoint's workers finished what it has queued.
+  std::vector<webhook::Event> events() {
+    settleWorkers();
     std::lock_guard<std::mutex> lock(mu_);
     return events_;
   }
+  /// The bodies answered 200, as received.
   std::vector<std::string> bodies() const {
     std::lock_guard<std::mutex> lock(mu_);
     return bodies_;
@@ -139,14 +137,19 @@ class WebhookReceiver {
     std::lock_guard<std::mutex> lock(mu_);
     return posts_;
   }
-  std::size_t badSignatures() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return bad_signatures_;
+  /// POSTs the endpoint refused for their signature.
+  std::size_t badSignatures() {
+    return endpoint_.stats().rejectedFor(webhook::Rejection::kBadSignature);
   }
-  std::size_t badBodies() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return bad_bodies_;
+  /// Bodies the endpoint refused as unparsable, plus events of accepted bodies it could not
+  /// read (the recording handler itself never fails).
+  std::size_t badBodies() {
+    settleWorkers();
+    const auto s = endpoint_.stats();
+    return s.rejectedFor(webhook::Rejection::kUnparsable) + s.failed;
   }
+  /// The endpoint, for its counters.
+  webhook::Endpoint& endpoint() { return endpoint_; }
   void clear() {
     std::lock_guard<std::mutex> lock(mu_);
     events_.clear();
@@ -154,7 +157,33 @@ class WebhookReceiver {
   }
 
  private:
-  std::string secret_;
+  static webhook::EndpointOptions endpointOptions(std::string app_secret) {
+    webhook::EndpointOptions o;
+    o.app_secret = std::move(app_secret);
+    o.deduplication = webhook::Deduplication::kOff;  // the tests count redeliveries
+    o.workers = 1;                                   // and check the order of delivery
+    return o;
+  }
+  webhook::Router recordingRouter() {
+    webhook::Router router;
+    router.onAny([this](webhook::Context&, const webhook::Event& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_.push_back(e);
+      cv_.notify_all();
+    });
+    return router;
+  }
+  /// Bounded: what a 200 queued reaches `events_` once the worker is done with it.
+  void settleWorkers() {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < until) {
+      const auto s = endpoint_.stats();
+      if (s.queue_depth == 0 && s.in_flight == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+
+  webhook::Endpoint endpoint_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
@@ -164,8 +193,6 @@ class WebhookReceiver {
   bool down_ = false;
   std::chrono::milliseconds slow_{0};
   std::size_t posts_ = 0;
-  std::size_t bad_signatures_ = 0;
-  std::size_t bad_bodies_ = 0;
   std::vector<std::string> bodies_;
   std::vector<webhook::Event> events_;
 };

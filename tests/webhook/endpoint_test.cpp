@@ -14,6 +14,8 @@
 
 #include "catch.hpp"
 #include "handover/testing/fake_connection.hpp"
+#include "handover/tracker/dedup.hpp"
+#include "handover/tracker/memory_store.hpp"
 #include "handover/webhook/endpoint.hpp"
 
 namespace {
@@ -272,6 +274,46 @@ TEST_CASE("endpoint: Meta's redelivery of a handled body runs no handler twice")
   CHECK(eventually([&] { return endpoint.stats().duplicates == 1; }));
   endpoint.stop();
   CHECK(calls == 1);
+}
+
+TEST_CASE("endpoint: with de-duplication off every delivery runs, and a retry reruns the body") {
+  Fixture f;
+  EndpointOptions o = f.options();
+  o.deduplication = Deduplication::kOff;
+  std::atomic<int> ok_calls{0}, flaky_calls{0};
+  Router router;
+  router.onMessage([&](Context&, const Message& m) -> Result<void> {
+    if (m.mid == "m_ok") {
+      ++ok_calls;
+      return {};
+    }
+    if (++flaky_calls == 1) return Error::make(ErrorCategory::kTransport, "flaky");
+    return {};
+  });
+  // A de-duplicator passed in is not consulted: its store never sees a claim.
+  auto store = std::make_shared<tracker::MemoryStore>();
+  auto dedup = std::make_shared<tracker::Deduplicator>(store);
+  Endpoint endpoint(o, std::move(router), Client(f.fake), dedup);
+  const std::string once = body("m_ok");
+  CHECK(endpoint.handlePost(signedFor(once), once).status == 200);
+  CHECK(eventually([&] { return endpoint.stats().handled == 1; }));
+  CHECK(endpoint.handlePost(signedFor(once), once).status == 200);  // Meta's redelivery
+  CHECK(eventually([&] { return endpoint.stats().handled == 2; }));
+  CHECK(ok_calls == 2);
+  const std::string b =
+      R"({"object":"page","entry":[{"id":"1","time":1,"messaging":[)"
+      R"({"sender":{"id":"7"},"recipient":{"id":"1"},"timestamp":5,"message":{"mid":"m_ok","text":"a"}},)"
+      R"({"sender":{"id":"7"},"recipient":{"id":"1"},"timestamp":6,"message":{"mid":"m_flaky","text":"b"}}]}]})";
+  CHECK(endpoint.handlePost(signedFor(b), b).status == 200);
+  CHECK(eventually([&] {
+    return flaky_calls == 2 && endpoint.stats().queue_depth == 0 && endpoint.stats().in_flight == 0;
+  }));
+  endpoint.stop();
+  CHECK(ok_calls == 4);  // the body was delivered again whole: its good event reran too
+  const EndpointStats s = endpoint.stats();
+  CHECK(s.duplicates == 0);
+  CHECK(s.retried == 1);
+  CHECK(dedup->stats().fresh == 0);
 }
 
 TEST_CASE("endpoint: stop() drains what is queued, then refuses with 503") {

@@ -113,6 +113,13 @@ struct EndpointEvent {
   std::string message;                                    ///< Human-readable detail.
 };
 
+/// Whether the endpoint skips events it has already handled.
+enum class Deduplication {
+  kOn,   ///< Each event's `dedupKey` is claimed and completed through the `Deduplicator`.
+  kOff,  ///< Every delivered event is dispatched, redeliveries included (at least once): for
+         ///< handlers that are idempotent themselves, or a test that must see what was sent.
+};
+
 /// Options of `Endpoint`.
 struct EndpointOptions {
   std::string app_secret;      ///< Signatures are checked with it.
@@ -121,7 +128,10 @@ struct EndpointOptions {
   SignatureOptions signature;  ///< sha256 only by default.
   /// Where verified bodies wait; empty: a `MemoryQueue` with its defaults (not durable).
   std::shared_ptr<Queue> queue;
-  /// Worker threads running the handlers.
+  /// kOff: no `Deduplicator` is used (one passed to the constructor is ignored), and a body
+  /// with a failed handler is delivered again whole.
+  Deduplication deduplication = Deduplication::kOn;
+  /// Worker threads running the handlers. One keeps the order in which bodies were queued.
   std::size_t workers = 2;
   /// A body whose handling takes longer is reported (kSlowBatch). With a `RedisStreamQueue`,
   /// also the lease after which another consumer may take the body over.
