@@ -28,9 +28,12 @@ install(TARGETS handover
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT handover_runtime
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
-# The emulator is a separate target that is not installed, so its headers are not either; the
-# Redis store's header goes with its library.
-set(_handover_header_excludes PATTERN "emulator" EXCLUDE)
+# The emulator's headers go with its library (component `emulator`), the Redis headers with
+# theirs (component `redis`).
+set(_handover_header_excludes "")
+if(NOT TARGET handover_emulator)
+  list(APPEND _handover_header_excludes PATTERN "emulator" EXCLUDE)
+endif()
 if(NOT TARGET handover_redis)
   list(APPEND _handover_header_excludes PATTERN "redis_store.hpp" EXCLUDE
     PATTERN "redis_stream_queue.hpp" EXCLUDE)
@@ -94,6 +97,38 @@ if(TARGET handover_redis)
   endif()
 endif()
 
+# Optional component `emulator` (handover::emulator, the local Messenger Platform; the `handover`
+# CLI is installed beside it by src/cli). Its own export set: only `COMPONENTS emulator` needs
+# cpp-httplib, and only when the library is static.
+if(TARGET handover_emulator)
+  list(APPEND HANDOVER_COMPONENTS emulator)
+  if(NOT APPLE AND NOT WIN32)
+    set_property(TARGET handover_emulator APPEND PROPERTY INSTALL_RPATH "$ORIGIN")
+  endif()
+  install(TARGETS handover_emulator
+    EXPORT handover-emulator-targets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_development
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT handover_runtime
+            NAMELINK_COMPONENT handover_development
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT handover_runtime
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT handover-emulator-targets
+    NAMESPACE handover::
+    FILE handover-emulator-targets.cmake
+    DESTINATION ${HANDOVER_INSTALL_CMAKEDIR}
+    COMPONENT handover_development)
+  get_target_property(_emulator_type handover_emulator TYPE)
+  if(_emulator_type STREQUAL "STATIC_LIBRARY")
+    set(HANDOVER_EMULATOR_STATIC ON)
+    set(HANDOVER_EMULATOR_PC_REQUIRES "handover cpp-httplib libcrypto")
+    set(HANDOVER_EMULATOR_PC_REQUIRES_PRIVATE "")
+  else()
+    set(HANDOVER_EMULATOR_STATIC OFF)
+    set(HANDOVER_EMULATOR_PC_REQUIRES "handover")
+    set(HANDOVER_EMULATOR_PC_REQUIRES_PRIVATE "cpp-httplib libcrypto")
+  endif()
+endif()
+
 configure_package_config_file(
   "${CMAKE_CURRENT_LIST_DIR}/handover-config.cmake.in"
   "${PROJECT_BINARY_DIR}/handover-config.cmake"
@@ -125,6 +160,11 @@ if(TARGET handover_redis)
   configure_file("${CMAKE_CURRENT_LIST_DIR}/handover-redis.pc.in"
                  "${PROJECT_BINARY_DIR}/handover-redis.pc" @ONLY)
   list(APPEND _handover_pc_files "${PROJECT_BINARY_DIR}/handover-redis.pc")
+endif()
+if(TARGET handover_emulator)
+  configure_file("${CMAKE_CURRENT_LIST_DIR}/handover-emulator.pc.in"
+                 "${PROJECT_BINARY_DIR}/handover-emulator.pc" @ONLY)
+  list(APPEND _handover_pc_files "${PROJECT_BINARY_DIR}/handover-emulator.pc")
 endif()
 install(FILES ${_handover_pc_files}
   DESTINATION ${HANDOVER_INSTALL_PKGCONFIGDIR}

@@ -31,6 +31,23 @@ foreach(pattern
     message(FATAL_ERROR "the install lacks ${pattern}")
   endif()
 endforeach()
+# The emulator component, when the build has it (a top-level build does).
+if(EXISTS "${BUILD_DIR}/src/emulator")
+  set(emulator_patterns
+    bin/handover
+    include/handover/emulator/emulator.hpp
+    lib*/cmake/handover/handover-emulator-targets.cmake
+    lib*/pkgconfig/handover-emulator.pc
+    lib*/libhandover_emulator*)
+else()
+  set(emulator_patterns "")
+endif()
+foreach(pattern IN LISTS emulator_patterns)
+  file(GLOB_RECURSE found "${PREFIX}/${pattern}")
+  if(NOT found)
+    message(FATAL_ERROR "the install lacks ${pattern}")
+  endif()
+endforeach()
 
 file(GLOB_RECURSE package_files "${PREFIX}/*.cmake" "${PREFIX}/*.pc")
 foreach(file IN LISTS package_files)

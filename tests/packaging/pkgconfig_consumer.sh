@@ -28,3 +28,13 @@ if [ -f "$(dirname "$pc")/handover-redis.pc" ]; then
   pkg-config --cflags --libs handover-redis >/dev/null
   pkg-config --libs handover-redis | grep -q -- -lhandover_redis
 fi
+
+# The emulator component: an in-process emulator built with the compiler and pkg-config alone.
+if [ -f "$(dirname "$pc")/handover-emulator.pc" ]; then
+  # shellcheck disable=SC2046
+  "$cxx" -std=c++17 "$consumer/emulator_main.cpp" -o "$work/emulator_consumer" \
+    $(pkg-config --cflags --libs handover-emulator)
+  LD_LIBRARY_PATH="$(pkg-config --variable=libdir handover)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    "$work/emulator_consumer" | tee "$work/emulator_output.txt"
+  grep -q "emulator consumer ok" "$work/emulator_output.txt"
+fi
