@@ -164,7 +164,9 @@ std::vector<Step> story() {
                        {kAgent, {kAgent}, {kBot}, {}, {kAgent}, 47 * 3600}));
   s.push_back(control(R, kRoutingPage, u2, "the extension outlives 24 h", "clock: 25 hours pass",
                       [](Emulator& emu) -> Result<std::string> {
-                        emu.advanceClock(std::chrono::hours(25));
+                        if (auto r = emu.advanceClock(std::chrono::hours(25)); !r) {
+                          return std::move(r).error();
+                        }
                         return std::string();
                       },
                       {kAgent, {}, {}, {}, {}, {}}));
@@ -193,7 +195,9 @@ std::vector<Step> story() {
   s.push_back(control(R, kRoutingPage, u2, "24 h of silence: control expires",
                       "clock: 25 hours pass",
                       [](Emulator& emu) -> Result<std::string> {
-                        emu.advanceClock(std::chrono::hours(25));
+                        if (auto r = emu.advanceClock(std::chrono::hours(25)); !r) {
+                          return std::move(r).error();
+                        }
                         return std::string();
                       },
                       {"", {}, {}, {}, {}, {}}));

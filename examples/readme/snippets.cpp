@@ -82,7 +82,7 @@ int emulatorStory() {
     std::cerr << passed.error().toString() << "\n";
     return 1;
   }
-  emu->advanceClock(std::chrono::hours(25));  // control expired: the thread is idle again
+  emu->advanceClock(std::chrono::hours(25)).value();  // control expired: the thread is idle
   // [/readme:emulator]
   const auto state = emu->threadState("100000000000002", "6543210987654321").value();
   return state.owner_app_id.empty() ? 0 : 1;

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "bounds.hpp"
 #include "json_util.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -184,14 +185,17 @@ Result<void> parseDelivery(const Value& v, DeliveryConfig& out) {
                              {"timeout_ms", &out.timeout}}) {
     auto it = v.FindMember(key);
     if (it == v.MemberEnd()) continue;
-    if (!it->value.IsInt64() || it->value.GetInt64() < 0) {
-      return configError(std::string("delivery.") + key + " must be a non-negative integer");
+    if (!it->value.IsInt64() || it->value.GetInt64() < 0 ||
+        it->value.GetInt64() > detail::kMaxDeliveryMs) {
+      return configError(
+          detail::boundMessage(std::string("delivery.") + key, 0, detail::kMaxDeliveryMs));
     }
     *out_ms = std::chrono::milliseconds(it->value.GetInt64());
   }
   if (auto it = v.FindMember("max_batch"); it != v.MemberEnd()) {
-    if (!it->value.IsUint() || it->value.GetUint() == 0) {
-      return configError("delivery.max_batch must be a positive integer");
+    if (!it->value.IsUint() || it->value.GetUint() == 0 ||
+        it->value.GetUint() > detail::kMaxBatch) {
+      return configError(detail::boundMessage("delivery.max_batch", 1, detail::kMaxBatch));
     }
     out.max_batch = it->value.GetUint();
   }
@@ -258,7 +262,10 @@ Result<Config> parseConfig(std::string_view json) {
     if (auto r = parseDelivery(it->value, config.delivery); !r) return std::move(r).error();
   }
   if (auto it = doc.FindMember("start_time_ms"); it != doc.MemberEnd()) {
-    if (!it->value.IsInt64()) return configError("start_time_ms must be an integer");
+    if (!it->value.IsInt64() || it->value.GetInt64() < 0 ||
+        it->value.GetInt64() > detail::kMaxEpochMs) {
+      return configError(detail::boundMessage("start_time_ms", 0, detail::kMaxEpochMs));
+    }
     config.start_time = fromEpochMillis(it->value.GetInt64());
   }
   if (auto r = validateConfig(config); !r) return std::move(r).error();

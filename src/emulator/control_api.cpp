@@ -61,16 +61,24 @@ void Emulator::Impl::routes() {
   post("/_emulator/clock/advance",
        [this](const Str&, rapidjson::Document& d) -> Result<std::string> {
          auto it = d.FindMember("seconds");
-         if (it == d.MemberEnd() || !it->value.IsInt64() || it->value.GetInt64() < 0) {
-           return handover::detail::invalidArgument("seconds must be a non-negative integer");
+         if (it == d.MemberEnd() || !it->value.IsInt64()) {
+           return handover::detail::invalidArgument(
+               detail::boundMessage("seconds", 0, detail::kMaxClockAdvanceSeconds));
          }
-         advanceClock(std::chrono::seconds(it->value.GetInt64()));
+         if (auto r = advanceClock(std::chrono::seconds(it->value.GetInt64())); !r) {
+           return std::move(r).error();
+         }
          return "{\"now_ms\":" + std::to_string(now()) + "}";
        });
   post("/_emulator/deliveries/wait",
        [this](const Str&, rapidjson::Document& d) -> Result<std::string> {
          std::int64_t ms = 5000;
-         if (auto it = d.FindMember("timeout_ms"); it != d.MemberEnd() && it->value.IsInt64()) {
+         if (auto it = d.FindMember("timeout_ms"); it != d.MemberEnd()) {
+           if (!it->value.IsInt64() || it->value.GetInt64() < 0 ||
+               it->value.GetInt64() > detail::kMaxWaitMs) {
+             return handover::detail::invalidArgument(
+                 detail::boundMessage("timeout_ms", 0, detail::kMaxWaitMs));
+           }
            ms = it->value.GetInt64();
          }
          bool idle = delivery.waitIdle(std::chrono::milliseconds(ms));

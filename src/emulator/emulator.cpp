@@ -113,8 +113,8 @@ Result<void> Emulator::setRole(const std::string& page_id, const std::string& ap
 Result<void> Emulator::setDefaultApp(const std::string& page_id, const std::string& app_id) {
   return impl_->setDefaultApp(page_id, app_id);
 }
-void Emulator::advanceClock(std::chrono::seconds by) {
-  impl_->advanceClock(by);
+Result<void> Emulator::advanceClock(std::chrono::seconds by) {
+  return impl_->advanceClock(by);
 }
 Timestamp Emulator::now() const {
   return fromEpochMillis(impl_->now());

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "bounds.hpp"
 #include "delivery.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "json_util.hpp"
@@ -64,8 +65,9 @@ struct Emulator::Impl {
     routes();
   }
 
-  std::int64_t now() const {
-    return base_epoch_ms + offset_ms.load() +
+  std::int64_t now() const { return nowWith(offset_ms.load()); }
+  std::int64_t nowWith(std::int64_t offset) const {
+    return base_epoch_ms + offset +
            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                  start_steady)
                .count();
@@ -85,6 +87,13 @@ struct Emulator::Impl {
 
   // Request bodies go on record without the secrets Graph accepts in them.
   static std::string scrubbedBody(const httplib::Request& req);
+  // Larger request bodies are recorded by their size only.
+  static constexpr std::size_t kMaxRecordedBody = 16 * 1024;
+  // Request text goes on record only when it keeps the timeline valid and small.
+  static std::string recordable(const std::string& text) {
+    if (text.size() <= 1024 && detail::isValidUtf8(text)) return text;
+    return "(" + std::to_string(text.size()) + " bytes, not recorded: too long or not UTF-8)";
+  }
 
   void reply(const httplib::Request& req, httplib::Response& res, const std::string& kind,
              const std::string& app_id, int status, const std::string& body) {
@@ -97,16 +106,19 @@ struct Emulator::Impl {
           w.Key("method");
           writeString(w, req.method);
           w.Key("path");
-          writeString(w, req.path);  // the query string (tokens, proofs) is never recorded
+          writeString(w, recordable(req.path));  // the query (tokens, proofs) is never recorded
           if (req.has_param("recipient")) {
             w.Key("recipient");
-            writeString(w, req.get_param_value("recipient"));
+            writeString(w, recordable(req.get_param_value("recipient")));
           }
           if (!app_id.empty()) {
             w.Key("app_id");
             writeString(w, app_id);
           }
-          if (!request_body.empty()) {
+          if (request_body.size() > kMaxRecordedBody) {
+            w.Key("request_bytes");  // a hostile body must not grow the timeline by its size
+            w.Uint64(request_body.size());
+          } else if (!request_body.empty()) {
             w.Key("request");
             w.RawValue(request_body.data(), request_body.size(), rapidjson::kObjectType);
           }
@@ -130,7 +142,10 @@ struct Emulator::Impl {
   // --- Graph API --------------------------------------------------------------------------------
 
   static std::string token(const httplib::Request& req, const Params& params) {
-    const auto auth = req.get_header_value("Authorization");
+    // The whole value: get_header_value returns it through a C string, which ends at a NUL, so
+    // "Bearer <token>\0EXTRA" would authenticate as <token>.
+    const auto found = req.headers.find("Authorization");
+    const std::string auth = found == req.headers.end() ? std::string() : found->second;
     if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
     if (auth.rfind("OAuth ", 0) == 0) return auth.substr(6);
     return params.get("access_token").value_or("");
@@ -248,11 +263,11 @@ struct Emulator::Impl {
       w.String(action);
       if (!page_id.empty()) {
         w.Key("page_id");
-        writeString(w, page_id);
+        writeString(w, recordable(page_id));
       }
       if (!user_id.empty()) {
         w.Key("user_id");
-        writeString(w, user_id);
+        writeString(w, recordable(user_id));
       }
       w.Key("ok");
       w.Bool(r.has_value());
@@ -291,14 +306,27 @@ struct Emulator::Impl {
   Result<void> setDefaultApp(const std::string& page, const std::string& app) {
     return act<void>("set_default_app", page, "", [&] { return world.setDefaultApp(page, app); });
   }
-  void advanceClock(std::chrono::seconds by) {
-    offset_ms += std::chrono::duration_cast<std::chrono::milliseconds>(by).count();
+  Result<void> advanceClock(std::chrono::seconds by) {
+    const std::int64_t seconds = by.count();
+    if (seconds < 0 || seconds > detail::kMaxClockAdvanceSeconds) {
+      return handover::detail::invalidArgument(
+          detail::boundMessage("seconds", 0, detail::kMaxClockAdvanceSeconds));
+    }
+    std::int64_t offset = offset_ms.load();
+    do {  // concurrent advances add up; none may pass the bound between check and store
+      if (!detail::clockAdvanceFits(nowWith(offset), seconds)) {
+        return handover::detail::invalidArgument(
+            "seconds: the clock would pass 9999-12-31 (epoch ms " +
+            std::to_string(detail::kMaxEpochMs) + ")");
+      }
+    } while (!offset_ms.compare_exchange_weak(offset, offset + seconds * 1000));
     record("control", [&](JsonWriter& w) {
       w.Key("action");
       w.String("advance_clock");
       w.Key("seconds");
       w.Int64(by.count());
     });
+    return {};
   }
   Result<ThreadState> threadState(const std::string& page, const std::string& user) {
     std::lock_guard<std::mutex> lock(world_mu);

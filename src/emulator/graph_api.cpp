@@ -16,6 +16,10 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
     return replyError(req, res, "graph", "",
                       detail::graphError(100, 0, "(#100) The request body is not valid JSON"));
   }
+  if (auto bad = params.badParam()) {
+    return replyError(req, res, "graph", "",
+                      detail::graphError(100, 0, "(#100) Param " + *bad + " must be valid UTF-8"));
+  }
   const std::string tok = token(req, params);
   const auto proof = params.get("appsecret_proof");
   std::lock_guard<std::mutex> lock(world_mu);

@@ -17,9 +17,15 @@ namespace emulator::detail {
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 /// Parses `text` into `doc` iteratively, as the client does: a deeply nested request body
-/// cannot exhaust a server thread's stack. Check `doc.HasParseError()` after.
+/// cannot exhaust a server thread's stack. Strings must be valid UTF-8. Check
+/// `doc.HasParseError()` after.
 inline rapidjson::Document& parseJson(rapidjson::Document& doc, std::string_view text) {
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  // RapidJSON takes a NUL byte for the end of its input, so "{...}\0garbage" would parse as
+  // "{...}". JSON never holds a raw NUL (it writes \u0000): parsing from the NUL on makes the
+  // whole text an error (an empty document).
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) text = text.substr(nul);
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
+                                                                                    text.size());
   return doc;
 }
 

@@ -11,6 +11,7 @@
 
 #include "handover/result.hpp"
 #include "json_util.hpp"
+#include "validation.hpp"
 #include "world.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -78,6 +79,13 @@ class Params {
     if (req_.has_param(name)) return req_.get_param_value(name);
     return std::nullopt;
   }
+  /// A form or query parameter that is not valid UTF-8 (JSON bodies are checked as parsed).
+  std::optional<std::string> badParam() const {
+    for (const auto& [name, value] : req_.params) {
+      if (!isValidUtf8(name) || !isValidUtf8(value)) return isValidUtf8(name) ? name : "(name)";
+    }
+    return std::nullopt;
+  }
   /// `recipient`: an object `{"id": ...}` (POST edges) or, with `allow_plain`, a bare id.
   Result<std::string> recipient(bool allow_plain) const {
     rapidjson::Document parsed;
@@ -87,7 +95,7 @@ class Params {
         return graphError(100, 0, "(#100) The parameter recipient is required");
       }
       const std::string text = req_.get_param_value("recipient");
-      if (allow_plain && !text.empty() && text[0] != '{') return text;
+      if (allow_plain && !text.empty() && text[0] != '{') return checkedId(text);
       parseJson(parsed, text);
       if (parsed.HasParseError()) {
         return graphError(100, 0, "(#100) param recipient must be a JSON object");
@@ -95,7 +103,7 @@ class Params {
       obj = &parsed;
     }
     if (allow_plain) {
-      if (auto id = idText(*obj)) return *id;
+      if (auto id = idText(*obj)) return checkedId(*id);
     }
     // FN1 lists "recipient as a string instead of an object" as a real failure: refuse it.
     if (!obj->IsObject()) {
@@ -105,10 +113,15 @@ class Params {
     if (it == obj->MemberEnd() || !idText(it->value) || idText(it->value)->empty()) {
       return graphError(100, 0, "(#100) param recipient[id] must be a valid id");
     }
-    return *idText(it->value);
+    return checkedId(*idText(it->value));
   }
 
  private:
+  static Result<std::string> checkedId(std::string id) {
+    if (!isValidId(id)) return graphError(100, 2018001, "(#100) No matching user found");
+    return id;
+  }
+
   const httplib::Request& req_;
   rapidjson::Document doc_;
   bool json_ok_ = false;

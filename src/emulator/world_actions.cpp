@@ -15,6 +15,11 @@ namespace emulator::detail {
 Result<InjectedEvent> World::send(const Caller& c, const SendInput& in) {
   PageState& p = *pageState(c.page_id);
   if (in.recipient.empty()) return invalidParam("param recipient must be non-empty.");
+  if (!isValidId(in.recipient)) return noMatchingUser();
+  if (!in.text.empty() && !isValidText(in.text)) {
+    return invalidParam("param message[text] must be valid UTF-8 of at most " +
+                        std::to_string(kMaxTextChars) + " characters");
+  }
   if (in.sender_action.empty() && in.text.empty() && in.attachment_json.empty()) {
     return invalidParam("Message cannot be empty, must provide valid attachment or text");
   }
@@ -101,6 +106,11 @@ Result<InjectedEvent> World::userMessage(const UserMessage& m) {
   if (!p) return unknownObject(m.page_id);
   if (m.user_id.empty()) return handover::detail::invalidArgument("user_id is required");
   if (m.text.empty()) return handover::detail::invalidArgument("text is required");
+  if (auto r = checkUserArgument(m.user_id); !r) return std::move(r).error();
+  if (auto r = checkTextArgument("text", m.text); !r) return std::move(r).error();
+  if (auto r = checkTextArgument("quick_reply_payload", m.quick_reply_payload); !r) {
+    return std::move(r).error();
+  }
   Thread& t = thread(*p, m.user_id);
   touch(*p, t);
   InjectedEvent ev;
@@ -123,6 +133,9 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (user.empty()) return handover::detail::invalidArgument("user_id is required");
+  if (auto r = checkUserArgument(user); !r) return std::move(r).error();
+  if (auto r = checkTextArgument("title", title); !r) return std::move(r).error();
+  if (auto r = checkTextArgument("payload", payload); !r) return std::move(r).error();
   Thread& t = thread(*p, user);
   touch(*p, t);
   InjectedEvent ev;
@@ -142,6 +155,7 @@ Result<InjectedEvent> World::userRead(const std::string& page_id, const std::str
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (user.empty()) return handover::detail::invalidArgument("user_id is required");
+  if (auto r = checkUserArgument(user); !r) return std::move(r).error();
   Thread& t = thread(*p, user);
   InjectedEvent ev;
   const std::int64_t ts = stamp();
@@ -158,6 +172,8 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   if (!p) return unknownObject(page_id);
   if (user.empty()) return handover::detail::invalidArgument("user_id is required");
   if (text.empty()) return handover::detail::invalidArgument("text is required");
+  if (auto r = checkUserArgument(user); !r) return std::move(r).error();
+  if (auto r = checkTextArgument("text", text); !r) return std::move(r).error();
   const std::string inbox(inboxAppId(p->cfg.platform));
   Thread& t = thread(*p, user);
   const std::string owner = effectiveOwner(*p, t);

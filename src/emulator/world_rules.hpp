@@ -6,6 +6,7 @@
 #include <string>
 
 #include "json_util.hpp"
+#include "validation.hpp"
 #include "world.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -29,6 +30,23 @@ inline Error noRole() {
 inline Error invalidParam(const std::string& what) {
   return graphError(100, 0, "(#100) " + what);
 }
+inline Error noMatchingUser() {
+  return graphError(100, 2018001, "(#100) No matching user found");
+}
+
+/// A user id given to a control action (not a Graph call): digits, as Graph's ids are.
+inline Result<void> checkUserArgument(const std::string& user) {
+  if (isValidId(user)) return {};
+  return handover::detail::invalidArgument("user_id must be 1 to " + std::to_string(kMaxIdDigits) +
+                                           " decimal digits");
+}
+/// Text given to a control action: valid UTF-8, at most the Send API's length.
+inline Result<void> checkTextArgument(const char* name, const std::string& text) {
+  if (isValidText(text)) return {};
+  return handover::detail::invalidArgument(std::string(name) + " must be valid UTF-8 of at most " +
+                                           std::to_string(kMaxTextChars) + " characters");
+}
+
 inline Error incorrectAppId() {
   return graphError(100, 2018164, "(#100) Incorrect App ID");
 }
@@ -36,8 +54,10 @@ inline Error alreadyOwner() {
   return invalidParam("The app already controls this thread.");
 }  // [U]
 inline Error unknownObject(const std::string& id) {
+  // Echoed as Graph does, unless it is long or not text (it goes into the timeline too).
+  const bool echo = id.size() <= 64 && isValidUtf8(id);
   return graphError(100, 33,
-                    "Unsupported request. Object with ID '" + id +
+                    "Unsupported request. Object with ID '" + (echo ? id : "(invalid id)") +
                         "' does not exist, cannot be loaded due to missing permissions, or does "
                         "not support this operation.");
 }

@@ -135,24 +135,24 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   Fixture f;
   httplib::Client http(f.emu->baseUrl());
   auto msg = http.Post("/_emulator/user/message",
-                       R"({"page_id":"200200200","user_id":"u-1","text":"over http"})",
+                       R"({"page_id":"200200200","user_id":"1000000000000001","text":"over http"})",
                        "application/json");
   REQUIRE(msg);
   CHECK(msg->status == 200);
   CHECK(json(msg->body)["mid"].IsString());
   auto events = f.bot_hook.waitForEvents(1);
   REQUIRE(events.size() == 1);
-  CHECK(events[0].userId() == "u-1");
+  CHECK(events[0].userId() == "1000000000000001");
 
-  auto bad =
-      http.Post("/_emulator/inbox/move", R"({"page_id":"200200200","user_id":"u-1","folder":"x"})",
-                "application/json");
+  auto bad = http.Post("/_emulator/inbox/move",
+                       R"({"page_id":"200200200","user_id":"1000000000000001","folder":"x"})",
+                       "application/json");
   REQUIRE(bad);
   CHECK(bad->status == 400);
   REQUIRE(http.Post("/_emulator/inbox/move",
-                    R"({"page_id":"200200200","user_id":"u-1","folder":"main"})",
+                    R"({"page_id":"200200200","user_id":"1000000000000001","folder":"main"})",
                     "application/json"));
-  auto thread = http.Get("/_emulator/threads/200200200/u-1");
+  auto thread = http.Get("/_emulator/threads/200200200/1000000000000001");
   REQUIRE(thread);
   CHECK(std::string(json(thread->body)["owner_app_id"].GetString()) == kPageInboxAppId);
 
@@ -160,15 +160,15 @@ TEST_CASE("http: control API drives the world and the timeline hides secrets") {
   auto adv = http.Post("/_emulator/clock/advance", R"({"seconds":90000})", "application/json");
   REQUIRE(adv);
   CHECK(json(adv->body)["now_ms"].GetInt64() >= before + 90'000'000);
-  thread = http.Get("/_emulator/threads/200200200/u-1");
+  thread = http.Get("/_emulator/threads/200200200/1000000000000001");
   CHECK(json(thread->body)["owner_app_id"].IsNull());
 
   REQUIRE(http.Post("/_emulator/default_app", R"({"page_id":"200200200","app_id":""})",
                     "application/json"));
-  auto take = f.routingBot().takeThreadControl("u-1");
+  auto take = f.routingBot().takeThreadControl("1000000000000001");
   REQUIRE_FALSE(take);
   CHECK(take.error().code == 27);
-  REQUIRE(f.routingAgent().getThreadOwner("u-1"));  // sends appsecret_proof
+  REQUIRE(f.routingAgent().getThreadOwner("1000000000000001"));  // sends appsecret_proof
 
   auto timeline = http.Get("/_emulator/timeline");
   REQUIRE(timeline);

@@ -206,9 +206,9 @@ TEST_CASE("legacy: control given to a secondary expires after 24 h idle unless e
   REQUIRE(bot.passThreadControl(kUser, kAgent));
 
   SECTION("expiry returns the thread to the primary") {
-    f.emu->advanceClock(std::chrono::hours(23));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(23)));
     CHECK(f.ownerOf(kLegacyPage) == kAgent);
-    f.emu->advanceClock(std::chrono::hours(1) + std::chrono::seconds(1));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(1) + std::chrono::seconds(1)));
     CHECK(f.ownerOf(kLegacyPage) == kBot);
     auto r = agent.sendText(kUser, "too late");
     REQUIRE_FALSE(r);
@@ -216,9 +216,9 @@ TEST_CASE("legacy: control given to a secondary expires after 24 h idle unless e
   }
   SECTION("extend keeps control up to 7 days") {
     REQUIRE(agent.extendThreadControl(kUser, std::chrono::hours(72)));
-    f.emu->advanceClock(std::chrono::hours(71));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(71)));
     CHECK(f.ownerOf(kLegacyPage) == kAgent);
-    f.emu->advanceClock(std::chrono::hours(2));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(2)));
     CHECK(f.ownerOf(kLegacyPage) == kBot);
   }
   SECTION("more than 7 days is refused by the SDK before sending") {

@@ -180,9 +180,9 @@ TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
   REQUIRE(bot.passThreadControl(kUser, kAgent));
 
   SECTION("expiry makes the thread idle") {
-    f.emu->advanceClock(std::chrono::hours(24) - std::chrono::seconds(5));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(24) - std::chrono::seconds(5)));
     CHECK(f.ownerOf(kRoutingPage) == kAgent);
-    f.emu->advanceClock(std::chrono::seconds(10));
+    REQUIRE(f.emu->advanceClock(std::chrono::seconds(10)));
     CHECK(f.ownerOf(kRoutingPage).empty());
     auto view = agent.getThreadOwner(kUser);
     REQUIRE(view);
@@ -199,9 +199,9 @@ TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
     CHECK_FALSE(b[0].standby);
   }
   SECTION("activity in the thread postpones expiry") {
-    f.emu->advanceClock(std::chrono::hours(20));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(20)));
     f.userSays(kRoutingPage, "one more thing");
-    f.emu->advanceClock(std::chrono::hours(20));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(20)));
     CHECK(f.ownerOf(kRoutingPage) == kAgent);
   }
   SECTION("extend by the owner moves expiration; beyond 7 days is refused") {
@@ -210,9 +210,9 @@ TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
     REQUIRE(view);
     REQUIRE(view->expiration);
     CHECK(*view->expiration >= f.emu->now() + std::chrono::hours(7 * 24) - std::chrono::seconds(5));
-    f.emu->advanceClock(std::chrono::hours(24 * 7 - 1));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(24 * 7 - 1)));
     CHECK(f.ownerOf(kRoutingPage) == kAgent);
-    f.emu->advanceClock(std::chrono::hours(2));
+    REQUIRE(f.emu->advanceClock(std::chrono::hours(2)));
     CHECK(f.ownerOf(kRoutingPage).empty());
     auto too_long = agent.extendThreadControl(kUser, std::chrono::hours(24 * 7 + 1));
     REQUIRE_FALSE(too_long);

@@ -81,7 +81,7 @@ TEST_CASE("world: a pass to yourself is refused except on an idle zero-config th
 
 TEST_CASE("world: legacy user events go to the owner as messaging others as standby") {
   Core c(Era::kLegacy);
-  REQUIRE(c.world.userPostback("10", "u", "Buy", "BUY"));
+  REQUIRE(c.world.userPostback("10", "7", "Buy", "BUY"));
   auto out = c.world.drainOutbox();
   REQUIRE(out.size() == 3);
   CHECK(out[0].app_id == "1");
@@ -94,8 +94,8 @@ TEST_CASE("world: legacy user events go to the owner as messaging others as stan
 
 TEST_CASE("world: timestamps strictly increase even when the clock stands still") {
   Core c(Era::kRouting);
-  auto a = c.world.userMessage({"10", "u", "a", ""});
-  auto b = c.world.userMessage({"10", "u", "b", ""});
+  auto a = c.world.userMessage({"10", "7", "a", ""});
+  auto b = c.world.userMessage({"10", "7", "b", ""});
   REQUIRE(a);
   REQUIRE(b);
   CHECK(b->timestamp > a->timestamp);

@@ -117,7 +117,7 @@ TEST_CASE("a later agent message moves the take-back") {
   const Timestamp first = latest(fx.bot_hook.events());
 
   // The human answers again (emulator clock 5 minutes later).
-  fx.emu->advanceClock(std::chrono::minutes(5));
+  REQUIRE(fx.emu->advanceClock(std::chrono::minutes(5)));
   fx.emu->inboxReply(emu::kLegacyPage, emu::kUser, "second answer").value();
   fx.bot_hook.waitForEvents(4);
   feed(tracker, fx.bot_hook, fed);

@@ -10,7 +10,7 @@
 ///   handover::ClientOptions opts;
 ///   opts.base_url = emu.baseUrl();  // "http://127.0.0.1:<port>"
 ///   opts.access_token = "bot-token";
-///   emu.sendUserMessage({"1001", "u1", "hello"});
+///   emu.sendUserMessage({"1001", "6543210987654321", "hello"});
 /// @endcode
 ///
 /// HTTP surface: `/{version}/{page-id|me}/{pass,take,request,release,extend}_thread_control`,
@@ -113,8 +113,10 @@ class Emulator {
   Result<void> setRole(const std::string& page_id, const std::string& app_id, Role role);
   /// Sets (or with "" unsets) a routing page's default app.
   Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
-  /// Moves the emulator clock forward (expiry of control is judged on this clock).
-  void advanceClock(std::chrono::seconds by);
+  /// Moves the emulator clock forward (expiry of control is judged on this clock). An invalid
+  /// argument error, and no change, for a negative `by`, one above 100 years, or one that
+  /// would carry the clock past 9999-12-31.
+  Result<void> advanceClock(std::chrono::seconds by);
   /// The emulator clock.
   Timestamp now() const;
 
