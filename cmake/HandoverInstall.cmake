@@ -129,6 +129,20 @@ if(TARGET handover_emulator)
   endif()
 endif()
 
+# Optional header-only components `httplib` and `beast` (the Endpoint adapters): each brings
+# its framework's dependency only to those who ask for it.
+foreach(_adapter httplib beast)
+  if(TARGET handover_${_adapter}_adapter)
+    list(APPEND HANDOVER_COMPONENTS ${_adapter})
+    install(TARGETS handover_${_adapter}_adapter EXPORT handover-${_adapter}-targets)
+    install(EXPORT handover-${_adapter}-targets
+      NAMESPACE handover::
+      FILE handover-${_adapter}-targets.cmake
+      DESTINATION ${HANDOVER_INSTALL_CMAKEDIR}
+      COMPONENT handover_development)
+  endif()
+endforeach()
+
 configure_package_config_file(
   "${CMAKE_CURRENT_LIST_DIR}/handover-config.cmake.in"
   "${PROJECT_BINARY_DIR}/handover-config.cmake"

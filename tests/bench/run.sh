@@ -175,6 +175,7 @@ done
 # --- a webhook server on Endpoint against a raw HMAC + 200 server -------------------------------
 # Redis with the settings the durability guarantee needs (appendonly yes, appendfsync always).
 endpoint_requests=$((smoke ? 300 : 20000))
+sequential_requests=$((smoke ? 100 : 3000))
 redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/redis"
 redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly yes \
@@ -184,6 +185,11 @@ note "endpoint: $endpoint_requests signed POSTs over 4 keep-alive connections, $
 for ((r = 0; r < runs; r++)); do
   for m in raw memory redis; do
     "$build/tests/bench/webhook/endpoint_bench" "$m" "$endpoint_requests" 4 "$redis_port" >>"$results"
+  done
+  # One connection, one request at a time: keep-alive against a fresh connection per request.
+  for framing in keepalive close; do
+    "$build/tests/bench/webhook/endpoint_bench" memory "$sequential_requests" 1 "$redis_port" \
+      "$framing" >>"$results"
   done
 done
 redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
@@ -281,6 +287,8 @@ awk -v smoke="$smoke" '
     row("  ack path CPU/event, RedisStreamQueue", "endpoint_redis_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
     row("  with handling CPU/event, MemoryQueue", "endpoint_memory_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
     row("  with handling CPU/event, RedisStreamQueue", "endpoint_redis_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
+    row("Endpoint, 1 connection, Connection: close (baseline)", "endpoint_memory_close_c1_rps", "", "%.0f")
+    row("Endpoint, 1 connection, keep-alive (>=1.0x)", "endpoint_memory_c1_rps", "endpoint_memory_close_c1_rps", "%.0f")
     for (c = 8; c <= 32; c *= 4) {
       row("end to end events/s, " c " users in flight", "e2e_c" c "_events_per_s", "", "%.0f")
       row("end to end p50 latency, " c " in flight", "e2e_c" c "_p50_ms", "", "%.1f")

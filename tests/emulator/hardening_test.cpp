@@ -70,8 +70,8 @@ int graphCode(const std::string& body, const char* field = "code") {
   return e.HasMember(field) && e[field].IsInt() ? e[field].GetInt() : 0;
 }
 
-const std::string kPass = "POST /v26.0/me/pass_thread_control HTTP/1.1\r\n";
-const std::string kJson = "Content-Type: application/json\r\n";
+constexpr const char* kPass = "POST /v26.0/me/pass_thread_control HTTP/1.1\r\n";
+constexpr const char* kJson = "Content-Type: application/json\r\n";
 
 }  // namespace
 
@@ -95,17 +95,18 @@ TEST_CASE("hardening: a body with a NUL after valid JSON is not valid JSON") {
   const std::string valid =
       R"({"recipient":{"id":")" + std::string(kUser) + R"("},"target_app_id":")" + kAgent + R"("})";
   const std::string auth = "Authorization: Bearer bot-routing-token\r\n";
-  const auto graph =
-      raw(f.emu->port(), kPass + auth + kJson, valid + std::string(1, '\0') + "garbage");
+  const auto graph = raw(f.emu->port(), std::string(kPass) + auth + kJson,
+                         valid + std::string(1, '\0') + "garbage");
   CHECK(graph.status == 400);
   CHECK(graphCode(graph.body) == 100);
   CHECK(f.ownerOf(kRoutingPage) != kAgent);  // nothing was passed
-  const auto control = raw(f.emu->port(), "POST /_emulator/user/message HTTP/1.1\r\n" + kJson,
-                           R"({"page_id":")" + std::string(kRoutingPage) + R"(","user_id":")" +
-                               kUser + R"(","text":"x"})" + std::string(1, '\0') + "}");
+  const auto control =
+      raw(f.emu->port(), std::string("POST /_emulator/user/message HTTP/1.1\r\n") + kJson,
+          R"({"page_id":")" + std::string(kRoutingPage) + R"(","user_id":")" + kUser +
+              R"(","text":"x"})" + std::string(1, '\0') + "}");
   CHECK(control.status == 400);
   // The body without its tail is accepted: the NUL is what was refused.
-  CHECK(raw(f.emu->port(), kPass + auth + kJson, valid).status == 200);
+  CHECK(raw(f.emu->port(), std::string(kPass) + auth + kJson, valid).status == 200);
 }
 
 TEST_CASE("hardening: clock advances are bounded and the clock never moves backwards") {

@@ -1,8 +1,8 @@
 #pragma once
 /// @file
 /// Answers a Boost.Beast request through an `Endpoint`. Header-only; needs Boost.Beast
-/// (Debian: `libboost-dev`); link the CMake target `handover::beast` (build tree) or Boost's
-/// headers yourself. Programs that do not include this header never depend on Boost.
+/// (Debian: `libboost-dev`); link the CMake target `handover::beast` (build tree, or an
+/// installed handover with `find_package(handover CONFIG REQUIRED COMPONENTS beast)`). Programs that do not include this header never depend on Boost.
 ///
 /// @code
 ///   http::request_parser<http::string_body> parser;

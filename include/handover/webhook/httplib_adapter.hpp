@@ -3,9 +3,10 @@
 /// Mounts an `Endpoint` on a cpp-httplib `httplib::Server` in one call. Header-only; needs
 /// cpp-httplib (Debian: `libcpp-httplib-dev`). Built with handover (add_subdirectory,
 /// FetchContent), link the CMake target `handover::httplib`, which adds it; against an
-/// installed handover, link cpp-httplib yourself (`pkg-config cpp-httplib`: its compile
-/// definitions must match the library's). Programs that do not include this header never
-/// depend on cpp-httplib.
+/// installed handover, `find_package(handover CONFIG REQUIRED COMPONENTS httplib)` gives the
+/// same target (it finds cpp-httplib through `pkg-config cpp-httplib`: its compile definitions
+/// must match the library's). Programs that do not include this header never depend on
+/// cpp-httplib.
 ///
 /// @code
 ///   httplib::Server server;
@@ -44,7 +45,7 @@ namespace detail {
 inline void send(const EndpointResponse& answer, httplib::Response& res) {
   res.status = answer.status;
   for (const auto& [name, value] : answer.headers) res.set_header(name, value);
-  res.set_content(answer.body, answer.content_type.c_str());
+  res.set_content(answer.body, answer.content_type);
 }
 
 }  // namespace detail

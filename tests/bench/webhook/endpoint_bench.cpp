@@ -6,10 +6,12 @@
 // answer ("ack": for Endpoint the handlers are held back until then, so it is the acknowledge
 // path alone: verify, parse, queue, answer), and at exit after the workers handled every body
 // ("total", from wait4). Redis' own CPU is not counted (it is another process). The driver sends
-// signed POSTs over keep-alive connections from threads and prints RESULT lines for
+// signed POSTs over keep-alive connections from threads (or, with `close`, each on a fresh
+// connection with `Connection: close`: a keep-alive ack held back by Nagle's algorithm against a
+// delayed ACK shows as keep-alive slower than close) and prints RESULT lines for
 // tests/bench/run.sh.
 //
-//   endpoint_bench <raw|memory|redis> <requests> <connections> [redis port]
+//   endpoint_bench <raw|memory|redis> <requests> <connections> [redis port] [keepalive|close]
 
 #include <httplib.h>
 #include <signal.h>
@@ -128,14 +130,19 @@ int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
                  "usage: endpoint_bench <raw|memory|redis> <requests> <connections> "
-                 "[redis port]\n");
+                 "[redis port] [keepalive|close]\n");
     return 2;
   }
   const std::string mode = argv[1];
   const std::size_t requests = std::stoul(argv[2]);
   const std::size_t connections = std::stoul(argv[3]);
   const int redis_port = argc > 4 ? std::atoi(argv[4]) : 6379;
+  const std::string framing = argc > 5 ? argv[5] : "keepalive";
   if (mode != "raw" && mode != "memory" && mode != "redis") return 2;
+  if (framing != "keepalive" && framing != "close") return 2;
+  const bool keep_alive = framing == "keepalive";
+  // RESULT names: endpoint_<mode>_c<N>_... for keep-alive, endpoint_<mode>_close_c<N>_... else.
+  const std::string name = keep_alive ? mode : mode + "_close";
 
   std::vector<std::string> bodies, signatures;
   for (std::size_t i = 0; i < requests; ++i) {
@@ -167,7 +174,7 @@ int main(int argc, char** argv) {
   for (std::size_t c = 0; c < connections; ++c) {
     senders.emplace_back([&] {
       httplib::Client http("127.0.0.1", port);
-      http.set_keep_alive(true);
+      http.set_keep_alive(keep_alive);
       http.set_tcp_nodelay(true);
       for (std::size_t i; (i = next++) < requests;) {
         auto r = http.Post("/webhook", {{"X-Hub-Signature-256", signatures[i]}}, bodies[i],
@@ -191,11 +198,11 @@ int main(int argc, char** argv) {
                  failed.load(), status);
     return 1;
   }
-  std::printf("RESULT endpoint_%s_c%zu_rps %.0f req/s\n", mode.c_str(), connections,
+  std::printf("RESULT endpoint_%s_c%zu_rps %.0f req/s\n", name.c_str(), connections,
               static_cast<double>(requests) / seconds);
-  std::printf("RESULT endpoint_%s_c%zu_ack_cpu_us %.1f us/event\n", mode.c_str(), connections,
+  std::printf("RESULT endpoint_%s_c%zu_ack_cpu_us %.1f us/event\n", name.c_str(), connections,
               ack_us / static_cast<double>(requests));
-  std::printf("RESULT endpoint_%s_c%zu_cpu_us %.1f us/event\n", mode.c_str(), connections,
+  std::printf("RESULT endpoint_%s_c%zu_cpu_us %.1f us/event\n", name.c_str(), connections,
               cpu_us / static_cast<double>(requests));
   return 0;
 }
