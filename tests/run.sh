@@ -41,6 +41,8 @@ wants docs && extra+=(doxygen)
 wants lint && extra+=(clang-format clang-tidy)
 wants fuzz && extra+=(clang libclang-rt-14-dev)
 wants bench && extra+=(nginx-light valgrind)
+# The emulator inspector's browser test (tests/emulator/ui/inspector_test.py) runs in main.
+wants main && extra+=(chromium chromium-driver python3-selenium)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.

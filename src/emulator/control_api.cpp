@@ -127,6 +127,7 @@ void Emulator::Impl::routes() {
     body += s->expiration ? std::to_string(s->expiration->time_since_epoch().count()) : "null";
     res.set_content(body + "}", "application/json");
   });
+  inspectorRoutes();
   // Any other control route: a JSON 404 that says where the list is (after the real routes,
   // which cpp-httplib matches first).
   auto unknown_control = [](const httplib::Request& req, httplib::Response& res) {

@@ -157,9 +157,12 @@ void Delivery::run(AppQueue& q) {
     rec.attempt = ++attempt;
     rec.events = batch.size();
     rec.body = buildEnvelope(batch);
-    httplib::Headers headers{{"X-Hub-Signature-256", "sha256=" + hmacSha256Hex(q.secret, rec.body)},
+    rec.signature = "sha256=" + hmacSha256Hex(q.secret, rec.body);
+    httplib::Headers headers{{"X-Hub-Signature-256", rec.signature},
                              {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
+    const auto sent_at = Clock::now();
     auto res = client.Post(path, headers, rec.body, "application/json");
+    rec.latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent_at);
     bool ok = false;
     if (res) {
       rec.status = res->status;

@@ -2,6 +2,7 @@
 // Webhook delivery: one ordered queue and one worker thread per app, batching, signatures,
 // retries with exponential backoff on a real clock (WH-M §4.4 semantics, faster defaults).
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -27,8 +28,10 @@ struct DeliveryRecord {
   int status = 0;     ///< HTTP status; 0 when no response.
   std::string error;  ///< Transport error text, when no response.
   std::size_t events = 0;
-  std::string outcome;  ///< "delivered", "retrying" or "dropped".
-  std::string body;     ///< The envelope (JSON).
+  std::string outcome;    ///< "delivered", "retrying" or "dropped".
+  std::string body;       ///< The envelope (JSON).
+  std::string signature;  ///< Its X-Hub-Signature-256 value (an HMAC, never the secret).
+  std::chrono::milliseconds latency{0};  ///< From sending to the answer (or the failure).
 };
 
 /// The `{"object":...,"entry":[...]}` envelope for a batch (consecutive events of one page and

@@ -148,6 +148,10 @@ const char* Emulator::controlApiHelp() noexcept {
          "  GET  /_emulator/threads/{page_id}/{user_id}\n"
          "  GET  /_emulator/timeline[?since=SEQ&kind=graph|delivery|control|warning&app=ID]\n"
          "  POST /_emulator/deliveries/wait {timeout_ms}\n"
+         "  POST /_emulator/deliveries/redeliver {seq}  (a delivery's timeline seq)\n"
+         "  GET  /_emulator/world          pages, apps, roles, the clock\n"
+         "  GET  /_emulator/conversations  every thread: owner, ownership history, chat\n"
+         "  GET  /_emulator/ui/            the web inspector (open it in a browser)\n"
          "Graph: /{version}/{page-id|me}/{pass,take,request,release,extend}_thread_control,\n"
          "  thread_owner, secondary_receivers, ?fields=messaging_feature_status, messages,\n"
          "  personas; /{version}/{persona-id}. Token: Authorization: Bearer, or access_token.\n";

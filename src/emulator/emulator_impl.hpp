@@ -62,6 +62,10 @@ struct Emulator::Impl {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
     });
+    server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+      requestStartedAt() = std::chrono::steady_clock::now();  // for the latency on record
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     routes();
   }
 
@@ -85,6 +89,11 @@ struct Emulator::Impl {
 
   void recordDelivery(const detail::DeliveryRecord& r);
 
+  // When the server thread began the request it is handling (stamped before routing).
+  static std::chrono::steady_clock::time_point& requestStartedAt() {
+    thread_local std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+    return at;
+  }
   // Request bodies go on record without the secrets Graph accepts in them.
   static std::string scrubbedBody(const httplib::Request& req);
   // Larger request bodies are recorded by their size only.
@@ -99,6 +108,8 @@ struct Emulator::Impl {
              const std::string& app_id, int status, const std::string& body) {
     res.status = status;
     res.set_content(body, "application/json");
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - requestStartedAt());
     const std::string request_body = scrubbedBody(req);
     record(
         kind,
@@ -124,6 +135,8 @@ struct Emulator::Impl {
           }
           w.Key("status");
           w.Int(status);
+          w.Key("latency_ms");
+          w.Double(static_cast<double>(latency.count()) / 1000.0);
           w.Key("response");
           w.RawValue(body.data(), body.size(), rapidjson::kObjectType);
         },
@@ -213,6 +226,12 @@ struct Emulator::Impl {
       if (auto it = message->FindMember("metadata");
           it != message->MemberEnd() && it->value.IsString()) {
         in.metadata = it->value.GetString();
+      }
+      if (auto it = message->FindMember("quick_replies"); it != message->MemberEnd()) {
+        rapidjson::StringBuffer buf;
+        JsonWriter w(buf);
+        it->value.Accept(w);
+        in.quick_replies_json.assign(buf.GetString(), buf.GetSize());
       }
       if (auto it = message->FindMember("attachment"); it != message->MemberEnd()) {
         rapidjson::StringBuffer buf;
@@ -375,6 +394,10 @@ struct Emulator::Impl {
   static Result<std::string> okJson(Result<void> r);
 
   void routes();
+  void inspectorRoutes();
+  std::string worldJson();
+  std::string conversationsJson();
+  Result<std::string> redeliver(std::uint64_t wanted);
 
   const std::chrono::steady_clock::time_point start_steady;
   const std::int64_t base_epoch_ms;

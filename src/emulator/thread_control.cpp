@@ -38,7 +38,7 @@ Result<void> World::applyPass(PageState& p, Thread& t, const std::string& caller
     auto rt = p.roles.find(target);
     if (rt == p.roles.end() || rt->second == Role::kNone) return incorrectAppId();
     if (dry_run) return {};
-    setOwner(p, t, target);
+    setOwner(p, t, target, "pass");
     passEvents(p, user, owner, target, metadata);
     return {};
   }
@@ -55,7 +55,7 @@ Result<void> World::applyPass(PageState& p, Thread& t, const std::string& caller
     return invalidParam("An app cannot pass thread control to itself.");
   }
   if (dry_run) return {};
-  setOwner(p, t, target);
+  setOwner(p, t, target, "pass");
   passEvents(p, user, owner, target, metadata);
   return {};
 }
@@ -78,7 +78,7 @@ Result<void> World::take(const Caller& c, const std::string& user, const std::st
       return graphError(10, 0, "(#10) Only the Primary Receiver can take thread control.");
     }
     if (owner == c.app_id) return alreadyOwner();
-    setOwner(p, t, c.app_id);
+    setOwner(p, t, c.app_id, "take");
     takeEvent(p, user, owner, c.app_id, metadata);
     return {};
   }
@@ -95,7 +95,7 @@ Result<void> World::take(const Caller& c, const std::string& user, const std::st
                       "Page.");
   }
   if (owner == c.app_id) return alreadyOwner();  // CCA-IG: take cannot extend your own control
-  setOwner(p, t, c.app_id);
+  setOwner(p, t, c.app_id, "take");
   takeEvent(p, user, owner, c.app_id, metadata);
   return {};
 }
@@ -123,7 +123,7 @@ Result<void> World::request(const Caller& c, const std::string& user, const std:
     if (owner == c.app_id) return alreadyOwner();  // CCA-IG: not a thread you already own
     if (owner.empty()) {
       // CCA-IG: on an idle thread control goes to the caller with a pass webhook.
-      setOwner(p, t, c.app_id);
+      setOwner(p, t, c.app_id, "request");
       passEvents(p, user, "", c.app_id, metadata);
       return {};
     }
@@ -150,7 +150,7 @@ Result<void> World::release(const Caller& c, const std::string& user) {
   }
   // CCA-IG: the current owner only. The thread becomes idle (legacy: back to the primary).
   if (effectiveOwner(p, t) != c.app_id) return notOwner();
-  setOwner(p, t, "");
+  setOwner(p, t, "", "release");
   return {};  // CR-M: no webhook on release
 }
 
@@ -169,6 +169,7 @@ Result<void> World::extend(const Caller& c, const std::string& user, std::int64_
   if (t.owner.empty()) return {};  // legacy primary: its control never expires
   const std::int64_t until = now_ms_() + duration_s * 1000;
   t.expiration_ms = std::max(t.expiration_ms.value_or(0), until);
+  noteOwnership(p, t, "extend", now_ms_());
   return {};
 }
 

@@ -32,6 +32,10 @@ void Emulator::Impl::record(const std::string& kind, const std::function<void(Js
 // said in the timeline so whoever wrote the config sees why their app stays silent.
 void Emulator::Impl::warnIfDeaf(const std::string& app_id, const std::string& user_id) {
   const AppConfig* a = world.app(app_id);
+  // The Page and Instagram Inboxes are humans in Meta's tools: no webhook is expected of them.
+  if (app_id == inboxAppId(Platform::kMessenger) || app_id == inboxAppId(Platform::kInstagram)) {
+    return;
+  }
   if (a == nullptr || (!a->webhook_url.empty() && !a->subscribed_fields.empty())) return;
   const std::string why =
       a->webhook_url.empty() ? "has no webhook_url" : "has no subscribed_fields";
@@ -70,6 +74,10 @@ void Emulator::Impl::recordDelivery(const detail::DeliveryRecord& r) {
         w.Uint64(r.events);
         w.Key("outcome");
         writeString(w, r.outcome);
+        w.Key("latency_ms");
+        w.Int64(r.latency.count());
+        w.Key("signature");
+        writeString(w, r.signature);
         w.Key("body");
         w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
       },

@@ -147,24 +147,56 @@ World::Thread& World::thread(PageState& p, const std::string& user) {
   // HOP-v2 / CR-M: control expires after 24 h of inactivity; the thread goes idle (routing)
   // or back to the Primary Receiver (legacy). No webhook announces it ([U]: none documented).
   if (t.expiration_ms && *t.expiration_ms <= now_ms_()) {
+    const std::int64_t lapsed_at = *t.expiration_ms;
     t.owner.clear();
     t.expiration_ms.reset();
+    noteOwnership(p, t, "expired", lapsed_at);
   }
   return t;
 }
 
-void World::setOwner(PageState& p, Thread& t, const std::string& app_id) {
+void World::setOwner(PageState& p, Thread& t, const std::string& app_id, const char* cause) {
   if (p.cfg.era == Era::kLegacy && app_id == primaryOf(p)) {
     t.owner.clear();  // back to the default owner; the primary's control never expires
     t.expiration_ms.reset();
-    return;
-  }
-  t.owner = app_id;
-  if (app_id.empty()) {
-    t.expiration_ms.reset();
   } else {
-    t.expiration_ms = now_ms_() + kDayMs;
+    t.owner = app_id;
+    if (app_id.empty()) {
+      t.expiration_ms.reset();
+    } else {
+      t.expiration_ms = now_ms_() + kDayMs;
+    }
   }
+  noteOwnership(p, t, cause, now_ms_());
+}
+
+void World::noteOwnership(PageState& p, Thread& t, const char* cause, std::int64_t at) {
+  if (t.history.size() >= kThreadLogCap) t.history.erase(t.history.begin());
+  t.history.push_back({at, effectiveOwner(p, t), cause, t.expiration_ms});
+}
+
+void World::noteChat(Thread& t, ChatLine line) {
+  if (t.chat.size() >= kThreadLogCap) t.chat.erase(t.chat.begin());
+  t.chat.push_back(std::move(line));
+}
+
+std::vector<ConversationView> World::conversations() const {
+  std::vector<ConversationView> out;
+  const std::int64_t now = now_ms_();
+  for (const auto& [page_id, p] : pages_) {
+    for (const auto& [user, t] : p.threads) {
+      ConversationView v;
+      v.page_id = page_id;
+      v.user_id = user;
+      const bool lapsed = t.expiration_ms && *t.expiration_ms <= now;
+      v.owner = lapsed ? (p.cfg.era == Era::kLegacy ? primaryOf(p) : "") : effectiveOwner(p, t);
+      if (!lapsed) v.expiration_ms = t.expiration_ms;
+      v.history = &t.history;
+      v.chat = &t.chat;
+      out.push_back(std::move(v));
+    }
+  }
+  return out;
 }
 
 void World::touch(PageState& p, Thread& t) {

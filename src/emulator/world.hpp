@@ -28,6 +28,47 @@ struct Outgoing {
   std::string event_json;  ///< One messaging/standby item.
 };
 
+/// One change of a thread's owner, for the inspector's ownership strip.
+struct OwnershipChange {
+  std::int64_t time_ms = 0;
+  std::string owner;  ///< The app in control after it; empty: idle (legacy: the Primary).
+  std::string cause;  ///< "pass", "take", "request", "release", "extend", "expired", ...
+  std::optional<std::int64_t> expiration_ms;  ///< When that control lapses, if it does.
+};
+
+/// One line of the conversation as the person sees it.
+struct ChatLine {
+  std::int64_t time_ms = 0;
+  std::string from;  ///< "user", or the app id that sent it (an inbox id for a human).
+  std::string kind;  ///< "text", "quick_reply", "postback" or "attachment".
+  std::string text;
+  std::string mid;
+  std::string persona_name;        ///< The persona the app spoke as, when it did.
+  std::string quick_replies_json;  ///< The app's `message.quick_replies` array, raw.
+  std::string attachment_json;     ///< The app's `message.attachment`, raw.
+};
+
+inline ChatLine chatLine(std::int64_t time_ms, std::string from, std::string kind, std::string text,
+                         std::string mid) {
+  ChatLine line;
+  line.time_ms = time_ms;
+  line.from = std::move(from);
+  line.kind = std::move(kind);
+  line.text = std::move(text);
+  line.mid = std::move(mid);
+  return line;
+}
+
+/// A thread as the inspector shows it.
+struct ConversationView {
+  std::string page_id;
+  std::string user_id;
+  std::string owner;  ///< Now (legacy: the Primary when nobody else holds it).
+  std::optional<std::int64_t> expiration_ms;
+  const std::vector<OwnershipChange>* history = nullptr;
+  const std::vector<ChatLine>* chat = nullptr;
+};
+
 /// Who is calling: the app behind the token and the page the path names.
 struct Caller {
   std::string app_id;
@@ -42,6 +83,7 @@ struct SendInput {
   std::string sender_action;    ///< Non-empty: a sender action, no message.
   std::string persona_id;
   std::string metadata;
+  std::string quick_replies_json;  ///< The raw `message.quick_replies` array, when given.
   bool has_thread_control = false;
   std::string control_type;  ///< "pass", "release" or empty (= release, CR-M).
   std::string control_app_id;
@@ -99,6 +141,8 @@ class World {
   Result<void> setRole(const std::string& page_id, const std::string& app_id, Role role);
   Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
   Result<ThreadState> threadState(const std::string& page_id, const std::string& user);
+  /// Every thread, with its chat and ownership history (valid until the world changes).
+  std::vector<ConversationView> conversations() const;
 
   /// Events produced since the last call, in production order.
   std::vector<Outgoing> drainOutbox();
@@ -112,7 +156,10 @@ class World {
     // Routing: empty means idle.
     std::string owner;
     std::optional<std::int64_t> expiration_ms;
+    std::vector<OwnershipChange> history;  // the newest kThreadLogCap
+    std::vector<ChatLine> chat;            // the newest kThreadLogCap
   };
+  static constexpr std::size_t kThreadLogCap = 500;
   struct PageState {
     PageConfig cfg;
     std::vector<std::string> apps;  // installed, config order, inboxes included
@@ -125,7 +172,9 @@ class World {
   Thread& thread(PageState& p, const std::string& user);  // applies expiry first
   std::string primaryOf(const PageState& p) const;
   std::string effectiveOwner(const PageState& p, const Thread& t) const;
-  void setOwner(PageState& p, Thread& t, const std::string& app_id);
+  void setOwner(PageState& p, Thread& t, const std::string& app_id, const char* cause);
+  void noteOwnership(PageState& p, Thread& t, const char* cause, std::int64_t at);
+  void noteChat(Thread& t, ChatLine line);
   void touch(PageState& p, Thread& t);
   std::int64_t stamp();
   std::string newMid();

@@ -56,6 +56,16 @@ Result<InjectedEvent> World::send(const Caller& c, const SendInput& in) {
   if (!in.sender_action.empty()) return ev;  // sender actions have no echo
   ev.mid = newMid();
   touch(p, t);
+  {
+    ChatLine line =
+        chatLine(ts, c.app_id, in.attachment_json.empty() ? "text" : "attachment", in.text, ev.mid);
+    if (const PersonaRecord* persona = this->persona(in.persona_id)) {
+      line.persona_name = persona->name;
+    }
+    line.quick_replies_json = in.quick_replies_json;
+    line.attachment_json = in.attachment_json;
+    noteChat(t, std::move(line));
+  }
   const bool ig = p.cfg.platform == Platform::kInstagram;
   // IGWH: Instagram has no message_echoes field; echoes come with `messages`.
   fanOut(p, t, ig ? "messages" : "message_echoes",
@@ -65,7 +75,7 @@ Result<InjectedEvent> World::send(const Caller& c, const SendInput& in) {
     if (control == "pass") {
       (void)applyPass(p, t, c.app_id, in.recipient, in.control_app_id, "", false);
     } else {
-      setOwner(p, t, "");  // CR-M: Send-API release sends no webhook
+      setOwner(p, t, "", "release");  // CR-M: Send-API release sends no webhook
     }
   }
   return ev;
@@ -123,6 +133,8 @@ Result<InjectedEvent> World::userMessage(const UserMessage& m) {
   if (!m.quick_reply_payload.empty()) {
     json += ",\"quick_reply\":{\"payload\":" + escapeJsonString(m.quick_reply_payload) + "}";
   }
+  noteChat(t, chatLine(ts, "user", m.quick_reply_payload.empty() ? "text" : "quick_reply", m.text,
+                       ev.mid));
   json += "}}";
   fanOut(*p, t, "messages", json, "", ts);
   return ev;
@@ -142,6 +154,7 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
   const std::int64_t ts = stamp();
   ev.timestamp = fromEpochMillis(ts);
   ev.mid = newMid();
+  noteChat(t, chatLine(ts, "user", "postback", title, ev.mid));
   const std::string base = head(user, p->cfg.id, ts) +
                            ",\"postback\":{\"mid\":" + escapeJsonString(ev.mid) +
                            ",\"title\":" + escapeJsonString(title);
@@ -180,7 +193,7 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   // CR-M: responding in a conversation the inbox does not control makes the inbox take it.
   // [U] The emulator applies the same on legacy pages (a human can always type).
   if (owner != inbox) {
-    setOwner(*p, t, inbox);
+    setOwner(*p, t, inbox, "inbox_reply");
     takeEvent(*p, user, owner, inbox, "");
   }
   touch(*p, t);
@@ -189,6 +202,7 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   ev.timestamp = fromEpochMillis(ts);
   ev.mid = newMid();
   const bool ig = p->cfg.platform == Platform::kInstagram;
+  noteChat(t, chatLine(ts, inbox, "text", text, ev.mid));
   // ECHO (v12.0+): inbox replies echo with the inbox's app id.
   fanOut(*p, t, ig ? "messages" : "message_echoes",
          echoJson(*p, user, inbox, ev.mid, ts, text, "", ""), "", ts);
@@ -199,6 +213,7 @@ Result<void> World::inboxMove(const std::string& page_id, const std::string& use
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   if (user.empty()) return handover::detail::invalidArgument("user_id is required");
+  if (auto r = checkUserArgument(user); !r) return std::move(r).error();
   const std::string inbox(inboxAppId(p->cfg.platform));
   Thread& t = thread(*p, user);
   const std::string owner = effectiveOwner(*p, t);
@@ -206,7 +221,7 @@ Result<void> World::inboxMove(const std::string& page_id, const std::string& use
     // CR-M: moving to Main makes the inbox take control; HOP-v1: passing to the inbox moved a
     // thread to Inbox, so the converse is the same state.
     if (owner == inbox) return {};
-    setOwner(*p, t, inbox);
+    setOwner(*p, t, inbox, "inbox_main");
     takeEvent(*p, user, owner, inbox, "");
     return {};
   }
@@ -218,10 +233,10 @@ Result<void> World::inboxMove(const std::string& page_id, const std::string& use
     next = p->cfg.default_app_id;  // [U] CR: Done hands the thread to the default app
   }
   if (next.empty()) {
-    setOwner(*p, t, "");  // idle; like release, no webhook
+    setOwner(*p, t, "", "inbox_done");  // idle; like release, no webhook
     return {};
   }
-  setOwner(*p, t, next);
+  setOwner(*p, t, next, "inbox_done");
   passEvents(*p, user, inbox, next, "");
   return {};
 }

@@ -1,0 +1,258 @@
+// Part of Emulator::Impl (emulator_impl.hpp): what the web inspector reads and does beyond the
+// control API: the world (pages, apps, roles), every conversation with its chat and ownership
+// history, redelivery of a recorded delivery, and the inspector's own assets (compiled in:
+// nothing is fetched from the network).
+
+#include <string>
+#include <vector>
+
+#include "emulator_impl.hpp"
+#include "inspector_assets.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
+
+namespace {
+
+const char* roleName(Role r) {
+  switch (r) {
+    case Role::kPrimary:
+      return "primary";
+    case Role::kSecondary:
+      return "secondary";
+    case Role::kNone:
+      break;
+  }
+  return "none";
+}
+
+void optionalInt(JsonWriter& w, const char* key, const std::optional<std::int64_t>& v) {
+  w.Key(key);
+  if (v) {
+    w.Int64(*v);
+  } else {
+    w.Null();
+  }
+}
+
+// Raw JSON the emulator itself produced from a parsed request (never the request's bytes).
+void rawOrNull(JsonWriter& w, const char* key, const std::string& json) {
+  if (json.empty()) return;
+  w.Key(key);
+  w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+void serveAsset(httplib::Server& server, const char* path, const char* body, const char* type) {
+  server.Get(path, [body, type](const httplib::Request&, httplib::Response& res) {
+    // Same-origin only: the inspector loads nothing from anywhere else.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; base-uri 'none'; "
+                   "frame-ancestors 'none'");
+    res.set_header("Cache-Control", "no-store");
+    res.set_content(body, type);
+  });
+}
+
+}  // namespace
+
+std::string Emulator::Impl::worldJson() {
+  std::lock_guard<std::mutex> lock(world_mu);
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("now_ms");
+  w.Int64(now());
+  w.Key("pages");
+  w.StartArray();
+  for (const auto& p : world.config().pages) {
+    w.StartObject();
+    for (const auto& [k, v] :
+         {std::pair<const char*, std::string>{"id", p.id},
+          {"name", p.name},
+          {"platform", p.platform == Platform::kInstagram ? "instagram" : "messenger"},
+          {"era", p.era == Era::kLegacy ? "legacy" : "routing"},
+          {"inbox_app_id", std::string(inboxAppId(p.platform))}}) {
+      w.Key(k);
+      writeString(w, v);
+    }
+    const PageConfig* now_cfg = world.page(p.id);
+    w.Key("default_app_id");
+    writeString(w, now_cfg ? now_cfg->default_app_id : p.default_app_id);
+    w.Key("roles");
+    w.StartObject();
+    for (const auto& a : world.config().apps) {
+      if (!world.installed(p.id, a.id)) continue;
+      w.Key(a.id.c_str());
+      w.String(roleName(world.roleOf(p.id, a.id)));
+    }
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("apps");
+  w.StartArray();
+  for (const auto& a : world.config().apps) {
+    w.StartObject();
+    w.Key("id");
+    writeString(w, a.id);
+    w.Key("name");
+    writeString(w, a.name);
+    w.Key("webhook");
+    w.Bool(!a.webhook_url.empty());
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string Emulator::Impl::conversationsJson() {
+  std::lock_guard<std::mutex> lock(world_mu);
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartArray();
+  for (const detail::ConversationView& c : world.conversations()) {
+    w.StartObject();
+    w.Key("page_id");
+    writeString(w, c.page_id);
+    w.Key("user_id");
+    writeString(w, c.user_id);
+    w.Key("owner");
+    writeString(w, c.owner);
+    optionalInt(w, "expiration_ms", c.expiration_ms);
+    w.Key("history");
+    w.StartArray();
+    for (const auto& h : *c.history) {
+      w.StartObject();
+      w.Key("time_ms");
+      w.Int64(h.time_ms);
+      w.Key("owner");
+      writeString(w, h.owner);
+      w.Key("cause");
+      writeString(w, h.cause);
+      optionalInt(w, "expiration_ms", h.expiration_ms);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.Key("chat");
+    w.StartArray();
+    for (const auto& m : *c.chat) {
+      w.StartObject();
+      w.Key("time_ms");
+      w.Int64(m.time_ms);
+      for (const auto& [k, v] : {std::pair<const char*, const std::string*>{"from", &m.from},
+                                 {"kind", &m.kind},
+                                 {"text", &m.text},
+                                 {"mid", &m.mid},
+                                 {"persona_name", &m.persona_name}}) {
+        w.Key(k);
+        writeString(w, *v);
+      }
+      rawOrNull(w, "quick_replies", m.quick_replies_json);
+      rawOrNull(w, "attachment", m.attachment_json);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<std::string> Emulator::Impl::redeliver(std::uint64_t wanted) {
+  std::string app_id, json;
+  {
+    std::lock_guard<std::mutex> lock(timeline_mu);
+    for (const TimelineEntry& e : timeline) {
+      if (e.seq == wanted && e.kind == "delivery") {
+        app_id = e.app_id;
+        json = e.json;
+      }
+    }
+  }
+  if (json.empty()) {
+    return handover::detail::invalidArgument("seq " + std::to_string(wanted) +
+                                             " is not a delivery in the timeline");
+  }
+  rapidjson::Document doc;
+  detail::parseJson(doc, json);
+  auto body = doc.FindMember("body");
+  if (doc.HasParseError() || body == doc.MemberEnd() || !body->value.IsObject() ||
+      !body->value.HasMember("entry") || !body->value["entry"].IsArray()) {
+    return handover::detail::invalidArgument("delivery " + std::to_string(wanted) +
+                                             " has no body on record");
+  }
+  const bool instagram = body->value.HasMember("object") && body->value["object"].IsString() &&
+                         std::string(body->value["object"].GetString()) == "instagram";
+  std::vector<detail::Outgoing> events;
+  for (const auto& entry : body->value["entry"].GetArray()) {
+    if (!entry.IsObject() || !entry.HasMember("id")) continue;
+    const std::string page = detail::idText(entry["id"]).value_or("");
+    for (const char* channel : {"messaging", "standby"}) {
+      auto items = entry.FindMember(channel);
+      if (items == entry.MemberEnd() || !items->value.IsArray()) continue;
+      for (const auto& item : items->value.GetArray()) {
+        detail::Outgoing o;
+        o.app_id = app_id;
+        o.page_id = page;
+        o.standby = std::string(channel) == "standby";
+        o.instagram = instagram;
+        if (item.HasMember("timestamp") && item["timestamp"].IsInt64()) {
+          o.timestamp = item["timestamp"].GetInt64();
+        }
+        rapidjson::StringBuffer buf;
+        JsonWriter w(buf);
+        item.Accept(w);
+        o.event_json.assign(buf.GetString(), buf.GetSize());
+        events.push_back(std::move(o));
+      }
+    }
+  }
+  const std::size_t n = events.size();
+  {
+    std::lock_guard<std::mutex> lock(world_mu);
+    delivery.enqueue(std::move(events));
+  }
+  record(
+      "control",
+      [&](JsonWriter& w) {
+        w.Key("action");
+        w.String("redeliver");
+        w.Key("of_seq");
+        w.Uint64(wanted);
+        w.Key("events");
+        w.Uint64(n);
+      },
+      app_id);
+  return "{\"redelivered\":" + std::to_string(n) + "}";
+}
+
+void Emulator::Impl::inspectorRoutes() {
+  server.Get("/_emulator/world", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(worldJson(), "application/json");
+  });
+  server.Get("/_emulator/conversations", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(conversationsJson(), "application/json");
+  });
+  server.Post("/_emulator/deliveries/redeliver",
+              [this](const httplib::Request& req, httplib::Response& res) {
+                control(req, res, [this](const auto&, rapidjson::Document& d) {
+                  auto it = d.FindMember("seq");
+                  if (it == d.MemberEnd() || !it->value.IsUint64()) {
+                    return Result<std::string>(handover::detail::invalidArgument(
+                        "seq must be the timeline seq of a delivery"));
+                  }
+                  return redeliver(it->value.GetUint64());
+                });
+              });
+  server.Get("/_emulator/ui", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/_emulator/ui/");
+  });
+  serveAsset(server, "/_emulator/ui/", detail::kInspectorHtml, "text/html; charset=utf-8");
+  serveAsset(server, "/_emulator/ui/app.js", detail::kInspectorJs,
+             "text/javascript; charset=utf-8");
+  serveAsset(server, "/_emulator/ui/style.css", detail::kInspectorCss, "text/css; charset=utf-8");
+}
+
+}  // namespace emulator
+HANDOVER_END_NAMESPACE

@@ -1,0 +1,21 @@
+# cmake -P script: writes the inspector's assets (index.html, app.js, style.css) into one C++
+# header of raw string literals, so the emulator serves them with nothing fetched or installed.
+# Inputs (-D): UI_DIR, OUT.
+set(_text "// Generated from src/emulator/ui by embed.cmake: edit those files, not this one.\n")
+string(APPEND _text "#pragma once\n#include \"handover/export.hpp\"\n")
+string(APPEND _text "HANDOVER_BEGIN_NAMESPACE\nnamespace emulator::detail {\n")
+foreach(_pair "kInspectorHtml=index.html" "kInspectorJs=app.js" "kInspectorCss=style.css")
+  string(REPLACE "=" ";" _parts "${_pair}")
+  list(GET _parts 0 _name)
+  list(GET _parts 1 _file)
+  file(READ "${UI_DIR}/${_file}" _content)
+  string(FIND "${_content}" ")HANDOVER_ASSET\"" _clash)
+  if(NOT _clash EQUAL -1)
+    message(FATAL_ERROR "${_file} contains the raw-string delimiter")
+  endif()
+  string(APPEND _text "inline constexpr const char* ${_name} = R\"HANDOVER_ASSET(${_content})HANDOVER_ASSET\";\n")
+endforeach()
+string(APPEND _text "}  // namespace emulator::detail\nHANDOVER_END_NAMESPACE\n")
+file(WRITE "${OUT}.tmp" "${_text}")
+execute_process(COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${OUT}.tmp" "${OUT}")
+file(REMOVE "${OUT}.tmp")
