@@ -14,18 +14,6 @@ namespace emulator {
 
 namespace {
 
-const char* roleName(Role r) {
-  switch (r) {
-    case Role::kPrimary:
-      return "primary";
-    case Role::kSecondary:
-      return "secondary";
-    case Role::kNone:
-      break;
-  }
-  return "none";
-}
-
 void optionalInt(JsonWriter& w, const char* key, const std::optional<std::int64_t>& v) {
   w.Key(key);
   if (v) {
@@ -66,12 +54,11 @@ std::string Emulator::Impl::worldJson() {
   w.StartArray();
   for (const auto& p : world.config().pages) {
     w.StartObject();
-    for (const auto& [k, v] :
-         {std::pair<const char*, std::string>{"id", p.id},
-          {"name", p.name},
-          {"platform", p.platform == Platform::kInstagram ? "instagram" : "messenger"},
-          {"era", p.era == Era::kLegacy ? "legacy" : "routing"},
-          {"inbox_app_id", std::string(inboxAppId(p.platform))}}) {
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"id", p.id},
+                               {"name", p.name},
+                               {"platform", toString(p.platform)},
+                               {"era", toString(p.era)},
+                               {"inbox_app_id", std::string(inboxAppId(p.platform))}}) {
       w.Key(k);
       writeString(w, v);
     }
@@ -83,7 +70,7 @@ std::string Emulator::Impl::worldJson() {
     for (const auto& a : world.config().apps) {
       if (!world.installed(p.id, a.id)) continue;
       w.Key(a.id.c_str());
-      w.String(roleName(world.roleOf(p.id, a.id)));
+      w.String(toString(world.roleOf(p.id, a.id)));
     }
     w.EndObject();
     w.EndObject();
