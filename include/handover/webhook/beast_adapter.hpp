@@ -2,7 +2,8 @@
 /// @file
 /// Answers a Boost.Beast request through an `Endpoint`. Header-only; needs Boost.Beast
 /// (Debian: `libboost-dev`); link the CMake target `handover::beast` (build tree, or an
-/// installed handover with `find_package(handover CONFIG REQUIRED COMPONENTS beast)`). Programs that do not include this header never depend on Boost.
+/// installed handover with `find_package(handover CONFIG REQUIRED COMPONENTS beast)`). Programs
+/// that do not include this header never depend on Boost.
 ///
 /// @code
 ///   http::request_parser<http::string_body> parser;
