@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
   const auto give_up = t0 + 120s;  // bounded run
   while ((next < users || !open.empty()) && Clock::now() < give_up) {
     while (next < users && open.size() < inflight) {
-      const std::string user = "u" + std::to_string(next++);
+      const std::string user = std::to_string(7000000000000000 + next++);  // Graph ids are digits
       const auto sent = Clock::now();
       if (!emu.sendUserMessage({page, user, "human", ""})) {
         ++failed;
