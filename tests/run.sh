@@ -46,7 +46,7 @@ wants main && extra+=(chromium chromium-driver python3-selenium)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.
-declare -A limit=([main]=900 [examples]=60 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
+declare -A limit=([main]=1200 [examples]=60 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
 
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
