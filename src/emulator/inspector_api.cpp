@@ -154,6 +154,7 @@ Result<std::string> Emulator::Impl::redeliver(std::uint64_t wanted) {
       if (e.seq == wanted && e.kind == "delivery") {
         app_id = e.app_id;
         json = e.json;
+        break;  // seqs are unique
       }
     }
   }
