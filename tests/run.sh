@@ -111,6 +111,12 @@ for stage in "${all_stages[@]}"; do
     failed+=("$stage")
   fi
   summary+=("$(printf '%-7s %-22s %5d s %s' "$stage" "$result" "$took" "$counts")")
+  # CI shows only the end of the output: repeat which tests failed there.
+  failed_tests=$(sed -n '/^The following tests FAILED:/,/^Errors while running CTest/p' "$logs/$stage.log" |
+    sed -nE 's/^[[:space:]]+[0-9]+ - (.*)$/\1/p')
+  if [ -n "$failed_tests" ]; then
+    summary+=("        failed tests: $(echo "$failed_tests" | tr '\n' ';' | sed 's/;$//')")
+  fi
 done
 
 echo
