@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "bounds.hpp"
+#include "faults_json.hpp"
 #include "json_util.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -268,6 +269,11 @@ Result<Config> parseConfig(std::string_view json) {
     }
     config.start_time = fromEpochMillis(it->value.GetInt64());
   }
+  if (auto it = doc.FindMember("faults"); it != doc.MemberEnd()) {
+    auto faults = detail::parseFaultsValue(it->value, "faults");
+    if (!faults) return configError(faults.error().message);
+    config.faults = std::move(*faults);
+  }
   if (auto r = validateConfig(config); !r) return std::move(r).error();
   return config;
 }
@@ -277,7 +283,15 @@ Result<Config> loadConfigFile(const std::string& path) {
   if (!in) return handover::detail::invalidArgument("emulator config: cannot open " + path);
   std::ostringstream text;
   text << in.rdbuf();
-  return parseConfig(text.str());
+  auto config = parseConfig(text.str());
+  if (!config) {
+    Error e = std::move(config).error();
+    const std::string prefix = "emulator config: ";
+    if (e.message.rfind(prefix, 0) == 0) e.message.erase(0, prefix.size());
+    e.message = "emulator config " + path + ": " + e.message;
+    return e;
+  }
+  return config;
 }
 
 Result<void> validateConfig(const Config& config) {
@@ -352,8 +366,60 @@ Result<void> validateConfig(const Config& config) {
     if (primaries > 1)
       return configError("page " + page.id + " has more than one primary receiver");
   }
+  if (auto r = detail::checkFaultReferences(config, config.faults, "faults"); !r) {
+    return configError(r.error().message);
+  }
   return {};
 }
+
+namespace detail {
+
+Result<void> checkFaultReferences(const Config& config, const Faults& faults,
+                                  const std::string& path) {
+  auto known_page = [&](const std::string& id) {
+    for (const auto& p : config.pages) {
+      if (p.id == id) return true;
+    }
+    return false;
+  };
+  auto known_app = [&](const std::string& id) {
+    if (id == kPageInboxAppId || id == kInstagramInboxAppId) return true;
+    for (const auto& a : config.apps) {
+      if (a.id == id) return true;
+    }
+    return false;
+  };
+  std::size_t i = 0;
+  for (const auto& page : faults.handover_disabled_pages) {
+    if (!known_page(page)) {
+      return faultError(path + ".handover_disabled_pages[" + std::to_string(i) + "]",
+                        "a page of the config (no page " + page + ")");
+    }
+    ++i;
+  }
+  i = 0;
+  for (const auto& l : faults.lead_gen) {
+    const std::string at = path + ".lead_gen[" + std::to_string(i++) + "]";
+    if (!known_page(l.page_id)) {
+      return faultError(at + ".page_id", "a page of the config (no page " + l.page_id + ")");
+    }
+    if (!known_app(l.target_app_id)) {
+      return faultError(at + ".target_app_id",
+                        "an app of the config (no app " + l.target_app_id + ")");
+    }
+  }
+  i = 0;
+  for (const auto& app : faults.delivery.apps) {
+    if (!known_app(app)) {
+      return faultError(path + ".delivery.apps[" + std::to_string(i) + "]",
+                        "an app of the config (no app " + app + ")");
+    }
+    ++i;
+  }
+  return {};
+}
+
+}  // namespace detail
 
 }  // namespace emulator
 HANDOVER_END_NAMESPACE

@@ -9,8 +9,8 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {
 
-inline constexpr std::array<std::string_view, 4> kConfigKeys{"pages", "apps", "delivery",
-                                                             "start_time_ms"};
+inline constexpr std::array<std::string_view, 5> kConfigKeys{"pages", "apps", "delivery",
+                                                             "start_time_ms", "faults"};
 inline constexpr std::array<std::string_view, 5> kPageKeys{"id", "name", "platform", "era",
                                                            "default_app_id"};
 inline constexpr std::array<std::string_view, 12> kAppKeys{

@@ -128,6 +128,7 @@ void Emulator::Impl::routes() {
     res.set_content(body + "}", "application/json");
   });
   inspectorRoutes();
+  faultRoutes();
   // Any other control route: a JSON 404 that says where the list is (after the real routes,
   // which cpp-httplib matches first).
   auto unknown_control = [](const httplib::Request& req, httplib::Response& res) {
@@ -140,6 +141,7 @@ void Emulator::Impl::routes() {
   };
   server.Get(R"(/_emulator(/.*)?)", unknown_control);
   server.Post(R"(/_emulator(/.*)?)", unknown_control);
+  server.Delete(R"(/_emulator(/.*)?)", unknown_control);
   const char* graph_path = R"(/(v\d+(?:\.\d+)?)/([^/]+)(?:/([^/]+))?)";
   auto handler = [this](const httplib::Request& req, httplib::Response& res) { graph(req, res); };
   server.Get(graph_path, handler);

@@ -23,7 +23,8 @@ std::string buildEnvelope(const std::vector<Outgoing>& batch) {
     std::size_t j = i;
     std::int64_t time = 0;
     while (j < batch.size() && batch[j].page_id == batch[i].page_id &&
-           batch[j].standby == batch[i].standby) {
+           batch[j].standby == batch[i].standby &&
+           batch[j].hop_context_json == batch[i].hop_context_json) {
       time = std::max(time, batch[j].timestamp);
       ++j;
     }
@@ -35,7 +36,9 @@ std::string buildEnvelope(const std::vector<Outgoing>& batch) {
       if (k != i) out += ",";
       out += batch[k].event_json;
     }
-    out += "]}";
+    out += "]";
+    if (!batch[i].hop_context_json.empty()) out += ",\"hop_context\":" + batch[i].hop_context_json;
+    out += "}";
     i = j;
   }
   out += "]}";
@@ -43,6 +46,17 @@ std::string buildEnvelope(const std::vector<Outgoing>& batch) {
 }
 
 namespace {
+
+// A uniform draw from [0, 1).
+double uniform(std::mt19937_64& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+
+std::uint64_t seedFor(std::uint64_t seed, const std::string& app_id, std::uint64_t stream) {
+  std::uint64_t h = 1469598103934665603ULL ^ seed ^ (stream * 0x9e3779b97f4a7c15ULL);
+  for (unsigned char c : app_id) h = (h ^ c) * 1099511628211ULL;  // FNV-1a
+  return h;
+}
 
 // "http://host:port/path?q" → ("http://host:port", "/path?q").
 std::pair<std::string, std::string> splitUrl(const std::string& url) {
@@ -68,7 +82,31 @@ void Delivery::addApp(const std::string& app_id, const std::string& url,
   q->app_id = app_id;
   q->url = url;
   q->secret = secret;
+  AppQueue& added = *q;
   apps_[app_id] = std::move(q);
+  applyFaults(added);
+}
+
+void Delivery::setFaults(const DeliveryFaults& faults, std::uint64_t seed) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    faults_ = faults;
+    seed_ = seed;
+    for (auto& [id, q] : apps_) applyFaults(*q);
+  }
+  wake_.notify_all();  // a held batch may go now
+}
+
+DeliveryFaults Delivery::faults() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return faults_;
+}
+
+void Delivery::applyFaults(AppQueue& q) {
+  q.faulty = faults_.apps.empty() ||
+             std::find(faults_.apps.begin(), faults_.apps.end(), q.app_id) != faults_.apps.end();
+  q.arrival_rng.seed(seedFor(seed_, q.app_id, 1));
+  q.send_rng.seed(seedFor(seed_, q.app_id, 2));
 }
 
 void Delivery::start() {
@@ -99,15 +137,53 @@ void Delivery::stop() {
 
 void Delivery::enqueue(std::vector<Outgoing> events) {
   if (events.empty()) return;
+  std::vector<DeliveryRecord> lost;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& e : events) {
       auto it = apps_.find(e.app_id);
       if (it == apps_.end()) continue;
-      it->second->events.push_back(std::move(e));
+      AppQueue& q = *it->second;
+      if (q.faulty && faults_.drop_rate > 0 && uniform(q.arrival_rng) < faults_.drop_rate) {
+        DeliveryRecord rec;  // an injected loss: on record, never sent
+        rec.app_id = q.app_id;
+        rec.url = q.url;
+        rec.events = 1;
+        rec.outcome = "lost";
+        rec.body = buildEnvelope({e});
+        lost.push_back(std::move(rec));
+        continue;
+      }
+      if (q.events.empty()) q.oldest_since = std::chrono::steady_clock::now();
+      q.events.push_back(std::move(e));
     }
   }
   wake_.notify_all();
+  if (on_record_) {
+    for (const auto& rec : lost) on_record_(rec);
+  }
+  idle_.notify_all();
+}
+
+bool Delivery::holdForFaults(AppQueue& q, std::unique_lock<std::mutex>& lock, int attempt) {
+  if (!q.faulty) return true;
+  const std::size_t want = faults_.batch_size;
+  if (attempt == 0 && want > 1 && q.events.size() < want) {
+    const auto until = q.oldest_since + faults_.batch_wait;
+    wake_.wait_until(lock, until, [&] { return stopping_ || q.events.size() >= want; });
+    if (stopping_) return false;
+  }
+  if (faults_.delay.count() > 0) {
+    wake_.wait_for(lock, faults_.delay, [&] { return stopping_; });
+    if (stopping_) return false;
+  }
+  if (attempt == 0 && faults_.reorder_window > 1 && q.events.size() > 1) {
+    // Any of the first N may go first: the bot must order by timestamp (WH-M).
+    const std::size_t n = std::min(faults_.reorder_window, q.events.size());
+    const auto k = static_cast<std::ptrdiff_t>(q.send_rng() % n);
+    std::rotate(q.events.begin(), q.events.begin() + k, q.events.begin() + k + 1);
+  }
+  return !q.events.empty();
 }
 
 bool Delivery::waitIdle(std::chrono::milliseconds timeout) {
@@ -144,12 +220,21 @@ void Delivery::run(AppQueue& q) {
       wake_.wait_until(lock, next_try, [&] { return stopping_; });
       continue;
     }
-    // The head of the queue goes first and nothing overtakes it: per-app order is kept.
+    if (!holdForFaults(q, lock, attempt)) continue;
+    // The head of the queue goes first and nothing overtakes it: per-app order is kept (unless
+    // a reorder fault shuffled the head).
+    const std::size_t most =
+        q.faulty ? std::max(config_.max_batch, faults_.batch_size) : config_.max_batch;
     std::vector<Outgoing> batch;
     for (const auto& e : q.events) {
-      if (batch.size() >= config_.max_batch || e.instagram != q.events.front().instagram) break;
+      if (batch.size() >= most || e.instagram != q.events.front().instagram) break;
       batch.push_back(e);
     }
+    const bool faulty = q.faulty;
+    const auto deadline = faults_.answer_deadline;
+    const bool duplicate =
+        faulty && faults_.duplicate_rate > 0 && uniform(q.send_rng) < faults_.duplicate_rate;
+    const double jitter = faulty ? faults_.retry_jitter * uniform(q.send_rng) : 0.0;
     lock.unlock();
     DeliveryRecord rec;
     rec.app_id = q.app_id;
@@ -167,15 +252,36 @@ void Delivery::run(AppQueue& q) {
     if (res) {
       rec.status = res->status;
       ok = res->status >= 200 && res->status < 300;
+      if (ok && faulty && deadline.count() > 0 && rec.latency > deadline) {
+        // Meta counts an answer after its deadline as a failure and sends the batch again.
+        ok = false;
+        rec.error = "answered after " + std::to_string(rec.latency.count()) +
+                    " ms, past the answer deadline of " + std::to_string(deadline.count()) + " ms";
+      }
     } else {
       rec.error = httplib::to_string(res.error());
+    }
+    if (ok && duplicate) {
+      // At-least-once: the same envelope, signature and all, arrives a second time.
+      rec.outcome = "delivered";
+      if (on_record_) on_record_(rec);
+      DeliveryRecord again = rec;
+      const auto again_at = Clock::now();
+      auto res2 = client.Post(path, headers, rec.body, "application/json");
+      again.latency =
+          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - again_at);
+      again.status = res2 ? res2->status : 0;
+      again.error = res2 ? "" : httplib::to_string(res2.error());
+      again.outcome = "duplicate";
+      rec = std::move(again);
     }
     lock.lock();
     const auto now = Clock::now();
     if (ok) {
-      rec.outcome = "delivered";
+      if (rec.outcome.empty()) rec.outcome = "delivered";
       q.events.erase(q.events.begin(),
                      q.events.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+      q.oldest_since = now;
       attempt = 0;
       next_try = now;
     } else {
@@ -191,7 +297,10 @@ void Delivery::run(AppQueue& q) {
         rec.outcome = "retrying";
         auto backoff = config_.initial_backoff;
         for (int i = 1; i < attempt && backoff < config_.max_backoff; ++i) backoff *= 2;
-        next_try = now + std::min(backoff, config_.max_backoff);
+        backoff = std::min(backoff, config_.max_backoff);
+        rec.retry_in =
+            backoff + std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter);
+        next_try = now + rec.retry_in;
       }
     }
     if (on_record_) on_record_(rec);

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,10 +29,13 @@ struct DeliveryRecord {
   int status = 0;     ///< HTTP status; 0 when no response.
   std::string error;  ///< Transport error text, when no response.
   std::size_t events = 0;
-  std::string outcome;    ///< "delivered", "retrying" or "dropped".
+  /// "delivered", "retrying", "dropped" (retry window over), "lost" (an injected drop) or
+  /// "duplicate" (an injected second POST of a delivered batch).
+  std::string outcome;
   std::string body;       ///< The envelope (JSON).
   std::string signature;  ///< Its X-Hub-Signature-256 value (an HMAC, never the secret).
-  std::chrono::milliseconds latency{0};  ///< From sending to the answer (or the failure).
+  std::chrono::milliseconds latency{0};   ///< From sending to the answer (or the failure).
+  std::chrono::milliseconds retry_in{0};  ///< "retrying": the wait before the next attempt.
 };
 
 /// The `{"object":...,"entry":[...]}` envelope for a batch (consecutive events of one page and
@@ -53,6 +57,9 @@ class Delivery {
   /// True once every queue is empty; false on timeout.
   bool waitIdle(std::chrono::milliseconds timeout);
   std::size_t pending(const std::string& app_id) const;
+  /// Replaces the injected delivery faults; each app's random choices restart from `seed`.
+  void setFaults(const DeliveryFaults& faults, std::uint64_t seed);
+  DeliveryFaults faults() const;
 
  private:
   struct AppQueue {
@@ -61,10 +68,21 @@ class Delivery {
     std::string secret;
     std::deque<Outgoing> events;
     std::thread worker;
+    bool faulty = false;  // the faults apply to this app
+    // Two streams so that what one decides never shifts the other: losses are drawn as events
+    // arrive, the rest as batches go out.
+    std::mt19937_64 arrival_rng;
+    std::mt19937_64 send_rng;
+    std::chrono::steady_clock::time_point oldest_since{};  // for batch_wait
   };
   void run(AppQueue& q);
+  void applyFaults(AppQueue& q);  // with mu_ held
+  // With mu_ held: waits for a fault's batch to fill or its delay to pass; false if stopping.
+  bool holdForFaults(AppQueue& q, std::unique_lock<std::mutex>& lock, int attempt);
 
   DeliveryConfig config_;
+  DeliveryFaults faults_;
+  std::uint64_t seed_ = 1;
   std::function<void(const DeliveryRecord&)> on_record_;
   mutable std::mutex mu_;
   std::condition_variable wake_;

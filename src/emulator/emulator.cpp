@@ -116,6 +116,16 @@ Result<void> Emulator::setDefaultApp(const std::string& page_id, const std::stri
 Result<void> Emulator::advanceClock(std::chrono::seconds by) {
   return impl_->advanceClock(by);
 }
+Result<void> Emulator::setFaults(const Faults& faults) {
+  return impl_->setFaults(faults);
+}
+Faults Emulator::faults() const {
+  return impl_->faults();
+}
+Result<void> Emulator::leadGenPass(const std::string& page_id, const std::string& user_id,
+                                   const std::string& target_app_id, bool complete) {
+  return impl_->leadGenPass(page_id, user_id, target_app_id, complete);
+}
 Timestamp Emulator::now() const {
   return fromEpochMillis(impl_->now());
 }
@@ -152,6 +162,9 @@ const char* Emulator::controlApiHelp() noexcept {
          "  GET  /_emulator/world          pages, apps, roles, the clock\n"
          "  GET  /_emulator/conversations  every thread: owner, ownership history, chat\n"
          "  GET  /_emulator/ui/            the web inspector (open it in a browser)\n"
+         "  GET|POST|DELETE /_emulator/faults  injected faults (the config's \"faults\" object)\n"
+         "  POST /_emulator/leadgen/pass   {page_id,user_id,target_app_id[,complete]}\n"
+         "  GET  /_emulator/scenario       this session as a scenario skeleton\n"
          "Graph: /{version}/{page-id|me}/{pass,take,request,release,extend}_thread_control,\n"
          "  thread_owner, secondary_receivers, ?fields=messaging_feature_status, messages,\n"
          "  personas; /{version}/{persona-id}. Token: Authorization: Bearer, or access_token.\n";

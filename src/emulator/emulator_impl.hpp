@@ -21,6 +21,7 @@
 
 #include "bounds.hpp"
 #include "delivery.hpp"
+#include "graph_faults.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "json_util.hpp"
 #include "request_params.hpp"
@@ -53,6 +54,10 @@ struct Emulator::Impl {
     for (const auto& a : world.config().apps) {
       if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
     }
+    graph_faults.set(world.config().faults);  // validated with the config
+    world.setLeadGen(world.config().faults.lead_gen);
+    fault_seed = world.config().faults.seed;
+    delivery.setFaults(world.config().faults.delivery, fault_seed);
     // One request per connection: httplib's stop() otherwise waits out every idle keep-alive
     // connection (5 s each), and a stopped emulator must release its port at once.
     server.set_keep_alive_max_count(1);
@@ -165,6 +170,16 @@ struct Emulator::Impl {
   }
 
   void graph(const httplib::Request& req, httplib::Response& res);
+  // Answers with an injected fault instead of applying the call (and records it).
+  void injectFault(const httplib::Request& req, httplib::Response& res, const std::string& app_id,
+                   const detail::GraphFaultAnswer& fault);
+
+  // --- faults (handover/emulator/faults.hpp) ------------------------------------------------
+  Result<void> setFaults(const Faults& faults);
+  Faults faults() const;
+  Result<void> leadGenPass(const std::string& page, const std::string& user,
+                           const std::string& target, bool complete);
+  void faultRoutes();
 
   static std::string personaJson(const detail::PersonaRecord& p);
 
@@ -404,6 +419,8 @@ struct Emulator::Impl {
   std::atomic<std::int64_t> offset_ms{0};
   mutable std::mutex world_mu;
   detail::World world;
+  detail::GraphFaults graph_faults;  // under world_mu
+  std::uint64_t fault_seed = 1;      // under world_mu
   detail::Delivery delivery;
   httplib::Server server;
   std::thread server_thread;

@@ -8,6 +8,35 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 
+void Emulator::Impl::injectFault(const httplib::Request& req, httplib::Response& res,
+                                 const std::string& app_id, const detail::GraphFaultAnswer& fault) {
+  if (fault.close_connection) {
+    // Headers go out, then the connection closes before the promised body: the caller sees a
+    // broken transfer, never an answer, and cannot know whether the call took effect.
+    res.status = 200;
+    res.set_content_provider(64, "application/json",
+                             [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+    record(
+        "graph",
+        [&](JsonWriter& w) {
+          w.Key("method");
+          writeString(w, req.method);
+          w.Key("path");
+          writeString(w, recordable(req.path));
+          w.Key("app_id");
+          writeString(w, app_id);
+          w.Key("status");
+          w.Int(0);
+          w.Key("fault");
+          w.String("close_connection");
+        },
+        app_id);
+    return;
+  }
+  for (const auto& [name, value] : fault.headers) res.set_header(name, value);
+  replyError(req, res, "graph", app_id, fault.error);
+}
+
 void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) {
   const std::string node = req.matches[2];
   const std::string edge = req.matches.size() > 3 ? std::string(req.matches[3]) : "";
@@ -38,6 +67,10 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
   auto caller = world.authenticate(tok, proof, node);
   if (!caller) return replyError(req, res, "graph", "", caller.error());
   const Caller& c = *caller;
+  if (auto fault = graph_faults.intercept(
+          {req.method, edge.empty() ? node : edge, c.app_id, tok, c.page_id}, now())) {
+    return injectFault(req, res, c.app_id, *fault);
+  }
   auto done = [&](const Result<void>& r) {
     if (!r) return replyError(req, res, "graph", c.app_id, r.error());
     flush();

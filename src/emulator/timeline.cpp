@@ -76,6 +76,10 @@ void Emulator::Impl::recordDelivery(const detail::DeliveryRecord& r) {
         writeString(w, r.outcome);
         w.Key("latency_ms");
         w.Int64(r.latency.count());
+        if (r.outcome == "retrying") {
+          w.Key("retry_in_ms");
+          w.Int64(r.retry_in.count());
+        }
         w.Key("signature");
         writeString(w, r.signature);
         w.Key("body");

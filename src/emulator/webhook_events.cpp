@@ -43,7 +43,7 @@ void World::fanOut(PageState& p, Thread& t, std::string_view field,
 }
 
 void World::handoverEvent(PageState& p, const std::string& app_id, const std::string& json,
-                          std::int64_t ts) {
+                          std::int64_t ts, const std::string& hop_context_json) {
   if (!subscribed(app_id, "messaging_handovers")) return;
   Outgoing out;
   out.app_id = app_id;
@@ -51,11 +51,13 @@ void World::handoverEvent(PageState& p, const std::string& app_id, const std::st
   out.instagram = p.cfg.platform == Platform::kInstagram;
   out.timestamp = ts;
   out.event_json = json;
+  out.hop_context_json = hop_context_json;
   outbox_.push_back(std::move(out));
 }
 
 void World::passEvents(PageState& p, const std::string& user, const std::string& previous,
-                       const std::string& next, const std::string& metadata) {
+                       const std::string& next, const std::string& metadata,
+                       const std::string& hop_context_json) {
   const std::int64_t ts = stamp();
   std::string json =
       head(user, p.cfg.id, ts) +
@@ -64,12 +66,12 @@ void World::passEvents(PageState& p, const std::string& user, const std::string&
   if (!metadata.empty()) json += ",\"metadata\":" + escapeJsonString(metadata);
   json += "}}";
   if (p.cfg.era == Era::kLegacy) {
-    handoverEvent(p, next, json, ts);  // HOP-v1: the new owner is told
+    handoverEvent(p, next, json, ts, hop_context_json);  // HOP-v1: the new owner is told
     return;
   }
   // CR-M: "Any apps subscribed to the messaging_handover webhook field will receive a
   // notification".
-  for (const auto& id : p.apps) handoverEvent(p, id, json, ts);
+  for (const auto& id : p.apps) handoverEvent(p, id, json, ts, hop_context_json);
 }
 
 void World::takeEvent(PageState& p, const std::string& user, const std::string& previous,

@@ -25,7 +25,8 @@ struct Outgoing {
   bool standby = false;    ///< Goes under entry[].standby instead of entry[].messaging.
   bool instagram = false;  ///< Envelope "object": "instagram" instead of "page".
   std::int64_t timestamp = 0;
-  std::string event_json;  ///< One messaging/standby item.
+  std::string event_json;        ///< One messaging/standby item.
+  std::string hop_context_json;  ///< The entry's `hop_context` array (Lead-Gen passes), raw.
 };
 
 /// One change of a thread's owner, for the inspector's ownership strip.
@@ -144,6 +145,15 @@ class World {
   /// Every thread, with its chat and ownership history (valid until the world changes).
   std::vector<ConversationView> conversations() const;
 
+  /// New conversations on these pages arrive through a Lead-Gen ad (faults.hpp).
+  void setLeadGen(std::vector<LeadGenRouting> routes) { lead_gen_ = std::move(routes); }
+  const std::vector<LeadGenRouting>& leadGen() const noexcept { return lead_gen_; }
+  /// The Lead-Gen app (413038776280800) owned the thread for the ad's form and passes it to
+  /// `target` with `messenger_lead_gen_complete` (or `_incomplete`); the entry of that pass
+  /// carries `hop_context` (LEAD, protocol.md §4.6).
+  Result<void> leadGenPass(const std::string& page_id, const std::string& user,
+                           const std::string& target, bool complete);
+
   /// Events produced since the last call, in production order.
   std::vector<Outgoing> drainOutbox();
 
@@ -185,9 +195,12 @@ class World {
   void fanOut(PageState& p, Thread& t, std::string_view field, const std::string& messaging_json,
               const std::string& standby_json, std::int64_t ts);
   void handoverEvent(PageState& p, const std::string& app_id, const std::string& json,
-                     std::int64_t ts);
+                     std::int64_t ts, const std::string& hop_context_json = {});
   void passEvents(PageState& p, const std::string& user, const std::string& previous,
-                  const std::string& next, const std::string& metadata);
+                  const std::string& next, const std::string& metadata,
+                  const std::string& hop_context_json = {});
+  // A first message on a Lead-Gen page: the ad's pass comes before it.
+  void leadGenArrival(PageState& p, const std::string& user);
   void takeEvent(PageState& p, const std::string& user, const std::string& previous,
                  const std::string& next, const std::string& metadata);
   Result<void> checkLegacyRole(const PageState& p, const std::string& app_id) const;
@@ -204,6 +217,7 @@ class World {
   std::map<std::string, AppConfig> apps_;
   std::map<std::string, PersonaRecord> personas_;
   std::vector<Outgoing> outbox_;
+  std::vector<LeadGenRouting> lead_gen_;
   std::int64_t last_stamp_ = 0;
   std::uint64_t next_mid_ = 1;
   std::uint64_t next_persona_ = 1;

@@ -121,6 +121,7 @@ Result<InjectedEvent> World::userMessage(const UserMessage& m) {
   if (auto r = checkTextArgument("quick_reply_payload", m.quick_reply_payload); !r) {
     return std::move(r).error();
   }
+  leadGenArrival(*p, m.user_id);
   Thread& t = thread(*p, m.user_id);
   touch(*p, t);
   InjectedEvent ev;
@@ -148,6 +149,7 @@ Result<InjectedEvent> World::userPostback(const std::string& page_id, const std:
   if (auto r = checkUserArgument(user); !r) return std::move(r).error();
   if (auto r = checkTextArgument("title", title); !r) return std::move(r).error();
   if (auto r = checkTextArgument("payload", payload); !r) return std::move(r).error();
+  leadGenArrival(*p, user);
   Thread& t = thread(*p, user);
   touch(*p, t);
   InjectedEvent ev;
@@ -291,6 +293,37 @@ Result<void> World::setDefaultApp(const std::string& page_id, const std::string&
   }
   p->cfg.default_app_id = app_id;
   return {};
+}
+
+Result<void> World::leadGenPass(const std::string& page_id, const std::string& user,
+                                const std::string& target, bool complete) {
+  PageState* p = pageState(page_id);
+  if (!p) return unknownObject(page_id);
+  if (auto r = checkUserArgument(user); !r) return std::move(r).error();
+  if (!installed(page_id, target)) {
+    return handover::detail::invalidArgument("app " + target + " is not installed on page " +
+                                             page_id);
+  }
+  Thread& t = thread(*p, user);
+  const std::string lead_gen(kLeadGenAppId);
+  setOwner(*p, t, lead_gen, "lead_gen");
+  setOwner(*p, t, target, "pass");
+  const std::string metadata =
+      complete ? "messenger_lead_gen_complete" : "messenger_lead_gen_incomplete";
+  const std::string hop =
+      "[{\"app_id\":" + lead_gen + ",\"metadata\":" + escapeJsonString(metadata) + "}]";
+  passEvents(*p, user, lead_gen, target, metadata, hop);
+  return {};
+}
+
+void World::leadGenArrival(PageState& p, const std::string& user) {
+  if (p.threads.count(user)) return;
+  for (const auto& route : lead_gen_) {
+    if (route.page_id != p.cfg.id) continue;
+    // A route to an app not installed here is refused when the faults are set.
+    (void)leadGenPass(p.cfg.id, user, route.target_app_id, route.complete);
+    return;
+  }
 }
 
 }  // namespace emulator::detail

@@ -5,6 +5,7 @@
 
 #include "catch.hpp"
 #include "config_keys.hpp"
+#include "faults_json.hpp"
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
 
@@ -72,10 +73,12 @@ TEST_CASE("config: Emulator::fromJson reports errors instead of throwing") {
   auto good = Emulator::fromJson(R"({"pages":[{"id":"1"}]})");
   REQUIRE(good);
   CHECK((*good)->port() == 0);
-  CHECK_THROWS_AS(
-      Emulator(Config{
-          {PageConfig{"1", "", Platform::kMessenger, Era::kRouting, "404"}}, {}, {}, std::nullopt}),
-      handover::Exception);
+  CHECK_THROWS_AS(Emulator(Config{{PageConfig{"1", "", Platform::kMessenger, Era::kRouting, "404"}},
+                                  {},
+                                  {},
+                                  std::nullopt,
+                                  {}}),
+                  handover::Exception);
 }
 
 TEST_CASE("config: a busy port is an error not a crash") {
@@ -114,6 +117,12 @@ TEST_CASE("config: README's reference lists exactly the keys the loader accepts"
   CHECK(documented["`pages[]`"] == set(handover::emulator::detail::kPageKeys));
   CHECK(documented["`apps[]`"] == set(handover::emulator::detail::kAppKeys));
   CHECK(documented["`delivery`"] == set(handover::emulator::detail::kDeliveryKeys));
+  using namespace handover::emulator::detail;
+  CHECK(documented["`faults`"] == set(kFaultKeys));
+  CHECK(documented["`faults.delivery`"] == set(kFaultDeliveryKeys));
+  CHECK(documented["`faults.graph[]`"] == set(kGraphFaultKeys));
+  CHECK(documented["`faults.rate_limits[]`"] == set(kRateLimitKeys));
+  CHECK(documented["`faults.lead_gen[]`"] == set(kLeadGenKeys));
   // And the loader refuses a key outside the list, naming where it stood.
   auto bad = handover::emulator::parseConfig(R"({"apps":[{"id":"1","webhook":"x"}]})");
   REQUIRE_FALSE(bad);

@@ -150,7 +150,10 @@ class WebhookReceiver {
   }
   /// The endpoint, for its counters.
   webhook::Endpoint& endpoint() { return endpoint_; }
+  /// Forgets what arrived, once the endpoint's workers finished what it had queued (an event
+  /// still in a worker would otherwise land after the clear).
   void clear() {
+    settleWorkers();
     std::lock_guard<std::mutex> lock(mu_);
     events_.clear();
     bodies_.clear();

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "handover/emulator/faults.hpp"
 #include "handover/export.hpp"
 #include "handover/result.hpp"
 #include "handover/types.hpp"
@@ -102,11 +103,12 @@ struct Config {
   std::vector<AppConfig> apps;          ///< Apps besides the built-in inboxes.
   DeliveryConfig delivery;              ///< Webhook retry and batching settings.
   std::optional<Timestamp> start_time;  ///< Clock at start (`start_time_ms`); empty: system clock.
+  Faults faults;                        ///< What to inject (`faults`); none by default.
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).
 Result<Config> parseConfig(std::string_view json);
-/// Reads a JSON configuration file, then `parseConfig`.
+/// Reads a JSON configuration file, then `parseConfig`; errors start with the file's path.
 Result<Config> loadConfigFile(const std::string& path);
 /// Checks references and uniqueness: ids, tokens, default apps, one primary per page.
 Result<void> validateConfig(const Config& config);

@@ -120,6 +120,18 @@ class Emulator {
   /// The emulator clock.
   Timestamp now() const;
 
+  // --- faults (handover/emulator/faults.hpp) ---------------------------------------------------
+
+  /// Replaces every injected fault (a default `Faults{}` switches them off); an invalid
+  /// argument error, and no change, when one names a page or app the world lacks.
+  Result<void> setFaults(const Faults& faults);
+  /// The faults now in force (a Graph fault's `count` is what is left of it).
+  Faults faults() const;
+  /// A Lead-Gen ad hands the conversation to `target_app_id`: the pass event's entry carries
+  /// `hop_context`, its metadata is `messenger_lead_gen_complete` (or `_incomplete`).
+  Result<void> leadGenPass(const std::string& page_id, const std::string& user_id,
+                           const std::string& target_app_id, bool complete = true);
+
   // --- inspection -------------------------------------------------------------------------------
 
   /// Owner and expiration of a conversation (error when the page is unknown).
