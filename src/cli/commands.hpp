@@ -42,6 +42,8 @@ int cmdFeatureStatus(const Args& args);
 int cmdParse(const Args& args);
 int cmdVerify(const Args& args);
 int cmdEmulator(const Args& args);
+int cmdEmulatorTest(const Args& args);    ///< `emulator test SCENARIO` (scenario_commands.cpp).
+int cmdEmulatorRecord(const Args& args);  ///< `emulator record` (scenario_commands.cpp).
 
 /// Prints "usage: handover <usage>" and a hint to stderr; returns kExitUsage.
 int usageError(const Command& command, const std::string& problem);

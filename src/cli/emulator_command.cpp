@@ -13,6 +13,18 @@ HANDOVER_BEGIN_NAMESPACE
 namespace cli {
 
 int cmdEmulator(const Args& args) {
+  if (!args.positionals.empty()) {
+    if (args.positionals[0] == "test") return cmdEmulatorTest(args);
+    if (args.positionals[0] == "record") return cmdEmulatorRecord(args);
+    return usageError(currentCommand(), "unknown emulator subcommand '" + args.positionals[0] +
+                                            "' (known: test, record)");
+  }
+  for (const char* only : {"--junit", "--url", "--out"}) {
+    if (args.value(only)) {
+      return usageError(currentCommand(), std::string(only) + " is an option of emulator test or "
+                                                              "emulator record");
+    }
+  }
   if (args.has("--example-config")) {
     std::cout << kStandaloneConfig;
     return kExitOk;

@@ -93,17 +93,32 @@ const std::vector<Command>& commands() {
       {"emulator",
        [] {
          ArgSpec s;
-         s.valued = {"--config", "--port", "--host"};
+         s.valued = {"--config", "--port", "--host", "--junit", "--url", "--out"};
          s.flags = {"--example-config"};
+         s.max_positionals = 2;
          return s;
        }(),
-       "emulator [--config FILE] [--port N] [--host 127.0.0.1] | emulator --example-config",
+       "emulator [--config FILE] [--port N] [--host 127.0.0.1] | emulator --example-config |\n"
+       "                   emulator test SCENARIO.json [--junit FILE] [--config FILE] [--port N]\n"
+       "                   [--url URL] | emulator record [--url URL] [--out FILE]",
        "Run the local Messenger Platform emulator until SIGINT/SIGTERM. The first line says\n"
        "where it listens. Without --config it runs a default world (a legacy and a routing\n"
        "Messenger Page, an Instagram account, a bot and an agent app, no webhook URLs) and\n"
        "prints it; --example-config prints that config to start your own from: add each\n"
        "app's webhook_url and subscribed_fields. The control API (/_emulator/help) acts as\n"
-       "the user or an inbox human and reads the timeline.",
+       "the user or an inbox human and reads the timeline.\n\n"
+       "emulator test SCENARIO.json runs a scripted conversation (README \"Scenario\n"
+       "reference\") against the apps whose webhook URLs the config names: it starts an\n"
+       "emulator with --config, else the scenario's config or world, else the default world,\n"
+       "on --port (0: any; give your apps' Graph URL's port), or uses the one at --url. It\n"
+       "prints a line per step and, at the first failed expectation, what was expected and\n"
+       "what was found. --junit FILE writes JUnit XML. Exit 0 passed, 1 a step failed, 2 bad\n"
+       "arguments or a malformed scenario or config (the message names the file and the\n"
+       "path inside it).\n\n"
+       "emulator record prints the session of the emulator at --url (default\n"
+       "http://127.0.0.1:8080) as a scenario skeleton, or writes it to --out FILE: each\n"
+       "user, inbox or clock action a step, what followed it expectations. Exit 0, 3 when\n"
+       "the emulator does not answer.",
        cmdEmulator},
   };
   return list;

@@ -16,8 +16,11 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "bounds.hpp"
 #include "delivery.hpp"
@@ -54,6 +57,7 @@ struct Emulator::Impl {
     for (const auto& a : world.config().apps) {
       if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
     }
+    world.setMidPrefix(midPrefix());
     graph_faults.set(world.config().faults);  // validated with the config
     world.setLeadGen(world.config().faults.lead_gen);
     fault_seed = world.config().faults.seed;
@@ -72,6 +76,16 @@ struct Emulator::Impl {
       return httplib::Server::HandlerResponse::Unhandled;
     });
     routes();
+  }
+
+  // "m_emu_<random>_": unique per emulator, as Meta's mids are unique.
+  static std::string midPrefix() {
+    std::random_device rd;
+    const std::uint64_t nonce = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string text;
+    for (std::uint64_t n = nonce; text.size() < 8; n /= 36) text += kDigits[n % 36];
+    return "m_emu_" + text + "_";
   }
 
   std::int64_t now() const { return nowWith(offset_ms.load()); }
@@ -180,6 +194,8 @@ struct Emulator::Impl {
   Result<void> leadGenPass(const std::string& page, const std::string& user,
                            const std::string& target, bool complete);
   void faultRoutes();
+  // This session's control actions, with what followed each, as a scenario skeleton.
+  std::string scenarioSkeleton();
 
   static std::string personaJson(const detail::PersonaRecord& p);
 
@@ -286,9 +302,13 @@ struct Emulator::Impl {
 
   // --- control actions (in-process and HTTP) ------------------------------------------------
 
+  // Extra fields of a control entry (what was said, tapped...), so a session can be replayed
+  // as a scenario (`GET /_emulator/scenario`).
+  using Fields = std::vector<std::pair<const char*, std::string>>;
+
   template <typename T>
   Result<T> act(const char* action, const std::string& page_id, const std::string& user_id,
-                const std::function<Result<T>()>& fn) {
+                const std::function<Result<T>()>& fn, const Fields& fields = {}) {
     std::lock_guard<std::mutex> lock(world_mu);
     Result<T> r = fn();
     if (r) flush();
@@ -303,6 +323,11 @@ struct Emulator::Impl {
         w.Key("user_id");
         writeString(w, recordable(user_id));
       }
+      for (const auto& [key, value] : fields) {
+        if (value.empty()) continue;
+        w.Key(key);
+        writeString(w, recordable(value));
+      }
       w.Key("ok");
       w.Bool(r.has_value());
       if (!r) {
@@ -314,21 +339,24 @@ struct Emulator::Impl {
   }
 
   Result<InjectedEvent> sendUserMessage(const UserMessage& m) {
-    return act<InjectedEvent>("user_message", m.page_id, m.user_id,
-                              [&] { return world.userMessage(m); });
+    return act<InjectedEvent>(
+        "user_message", m.page_id, m.user_id, [&] { return world.userMessage(m); },
+        {{"text", m.text}, {"quick_reply_payload", m.quick_reply_payload}});
   }
   Result<InjectedEvent> sendUserPostback(const std::string& page, const std::string& user,
                                          const std::string& title, const std::string& payload) {
-    return act<InjectedEvent>("user_postback", page, user,
-                              [&] { return world.userPostback(page, user, title, payload); });
+    return act<InjectedEvent>(
+        "user_postback", page, user, [&] { return world.userPostback(page, user, title, payload); },
+        {{"title", title}, {"payload", payload}});
   }
   Result<InjectedEvent> sendUserRead(const std::string& page, const std::string& user) {
     return act<InjectedEvent>("user_read", page, user, [&] { return world.userRead(page, user); });
   }
   Result<InjectedEvent> inboxReply(const std::string& page, const std::string& user,
                                    const std::string& text) {
-    return act<InjectedEvent>("inbox_reply", page, user,
-                              [&] { return world.inboxReply(page, user, text); });
+    return act<InjectedEvent>(
+        "inbox_reply", page, user, [&] { return world.inboxReply(page, user, text); },
+        {{"text", text}});
   }
   Result<void> inboxMove(const std::string& page, const std::string& user, InboxFolder f) {
     return act<void>(f == InboxFolder::kMain ? "inbox_move_main" : "inbox_move_done", page, user,

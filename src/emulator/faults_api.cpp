@@ -1,5 +1,6 @@
-// Part of Emulator::Impl (emulator_impl.hpp): switching faults on and off at run time, and the
-// Lead-Gen pass, over the control API (`/_emulator/faults`, `/_emulator/leadgen/pass`).
+// Part of Emulator::Impl (emulator_impl.hpp): switching faults on and off at run time, the
+// Lead-Gen pass and the recorded scenario, over the control API (`/_emulator/faults`,
+// `/_emulator/leadgen/pass`, `/_emulator/scenario`).
 
 #include <string>
 
@@ -42,8 +43,9 @@ Faults Emulator::Impl::faults() const {
 
 Result<void> Emulator::Impl::leadGenPass(const std::string& page, const std::string& user,
                                          const std::string& target, bool complete) {
-  return act<void>("lead_gen_pass", page, user,
-                   [&] { return world.leadGenPass(page, user, target, complete); });
+  return act<void>(
+      "lead_gen_pass", page, user, [&] { return world.leadGenPass(page, user, target, complete); },
+      {{"target_app_id", target}, {"complete", complete ? "true" : "false"}});
 }
 
 void Emulator::Impl::faultRoutes() {

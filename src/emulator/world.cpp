@@ -139,7 +139,7 @@ std::int64_t World::stamp() {
 }
 
 std::string World::newMid() {
-  return "m_emu_" + std::to_string(next_mid_++);
+  return mid_prefix_ + std::to_string(next_mid_++);
 }
 
 World::Thread& World::thread(PageState& p, const std::string& user) {

@@ -154,6 +154,11 @@ class World {
   Result<void> leadGenPass(const std::string& page_id, const std::string& user,
                            const std::string& target, bool complete);
 
+  /// Message ids are PREFIX + a counter ("m_emu_" by default). An emulator gives each world its
+  /// own prefix: an app that outlives one emulator run must not take the next run's messages
+  /// for redeliveries of the last one's.
+  void setMidPrefix(std::string prefix) { mid_prefix_ = std::move(prefix); }
+
   /// Events produced since the last call, in production order.
   std::vector<Outgoing> drainOutbox();
 
@@ -220,6 +225,7 @@ class World {
   std::vector<LeadGenRouting> lead_gen_;
   std::int64_t last_stamp_ = 0;
   std::uint64_t next_mid_ = 1;
+  std::string mid_prefix_ = "m_emu_";
   std::uint64_t next_persona_ = 1;
 };
 

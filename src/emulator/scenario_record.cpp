@@ -1,0 +1,228 @@
+// Part of Emulator::Impl (emulator_impl.hpp): `GET /_emulator/scenario`, this session as a
+// scenario skeleton. Each control action (the user, the inbox, the clock) becomes a step; what
+// followed it becomes expectations: the handover events delivered, the messages apps sent, and
+// the owner the thread had before the next action. A conversation clicked through in the
+// inspector is then a regression test to edit and keep.
+
+#include <rapidjson/prettywriter.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "emulator_impl.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace emulator {
+namespace {
+
+using rapidjson::Value;
+
+std::string field(const Value& v, const char* key) {
+  auto it = v.FindMember(key);
+  if (it == v.MemberEnd()) return {};
+  return detail::idText(it->value).value_or("");
+}
+
+struct Action {
+  std::int64_t time = 0;
+  std::string page_id;
+  std::string user_id;
+};
+
+using Pretty = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void str(Pretty& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void where(Pretty& w, const Action& a, const Action& defaults) {
+  if (a.page_id != defaults.page_id) str(w, "page_id", a.page_id);
+  if (a.user_id != defaults.user_id) str(w, "user_id", a.user_id);
+}
+
+std::string durationText(std::int64_t seconds) {
+  if (seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
+// A step from a control entry; false when the action is not one a scenario replays.
+bool actionStep(Pretty& w, const Value& e, const Action& a, const Action& defaults) {
+  const std::string action = field(e, "action");
+  if (action == "advance_clock") {
+    w.StartObject();
+    str(w, "advance", durationText(e["seconds"].GetInt64()));
+    w.EndObject();
+    return true;
+  }
+  const char* step = action == "user_message"      ? "user_says"
+                     : action == "user_postback"   ? "user_taps"
+                     : action == "inbox_reply"     ? "inbox_replies"
+                     : action == "inbox_move_main" ? "inbox_moves"
+                     : action == "inbox_move_done" ? "inbox_moves"
+                     : action == "lead_gen_pass"   ? "lead_gen_pass"
+                                                   : nullptr;
+  if (!step) return false;
+  w.StartObject();
+  w.Key(step);
+  w.StartObject();
+  if (action == "user_message" || action == "inbox_reply") str(w, "text", field(e, "text"));
+  if (action == "user_message" && e.HasMember("quick_reply_payload")) {
+    str(w, "quick_reply_payload", field(e, "quick_reply_payload"));
+  }
+  if (action == "user_postback") {
+    str(w, "payload", field(e, "payload"));
+    str(w, "title", field(e, "title"));
+  }
+  if (action == "inbox_move_main" || action == "inbox_move_done") {
+    str(w, "folder", action == "inbox_move_main" ? "main" : "done");
+  }
+  if (action == "lead_gen_pass") {
+    str(w, "target_app_id", field(e, "target_app_id"));
+    w.Key("complete");
+    w.Bool(field(e, "complete") != "false");
+  }
+  where(w, a, defaults);
+  w.EndObject();
+  w.EndObject();
+  return true;
+}
+
+// What followed an action: handover events delivered and messages sent.
+void followers(Pretty& w, const std::vector<rapidjson::Document>& entries, std::size_t from,
+               std::size_t to, const Action& a, const Action& defaults) {
+  for (std::size_t i = from; i < to; ++i) {
+    const Value& e = entries[i];
+    const std::string kind = field(e, "kind");
+    if (kind == "delivery" && field(e, "outcome") == "delivered" && e.HasMember("body")) {
+      for (const auto& entry : e["body"]["entry"].GetArray()) {
+        for (const char* channel : {"messaging", "standby"}) {
+          if (!entry.HasMember(channel)) continue;
+          for (const auto& ev : entry[channel].GetArray()) {
+            for (const char* key :
+                 {"pass_thread_control", "take_thread_control", "request_thread_control"}) {
+              if (!ev.HasMember(key)) continue;
+              w.StartObject();
+              w.Key("expect_received");
+              w.StartObject();
+              str(w, "app_id", field(e, "app_id"));
+              str(w, "event", key);
+              if (ev[key].HasMember("metadata")) str(w, "metadata", field(ev[key], "metadata"));
+              Action who = a;
+              who.user_id = field(ev["sender"], "id");
+              where(w, who, defaults);
+              w.EndObject();
+              w.EndObject();
+            }
+          }
+        }
+      }
+    }
+    if (kind == "graph" && e["status"].GetInt() == 200 && e.HasMember("request")) {
+      const std::string path = field(e, "path");
+      const Value& req = e["request"];
+      if (path.size() < 9 || path.compare(path.size() - 9, 9, "/messages") != 0) continue;
+      if (!req.HasMember("message") || !req["message"].IsObject()) continue;
+      const std::string text = field(req["message"], "text");
+      if (text.empty()) continue;
+      Action recipient = a;
+      if (req.HasMember("recipient") && req["recipient"].IsObject()) {
+        recipient.user_id = field(req["recipient"], "id");
+      }
+      w.StartObject();
+      w.Key("expect_sent");
+      w.StartObject();
+      str(w, "app_id", field(e, "app_id"));
+      str(w, "contains", text);
+      where(w, recipient, defaults);
+      w.EndObject();
+      w.EndObject();
+    }
+  }
+}
+
+}  // namespace
+
+std::string Emulator::Impl::scenarioSkeleton() {
+  std::vector<rapidjson::Document> entries;
+  {
+    std::lock_guard<std::mutex> lock(timeline_mu);
+    for (const auto& t : timeline) {
+      if (t.kind == "warning") continue;
+      entries.emplace_back();
+      entries.back().Parse(t.json.c_str());
+    }
+  }
+  rapidjson::Document conversations;
+  conversations.Parse(conversationsJson().c_str());
+  std::vector<std::size_t> actions;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const Value& e = entries[i];
+    if (field(e, "kind") == "control" && e["ok"].GetBool() &&
+        field(e, "action") != "set_faults") {
+      actions.push_back(i);
+    }
+  }
+  Action defaults;
+  for (std::size_t i : actions) {
+    if (!field(entries[i], "user_id").empty()) {
+      defaults.page_id = field(entries[i], "page_id");
+      defaults.user_id = field(entries[i], "user_id");
+      break;
+    }
+  }
+  rapidjson::StringBuffer buf;
+  Pretty w(buf);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  str(w, "name", "recorded session");
+  str(w, "comment",
+      "Recorded by GET /_emulator/scenario. Add \"config\": \"your-world.json\" (or run it with "
+      "handover emulator test --config), then keep the expectations that matter.");
+  if (!defaults.page_id.empty()) str(w, "page_id", defaults.page_id);
+  if (!defaults.user_id.empty()) str(w, "user_id", defaults.user_id);
+  w.Key("steps");
+  w.StartArray();
+  for (std::size_t k = 0; k < actions.size(); ++k) {
+    const Value& e = entries[actions[k]];
+    Action a{e["time"].GetInt64(), field(e, "page_id"), field(e, "user_id")};
+    if (a.page_id.empty() && a.user_id.empty()) a = defaults;
+    if (!actionStep(w, e, a, defaults)) continue;
+    const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
+    followers(w, entries, actions[k] + 1, next, a, defaults);
+    if (a.user_id.empty()) continue;
+    // The owner just before the next action: the last change up to the last entry that
+    // followed this action (the next action's own change comes after it).
+    const std::int64_t until =
+        k + 1 < actions.size() ? entries[next - 1]["time"].GetInt64() : INT64_MAX;
+    for (const auto& c : conversations.GetArray()) {
+      if (field(c, "page_id") != a.page_id || field(c, "user_id") != a.user_id) continue;
+      const Value* last = nullptr;
+      for (const auto& h : c["history"].GetArray()) {
+        if (h["time_ms"].GetInt64() <= until) last = &h;
+      }
+      w.StartObject();
+      w.Key("expect_owner");
+      w.StartObject();
+      w.Key("app_id");
+      const std::string owner = last ? field(*last, "owner") : std::string();
+      if (owner.empty()) {
+        w.Null();
+      } else {
+        w.String(owner.c_str());
+      }
+      where(w, a, defaults);
+      w.EndObject();
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
+}  // namespace emulator
+HANDOVER_END_NAMESPACE
