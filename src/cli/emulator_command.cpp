@@ -21,8 +21,9 @@ int cmdEmulator(const Args& args) {
   }
   for (const char* only : {"--junit", "--url", "--out"}) {
     if (args.value(only)) {
-      return usageError(currentCommand(), std::string(only) + " is an option of emulator test or "
-                                                              "emulator record");
+      return usageError(currentCommand(), std::string(only) +
+                                              " is an option of emulator test or "
+                                              "emulator record");
     }
   }
   if (args.has("--example-config")) {

@@ -310,11 +310,17 @@ struct Emulator::Impl {
   Result<T> act(const char* action, const std::string& page_id, const std::string& user_id,
                 const std::function<Result<T>()>& fn, const Fields& fields = {}) {
     std::lock_guard<std::mutex> lock(world_mu);
+    // The owner before the action is the owner that what followed the last one left.
+    const std::string owner_before = world.ownerNow(page_id, user_id);
     Result<T> r = fn();
     if (r) flush();
     record("control", [&](JsonWriter& w) {
       w.Key("action");
       w.String(action);
+      if (!user_id.empty() && world.page(page_id)) {
+        w.Key("owner_before");
+        writeString(w, owner_before);
+      }
       if (!page_id.empty()) {
         w.Key("page_id");
         writeString(w, recordable(page_id));
@@ -339,24 +345,23 @@ struct Emulator::Impl {
   }
 
   Result<InjectedEvent> sendUserMessage(const UserMessage& m) {
-    return act<InjectedEvent>(
-        "user_message", m.page_id, m.user_id, [&] { return world.userMessage(m); },
-        {{"text", m.text}, {"quick_reply_payload", m.quick_reply_payload}});
+    return act<InjectedEvent>("user_message", m.page_id, m.user_id,
+                              [&] { return world.userMessage(m); },
+                              {{"text", m.text}, {"quick_reply_payload", m.quick_reply_payload}});
   }
   Result<InjectedEvent> sendUserPostback(const std::string& page, const std::string& user,
                                          const std::string& title, const std::string& payload) {
-    return act<InjectedEvent>(
-        "user_postback", page, user, [&] { return world.userPostback(page, user, title, payload); },
-        {{"title", title}, {"payload", payload}});
+    return act<InjectedEvent>("user_postback", page, user,
+                              [&] { return world.userPostback(page, user, title, payload); },
+                              {{"title", title}, {"payload", payload}});
   }
   Result<InjectedEvent> sendUserRead(const std::string& page, const std::string& user) {
     return act<InjectedEvent>("user_read", page, user, [&] { return world.userRead(page, user); });
   }
   Result<InjectedEvent> inboxReply(const std::string& page, const std::string& user,
                                    const std::string& text) {
-    return act<InjectedEvent>(
-        "inbox_reply", page, user, [&] { return world.inboxReply(page, user, text); },
-        {{"text", text}});
+    return act<InjectedEvent>("inbox_reply", page, user,
+                              [&] { return world.inboxReply(page, user, text); }, {{"text", text}});
   }
   Result<void> inboxMove(const std::string& page, const std::string& user, InboxFolder f) {
     return act<void>(f == InboxFolder::kMain ? "inbox_move_main" : "inbox_move_done", page, user,
@@ -382,11 +387,14 @@ struct Emulator::Impl {
             std::to_string(detail::kMaxEpochMs) + ")");
       }
     } while (!offset_ms.compare_exchange_weak(offset, offset + seconds * 1000));
+    const std::int64_t from_ms = nowWith(offset);
     record("control", [&](JsonWriter& w) {
       w.Key("action");
       w.String("advance_clock");
       w.Key("seconds");
       w.Int64(by.count());
+      w.Key("from_ms");  // the clock before: a recorded scenario's owners are judged on it
+      w.Int64(from_ms);
     });
     return {};
   }

@@ -43,9 +43,9 @@ Faults Emulator::Impl::faults() const {
 
 Result<void> Emulator::Impl::leadGenPass(const std::string& page, const std::string& user,
                                          const std::string& target, bool complete) {
-  return act<void>(
-      "lead_gen_pass", page, user, [&] { return world.leadGenPass(page, user, target, complete); },
-      {{"target_app_id", target}, {"complete", complete ? "true" : "false"}});
+  return act<void>("lead_gen_pass", page, user,
+                   [&] { return world.leadGenPass(page, user, target, complete); },
+                   {{"target_app_id", target}, {"complete", complete ? "true" : "false"}});
 }
 
 void Emulator::Impl::faultRoutes() {
@@ -70,6 +70,9 @@ void Emulator::Impl::faultRoutes() {
                   (void)setFaults(Faults{});  // nothing to refer to: cannot fail
                   answer(res);
                 });
+  server.Get("/_emulator/scenario", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(scenarioSkeleton(), "application/json");
+  });
   server.Post(
       "/_emulator/leadgen/pass", [this](const httplib::Request& req, httplib::Response& res) {
         control(req, res, [this](const auto& s, rapidjson::Document& d) -> Result<std::string> {

@@ -25,21 +25,31 @@ struct StepKeys {
 
 inline const std::vector<StepKeys>& allStepKeys() {
   static const std::vector<StepKeys> steps{
-      {"user_says", StepKind::kUserSays, "text",
+      {"user_says",
+       StepKind::kUserSays,
+       "text",
        {"text", "quick_reply_payload", "page_id", "user_id"}},
       {"user_taps", StepKind::kUserTaps, "payload", {"payload", "title", "page_id", "user_id"}},
       {"inbox_replies", StepKind::kInboxReplies, "text", {"text", "page_id", "user_id"}},
       {"inbox_moves", StepKind::kInboxMoves, "folder", {"folder", "page_id", "user_id"}},
       {"advance", StepKind::kAdvance, "by", {"by"}},
       {"wait", StepKind::kWait, "by", {"by"}},
-      {"lead_gen_pass", StepKind::kLeadGenPass, "",
+      {"lead_gen_pass",
+       StepKind::kLeadGenPass,
+       "",
        {"target_app_id", "complete", "page_id", "user_id"}},
       {"expect_owner", StepKind::kExpectOwner, "", {"app_id", "within_ms", "page_id", "user_id"}},
-      {"expect_received", StepKind::kExpectReceived, "",
+      {"expect_received",
+       StepKind::kExpectReceived,
+       "",
        {"app_id", "event", "metadata", "channel", "within_ms", "page_id", "user_id"}},
-      {"expect_sent", StepKind::kExpectSent, "",
+      {"expect_sent",
+       StepKind::kExpectSent,
+       "",
        {"app_id", "contains", "after_step", "within_ms", "page_id", "user_id"}},
-      {"expect_no_message", StepKind::kExpectNoMessage, "",
+      {"expect_no_message",
+       StepKind::kExpectNoMessage,
+       "",
        {"app_id", "after_step", "for_ms", "page_id", "user_id"}},
   };
   return steps;
@@ -60,10 +70,18 @@ inline std::string stepNames() {
 
 /// The event keys `expect_received` matches: the wire's payload keys, and "echo" for a
 /// `message` with `is_echo`.
-inline constexpr std::array<std::string_view, 12> kEventNames{
-    "message",  "echo",     "postback",           "read",
-    "delivery", "reaction", "pass_thread_control", "take_thread_control",
-    "request_thread_control", "app_roles", "referral", "optin"};
+inline constexpr std::array<std::string_view, 12> kEventNames{"message",
+                                                              "echo",
+                                                              "postback",
+                                                              "read",
+                                                              "delivery",
+                                                              "reaction",
+                                                              "pass_thread_control",
+                                                              "take_thread_control",
+                                                              "request_thread_control",
+                                                              "app_roles",
+                                                              "referral",
+                                                              "optin"};
 
 inline bool isEventName(std::string_view name) {
   for (auto n : kEventNames) {

@@ -71,8 +71,8 @@ class Reader {
     auto it = obj.FindMember(key);
     if (it == obj.MemberEnd()) return fallback;
     if (!it->value.IsInt64() || it->value.GetInt64() < 0 || it->value.GetInt64() > max_ms) {
-      return error(path + "." + key, "an integer from 0 to " + std::to_string(max_ms) +
-                                         " (milliseconds)");
+      return error(path + "." + key,
+                   "an integer from 0 to " + std::to_string(max_ms) + " (milliseconds)");
     }
     return std::chrono::milliseconds(it->value.GetInt64());
   }
@@ -121,8 +121,9 @@ Result<ScenarioStep> parseStep(const Reader& r, const Value& v, const std::strin
     if (!found) {
       return r.error(path + "." + std::string(name), "a step: " + stepNames());
     }
-    if (keys) return r.error(path, "one step key per step (found " + std::string(keys->name) +
-                                       " and " + std::string(name) + ")");
+    if (keys)
+      return r.error(path, "one step key per step (found " + std::string(keys->name) + " and " +
+                               std::string(name) + ")");
     keys = found;
     body = &it->value;
   }
@@ -323,10 +324,10 @@ Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
   rapidjson::Document doc;
   detail::parseJson(doc, json);
   if (doc.HasParseError()) {
-    Error e = r.error("(top level)", std::string("valid JSON (") +
-                                         rapidjson::GetParseError_En(doc.GetParseError()) +
-                                         " at offset " + std::to_string(doc.GetErrorOffset()) +
-                                         ")");
+    Error e =
+        r.error("(top level)", std::string("valid JSON (") +
+                                   rapidjson::GetParseError_En(doc.GetParseError()) +
+                                   " at offset " + std::to_string(doc.GetErrorOffset()) + ")");
     e.offset = doc.GetErrorOffset();
     return e;
   }

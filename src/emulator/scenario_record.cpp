@@ -161,8 +161,8 @@ std::string Emulator::Impl::scenarioSkeleton() {
   std::vector<std::size_t> actions;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Value& e = entries[i];
-    if (field(e, "kind") == "control" && e["ok"].GetBool() &&
-        field(e, "action") != "set_faults") {
+    const bool ok = !e.HasMember("ok") || (e["ok"].IsBool() && e["ok"].GetBool());
+    if (field(e, "kind") == "control" && ok && field(e, "action") != "set_faults") {
       actions.push_back(i);
     }
   }
@@ -194,30 +194,40 @@ std::string Emulator::Impl::scenarioSkeleton() {
     const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
     followers(w, entries, actions[k] + 1, next, a, defaults);
     if (a.user_id.empty()) continue;
-    // The owner just before the next action: the last change up to the last entry that
-    // followed this action (the next action's own change comes after it).
-    const std::int64_t until =
-        k + 1 < actions.size() ? entries[next - 1]["time"].GetInt64() : INT64_MAX;
+    // The owner this left the thread with: what the next action on the thread found, or, for
+    // the last one, the owner now.
+    const Value* thread = nullptr;
     for (const auto& c : conversations.GetArray()) {
-      if (field(c, "page_id") != a.page_id || field(c, "user_id") != a.user_id) continue;
-      const Value* last = nullptr;
-      for (const auto& h : c["history"].GetArray()) {
-        if (h["time_ms"].GetInt64() <= until) last = &h;
-      }
-      w.StartObject();
-      w.Key("expect_owner");
-      w.StartObject();
-      w.Key("app_id");
-      const std::string owner = last ? field(*last, "owner") : std::string();
-      if (owner.empty()) {
-        w.Null();
-      } else {
-        w.String(owner.c_str());
-      }
-      where(w, a, defaults);
-      w.EndObject();
-      w.EndObject();
+      if (field(c, "page_id") == a.page_id && field(c, "user_id") == a.user_id) thread = &c;
     }
+    std::optional<std::string> owner;
+    for (std::size_t j = k + 1; j < actions.size() && !owner; ++j) {
+      const Value& later = entries[actions[j]];
+      if (field(later, "page_id") == a.page_id && field(later, "user_id") == a.user_id &&
+          later.HasMember("owner_before")) {
+        owner = field(later, "owner_before");
+      } else if (field(later, "action") == "advance_clock" && thread) {
+        // The clock moved every thread: the owner is the last change before it moved.
+        owner = std::string();
+        for (const auto& h : (*thread)["history"].GetArray()) {
+          if (h["time_ms"].GetInt64() <= later["from_ms"].GetInt64()) owner = field(h, "owner");
+        }
+      }
+    }
+    if (!owner && thread) owner = field(*thread, "owner");
+    if (!owner) continue;
+    w.StartObject();
+    w.Key("expect_owner");
+    w.StartObject();
+    w.Key("app_id");
+    if (owner->empty()) {
+      w.Null();
+    } else {
+      w.String(owner->c_str());
+    }
+    where(w, a, defaults);
+    w.EndObject();
+    w.EndObject();
   }
   w.EndArray();
   w.EndObject();

@@ -110,9 +110,8 @@ std::string ScenarioReport::junitXml() const {
       out += "      <skipped message=\"an earlier step failed\"/>\n";
     } else {
       const auto first_line = s.failure.substr(s.failure.find('\n') + 1);
-      out += "      <failure message=\"" +
-             xmlEscape(first_line.substr(0, first_line.find('\n'))) + "\">" +
-             xmlEscape(s.failure) + "</failure>\n";
+      out += "      <failure message=\"" + xmlEscape(first_line.substr(0, first_line.find('\n'))) +
+             "\">" + xmlEscape(s.failure) + "</failure>\n";
     }
     out += "    </testcase>\n";
   }

@@ -101,8 +101,8 @@ class Runner {
     report.name = scenario_.name;
     report.file = scenario_.file;
     const auto started = Clock::now();
-    if (progress_) *progress_ << "scenario " << quoted(scenario_.name) << " (" << scenario_.file
-                              << ")\n";
+    if (progress_)
+      *progress_ << "scenario " << quoted(scenario_.name) << " (" << scenario_.file << ")\n";
     bool failed = false;
     for (std::size_t i = 0; i < scenario_.steps.size(); ++i) {
       const ScenarioStep& step = scenario_.steps[i];
@@ -198,8 +198,8 @@ class Runner {
       case StepKind::kUserSays:
         return control_.post("/_emulator/user/message",
                              thread(s) + ",\"text\":" + detail::escapeJsonString(s.text) +
-                                 ",\"quick_reply_payload\":" +
-                                 detail::escapeJsonString(s.payload) + "}");
+                                 ",\"quick_reply_payload\":" + detail::escapeJsonString(s.payload) +
+                                 "}");
       case StepKind::kUserTaps:
         return control_.post("/_emulator/user/postback",
                              thread(s) + ",\"title\":" + detail::escapeJsonString(s.text) +
@@ -218,9 +218,9 @@ class Runner {
       }
       case StepKind::kLeadGenPass:
         return control_.post("/_emulator/leadgen/pass",
-                             thread(s) + ",\"target_app_id\":" +
-                                 detail::escapeJsonString(s.app_id) + ",\"complete\":" +
-                                 (s.complete ? "true" : "false") + "}");
+                             thread(s) +
+                                 ",\"target_app_id\":" + detail::escapeJsonString(s.app_id) +
+                                 ",\"complete\":" + (s.complete ? "true" : "false") + "}");
       case StepKind::kWait:
         std::this_thread::sleep_for(s.duration);
         return std::nullopt;
@@ -262,8 +262,7 @@ class Runner {
     });
     if (met) return std::nullopt;
     std::string out = "expected: the owner of user " + s.user_id + " on page " + s.page_id +
-                      " is " + app(want) + " within " + std::to_string(s.within.count()) +
-                      " ms\n";
+                      " is " + app(want) + " within " + std::to_string(s.within.count()) + " ms\n";
     if (!why.empty()) return out + "actual:   " + why;
     out += "actual:   " + app(owner) + "\n";
     rapidjson::Document conversations;
@@ -271,7 +270,8 @@ class Runner {
       if (const Value* t = findThread(conversations, s.page_id, s.user_id)) {
         out += "ownership so far:";
         for (const auto& h : (*t)["history"].GetArray()) {
-          out += " " + str(h, "cause") + " -> " + (str(h, "owner").empty() ? "idle" : str(h, "owner")) + ";";
+          out += " " + str(h, "cause") + " -> " +
+                 (str(h, "owner").empty() ? "idle" : str(h, "owner")) + ";";
         }
         out += "\n";
       }
@@ -449,7 +449,8 @@ Result<std::string> recordScenario(const std::string& base_url) {
   if (!res) {
     Error e;
     e.category = ErrorCategory::kTransport;
-    e.message = "the emulator at " + base_url + " did not answer: " + httplib::to_string(res.error());
+    e.message =
+        "the emulator at " + base_url + " did not answer: " + httplib::to_string(res.error());
     return e;
   }
   if (res->status != 200) {

@@ -269,9 +269,24 @@ Result<Caller> World::authenticate(const std::string& token,
   return c;
 }
 
+std::string World::ownerNow(const std::string& page_id, const std::string& user) const {
+  const PageState* p = pageState(page_id);
+  if (!p) return {};
+  const auto it = p->threads.find(user);
+  Thread t = it == p->threads.end() ? Thread{} : it->second;
+  if (t.expiration_ms && *t.expiration_ms <= now_ms_()) t.owner.clear();
+  return effectiveOwner(*p, t);
+}
+
 Result<ThreadState> World::threadState(const std::string& page_id, const std::string& user) {
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
+  // Looking does not start a conversation (a Lead-Gen page routes only new ones).
+  if (!p->threads.count(user)) {
+    ThreadState s;
+    s.owner_app_id = effectiveOwner(*p, Thread{});
+    return s;
+  }
   Thread& t = thread(*p, user);
   ThreadState s;
   s.owner_app_id = effectiveOwner(*p, t);

@@ -142,6 +142,8 @@ class World {
   Result<void> setRole(const std::string& page_id, const std::string& app_id, Role role);
   Result<void> setDefaultApp(const std::string& page_id, const std::string& app_id);
   Result<ThreadState> threadState(const std::string& page_id, const std::string& user);
+  /// The owner now ("" when idle or the page is unknown), without touching the thread.
+  std::string ownerNow(const std::string& page_id, const std::string& user) const;
   /// Every thread, with its chat and ownership history (valid until the world changes).
   std::vector<ConversationView> conversations() const;
 

@@ -637,3 +637,33 @@ TEST_CASE("cli: emulator without a config runs the default world it prints") {
   emu.sendSignal(SIGTERM);
   CHECK(emu.finish().exit_code == 0);
 }
+
+TEST_CASE("cli: emulator test and record refuse bad arguments and say why") {
+  requireUsage(runCli({"emulator", "tset", "s.json"}));
+  requireUsage(runCli({"emulator", "test"}));
+  requireUsage(runCli({"emulator", "--junit", "x.xml"}));
+  requireUsage(runCli({"emulator", "record", "extra.json"}));
+  requireUsage(
+      runCli({"emulator", "test", "s.json", "--url", "http://127.0.0.1:1", "--port", "9"}));
+  requireUsage(runCli({"emulator", "test", "s.json", "--port", "70000"}));
+  Run missing = runCli({"emulator", "test", "/nonexistent/s.json"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("scenario: cannot open /nonexistent/s.json") != std::string::npos);
+  // Nothing listens on port 1: a transport failure, exit 3.
+  Run record = runCli({"emulator", "record", "--url", "http://127.0.0.1:1"});
+  CHECK(record.exit_code == 3);
+  CHECK(record.err.find("did not answer") != std::string::npos);
+  // A scenario against an in-process world: passes with exit 0 and writes JUnit.
+  const std::string dir = std::string(HANDOVER_BINARY_DIR_FOR_TESTS);
+  const std::string file = dir + "/cli_scenario.json";
+  {
+    std::ofstream out(file);
+    out << R"({"world":{"pages":[{"id":"1001"}]},"page_id":"1001","user_id":"42",)"
+        << R"("steps":[{"user_says":"hi"},{"expect_owner":{"app_id":null}}]})";
+  }
+  Run ok = runCli({"emulator", "test", file, "--junit", dir + "/cli_scenario.xml"});
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find("PASSED: 2/2 steps") != std::string::npos);
+  CHECK(readFile(dir + "/cli_scenario.xml").find("tests=\"2\" failures=\"0\"") !=
+        std::string::npos);
+}

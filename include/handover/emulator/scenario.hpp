@@ -2,7 +2,8 @@
 /// @file
 /// Scenario tests: a scripted conversation run against an emulator and the apps it delivers to,
 /// with expectations on ownership, deliveries and what the apps sent. `handover emulator test`
-/// runs them; `runScenario` does the same from C++. The format is in README.md, "Scenario reference".
+/// runs them; `runScenario` does the same from C++. The format is in README.md, "Scenario
+/// reference".
 ///
 /// @code{.json}
 /// {"name":"escalation","page_id":"100000000000002","user_id":"6543210987654321",
@@ -54,13 +55,13 @@ struct ScenarioStep {
   std::string path;  ///< Where it stands in the file, e.g. "steps[3]".
   std::string page_id;
   std::string user_id;
-  std::string app_id;        ///< Expectations: the app; empty with `idle` for expect_owner.
-  bool idle = false;         ///< expect_owner: nobody owns the thread.
-  std::string text;          ///< Said, replied, or (expect_sent) the text to contain.
-  std::string payload;       ///< user_taps: the postback payload; user_says: a quick reply's.
-  std::string event;         ///< expect_received: the event's key ("pass_thread_control"...).
+  std::string app_id;   ///< Expectations: the app; empty with `idle` for expect_owner.
+  bool idle = false;    ///< expect_owner: nobody owns the thread.
+  std::string text;     ///< Said, replied, or (expect_sent) the text to contain.
+  std::string payload;  ///< user_taps: the postback payload; user_says: a quick reply's.
+  std::string event;    ///< expect_received: the event's key ("pass_thread_control"...).
   std::optional<std::string> metadata;  ///< expect_received: the handover event's metadata.
-  std::string channel;       ///< expect_received: "messaging", "standby" or "" (either).
+  std::string channel;                  ///< expect_received: "messaging", "standby" or "" (either).
   InboxFolder folder = InboxFolder::kDone;
   bool complete = true;                   ///< lead_gen_pass.
   std::chrono::milliseconds duration{0};  ///< advance (emulator clock), wait (real time).
@@ -92,7 +93,7 @@ struct StepReport {
   std::size_t number = 0;  ///< 1-based.
   std::string title;       ///< "user_says \"hello\"", "expect_owner 2222222222 within 2000 ms".
   StepOutcome outcome = StepOutcome::kSkipped;
-  std::string failure;     ///< What was expected and what was found, on several lines.
+  std::string failure;  ///< What was expected and what was found, on several lines.
   std::chrono::milliseconds took{0};
 };
 
