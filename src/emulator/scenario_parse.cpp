@@ -81,7 +81,7 @@ class Reader {
   std::string file_;
 };
 
-constexpr std::int64_t kMaxWithinMs = 10 * 60 * 1000;
+constexpr std::int64_t kMaxWithinMs = 10LL * 60 * 1000;
 constexpr std::int64_t kMaxAdvanceMs = 100LL * 366 * 24 * 3600 * 1000;
 
 // "25h", "90m", "30s", "500ms", "7d".

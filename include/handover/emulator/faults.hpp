@@ -71,12 +71,12 @@ struct GraphFault {
   std::string edge;
   std::string app_id;     ///< Only calls made with this app's token; empty: any caller.
   std::size_t count = 1;  ///< How many matching calls fail; then the fault is spent.
-  GraphFaultKind kind = GraphFaultKind::kTransient;
-  std::chrono::seconds retry_after{60};  ///< `kRateLimit`: the `Retry-After` header.
-  int http_status = 400;                 ///< `kCustom` only.
-  int code = 1;                          ///< `kCustom` only.
-  int subcode = 0;                       ///< `kCustom` only; 0: none.
-  std::string message;                   ///< `kCustom` only.
+  GraphFaultKind kind = GraphFaultKind::kTransient;  ///< The error answered (`error`).
+  std::chrono::seconds retry_after{60};              ///< `kRateLimit`: the `Retry-After` header.
+  int http_status = 400;                             ///< `kCustom` only.
+  int code = 1;                                      ///< `kCustom` only.
+  int subcode = 0;                                   ///< `kCustom` only; 0: none.
+  std::string message;                               ///< `kCustom` only.
 };
 
 /// A per-token call budget: past it, calls answer a throttling error until the window ends.
@@ -94,21 +94,21 @@ struct RateLimit {
 /// metadata `messenger_lead_gen_complete` (or `_incomplete`), and that entry carries
 /// `hop_context` (protocol.md §4.5, §4.6).
 struct LeadGenRouting {
-  std::string page_id;
-  std::string target_app_id;
-  bool complete = true;
+  std::string page_id;        ///< The page whose new conversations come from the ad.
+  std::string target_app_id;  ///< The app the Lead-Gen app passes them to.
+  bool complete = true;       ///< The form was completed (the pass's metadata says which).
 };
 
 /// Everything injected; a default-constructed value injects nothing (retry jitter aside).
 struct Faults {
-  std::uint64_t seed = 1;  ///< Seeds every random choice.
-  DeliveryFaults delivery;
-  std::vector<GraphFault> graph;
-  std::vector<RateLimit> rate_limits;
+  std::uint64_t seed = 1;              ///< Seeds every random choice.
+  DeliveryFaults delivery;             ///< Webhook delivery faults (`delivery`).
+  std::vector<GraphFault> graph;       ///< Next-K Graph errors (`graph`), in match order.
+  std::vector<RateLimit> rate_limits;  ///< Per-token budgets (`rate_limits`).
   /// Pages whose take, request and extend calls answer "Handover Protocol APIs disabled for
   /// this page." (CR-M-old; pass and release stay allowed).
   std::vector<std::string> handover_disabled_pages;
-  std::vector<LeadGenRouting> lead_gen;
+  std::vector<LeadGenRouting> lead_gen;  ///< Pages whose new conversations come from an ad.
 };
 
 /// Parses the faults object. An error names the path inside it (`graph[1].count`) and what was

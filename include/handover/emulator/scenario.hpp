@@ -51,10 +51,10 @@ const char* toString(StepKind kind) noexcept;
 
 /// One step; which fields matter depends on `kind` (README.md, "Scenario reference").
 struct ScenarioStep {
-  StepKind kind = StepKind::kUserSays;
-  std::string path;  ///< Where it stands in the file, e.g. "steps[3]".
-  std::string page_id;
-  std::string user_id;
+  StepKind kind = StepKind::kUserSays;  ///< What the step does or checks.
+  std::string path;                     ///< Where it stands in the file, e.g. "steps[3]".
+  std::string page_id;                  ///< The thread's page (the scenario's by default).
+  std::string user_id;                  ///< The thread's user (the scenario's by default).
   std::string app_id;   ///< Expectations: the app; empty with `idle` for expect_owner.
   bool idle = false;    ///< expect_owner: nobody owns the thread.
   std::string text;     ///< Said, replied, or (expect_sent) the text to contain.
@@ -62,11 +62,11 @@ struct ScenarioStep {
   std::string event;    ///< expect_received: the event's key ("pass_thread_control"...).
   std::optional<std::string> metadata;  ///< expect_received: the handover event's metadata.
   std::string channel;                  ///< expect_received: "messaging", "standby" or "" (either).
-  InboxFolder folder = InboxFolder::kDone;
-  bool complete = true;                   ///< lead_gen_pass.
-  std::chrono::milliseconds duration{0};  ///< advance (emulator clock), wait (real time).
-  std::chrono::milliseconds within{0};    ///< Expectations: how long to wait for it.
-  std::size_t after_step = 0;             ///< expect_no_message / expect_sent: 1-based; 0: none.
+  InboxFolder folder = InboxFolder::kDone;  ///< inbox_moves.
+  bool complete = true;                     ///< lead_gen_pass.
+  std::chrono::milliseconds duration{0};    ///< advance (emulator clock), wait (real time).
+  std::chrono::milliseconds within{0};      ///< Expectations: how long to wait for it.
+  std::size_t after_step = 0;               ///< expect_no_message / expect_sent: 1-based; 0: none.
 };
 
 /// A parsed scenario file.
@@ -76,7 +76,7 @@ struct Scenario {
   /// `config` (a path, relative to the scenario file) or `world` (inline): the world the runner
   /// starts an emulator with. Empty: the command line's `--config`, or the default world.
   std::optional<Config> config;
-  std::vector<ScenarioStep> steps;
+  std::vector<ScenarioStep> steps;  ///< In order; numbered from 1 in reports.
 };
 
 /// Parses a scenario. `file` names it in errors, which read "FILE: steps[2].expect_owner.app_id:
@@ -89,19 +89,21 @@ Result<Scenario> loadScenarioFile(const std::string& path);
 /// How one step went.
 enum class StepOutcome { kPassed, kFailed, kSkipped };
 
+/// How one step of a run went.
 struct StepReport {
   std::size_t number = 0;  ///< 1-based.
   std::string title;       ///< "user_says \"hello\"", "expect_owner 2222222222 within 2000 ms".
-  StepOutcome outcome = StepOutcome::kSkipped;
-  std::string failure;  ///< What was expected and what was found, on several lines.
-  std::chrono::milliseconds took{0};
+  StepOutcome outcome = StepOutcome::kSkipped;  ///< Passed, failed, or skipped after a failure.
+  std::string failure;                ///< What was expected and what was found, on several lines.
+  std::chrono::milliseconds took{0};  ///< How long the step ran.
 };
 
+/// How a scenario run went.
 struct ScenarioReport {
-  std::string name;
-  std::string file;
-  std::vector<StepReport> steps;
-  std::chrono::milliseconds took{0};
+  std::string name;                   ///< The scenario's name.
+  std::string file;                   ///< The file it came from.
+  std::vector<StepReport> steps;      ///< Every step, run or skipped.
+  std::chrono::milliseconds took{0};  ///< The whole run.
   /// True when every step passed.
   bool passed() const noexcept;
   /// The JUnit XML of the run: one testsuite, one testcase per step.
