@@ -161,6 +161,13 @@ Result<GraphFault> parseGraphFault(const Value& v, const std::string& path) {
     }
     f.edge = it->value.GetString();
   }
+  if (auto it = v.FindMember("path"); it != v.MemberEnd()) {
+    if (!it->value.IsString() || it->value.GetString()[0] != '/' ||
+        !isValidText(it->value.GetString(), 256)) {
+      return faultError(path + ".path", "a path starting with /, such as \"/me/messages\"");
+    }
+    f.path = it->value.GetString();
+  }
   Result<void> r;
   if (r = field(v, path, "app_id", f.app_id, "an app id (1 to 32 digits)", id()); !r) {
     return std::move(r).error();
@@ -404,6 +411,7 @@ std::string faultsJson(const Faults& f) {
     w.StartObject();
     for (auto [key, value] : {std::pair<const char*, const std::string*>{"method", &g.method},
                               {"edge", &g.edge},
+                              {"path", &g.path},
                               {"app_id", &g.app_id}}) {
       if (value->empty()) continue;
       w.Key(key);

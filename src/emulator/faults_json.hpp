@@ -22,9 +22,9 @@ inline constexpr std::array<std::string_view, 7> kFaultKeys{
 inline constexpr std::array<std::string_view, 10> kFaultDeliveryKeys{
     "drop_rate",     "duplicate_rate",     "delay_ms",     "reorder_window", "batch_size",
     "batch_wait_ms", "answer_deadline_ms", "retry_jitter", "apps",           "comment"};
-inline constexpr std::array<std::string_view, 11> kGraphFaultKeys{
-    "method", "edge", "app_id",  "count",   "error",  "retry_after_s",
-    "status", "code", "subcode", "message", "comment"};
+inline constexpr std::array<std::string_view, 12> kGraphFaultKeys{
+    "method",        "edge",   "path", "app_id",  "count",   "error",
+    "retry_after_s", "status", "code", "subcode", "message", "comment"};
 inline constexpr std::array<std::string_view, 5> kRateLimitKeys{"app_id", "calls", "window_ms",
                                                                 "code", "comment"};
 inline constexpr std::array<std::string_view, 4> kLeadGenKeys{"page_id", "target_app_id",

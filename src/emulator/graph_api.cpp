@@ -68,7 +68,7 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
   if (!caller) return replyError(req, res, "graph", "", caller.error());
   const Caller& c = *caller;
   if (auto fault = graph_faults.intercept(
-          {req.method, edge.empty() ? node : edge, c.app_id, tok, c.page_id}, now())) {
+          {req.method, edge.empty() ? node : edge, req.path, c.app_id, tok, c.page_id}, now())) {
     return injectFault(req, res, c.app_id, *fault);
   }
   auto done = [&](const Result<void>& r) {

@@ -35,6 +35,7 @@ std::optional<GraphFaultAnswer> GraphFaults::intercept(const GraphCall& call, st
   for (auto it = rules_.begin(); it != rules_.end(); ++it) {
     if ((!it->method.empty() && it->method != call.method) ||
         (!it->edge.empty() && it->edge != call.edge) ||
+        (!it->path.empty() && !pathMatches(it->path, call.path)) ||
         (!it->app_id.empty() && it->app_id != call.app_id)) {
       continue;
     }
@@ -62,6 +63,13 @@ std::optional<GraphFaultAnswer> GraphFaults::throttle(const GraphCall& call, std
                           std::chrono::milliseconds(l.window.count() - (now_ms - w.start_ms)));
   }
   return std::nullopt;
+}
+
+bool pathMatches(const std::string& rule, const std::string& path) {
+  if (rule == path) return true;
+  // Without the version: "/v19.0/me/messages" matches "/me/messages".
+  const auto second = path.find('/', 1);
+  return second != std::string::npos && path.compare(second, std::string::npos, rule) == 0;
 }
 
 GraphFaultAnswer faultAnswer(const GraphFault& f) {

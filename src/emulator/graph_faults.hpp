@@ -28,6 +28,7 @@ struct GraphFaultAnswer {
 struct GraphCall {
   std::string method;
   std::string edge;  ///< The path's edge, or the node for a node call.
+  std::string path;  ///< The request path, "/v19.0/me/messages".
   std::string app_id;
   std::string token;
   std::string page_id;
@@ -55,6 +56,9 @@ class GraphFaults {
   };
   std::map<std::pair<std::size_t, std::string>, Window> windows_;  // (limit, token)
 };
+
+/// True when `rule` ("/me/messages" or "/v19.0/me/messages") names the request path `path`.
+bool pathMatches(const std::string& rule, const std::string& path);
 
 /// The error a fault kind answers with (protocol.md §3).
 GraphFaultAnswer faultAnswer(const GraphFault& fault);

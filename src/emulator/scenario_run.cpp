@@ -65,9 +65,19 @@ class Control {
 };
 
 std::string str(const Value& v, const char* key) {
+  if (!v.IsObject()) return {};
   auto it = v.FindMember(key);
   if (it == v.MemberEnd()) return {};
   return detail::idText(it->value).value_or("");
+}
+
+// A member that must be an array; an empty one stands in for anything else, so a server that
+// is not the emulator (or an older one) gives a failed expectation, never a crash.
+const Value& arrayAt(const Value& v, const char* key) {
+  static const Value kEmpty(rapidjson::kArrayType);
+  if (!v.IsObject()) return kEmpty;
+  auto it = v.FindMember(key);
+  return it != v.MemberEnd() && it->value.IsArray() ? it->value : kEmpty;
 }
 
 const Value* findThread(const rapidjson::Document& conversations, const std::string& page,
@@ -90,9 +100,8 @@ class Runner {
     names_[std::string(kInstagramInboxAppId)] = "Instagram Inbox";
     rapidjson::Document world;
     std::string why;
-    if (control_.get("/_emulator/world", world, why) && world.HasMember("apps") &&
-        world["apps"].IsArray()) {
-      for (const auto& a : world["apps"].GetArray()) names_[str(a, "id")] = str(a, "name");
+    if (control_.get("/_emulator/world", world, why)) {
+      for (const auto& a : arrayAt(world, "apps").GetArray()) names_[str(a, "id")] = str(a, "name");
     }
   }
 
@@ -257,7 +266,7 @@ class Runner {
         return false;
       }
       why.clear();
-      owner = doc.HasMember("owner_app_id") ? str(doc, "owner_app_id") : "";
+      owner = str(doc, "owner_app_id");
       return owner == want;
     });
     if (met) return std::nullopt;
@@ -269,7 +278,7 @@ class Runner {
     if (control_.get("/_emulator/conversations", conversations, why)) {
       if (const Value* t = findThread(conversations, s.page_id, s.user_id)) {
         out += "ownership so far:";
-        for (const auto& h : (*t)["history"].GetArray()) {
+        for (const auto& h : arrayAt(*t, "history").GetArray()) {
           out += " " + str(h, "cause") + " -> " +
                  (str(h, "owner").empty() ? "idle" : str(h, "owner")) + ";";
         }
@@ -290,16 +299,16 @@ class Runner {
     std::vector<Delivered> out;
     rapidjson::Document doc;
     if (!control_.get("/_emulator/timeline?kind=delivery&app=" + app_id, doc, why)) return out;
+    if (!doc.IsArray()) return out;
     for (const auto& e : doc.GetArray()) {
+      if (!e.IsObject()) continue;
       const std::string outcome = str(e, "outcome");
       if ((outcome != "delivered" && outcome != "duplicate") || !e.HasMember("body")) continue;
-      const Value& body = e["body"];
-      if (!body.HasMember("entry") || !body["entry"].IsArray()) continue;
-      for (const auto& entry : body["entry"].GetArray()) {
+      for (const auto& entry : arrayAt(e["body"], "entry").GetArray()) {
         for (const char* channel : {"messaging", "standby"}) {
-          auto list = entry.FindMember(channel);
-          if (list == entry.MemberEnd() || !list->value.IsArray()) continue;
-          for (const auto& ev : list->value.GetArray()) out.push_back(describe(channel, ev));
+          for (const auto& ev : arrayAt(entry, channel).GetArray()) {
+            if (ev.IsObject()) out.push_back(describe(channel, ev));
+          }
         }
       }
     }
@@ -370,7 +379,7 @@ class Runner {
       why.clear();
       const Value* t = findThread(conversations, s.page_id, s.user_id);
       if (!t) return false;
-      const auto& chat = (*t)["chat"].GetArray();
+      const auto& chat = arrayAt(*t, "chat").GetArray();
       for (rapidjson::SizeType i = static_cast<rapidjson::SizeType>(skip); i < chat.Size(); ++i) {
         if (str(chat[i], "from") == s.app_id) sent.push_back(str(chat[i], "text"));
       }
@@ -396,11 +405,12 @@ class Runner {
     std::string why;
     rapidjson::Document conversations;
     if (!control_.get("/_emulator/conversations", conversations, why)) return why;
+    if (!conversations.IsArray()) return std::string("GET /_emulator/conversations is no array");
     std::vector<std::string> late;
     for (const auto& c : conversations.GetArray()) {
       const std::string key = str(c, "page_id") + "/" + str(c, "user_id");
       if (!s.user_id.empty() && str(c, "user_id") != s.user_id) continue;
-      const auto& chat = c["chat"].GetArray();
+      const auto& chat = arrayAt(c, "chat").GetArray();
       for (auto i = static_cast<rapidjson::SizeType>(mark(s.after_step, key)); i < chat.Size();
            ++i) {
         if (str(chat[i], "from") == s.app_id) {
@@ -426,9 +436,11 @@ class Runner {
     ChatMarks marks;
     rapidjson::Document conversations;
     std::string why;
-    if (!control_.get("/_emulator/conversations", conversations, why)) return marks;
+    if (!control_.get("/_emulator/conversations", conversations, why) || !conversations.IsArray()) {
+      return marks;
+    }
     for (const auto& c : conversations.GetArray()) {
-      marks[str(c, "page_id") + "/" + str(c, "user_id")] = c["chat"].Size();
+      marks[str(c, "page_id") + "/" + str(c, "user_id")] = arrayAt(c, "chat").Size();
     }
     return marks;
   }

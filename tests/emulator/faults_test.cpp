@@ -12,6 +12,7 @@
 
 #include "catch.hpp"
 #include "fixture.hpp"
+#include "graph_faults.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
@@ -141,7 +142,57 @@ TEST_CASE("faults: the control API sets, shows and clears them") {
   CHECK(f.emu->faults().delivery.duplicate_rate == 0);
 }
 
+TEST_CASE("faults: every key reads the same from the config and from the control API") {
+  const std::string every =
+      R"({"seed":42,"delivery":{"drop_rate":0.1,"duplicate_rate":0.2,"delay_ms":3,)"
+      R"("reorder_window":4,"batch_size":5,"batch_wait_ms":6,"answer_deadline_ms":7,)"
+      R"("retry_jitter":0.5,"apps":["1111111111"],"comment":"c"},)"
+      R"("graph":[{"method":"POST","edge":"messages","path":"/me/messages",)"
+      R"("app_id":"1111111111","count":2,"error":"custom","status":403,"code":200,)"
+      R"("subcode":9,"message":"m","comment":"c"},{"error":"rate_limit","retry_after_s":9}],)"
+      R"("rate_limits":[{"app_id":"2222222222","calls":3,"window_ms":100,"code":4}],)"
+      R"("handover_disabled_pages":["100100100"],)"
+      R"("lead_gen":[{"page_id":"200200200","target_app_id":"2222222222","complete":false}],)"
+      R"("comment":"all of them"})";
+  const std::string expected = faultsJson(faults(every));
+  // The config form.
+  Fixture from_config([&](Config& c) {
+    std::string world = R"({"pages":[{"id":"100100100","era":"legacy"},{"id":"200200200"}],)"
+                        R"("apps":[{"id":"1111111111"},{"id":"2222222222"}],"faults":)" +
+                        every + "}";
+    auto parsed = parseConfig(world);
+    REQUIRE(parsed);
+    c.faults = parsed->faults;
+  });
+  CHECK(faultsJson(from_config.emu->faults()) == expected);
+  CHECK(control(*from_config.emu, "GET", "/_emulator/faults")->body == expected);
+  // The control-API form.
+  Fixture from_api;
+  auto set = control(*from_api.emu, "POST", "/_emulator/faults", every);
+  REQUIRE(set);
+  CHECK(set->status == 200);
+  CHECK(set->body == expected);
+}
+
 // --- Graph: the next K matching calls -------------------------------------------------------
+
+TEST_CASE("faults: a rule's path matches with or without the API version") {
+  Fixture f;
+  REQUIRE(f.emu->setFaults(faults(R"({"graph":[{"path":"/me/messages","error":"transient"},)"
+                                  R"({"path":"/me/thread_owner","error":"transient"}]})")));
+  auto bot = f.routingBot();  // calls /vNN.N/me/...
+  auto owner = bot.getThreadOwner(kUser);
+  REQUIRE_FALSE(owner);
+  CHECK(owner.error().code == 2);
+  const auto left = f.emu->faults().graph;
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].path == "/me/messages");  // a path that did not match is not spent
+  CHECK(bot.getThreadOwner(kUser));
+  CHECK(emulator::detail::pathMatches("/v19.0/me/messages", "/v19.0/me/messages"));
+  CHECK(emulator::detail::pathMatches("/me/messages", "/v19.0/me/messages"));
+  CHECK_FALSE(emulator::detail::pathMatches("/messages", "/v19.0/me/messages"));
+  CHECK_FALSE(emulator::detail::pathMatches("/me/messages", "/v19.0/me/messages_x"));
+}
 
 TEST_CASE("faults: the next K matching calls answer not_owner then the calls work again") {
   Fixture f;

@@ -69,6 +69,9 @@ struct GraphFault {
   /// The path's edge ("pass_thread_control", "messages", "thread_owner", ...), or for a node
   /// call the node; empty: any.
   std::string edge;
+  /// The request path, version left out ("/me/messages", "/1001/pass_thread_control"), or with
+  /// it ("/v19.0/me/messages"); empty: any.
+  std::string path;
   std::string app_id;     ///< Only calls made with this app's token; empty: any caller.
   std::size_t count = 1;  ///< How many matching calls fail; then the fault is spent.
   GraphFaultKind kind = GraphFaultKind::kTransient;  ///< The error answered (`error`).
