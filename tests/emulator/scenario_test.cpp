@@ -287,3 +287,55 @@ TEST_CASE("scenario: a recorded session becomes a scenario that parses and names
   REQUIRE_FALSE(unreachable);
   CHECK(unreachable.error().category == ErrorCategory::kTransport);
 }
+
+TEST_CASE("scenario: truncated and mutated scenarios and faults give errors never crashes") {
+  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/examples/demo/demo.scenario.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string scenario_text = text.str();
+  // Without its config file, so that mutations reach the steps (the config is read first).
+  const std::string config_line = "\"config\": \"demo_world.json\",";
+  REQUIRE(scenario_text.find(config_line) != std::string::npos);
+  scenario_text.erase(scenario_text.find(config_line), config_line.size());
+  const std::string faults_text =
+      R"({"seed":3,"delivery":{"drop_rate":0.5,"apps":["1"]},"graph":[{"method":"POST",)"
+      R"("edge":"messages","count":2,"error":"custom","code":4,"status":429}],)"
+      R"("rate_limits":[{"calls":2,"window_ms":10}],"lead_gen":[{"page_id":"1",)"
+      R"("target_app_id":"2"}],"handover_disabled_pages":["1"]})";
+  REQUIRE(parseScenario(scenario_text, "whole.json"));
+  REQUIRE(parseFaults(faults_text));
+  std::size_t errors = 0;
+  auto check_error = [&](const Error& e, const std::string& prefix) {
+    ++errors;
+    CHECK(e.message.rfind(prefix, 0) == 0);
+    CHECK((e.category == ErrorCategory::kParse || e.category == ErrorCategory::kInvalidArgument));
+  };
+  for (std::size_t n = 0; n < scenario_text.size(); n += 7) {
+    auto r = parseScenario(scenario_text.substr(0, n), "cut.json");
+    if (!r) check_error(r.error(), "cut.json: ");
+  }
+  for (std::size_t n = 0; n < faults_text.size(); ++n) {
+    auto r = parseFaults(faults_text.substr(0, n));
+    if (!r) check_error(r.error(), "faults");
+  }
+  std::uint64_t state = 12345;  // a fixed xorshift: the same mutations every run
+  auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char bytes[] = {'"', '{', '}', '[', ']', ',', ':', '0', '9', '-', 'e', '\0', '\xff', 'x'};
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = i % 2 ? scenario_text : faults_text;
+    for (int k = 0; k < 3; ++k) s[next() % s.size()] = bytes[next() % sizeof bytes];
+    if (i % 2) {
+      auto r = parseScenario(s, "m.json");
+      if (!r) check_error(r.error(), "m.json: ");
+    } else {
+      auto r = parseFaults(s);
+      if (!r) check_error(r.error(), "faults");
+    }
+  }
+  CHECK(errors > 1000);
+}
