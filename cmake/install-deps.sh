@@ -17,6 +17,9 @@ packages=(
   ca-certificates
   # tests/cli/parse_contract.py: the parse contract written again, as an independent oracle.
   python3
+  # README's emulator commands (curl against the control API), run as written by
+  # tests/readme/emulator_commands.sh.
+  curl
   "$@"
 )
 
