@@ -45,6 +45,9 @@ int cmdEmulator(const Args& args);
 int cmdEmulatorTest(const Args& args);    ///< `emulator test SCENARIO` (scenario_commands.cpp).
 int cmdEmulatorRecord(const Args& args);  ///< `emulator record` (scenario_commands.cpp).
 
+/// `--port` (0 to 65535; absent: 0) into `port`; false when it is out of range or not a number.
+bool portOption(const Args& args, int& port);
+
 /// Prints "usage: handover <usage>" and a hint to stderr; returns kExitUsage.
 int usageError(const Command& command, const std::string& problem);
 /// The command currently running (set by main before `run`), for usage errors inside commands.

@@ -12,6 +12,16 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace cli {
 
+bool portOption(const Args& args, int& port) {
+  port = 0;
+  const auto p = args.value("--port");
+  if (!p) return true;
+  const auto n = parseInteger(*p);
+  if (!n || *n < 0 || *n > 65535) return false;
+  port = static_cast<int>(*n);
+  return true;
+}
+
 int cmdEmulator(const Args& args) {
   if (!args.positionals.empty()) {
     if (args.positionals[0] == "test") return cmdEmulatorTest(args);
@@ -32,13 +42,8 @@ int cmdEmulator(const Args& args) {
   }
   const auto path = args.value("--config");
   int port = 0;
-  if (auto p = args.value("--port")) {
-    auto n = parseInteger(*p);
-    if (!n || *n < 0 || *n > 65535) {
-      return usageError(currentCommand(), "--port must be from 0 to 65535");
-    }
-    port = static_cast<int>(*n);
-  }
+  if (!portOption(args, port))
+    return usageError(currentCommand(), "--port must be from 0 to 65535");
   const std::string host = args.valueOr("--host", "127.0.0.1");
 
   // Block the signals before the emulator starts its threads so they all inherit the mask.

@@ -33,13 +33,8 @@ int cmdEmulatorTest(const Args& args) {
                       "for the one this command starts");
   }
   int port = 0;
-  if (auto p = args.value("--port")) {
-    auto n = parseInteger(*p);
-    if (!n || *n < 0 || *n > 65535) {
-      return usageError(currentCommand(), "--port must be from 0 to 65535");
-    }
-    port = static_cast<int>(*n);
-  }
+  if (!portOption(args, port))
+    return usageError(currentCommand(), "--port must be from 0 to 65535");
   auto scenario = emulator::loadScenarioFile(file);
   if (!scenario) {
     std::cerr << "handover emulator test: " << scenario.error().message << "\n";

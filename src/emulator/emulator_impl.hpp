@@ -312,11 +312,14 @@ struct Emulator::Impl {
     std::lock_guard<std::mutex> lock(world_mu);
     // The owner before the action is the owner that what followed the last one left.
     const std::string owner_before = world.ownerNow(page_id, user_id);
+    const std::int64_t stamp_before = world.lastStamp();
     Result<T> r = fn();
     if (r) flush();
     record("control", [&](JsonWriter& w) {
       w.Key("action");
       w.String(action);
+      w.Key("stamp_before");  // events stamped later came of this action or after it
+      w.Int64(stamp_before);
       if (!user_id.empty() && world.page(page_id)) {
         w.Key("owner_before");
         writeString(w, owner_before);
@@ -388,9 +391,16 @@ struct Emulator::Impl {
       }
     } while (!offset_ms.compare_exchange_weak(offset, offset + seconds * 1000));
     const std::int64_t from_ms = nowWith(offset);
+    std::int64_t stamp_before = 0;
+    {
+      std::lock_guard<std::mutex> lock(world_mu);
+      stamp_before = world.lastStamp();
+    }
     record("control", [&](JsonWriter& w) {
       w.Key("action");
       w.String("advance_clock");
+      w.Key("stamp_before");
+      w.Int64(stamp_before);
       w.Key("seconds");
       w.Int64(by.count());
       w.Key("from_ms");  // the clock before: a recorded scenario's owners are judged on it

@@ -6,7 +6,9 @@
 
 #include <rapidjson/prettywriter.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -91,56 +93,82 @@ bool actionStep(Pretty& w, const Value& e, const Action& a, const Action& defaul
   return true;
 }
 
-// What followed an action: handover events delivered and messages sent.
+// One expectation that followed an action, placed by when it happened on the world's clock
+// (then by timeline order).
+struct Follower {
+  std::int64_t at = 0;
+  std::uint64_t seq = 0;
+  std::string step;  // expect_received or expect_sent
+  std::vector<std::pair<const char*, std::string>> fields;
+  Action where;
+};
+
+// What followed an action: the handover events it and the apps' reactions produced (stamped
+// in (stamp_from, stamp_to], whenever they were delivered), and the messages apps sent before
+// the next action (timeline entries from..to), in the order they happened.
 void followers(Pretty& w, const std::vector<rapidjson::Document>& entries, std::size_t from,
-               std::size_t to, const Action& a, const Action& defaults) {
-  for (std::size_t i = from; i < to; ++i) {
-    const Value& e = entries[i];
-    const std::string kind = field(e, "kind");
-    if (kind == "delivery" && field(e, "outcome") == "delivered" && e.HasMember("body")) {
-      for (const auto& entry : e["body"]["entry"].GetArray()) {
-        for (const char* channel : {"messaging", "standby"}) {
-          if (!entry.HasMember(channel)) continue;
-          for (const auto& ev : entry[channel].GetArray()) {
-            for (const char* key :
-                 {"pass_thread_control", "take_thread_control", "request_thread_control"}) {
-              if (!ev.HasMember(key)) continue;
-              w.StartObject();
-              w.Key("expect_received");
-              w.StartObject();
-              str(w, "app_id", field(e, "app_id"));
-              str(w, "event", key);
-              if (ev[key].HasMember("metadata")) str(w, "metadata", field(ev[key], "metadata"));
-              Action who = a;
-              who.user_id = field(ev["sender"], "id");
-              where(w, who, defaults);
-              w.EndObject();
-              w.EndObject();
+               std::size_t to, std::int64_t stamp_from, std::int64_t stamp_to, const Action& a,
+               const Action& defaults) {
+  std::vector<Follower> found;
+  std::set<std::string> seen;  // a redelivered event is expected once
+  for (const auto& e : entries) {
+    if (field(e, "kind") != "delivery" || field(e, "outcome") != "delivered" ||
+        !e.HasMember("body")) {
+      continue;
+    }
+    for (const auto& entry : e["body"]["entry"].GetArray()) {
+      for (const char* channel : {"messaging", "standby"}) {
+        if (!entry.HasMember(channel)) continue;
+        for (const auto& ev : entry[channel].GetArray()) {
+          const std::int64_t ts = ev["timestamp"].GetInt64();
+          if (ts <= stamp_from || ts > stamp_to) continue;
+          for (const char* key :
+               {"pass_thread_control", "take_thread_control", "request_thread_control"}) {
+            if (!ev.HasMember(key)) continue;
+            if (!seen.insert(field(e, "app_id") + " " + key + " " + std::to_string(ts)).second) {
+              continue;
             }
+            Follower f{ts, e["seq"].GetUint64(), "expect_received", {}, a};
+            f.fields = {{"app_id", field(e, "app_id")}, {"event", key}};
+            if (ev[key].HasMember("metadata")) {
+              f.fields.emplace_back("metadata", field(ev[key], "metadata"));
+            }
+            f.where.user_id = field(ev["sender"], "id");
+            found.push_back(std::move(f));
           }
         }
       }
     }
-    if (kind == "graph" && e["status"].GetInt() == 200 && e.HasMember("request")) {
-      const std::string path = field(e, "path");
-      const Value& req = e["request"];
-      if (path.size() < 9 || path.compare(path.size() - 9, 9, "/messages") != 0) continue;
-      if (!req.HasMember("message") || !req["message"].IsObject()) continue;
-      const std::string text = field(req["message"], "text");
-      if (text.empty()) continue;
-      Action recipient = a;
-      if (req.HasMember("recipient") && req["recipient"].IsObject()) {
-        recipient.user_id = field(req["recipient"], "id");
-      }
-      w.StartObject();
-      w.Key("expect_sent");
-      w.StartObject();
-      str(w, "app_id", field(e, "app_id"));
-      str(w, "contains", text);
-      where(w, recipient, defaults);
-      w.EndObject();
-      w.EndObject();
+  }
+  for (std::size_t i = from; i < to; ++i) {
+    const Value& e = entries[i];
+    if (field(e, "kind") != "graph" || e["status"].GetInt() != 200 || !e.HasMember("request")) {
+      continue;
     }
+    const std::string path = field(e, "path");
+    const Value& req = e["request"];
+    if (path.size() < 9 || path.compare(path.size() - 9, 9, "/messages") != 0) continue;
+    if (!req.HasMember("message") || !req["message"].IsObject()) continue;
+    const std::string text = field(req["message"], "text");
+    if (text.empty()) continue;
+    Follower f{e["time"].GetInt64(), e["seq"].GetUint64(), "expect_sent", {}, a};
+    f.fields = {{"app_id", field(e, "app_id")}, {"contains", text}};
+    if (req.HasMember("recipient") && req["recipient"].IsObject()) {
+      f.where.user_id = field(req["recipient"], "id");
+    }
+    found.push_back(std::move(f));
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Follower& x, const Follower& y) {
+    return x.at != y.at ? x.at < y.at : x.seq < y.seq;
+  });
+  for (const auto& f : found) {
+    w.StartObject();
+    w.Key(f.step.c_str());
+    w.StartObject();
+    for (const auto& [key, value] : f.fields) str(w, key, value);
+    where(w, f.where, defaults);
+    w.EndObject();
+    w.EndObject();
   }
 }
 
@@ -192,7 +220,10 @@ std::string Emulator::Impl::scenarioSkeleton() {
     if (a.page_id.empty() && a.user_id.empty()) a = defaults;
     if (!actionStep(w, e, a, defaults)) continue;
     const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
-    followers(w, entries, actions[k] + 1, next, a, defaults);
+    const std::int64_t stamp_to =
+        k + 1 < actions.size() ? entries[next]["stamp_before"].GetInt64() : INT64_MAX;
+    followers(w, entries, actions[k] + 1, next, e["stamp_before"].GetInt64(), stamp_to, a,
+              defaults);
     if (a.user_id.empty()) continue;
     // The owner this left the thread with: what the next action on the thread found, or, for
     // the last one, the owner now.

@@ -156,6 +156,10 @@ class World {
   Result<void> leadGenPass(const std::string& page_id, const std::string& user,
                            const std::string& target, bool complete);
 
+  /// The newest event timestamp handed out (they strictly increase): the events an action
+  /// produces are stamped after its value before the action.
+  std::int64_t lastStamp() const noexcept { return last_stamp_; }
+
   /// Message ids are PREFIX + a counter ("m_emu_" by default). An emulator gives each world its
   /// own prefix: an app that outlives one emulator run must not take the next run's messages
   /// for redeliveries of the last one's.

@@ -16,13 +16,6 @@ using handover::detail::hmacSha256Hex;
 namespace {
 constexpr auto kWait = std::chrono::seconds(10);
 
-std::vector<std::string> texts(const std::vector<webhook::Event>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) {
-    if (const auto* m = e.get<webhook::Message>()) out.push_back(m->text);
-  }
-  return out;
-}
 }  // namespace
 
 TEST_CASE("delivery: an app that is down gets every event once it is back in order") {

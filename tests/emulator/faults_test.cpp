@@ -22,14 +22,6 @@ namespace {
 
 constexpr auto kWait = std::chrono::seconds(10);
 
-std::vector<std::string> texts(const std::vector<webhook::Event>& events) {
-  std::vector<std::string> out;
-  for (const auto& e : events) {
-    if (const auto* m = e.get<webhook::Message>()) out.push_back(m->text);
-  }
-  return out;
-}
-
 Faults faults(const std::string& json) {
   auto parsed = parseFaults(json);
   if (!parsed) FAIL(parsed.error().message);

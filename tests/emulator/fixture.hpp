@@ -102,6 +102,15 @@ struct Fixture {
   }
 };
 
+/// The texts of the message events, in arrival order.
+inline std::vector<std::string> texts(const std::vector<webhook::Event>& events) {
+  std::vector<std::string> out;
+  for (const auto& e : events) {
+    if (const auto* m = e.get<webhook::Message>()) out.push_back(m->text);
+  }
+  return out;
+}
+
 /// Events of one kind, in arrival order.
 inline std::vector<webhook::Event> ofKind(const std::vector<webhook::Event>& all,
                                           webhook::EventKind kind) {
