@@ -27,6 +27,9 @@ if [ ! -x "$target/usr/bin/apt-get" ]; then
   debootstrap --variant=minbase bookworm "$target" "$mirror"
 fi
 cp /etc/resolv.conf "$target/etc/resolv.conf"
+# A container or a machine has /etc/hosts; debootstrap's minbase does not, and without it
+# "localhost" does not resolve (chromedriver's service is reached as localhost).
+[ -f "$target/etc/hosts" ] || cp /etc/hosts "$target/etc/hosts"
 rm -rf "$target/root/handover"
 mkdir -p "$target/root/handover"
 (cd "$repo" && git ls-files -z | tar --null -T - -cf -) | tar xf - -C "$target/root/handover"
