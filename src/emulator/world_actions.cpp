@@ -195,10 +195,13 @@ Result<InjectedEvent> World::inboxReply(const std::string& page_id, const std::s
   // CR-M: responding in a conversation the inbox does not control makes the inbox take it.
   // [U] The emulator applies the same on legacy pages (a human can always type).
   if (owner != inbox) {
+    // The take stamps the expiry it records; a touch after it would move that by the
+    // milliseconds in between, and the recorded expiry would not be the one that lapses.
     setOwner(*p, t, inbox, "inbox_reply");
     takeEvent(*p, user, owner, inbox, "");
+  } else {
+    touch(*p, t);
   }
-  touch(*p, t);
   InjectedEvent ev;
   const std::int64_t ts = stamp();
   ev.timestamp = fromEpochMillis(ts);
