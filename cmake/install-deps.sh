@@ -8,7 +8,7 @@ packages=(
   cmake g++ make pkg-config
   libcurl4-openssl-dev rapidjson-dev catch2 libssl-dev libcpp-httplib-dev
   libhiredis-dev redis-server
-  # Boost.Beast for handover/webhook/beast_adapter.hpp and examples/beast_webhook_server.cpp.
+  # Boost.Beast for handover/endpoint/beast_adapter.hpp and examples/beast_webhook_server.cpp.
   libboost-dev
   # Tests call the openssl CLI as an independent HMAC oracle; libssl-dev does not bring it.
   openssl

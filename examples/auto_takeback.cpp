@@ -28,13 +28,13 @@
 #include <string>
 #include <thread>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 #include "handover/webhook/router.hpp"
 
 namespace {

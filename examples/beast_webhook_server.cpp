@@ -30,10 +30,10 @@
 #include <optional>
 #include <string>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/testing/fake_connection.hpp"
-#include "handover/webhook/beast_adapter.hpp"
-#include "handover/webhook/endpoint.hpp"
+#include "handover/endpoint/beast_adapter.hpp"
+#include "handover/endpoint/endpoint.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <iostream>
 #include <string>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/emulator/emulator.hpp"
 
 namespace {

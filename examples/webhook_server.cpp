@@ -30,9 +30,9 @@
 #include <string>
 #include <thread>
 
-#include "handover/client.hpp"
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/client/client.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 #include "handover/webhook/router.hpp"
 
 namespace {
@@ -204,7 +204,7 @@ int main(int argc, char** argv) {
     }
   };
   // MemoryQueue by default: bodies answered 200 but not yet handled are lost if this process
-  // dies. tests/tracker/fleet_server.cpp shows the Redis-backed setup for a fleet.
+  // dies. tests/redis/fleet_server.cpp shows the Redis-backed setup for a fleet.
   Endpoint endpoint(endpoint_options, makeRouter(), client);
 
   httplib::Server server;

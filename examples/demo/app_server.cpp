@@ -11,9 +11,9 @@
 #include <optional>
 #include <thread>
 
-#include "handover/client.hpp"
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/client/client.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 
 namespace demo {
 namespace {

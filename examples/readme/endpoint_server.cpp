@@ -18,8 +18,8 @@
 #include "handover/testing/fake_connection.hpp"
 
 // [readme:endpoint]
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 
 using namespace handover::webhook;
 

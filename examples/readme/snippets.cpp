@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"

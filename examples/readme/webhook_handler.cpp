@@ -9,7 +9,7 @@
 
 #include "handover/testing/fake_connection.hpp"
 // [readme:handler]
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
 #include "handover/webhook/signature.hpp"

@@ -2,7 +2,7 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace cli {

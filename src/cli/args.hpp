@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace cli {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "args.hpp"
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace cli {

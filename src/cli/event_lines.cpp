@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 #include "json_line.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "json_line.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "commands.hpp"
-#include "handover/version.hpp"
+#include "handover/core/version.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace cli {

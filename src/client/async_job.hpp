@@ -17,8 +17,8 @@
 
 #include "curl_common.hpp"
 #include "graph_calls.hpp"
-#include "handover/async_connection.hpp"
-#include "handover/http_transport.hpp"
+#include "handover/client/async_connection.hpp"
+#include "handover/core/http_transport.hpp"
 #include "local_document.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

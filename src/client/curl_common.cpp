@@ -3,7 +3,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -6,8 +6,8 @@
 #include <cstddef>
 #include <string_view>
 
-#include "handover/error.hpp"
-#include "handover/http_transport.hpp"
+#include "handover/core/error.hpp"
+#include "handover/core/http_transport.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -7,7 +7,7 @@
 // URL, headers, 2xx reading, retry decision, deadline error and scrubbing from the core
 // (graph_core.cpp) the sync connection also runs on. Only the scheduling is this file's.
 
-#include "handover/async_connection.hpp"
+#include "handover/client/async_connection.hpp"
 
 #include <curl/curl.h>
 

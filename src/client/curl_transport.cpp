@@ -1,4 +1,4 @@
-#include "handover/curl_transport.hpp"
+#include "handover/client/curl_transport.hpp"
 
 #include <curl/curl.h>
 

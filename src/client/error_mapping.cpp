@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 #include "json.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

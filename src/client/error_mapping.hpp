@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "handover/error.hpp"
-#include "handover/http_transport.hpp"
+#include "handover/core/error.hpp"
+#include "handover/core/http_transport.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -1,12 +1,12 @@
 // The call table: for each Graph call, its request (validation, method, edge, query, body from
 // request_bodies) and its typed reader (responses). Add a call here, in requests.hpp and in
-// handover/graph_calls.hpp; nothing else needs to change.
+// handover/client/graph_calls.hpp; nothing else needs to change.
 
 #include "graph_calls.hpp"
 
 #include <utility>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 #include "json_body.hpp"
 #include "request_bodies.hpp"
 #include "responses.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// One description per Graph call (handover/graph_calls.hpp lists them): how to build its
+// One description per Graph call (handover/client/graph_calls.hpp lists them): how to build its
 // request and how to read its answer. Both engines, the sync `Connection` and the async one,
 // run every call from these, so they cannot disagree on a path, a body or a reader.
 
@@ -7,9 +7,9 @@
 
 #include <string>
 
-#include "handover/graph_calls.hpp"
-#include "handover/http_transport.hpp"
-#include "handover/result.hpp"
+#include "handover/client/graph_calls.hpp"
+#include "handover/core/http_transport.hpp"
+#include "handover/core/result.hpp"
 #include "url.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

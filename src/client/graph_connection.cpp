@@ -7,8 +7,8 @@
 #include "error_mapping.hpp"
 #include "graph_calls.hpp"
 #include "graph_core.hpp"
-#include "handover/connection.hpp"
-#include "handover/curl_transport.hpp"
+#include "handover/client/connection.hpp"
+#include "handover/client/curl_transport.hpp"
 #include "local_document.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

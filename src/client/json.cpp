@@ -1,7 +1,7 @@
 #include "json.hpp"
 
 #include <rapidjson/error/en.h>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

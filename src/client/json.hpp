@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "handover/error.hpp"
+#include "handover/core/error.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

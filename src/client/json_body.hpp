@@ -6,7 +6,7 @@
 
 #include <cstdint>
 #include <string>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

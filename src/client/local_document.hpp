@@ -3,7 +3,7 @@
 // hundred bytes, and the default 64 KiB pool chunk per response costs more than the parse.
 
 #include <rapidjson/document.h>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 #include "json_body.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

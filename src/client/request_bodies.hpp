@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 
-#include "handover/error.hpp"
-#include "handover/requests.hpp"
-#include "handover/result.hpp"
+#include "handover/core/error.hpp"
+#include "handover/client/requests.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 #include "json.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

@@ -6,8 +6,8 @@
 
 #include <string>
 
-#include "handover/requests.hpp"
-#include "handover/result.hpp"
+#include "handover/client/requests.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

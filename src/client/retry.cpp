@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <random>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

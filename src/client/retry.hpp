@@ -4,8 +4,8 @@
 #include <chrono>
 #include <functional>
 
-#include "handover/error.hpp"
-#include "handover/options.hpp"
+#include "handover/core/error.hpp"
+#include "handover/client/options.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

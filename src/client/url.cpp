@@ -1,6 +1,6 @@
 #include "url.hpp"
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -1,4 +1,4 @@
-#include "handover/requests.hpp"
+#include "handover/client/requests.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -5,7 +5,7 @@
 
 #include <string>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -1,4 +1,4 @@
-#include "handover/error.hpp"
+#include "handover/core/error.hpp"
 
 #include <string_view>
 

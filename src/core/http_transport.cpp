@@ -1,4 +1,4 @@
-#include "handover/http_transport.hpp"
+#include "handover/core/http_transport.hpp"
 
 #include "ascii.hpp"
 

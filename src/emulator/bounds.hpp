@@ -8,7 +8,7 @@
 #include <limits>
 #include <string>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

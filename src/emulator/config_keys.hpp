@@ -4,7 +4,7 @@
 
 #include <array>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

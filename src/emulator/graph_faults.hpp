@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "handover/emulator/faults.hpp"
-#include "handover/error.hpp"
+#include "handover/core/error.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

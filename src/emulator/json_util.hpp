@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

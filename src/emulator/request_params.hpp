@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 #include "json_util.hpp"
 #include "validation.hpp"
 #include "world.hpp"

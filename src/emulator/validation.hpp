@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

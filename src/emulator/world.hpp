@@ -13,7 +13,7 @@
 
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

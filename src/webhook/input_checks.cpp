@@ -2,7 +2,7 @@
 
 #include <cstdint>
 #include <cstring>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook::detail {

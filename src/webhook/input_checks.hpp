@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook::detail {

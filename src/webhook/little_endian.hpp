@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook::detail {

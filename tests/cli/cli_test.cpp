@@ -15,7 +15,7 @@
 #include "catch.hpp"
 #include "core/crypto.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "handover/options.hpp"
+#include "handover/client/options.hpp"
 #include "process.hpp"
 #include "recording_server.hpp"
 

@@ -15,7 +15,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 extern char** environ;
 

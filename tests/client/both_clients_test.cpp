@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "client_test_support.hpp"
-#include "handover/async_client.hpp"
+#include "handover/client/async_client.hpp"
 #include "recording_server.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

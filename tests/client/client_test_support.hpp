@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "handover/client.hpp"
-#include "handover/curl_transport.hpp"
+#include "handover/client/client.hpp"
+#include "handover/client/curl_transport.hpp"
 #include "secret_scan.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

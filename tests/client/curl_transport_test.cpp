@@ -3,7 +3,7 @@
 #include <set>
 
 #include "catch.hpp"
-#include "handover/curl_transport.hpp"
+#include "handover/client/curl_transport.hpp"
 #include "recording_server.hpp"
 
 using namespace handover;

@@ -1,7 +1,7 @@
 // The public test doubles behave as documented.
 
 #include "client_test_support.hpp"
-#include "handover/async_client.hpp"
+#include "handover/client/async_client.hpp"
 #include "handover/testing/fake_async_connection.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/testing/fake_transport.hpp"

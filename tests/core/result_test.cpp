@@ -1,6 +1,6 @@
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 #include "catch.hpp"
-#include "handover/http_transport.hpp"
+#include "handover/core/http_transport.hpp"
 
 using handover::Error;
 using handover::ErrorCategory;

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/emulator/emulator.hpp"
 #include "secret_scan.hpp"
 #include "webhook_receiver.hpp"

@@ -16,10 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/testing/fake_connection.hpp"
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::testing {

@@ -1,4 +1,4 @@
-# cmake -P check: include/handover/version.hpp and vcpkg.json must carry
+# cmake -P check: include/handover/core/version.hpp and vcpkg.json must carry
 # project(handover VERSION ...) (conanfile.py reads it from CMakeLists.txt itself).
 # Inputs (-D): HEADER, VCPKG_JSON, VERSION.
 cmake_minimum_required(VERSION 3.19)

@@ -18,9 +18,9 @@ endif()
 file(RENAME "${STAGE}" "${PREFIX}")
 
 foreach(pattern
-    include/handover/version.hpp
-    include/handover/client.hpp
-    include/handover/result.hpp
+    include/handover/core/version.hpp
+    include/handover/client/client.hpp
+    include/handover/core/result.hpp
     lib*/cmake/handover/handover-config.cmake
     lib*/cmake/handover/handover-config-version.cmake
     lib*/cmake/handover/handover-targets.cmake

@@ -1,7 +1,7 @@
 // The `main.cpp` README's pkg-config line compiles: a program using the installed library.
 #include <iostream>
 
-#include <handover/version.hpp>
+#include <handover/core/version.hpp>
 #include <handover/webhook/parser.hpp>
 
 int main() {

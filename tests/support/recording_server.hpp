@@ -23,7 +23,7 @@
 #include <thread>
 #include <utility>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace test {

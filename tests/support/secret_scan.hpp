@@ -16,9 +16,9 @@
 #include <utility>
 
 #include "core/crypto.hpp"
-#include "handover/client.hpp"
-#include "handover/connection.hpp"
-#include "handover/result.hpp"
+#include "handover/client/client.hpp"
+#include "handover/client/connection.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace test {

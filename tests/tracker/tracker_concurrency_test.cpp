@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "catch.hpp"
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "catch.hpp"
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "handover/emulator/faults.hpp"
-#include "handover/export.hpp"
-#include "handover/result.hpp"
-#include "handover/types.hpp"
+#include "handover/core/export.hpp"
+#include "handover/core/result.hpp"
+#include "handover/core/types.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

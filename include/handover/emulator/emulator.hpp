@@ -27,8 +27,8 @@
 #include <string>
 
 #include "handover/emulator/config.hpp"
-#include "handover/export.hpp"
-#include "handover/result.hpp"
+#include "handover/core/export.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

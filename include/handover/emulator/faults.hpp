@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "handover/export.hpp"
-#include "handover/result.hpp"
+#include "handover/core/export.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

@@ -25,8 +25,8 @@
 
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "handover/export.hpp"
-#include "handover/result.hpp"
+#include "handover/core/export.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

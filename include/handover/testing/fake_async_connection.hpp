@@ -23,8 +23,8 @@
 #include <utility>
 #include <vector>
 
-#include "handover/async_connection.hpp"
-#include "handover/export.hpp"
+#include "handover/client/async_connection.hpp"
+#include "handover/core/export.hpp"
 #include "handover/testing/fake_handlers.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

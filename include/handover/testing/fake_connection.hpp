@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "handover/connection.hpp"
-#include "handover/export.hpp"
+#include "handover/client/connection.hpp"
+#include "handover/core/export.hpp"
 #include "handover/testing/fake_handlers.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

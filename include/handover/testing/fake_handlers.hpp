@@ -11,10 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "handover/error.hpp"
-#include "handover/export.hpp"
-#include "handover/graph_calls.hpp"
-#include "handover/result.hpp"
+#include "handover/core/error.hpp"
+#include "handover/core/export.hpp"
+#include "handover/client/graph_calls.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace testing {

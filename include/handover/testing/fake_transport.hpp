@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "handover/export.hpp"
-#include "handover/http_transport.hpp"
+#include "handover/core/export.hpp"
+#include "handover/core/http_transport.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace testing {

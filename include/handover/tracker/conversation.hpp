@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 #include "handover/tracker/policies.hpp"
-#include "handover/types.hpp"
+#include "handover/core/types.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker {

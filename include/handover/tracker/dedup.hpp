@@ -24,9 +24,9 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 #include "handover/tracker/store.hpp"
 #include "handover/webhook/events.hpp"
 #include "handover/webhook/router.hpp"

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 #include "handover/tracker/store.hpp"
 

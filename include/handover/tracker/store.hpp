@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 #include "handover/tracker/conversation.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

@@ -26,10 +26,10 @@
 #include <optional>
 #include <string>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/client.hpp"
-#include "handover/result.hpp"
+#include "handover/client/client.hpp"
+#include "handover/core/result.hpp"
 #include "handover/tracker/conversation.hpp"
 #include "handover/tracker/policies.hpp"
 #include "handover/tracker/store.hpp"

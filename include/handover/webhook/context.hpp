@@ -4,9 +4,9 @@
 
 #include <chrono>
 #include <string>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/client.hpp"
+#include "handover/client/client.hpp"
 #include "handover/webhook/events.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

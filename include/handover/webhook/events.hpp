@@ -14,9 +14,9 @@
 #include <utility>
 #include <variant>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/types.hpp"
+#include "handover/core/types.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {

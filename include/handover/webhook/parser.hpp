@@ -13,9 +13,9 @@
 
 #include <cstddef>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/result.hpp"
+#include "handover/core/result.hpp"
 #include "handover/webhook/events.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

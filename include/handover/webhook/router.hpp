@@ -22,10 +22,10 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/client.hpp"
-#include "handover/result.hpp"
+#include "handover/client/client.hpp"
+#include "handover/core/result.hpp"
 #include "handover/webhook/context.hpp"
 #include "handover/webhook/events.hpp"
 

@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
-#include "handover/http_transport.hpp"
-#include "handover/result.hpp"
+#include "handover/core/http_transport.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {

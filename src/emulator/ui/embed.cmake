@@ -2,7 +2,7 @@
 # header of raw string literals, so the emulator serves them with nothing fetched or installed.
 # Inputs (-D): UI_DIR, OUT.
 set(_text "// Generated from src/emulator/ui by embed.cmake: edit those files, not this one.\n")
-string(APPEND _text "#pragma once\n#include \"handover/export.hpp\"\n")
+string(APPEND _text "#pragma once\n#include \"handover/core/export.hpp\"\n")
 string(APPEND _text "HANDOVER_BEGIN_NAMESPACE\nnamespace emulator::detail {\n")
 foreach(_pair "kInspectorHtml=index.html" "kInspectorJs=app.js" "kInspectorCss=style.css")
   string(REPLACE "=" ";" _parts "${_pair}")

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "handover/emulator/emulator.hpp"
-#include "handover/types.hpp"
+#include "handover/core/types.hpp"
 
 namespace {
 

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "handover/async_client.hpp"
-#include "handover/client.hpp"
+#include "handover/client/async_client.hpp"
+#include "handover/client/client.hpp"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
-#include "handover/export.hpp"
+#include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace bench {

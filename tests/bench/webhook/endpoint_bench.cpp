@@ -30,10 +30,10 @@
 
 #include "handover/testing/fake_connection.hpp"
 #include "handover/tracker/memory_store.hpp"
-#include "handover/tracker/redis_store.hpp"
-#include "handover/webhook/endpoint.hpp"
-#include "handover/webhook/httplib_adapter.hpp"
-#include "handover/webhook/redis_stream_queue.hpp"
+#include "handover/redis/redis_store.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
+#include "handover/redis/redis_stream_queue.hpp"
 
 namespace {
 

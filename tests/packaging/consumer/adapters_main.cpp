@@ -2,8 +2,8 @@
 // (find_package(handover COMPONENTS httplib beast)): an Endpoint mounted on a cpp-httplib server
 // answers the subscribe handshake over loopback, and the Beast adapter refuses an unsigned POST.
 #include <handover/testing/fake_connection.hpp>
-#include <handover/webhook/beast_adapter.hpp>
-#include <handover/webhook/httplib_adapter.hpp>
+#include <handover/endpoint/beast_adapter.hpp>
+#include <handover/endpoint/httplib_adapter.hpp>
 
 #include <cstdio>
 #include <memory>

@@ -1,7 +1,7 @@
 // Uses handover::emulator from an installed package (find_package(handover COMPONENTS emulator)
 // or pkg-config handover-emulator): starts the in-process emulator, passes a thread from the bot
 // to the agent app and reads the owner back through the SDK's client.
-#include <handover/client.hpp>
+#include <handover/client/client.hpp>
 #include <handover/emulator/emulator.hpp>
 
 #include <cstdio>

@@ -2,9 +2,9 @@
 // tests build it against handover consumed four ways (find_package, add_subdirectory,
 // FetchContent, pkg-config) and run it: it must link libcrypto through the package and reach
 // the client's request building and response parsing, not just compile.
-#include <handover/client.hpp>
-#include <handover/http_transport.hpp>
-#include <handover/version.hpp>
+#include <handover/client/client.hpp>
+#include <handover/core/http_transport.hpp>
+#include <handover/core/version.hpp>
 #include <handover/webhook/signature.hpp>
 
 #include <cstdio>

@@ -1,6 +1,6 @@
 // Links handover::redis from an installed package (find_package(handover COMPONENTS redis)):
 // hiredis must come through the package. RedisStore connects lazily, so nothing needs to run.
-#include <handover/tracker/redis_store.hpp>
+#include <handover/redis/redis_store.hpp>
 
 #include <cstdio>
 

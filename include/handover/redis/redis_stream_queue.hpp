@@ -1,0 +1,96 @@
+#pragma once
+/// @file
+/// `redis::RedisStreamQueue`: a `webhook::Queue` in a Redis stream, shared by a fleet of webhook
+/// servers (target `handover::redis`, needs hiredis; Redis 5 or later, tested with Debian's 7).
+///
+/// - `push` adds the verified body with `XADD` (one atomic script that first refuses with
+///   kFull when the stream holds `max_length` bodies, so the `MAXLEN ~` trim never drops a body
+///   that was answered 200) before the endpoint answers 200.
+/// - Workers read with a consumer group (`XREADGROUP`); each process gets its own consumer
+///   name. `ack` is `XACK` + `XDEL`, after the handlers finished.
+/// - A body a dead or stuck consumer held is taken over with `XAUTOCLAIM` once idle for
+///   `lease` (set it above the endpoint's `handler_deadline`).
+/// - `retry` parks the body in a sorted set until its delay passes, then it goes back to the
+///   stream; after `max_deliveries` it moves to the dead-letter stream `<stream>:dead`.
+/// - Redis down: every call fails with a store error (`ErrorCategory::kStore`): POSTs answer
+///   503, workers back off, and the next call reconnects. Nothing is lost that Redis kept.
+///
+/// **What Redis must be configured for.** The queue is as durable as Redis: with persistence
+/// off, a killed Redis forgets every queued body (and the tracker's timers). For "answered 200
+/// means handled once, even if Redis is killed", run Redis with `appendonly yes` and
+/// `appendfsync always`; `appendfsync everysec` can lose up to a second of bodies on a crash of
+/// the Redis host. `checkDurability()` reports what the server runs with.
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+#include "handover/core/export.hpp"
+
+#include "handover/core/result.hpp"
+#include "handover/redis/redis_store.hpp"
+#include "handover/endpoint/queue.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace redis {
+
+/// Options of `RedisStreamQueue`.
+struct RedisStreamQueueOptions {
+  /// Where Redis is; `key_prefix` prefixes the stream's keys too.
+  tracker::RedisOptions redis;
+  std::string stream = "webhook";  ///< Stream key (after the prefix).
+  std::string group = "handover";  ///< Consumer group every server of the fleet joins.
+  /// This process's consumer name; empty: host name, pid and a random suffix.
+  std::string consumer;
+  /// Bodies the stream holds at most (waiting + in flight); `push` answers kFull beyond it.
+  std::size_t max_length = 100'000;
+  /// Deliveries before a failing body is dead-lettered.
+  std::size_t max_deliveries = 5;
+  /// A body held this long by a consumer that has not acknowledged it is taken over.
+  std::chrono::milliseconds lease{std::chrono::seconds(60)};
+  /// Longest a single blocking read waits (bounds how long `close` takes to be noticed).
+  std::chrono::milliseconds block{500};
+};
+
+/// What `checkDurability` found.
+struct DurabilityReport {
+  bool append_only = false;           ///< `appendonly yes`.
+  std::string append_fsync;           ///< `appendfsync` (always, everysec, no).
+  std::vector<std::string> warnings;  ///< Empty when every guarantee holds.
+};
+
+/// A `webhook::Queue` in a Redis stream with a consumer group.
+class HANDOVER_EXPORT RedisStreamQueue final : public webhook::Queue {
+ public:
+  /// Connects lazily: construction never fails; the first call reports an unreachable server.
+  explicit RedisStreamQueue(RedisStreamQueueOptions options);
+  ~RedisStreamQueue() override;
+  RedisStreamQueue(const RedisStreamQueue&) = delete;
+  RedisStreamQueue& operator=(const RedisStreamQueue&) = delete;
+
+  Result<webhook::PushOutcome> push(std::string_view body, Timestamp received_at) override;
+  Result<std::optional<webhook::QueuedBody>> pop(std::chrono::milliseconds wait) override;
+  Result<void> ack(const webhook::QueuedBody& entry) override;
+  Result<webhook::RetryOutcome> retry(const webhook::QueuedBody& entry,
+                                      std::chrono::milliseconds delay,
+                                      std::string_view reason) override;
+  Result<void> deadLetter(const webhook::QueuedBody& entry, std::string_view reason) override;
+  Result<webhook::QueueStats> stats() override;
+  void close() override;
+
+  /// The persistence settings of the server, with a warning per guarantee they break.
+  Result<DurabilityReport> checkDurability();
+  /// The most recent dead letters (up to `limit`), oldest first.
+  Result<std::vector<webhook::DeadLetter>> deadLetters(std::size_t limit = 100);
+  /// This process's consumer name.
+  const std::string& consumer() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace redis
+HANDOVER_END_NAMESPACE

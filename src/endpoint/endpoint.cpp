@@ -1,0 +1,432 @@
+// The webhook pipeline behind `Endpoint`: the HTTP side (verify, queue, answer) runs on the
+// caller's threads; the handling side (de-duplicate, track, dispatch, acknowledge or retry) on
+// the endpoint's workers. "Answered 200" means "in the queue": nothing is handled on the HTTP
+// thread, so a slow handler never delays an acknowledgement.
+
+#include "handover/endpoint/endpoint.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "../core/ascii.hpp"
+#include "handover/tracker/memory_store.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace webhook {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kPopWait{200};
+constexpr std::chrono::milliseconds kMaxRetryDelay{60'000};
+constexpr std::chrono::milliseconds kMaxQueueBackoff{5'000};
+
+Timestamp systemNow() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// An absent or `identity` Content-Encoding (any case, blanks ignored).
+bool identityEncoding(std::string_view value) {
+  std::string v;
+  for (char c : value) {
+    if (c != ' ' && c != '\t') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return v.empty() || v == "identity";
+}
+
+EndpointResponse plain(int status, std::string body) {
+  EndpointResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+const char* toString(Rejection r) noexcept {
+  switch (r) {
+    case Rejection::kHandshake:
+      return "handshake";
+    case Rejection::kBadSignature:
+      return "bad_signature";
+    case Rejection::kTooLarge:
+      return "too_large";
+    case Rejection::kUnparsable:
+      return "unparsable";
+    case Rejection::kQueueFull:
+      return "queue_full";
+    case Rejection::kQueueUnavailable:
+      return "queue_unavailable";
+    case Rejection::kStopping:
+      return "stopping";
+    case Rejection::kUnsupportedEncoding:
+      return "unsupported_encoding";
+  }
+  return "unknown";
+}
+
+struct Endpoint::Impl {
+  EndpointOptions options;
+  Router router;
+  ClientResolver resolver;  // a single Client is wrapped in one
+  std::shared_ptr<tracker::Deduplicator> dedup;
+  std::shared_ptr<tracker::ThreadTracker> tracker;
+  std::shared_ptr<Queue> queue;
+
+  std::atomic<bool> accepting{true};
+  std::atomic<bool> running{true};
+  std::atomic<std::size_t> busy{0};  // workers holding a body
+  std::vector<std::thread> workers;
+  std::mutex stop_mu;
+  std::optional<StopReport> stopped;
+
+  std::atomic<std::size_t> received{0}, queued{0}, dashboard_tests{0}, handled{0}, failed{0},
+      duplicates{0}, retried{0}, dead_lettered{0};
+  std::atomic<std::size_t> rejected[kRejectionKinds] = {};
+
+  Impl(EndpointOptions o, Router r, std::shared_ptr<tracker::Deduplicator> d,
+       std::shared_ptr<tracker::ThreadTracker> t)
+      : options(std::move(o)), router(std::move(r)), dedup(std::move(d)), tracker(std::move(t)) {
+    queue = options.queue ? options.queue : std::make_shared<MemoryQueue>();
+    if (!dedup && options.deduplication == Deduplication::kOn) {
+      dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::MemoryStore>());
+    }
+  }
+
+  void start() {
+    const std::size_t n = std::max<std::size_t>(1, options.workers);
+    for (std::size_t i = 0; i < n; ++i) workers.emplace_back([this] { work(); });
+  }
+
+  void emit(EndpointEventKind kind, std::string message,
+            std::optional<Rejection> rejection = std::nullopt) const {
+    if (!options.on_event) return;
+    EndpointEvent e;
+    e.kind = kind;
+    e.rejection = rejection;
+    e.message = std::move(message);
+    try {
+      options.on_event(e);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): a logging hook must not break the pipeline
+    }
+  }
+
+  EndpointResponse reject(Rejection why, int status, std::string body, std::string detail) {
+    ++rejected[static_cast<std::size_t>(why)];
+    emit(EndpointEventKind::kRejected, std::move(detail), why);
+    EndpointResponse r = plain(status, std::move(body));
+    if (status == 503) {
+      r.headers.emplace_back("Retry-After", std::to_string(options.retry_after.count()));
+    }
+    return r;
+  }
+
+  std::optional<EndpointResponse> refuseEncoding(const HttpHeaders& headers) {
+    for (const auto& [name, value] : headers) {
+      if (handover::detail::equalsIgnoreCase(name, "Content-Encoding") &&
+          !identityEncoding(value)) {
+        return reject(Rejection::kUnsupportedEncoding, 415, "unsupported Content-Encoding",
+                      "POST refused: Content-Encoding " + value + " (bodies are never inflated)");
+      }
+    }
+    return std::nullopt;
+  }
+
+  // --- handling (workers) --------------------------------------------------------------------
+
+  void work() {
+    std::chrono::milliseconds backoff{100};
+    while (running.load()) {
+      auto next = queue->pop(kPopWait);
+      if (!next) {
+        emit(EndpointEventKind::kQueueError, "queue pop failed: " + next.error().message);
+        sleepUnlessStopping(backoff);
+        backoff = std::min(backoff * 2, kMaxQueueBackoff);
+        continue;
+      }
+      backoff = std::chrono::milliseconds{100};
+      if (!*next) continue;
+      ++busy;
+      handle(**next);
+      --busy;
+    }
+  }
+
+  void sleepUnlessStopping(std::chrono::milliseconds d) const {
+    const auto until = SteadyClock::now() + d;
+    while (running.load() && SteadyClock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  std::chrono::milliseconds retryDelay(std::size_t deliveries) const {
+    auto d = options.retry_delay;
+    for (std::size_t i = 1; i < deliveries && d < kMaxRetryDelay; ++i) d *= 2;
+    return std::min(d, kMaxRetryDelay);
+  }
+
+  void handBack(const QueuedBody& entry, const std::string& reason,
+                std::chrono::milliseconds at_least = std::chrono::milliseconds(0)) {
+    auto r = queue->retry(entry, std::max(retryDelay(entry.deliveries), at_least), reason);
+    if (!r) {
+      // The queue keeps it (a lease in Redis, in flight in memory): it comes back by itself.
+      emit(EndpointEventKind::kQueueError, "queue retry failed: " + r.error().message);
+      return;
+    }
+    if (*r == RetryOutcome::kDeadLettered) {
+      ++dead_lettered;
+      emit(EndpointEventKind::kDeadLettered, "body " + entry.id + " dead-lettered after " +
+                                                 std::to_string(entry.deliveries) +
+                                                 " deliveries: " + reason);
+    } else {
+      ++retried;
+      emit(EndpointEventKind::kRetried, "body " + entry.id + " (delivery " +
+                                            std::to_string(entry.deliveries) +
+                                            ") will be retried: " + reason);
+    }
+  }
+
+  DispatchReport dispatch(const Batch& batch) const { return router.dispatch(batch, resolver); }
+
+  void handle(const QueuedBody& entry) {
+    const auto started = SteadyClock::now();
+    auto batch = parse(entry.body, options.parse);
+    if (!batch) {  // it parsed when it was queued: another writer's entry, or other options
+      ++failed;
+      ++dead_lettered;
+      const std::string why = "unparsable in the queue: " + batch.error().message;
+      emit(EndpointEventKind::kDeadLettered, "body " + entry.id + " " + why);
+      if (auto r = queue->deadLetter(entry, why); !r) {
+        emit(EndpointEventKind::kQueueError, "queue dead-letter failed: " + r.error().message);
+      }
+      return;
+    }
+    std::optional<tracker::Admission> admitted;
+    const Batch* fresh = &*batch;
+    if (options.deduplication == Deduplication::kOn) {
+      auto admission = dedup->admit(*batch);
+      if (!admission) return handBack(entry, "de-duplication store: " + admission.error().message);
+      admitted = std::move(*admission);
+      duplicates += admitted->duplicates;
+      fresh = &admitted->fresh;
+    }
+    if (tracker) {
+      if (auto r = tracker->observe(*fresh); !r) {
+        if (admitted) (void)dedup->abandon(*admitted);
+        return handBack(entry, "tracker: " + r.error().message);
+      }
+    }
+    const DispatchReport report = dispatch(*fresh);
+    std::set<std::size_t> failed_events;
+    std::size_t unreadable = 0;
+    std::string first_failure;
+    for (const auto& f : report.failures) {
+      if (f.event_index) {
+        failed_events.insert(*f.event_index);
+        if (first_failure.empty()) first_failure = f.message;
+      } else {
+        ++unreadable;  // a parse error of one event: retrying cannot fix it
+      }
+      emit(EndpointEventKind::kHandlerFailed, f.message);
+    }
+    failed += failed_events.size() + unreadable;
+    handled += fresh->events.size() - failed_events.size();
+    if (admitted) {
+      if (auto r = dedup->settle(*admitted, report); !r) {
+        return handBack(entry, "de-duplication store: " + r.error().message);
+      }
+    }
+    if (SteadyClock::now() - started > options.handler_deadline) {
+      emit(EndpointEventKind::kSlowBatch,
+           "body " + entry.id + " took longer than the handler deadline");
+    }
+    if (!failed_events.empty()) {
+      return handBack(
+          entry, std::to_string(failed_events.size()) + " events failed, first: " + first_failure);
+    }
+    if (admitted && admitted->in_flight > 0) {
+      // Another worker or server holds some of them: if it dies, its claim lapses and this
+      // body's next delivery handles them.
+      // Not before that claim's lease can have lapsed: every later delivery then finds it
+      // completed or free, so a body is never dead-lettered for a claim a dead server held.
+      return handBack(entry, std::to_string(admitted->in_flight) + " events held elsewhere",
+                      dedup->options().lease);
+    }
+    if (auto r = queue->ack(entry); !r) {
+      emit(EndpointEventKind::kQueueError, "queue ack failed: " + r.error().message);
+    }
+  }
+};
+
+Endpoint::Endpoint(EndpointOptions options, Router router, Client client,
+                   std::shared_ptr<tracker::Deduplicator> dedup,
+                   std::shared_ptr<tracker::ThreadTracker> tracker)
+    : Endpoint(std::move(options), std::move(router),
+               ClientResolver([client = std::move(client)](const std::string&, Platform) {
+                 return std::optional<Client>(client);
+               }),
+               std::move(dedup), std::move(tracker)) {}
+
+Endpoint::Endpoint(EndpointOptions options, Router router, ClientResolver resolver,
+                   std::shared_ptr<tracker::Deduplicator> dedup,
+                   std::shared_ptr<tracker::ThreadTracker> tracker)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), std::move(dedup),
+                                   std::move(tracker))) {
+  impl_->resolver = std::move(resolver);
+  impl_->start();
+}
+
+Endpoint::~Endpoint() {
+  stop();
+}
+
+EndpointResponse Endpoint::handleGet(std::string_view mode, std::string_view verify_token,
+                                     std::string_view challenge) {
+  auto answer = verifySubscription(mode, verify_token, challenge, impl_->options.verify_token);
+  if (!answer) {
+    return impl_->reject(Rejection::kHandshake, 403, "forbidden",
+                         "subscribe handshake refused (wrong hub.mode or hub.verify_token)");
+  }
+  return plain(200, std::move(*answer));
+}
+
+std::optional<EndpointResponse> Endpoint::refuseBeforeBody(const HttpHeaders& headers) {
+  auto refused = impl_->refuseEncoding(headers);
+  if (refused) ++impl_->received;
+  return refused;
+}
+
+EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_view raw_body) {
+  Impl& d = *impl_;
+  ++d.received;
+  if (!d.accepting.load()) {
+    return d.reject(Rejection::kStopping, 503, "stopping",
+                    "POST refused: the endpoint is stopping");
+  }
+  if (auto refused = d.refuseEncoding(headers)) return std::move(*refused);
+  if (raw_body.size() > d.options.parse.max_body_bytes) {
+    return d.reject(Rejection::kTooLarge, 413, "body too large",
+                    "body of " + std::to_string(raw_body.size()) + " bytes exceeds the limit of " +
+                        std::to_string(d.options.parse.max_body_bytes));
+  }
+  auto signature = verifySignature(raw_body, headers, d.options.app_secret, d.options.signature);
+  if (!signature) {
+    return d.reject(Rejection::kBadSignature, 403, "bad signature", signature.error().message);
+  }
+  auto batch = parse(raw_body, d.options.parse);
+  if (!batch) {
+    return d.reject(Rejection::kUnparsable, 400, "bad body", batch.error().message);
+  }
+  auto pushed = d.queue->push(raw_body, systemNow());
+  if (!pushed) {
+    return d.reject(Rejection::kQueueUnavailable, 503, "queue unavailable",
+                    "queue push failed: " + pushed.error().message);
+  }
+  if (*pushed == PushOutcome::kFull) {
+    return d.reject(Rejection::kQueueFull, 503, "queue full", "queue full: POST refused");
+  }
+  ++d.queued;
+  if (batch->isDashboardTest()) {
+    ++d.dashboard_tests;
+    d.emit(EndpointEventKind::kDashboardTest, "App Dashboard test payload received (" +
+                                                  std::to_string(batch->changes.size()) +
+                                                  " changes)");
+  }
+  return plain(200, "EVENT_RECEIVED");
+}
+
+StopReport Endpoint::stop(std::chrono::milliseconds deadline) {
+  Impl& d = *impl_;
+  std::lock_guard<std::mutex> lock(d.stop_mu);
+  if (d.stopped) return *d.stopped;
+  d.accepting = false;
+  const auto give_up = SteadyClock::now() + deadline;
+  StopReport report;
+  for (;;) {
+    auto s = d.queue->stats();
+    const bool empty = s && s->depth == 0 && d.busy.load() == 0;
+    if (empty) {
+      report.drained = true;
+      break;
+    }
+    if (SteadyClock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  d.running = false;
+  d.queue->close();
+  for (auto& w : d.workers) w.join();
+  d.workers.clear();
+  if (auto s = d.queue->stats()) report.left = s->depth + s->in_flight;
+  d.stopped = report;
+  return report;
+}
+
+EndpointStats Endpoint::stats() const {
+  const Impl& d = *impl_;
+  EndpointStats s;
+  s.received = d.received.load();
+  for (std::size_t i = 0; i < kRejectionKinds; ++i) s.rejected[i] = d.rejected[i].load();
+  s.queued = d.queued.load();
+  s.dashboard_tests = d.dashboard_tests.load();
+  s.handled = d.handled.load();
+  s.failed = d.failed.load();
+  s.duplicates = d.duplicates.load();
+  s.retried = d.retried.load();
+  s.dead_lettered = d.dead_lettered.load();
+  if (auto q = d.queue->stats()) {
+    s.queue_depth = q->depth;
+    s.in_flight = q->in_flight;
+    s.oldest_queued_age = q->oldest_age;
+  }
+  return s;
+}
+
+std::string Endpoint::metricsText() const {
+  const EndpointStats s = stats();
+  std::string out;
+  auto metric = [&](const char* name, const char* type, const char* help) {
+    out += std::string("# HELP handover_webhook_") + name + " " + help + "\n";
+    out += std::string("# TYPE handover_webhook_") + name + " " + type + "\n";
+  };
+  auto value = [&](const char* name, const std::string& labels, double v) {
+    out += std::string("handover_webhook_") + name + labels + " ";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.15g", v);
+    out += buf;
+    out += "\n";
+  };
+  auto counter = [&](const char* name, const char* help, std::size_t v) {
+    metric(name, "counter", help);
+    value(name, "", static_cast<double>(v));
+  };
+  counter("received_total", "POST requests received.", s.received);
+  metric("rejected_total", "counter", "Requests rejected, by reason.");
+  for (std::size_t i = 0; i < kRejectionKinds; ++i) {
+    value("rejected_total", std::string("{reason=\"") + toString(static_cast<Rejection>(i)) + "\"}",
+          static_cast<double>(s.rejected[i]));
+  }
+  counter("queued_total", "Bodies queued (answered 200).", s.queued);
+  counter("dashboard_tests_total", "App Dashboard test payloads received.", s.dashboard_tests);
+  counter("handled_total", "Events whose handlers all succeeded.", s.handled);
+  counter("failed_total", "Events whose handlers failed or that were unreadable.", s.failed);
+  counter("duplicates_total", "Events skipped as already handled.", s.duplicates);
+  counter("retried_total", "Bodies handed back to the queue after a failure.", s.retried);
+  counter("dead_lettered_total", "Bodies given up after the last delivery.", s.dead_lettered);
+  metric("queue_depth", "gauge", "Bodies waiting for a worker.");
+  value("queue_depth", "", static_cast<double>(s.queue_depth));
+  metric("in_flight", "gauge", "Bodies a worker holds.");
+  value("in_flight", "", static_cast<double>(s.in_flight));
+  metric("oldest_queued_age_seconds", "gauge", "Age of the oldest waiting body (0: none).");
+  value("oldest_queued_age_seconds", "",
+        s.oldest_queued_age ? static_cast<double>(s.oldest_queued_age->count()) / 1000.0 : 0.0);
+  return out;
+}
+
+}  // namespace webhook
+HANDOVER_END_NAMESPACE

@@ -1,0 +1,141 @@
+#pragma once
+// A small pool of hiredis connections, shared by the Redis-backed parts of handover::redis
+// (RedisStore, RedisStreamQueue). Each connection is used under its own mutex (hiredis
+// contexts are not thread-safe); a connection that failed is dropped and reopened by the next
+// call, so an unreachable server fails calls with a store error and a restarted one recovers.
+
+#include <hiredis/hiredis.h>
+#include <sys/time.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "handover/redis/redis_store.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker::detail {
+
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
+
+inline timeval toTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<decltype(tv.tv_sec)>(ms.count() / 1000);
+  tv.tv_usec = static_cast<decltype(tv.tv_usec)>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+inline std::string str(const redisReply* r) {
+  return (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS))
+             ? std::string(r->str, r->len)
+             : std::string();
+}
+
+// One hiredis connection. hiredis contexts are not thread-safe: each is used under its mutex.
+struct Connection {
+  std::mutex mu;
+  redisContext* ctx = nullptr;
+
+  ~Connection() { drop(); }
+
+  void drop() {
+    if (ctx) redisFree(ctx);
+    ctx = nullptr;
+  }
+
+  Result<void> ensure(const RedisOptions& o, const std::string& where) {
+    if (ctx) return {};
+    ctx = redisConnectWithTimeout(o.host.c_str(), o.port, toTimeval(o.connect_timeout));
+    if (!ctx || ctx->err) {
+      std::string why = ctx ? ctx->errstr : "out of memory";
+      drop();
+      return storeError("redis at " + where + " unreachable: " + why);
+    }
+    redisSetTimeout(ctx, toTimeval(o.command_timeout));
+    if (!o.password.empty()) {
+      auto r = raw({"AUTH", o.password}, where);
+      if (!r) return std::move(r).error();
+    }
+    if (o.database != 0) {
+      auto r = raw({"SELECT", std::to_string(o.database)}, where);
+      if (!r) return std::move(r).error();
+    }
+    return {};
+  }
+
+  Result<Reply> raw(const std::vector<std::string>& args, const std::string& where) {
+    std::vector<const char*> argv;
+    std::vector<std::size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    Reply r(static_cast<redisReply*>(
+        redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    if (!r) {
+      // The connection is unusable after an I/O error: drop it, the next call reconnects.
+      std::string why = ctx->errstr;
+      drop();
+      return storeError("redis at " + where + ": " + why);
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+      // AUTH errors must not echo the password: Redis does not, and we add nothing.
+      return storeError("redis at " + where + " answered: " + std::string(r->str, r->len));
+    }
+    return r;
+  }
+};
+
+// Connections opened lazily, used round-robin.
+struct RedisPool {
+  RedisOptions o;
+  std::string where;  // host:port, for messages (never the password)
+  std::vector<std::unique_ptr<Connection>> pool;
+  std::atomic<std::size_t> next{0};
+
+  explicit RedisPool(RedisOptions options) : o(std::move(options)) {
+    where = o.host + ":" + std::to_string(o.port);
+    const std::size_t n = o.connections > 0 ? o.connections : 1;
+    for (std::size_t i = 0; i < n; ++i) pool.push_back(std::make_unique<Connection>());
+  }
+
+  // A free connection if one is, else waits for one (round-robin, so waits spread out).
+  Result<Reply> command(const std::vector<std::string>& args) {
+    const std::size_t start = next++ % pool.size();
+    Connection* c = nullptr;
+    std::unique_lock<std::mutex> lock;
+    for (std::size_t i = 0; i < pool.size() && !c; ++i) {
+      Connection* candidate = pool[(start + i) % pool.size()].get();
+      std::unique_lock<std::mutex> attempt(candidate->mu, std::try_to_lock);
+      if (attempt.owns_lock()) {
+        c = candidate;
+        lock = std::move(attempt);
+      }
+    }
+    if (!c) {
+      c = pool[start].get();
+      lock = std::unique_lock<std::mutex>(c->mu);
+    }
+    auto ok = c->ensure(o, where);
+    if (!ok) return std::move(ok).error();
+    return c->raw(args, where);
+  }
+
+  Result<Reply> eval(const char* script, std::vector<std::string> keys,
+                     std::vector<std::string> argv) {
+    std::vector<std::string> args{"EVAL", script, std::to_string(keys.size())};
+    for (auto& k : keys) args.push_back(std::move(k));
+    for (auto& a : argv) args.push_back(std::move(a));
+    return command(args);
+  }
+};
+
+}  // namespace tracker::detail
+HANDOVER_END_NAMESPACE

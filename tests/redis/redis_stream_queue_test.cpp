@@ -1,0 +1,253 @@
+// RedisStreamQueue against a real redis-server: the queue contract (push, pop, ack, retry,
+// dead letters, the bound), two consumers sharing a group, a dead consumer's body taken over,
+// Redis unreachable and restarted, the durability check, and an Endpoint on top of it.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "catch.hpp"
+#include "handover/testing/fake_connection.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/redis/redis_stream_queue.hpp"
+#include "redis_support.hpp"
+
+namespace {
+
+using namespace handover;
+using namespace std::chrono_literals;
+using handover::redis::RedisStreamQueue;
+using handover::redis::RedisStreamQueueOptions;
+using handover::webhook::PushOutcome;
+using handover::webhook::RetryOutcome;
+namespace tt = handover::tracker::test;
+
+RedisStreamQueueOptions shared(const std::string& name) {
+  RedisStreamQueueOptions o;
+  o.redis = tt::sharedRedis(tt::uniquePrefix(name));
+  o.block = 50ms;
+  return o;
+}
+
+const Timestamp kAt = fromEpochMillis(1'767'225'600'000);
+
+}  // namespace
+
+TEST_CASE("redis queue: push, pop and ack a body, with its receive time and delivery count") {
+  RedisStreamQueue q(shared("rsq_basic"));
+  REQUIRE(q.push("body-1", kAt).value() == PushOutcome::kQueued);
+  REQUIRE(q.push("body-2", kAt).value() == PushOutcome::kQueued);
+  auto s = q.stats().value();
+  CHECK(s.depth == 2);
+  CHECK(s.in_flight == 0);
+  auto first = q.pop(1s).value();
+  REQUIRE(first);
+  CHECK(first->body == "body-1");
+  CHECK(first->received_at == kAt);
+  CHECK(first->deliveries == 1);
+  s = q.stats().value();
+  CHECK(s.depth == 1);
+  CHECK(s.in_flight == 1);
+  REQUIRE(q.ack(*first));
+  auto second = q.pop(1s).value();
+  REQUIRE(second);
+  CHECK(second->body == "body-2");
+  REQUIRE(q.ack(*second));
+  CHECK_FALSE(q.pop(100ms).value());
+  s = q.stats().value();
+  CHECK(s.depth == 0);
+  CHECK(s.in_flight == 0);
+  CHECK_FALSE(s.oldest_age);
+}
+
+TEST_CASE("redis queue: the bound refuses with kFull, never trims a queued body") {
+  auto o = shared("rsq_full");
+  o.max_length = 3;
+  RedisStreamQueue q(o);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(q.push("b" + std::to_string(i), kAt).value() == PushOutcome::kQueued);
+  CHECK(q.push("b3", kAt).value() == PushOutcome::kFull);
+  auto e = q.pop(1s).value();
+  REQUIRE(e);
+  CHECK(e->body == "b0");
+  REQUIRE(q.ack(*e));
+  CHECK(q.push("b3", kAt).value() == PushOutcome::kQueued);
+  std::set<std::string> bodies;
+  while (auto next = q.pop(100ms).value()) {
+    bodies.insert(next->body);
+    REQUIRE(q.ack(*next));
+  }
+  CHECK(bodies == std::set<std::string>{"b1", "b2", "b3"});
+}
+
+TEST_CASE("redis queue: a retry waits out its delay, then dead-letters after max_deliveries") {
+  auto o = shared("rsq_retry");
+  o.max_deliveries = 2;
+  RedisStreamQueue q(o);
+  REQUIRE(q.push("flaky", kAt).value() == PushOutcome::kQueued);
+  auto e = q.pop(1s).value();
+  REQUIRE(e);
+  REQUIRE(q.retry(*e, 300ms, "first failure").value() == RetryOutcome::kRequeued);
+  CHECK(q.stats().value().depth == 1);  // parked, still counted
+  CHECK_FALSE(q.pop(100ms).value());    // not before its delay
+  auto again = q.pop(3s).value();
+  REQUIRE(again);
+  CHECK(again->body == "flaky");
+  CHECK(again->deliveries == 2);
+  CHECK(again->received_at == kAt);
+  REQUIRE(q.retry(*again, 10ms, "second failure").value() == RetryOutcome::kDeadLettered);
+  CHECK_FALSE(q.pop(200ms).value());
+  const auto s = q.stats().value();
+  CHECK(s.depth == 0);
+  CHECK(s.in_flight == 0);
+  CHECK(s.dead_lettered == 1);
+  const auto dead = q.deadLetters().value();
+  REQUIRE(dead.size() == 1);
+  CHECK(dead[0].entry.body == "flaky");
+  CHECK(dead[0].entry.deliveries == 2);
+  CHECK(dead[0].reason == "second failure");
+}
+
+TEST_CASE("redis queue: consumers of one group share bodies, each delivered to one of them") {
+  auto o = shared("rsq_group");
+  RedisStreamQueue a(o), b(o);
+  CHECK(a.consumer() != b.consumer());
+  for (int i = 0; i < 40; ++i)
+    REQUIRE(a.push("m" + std::to_string(i), kAt).value() == PushOutcome::kQueued);
+  std::multiset<std::string> seen;
+  std::mutex mu;
+  auto drain = [&](RedisStreamQueue& q) {
+    while (auto e = q.pop(200ms).value()) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        seen.insert(e->body);
+      }
+      REQUIRE(q.ack(*e));
+    }
+  };
+  std::thread ta([&] { drain(a); });
+  std::thread tb([&] { drain(b); });
+  ta.join();
+  tb.join();
+  CHECK(seen.size() == 40);
+  CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 40);
+}
+
+TEST_CASE("redis queue: a body a dead consumer held is taken over after the lease") {
+  auto o = shared("rsq_lease");
+  o.lease = 300ms;
+  {
+    RedisStreamQueue doomed(o);
+    REQUIRE(doomed.push("orphan", kAt).value() == PushOutcome::kQueued);
+    auto held = doomed.pop(1s).value();
+    REQUIRE(held);  // never acknowledged: the process "dies" here
+  }
+  RedisStreamQueue survivor(o);
+  CHECK_FALSE(survivor.pop(50ms).value());  // still within the lease
+  auto taken = survivor.pop(3s).value();
+  REQUIRE(taken);
+  CHECK(taken->body == "orphan");
+  CHECK(taken->deliveries == 2);
+  REQUIRE(survivor.ack(*taken));
+  CHECK(survivor.stats().value().in_flight == 0);
+}
+
+TEST_CASE("redis queue: unreachable Redis is a store error, and an endpoint answers 503") {
+  RedisStreamQueueOptions o;
+  o.redis.port = tt::freePort();  // nothing listens there
+  o.redis.connect_timeout = 200ms;
+  auto q = std::make_shared<RedisStreamQueue>(o);
+  auto pushed = q->push("x", kAt);
+  REQUIRE_FALSE(pushed);
+  CHECK(pushed.error().category == ErrorCategory::kStore);
+  CHECK(pushed.error().isRetryable());
+
+  webhook::EndpointOptions eo;
+  eo.app_secret = "s";
+  eo.verify_token = "v";
+  eo.queue = q;
+  eo.workers = 1;
+  webhook::Endpoint endpoint(eo, webhook::Router{},
+                             Client(std::make_shared<testing::FakeConnection>()));
+  const std::string body =
+      R"({"object":"page","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"7"},)"
+      R"("recipient":{"id":"1"},"timestamp":5,"message":{"mid":"m_x","text":"hi"}}]}]})";
+  auto answer = endpoint.handlePost(
+      {{"X-Hub-Signature-256", webhook::signatureHeaderValue(body, "s")}}, body);
+  CHECK(answer.status == 503);
+  CHECK(endpoint.stats().rejectedFor(webhook::Rejection::kQueueUnavailable) == 1);
+  endpoint.stop(100ms);
+}
+
+TEST_CASE("redis queue: queued bodies survive a Redis restart with the documented settings") {
+  tt::PrivateRedis redis;  // appendonly yes, appendfsync always
+  RedisStreamQueueOptions o;
+  o.redis.port = redis.port();
+  o.redis.key_prefix = "restart:";
+  o.block = 50ms;
+  RedisStreamQueue q(o);
+  const auto report = q.checkDurability().value();
+  CHECK(report.append_only);
+  CHECK(report.append_fsync == "always");
+  CHECK(report.warnings.empty());
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(q.push("r" + std::to_string(i), kAt).value() == PushOutcome::kQueued);
+  auto held = q.pop(1s).value();
+  REQUIRE(held);
+  redis.stop();
+  auto down = q.pop(100ms);
+  REQUIRE_FALSE(down);
+  CHECK(down.error().category == ErrorCategory::kStore);
+  redis.start();
+  // Each pooled connection opened before the restart fails once (store error), then reconnects.
+  auto acked = q.ack(*held);
+  for (int i = 0; i < 8 && !acked; ++i) acked = q.ack(*held);
+  REQUIRE(acked);
+  std::set<std::string> rest;
+  while (auto e = q.pop(200ms).value()) {
+    rest.insert(e->body);
+    REQUIRE(q.ack(*e));
+  }
+  CHECK(rest == std::set<std::string>{"r1", "r2"});
+}
+
+TEST_CASE("redis queue: the durability check warns when persistence is off") {
+  RedisStreamQueue q(shared("rsq_durability"));  // the shared fixture runs with appendonly no
+  const auto report = q.checkDurability().value();
+  CHECK_FALSE(report.append_only);
+  REQUIRE(report.warnings.size() == 1);
+  CHECK(report.warnings[0].find("appendonly") != std::string::npos);
+}
+
+TEST_CASE("redis queue: an endpoint on it handles each body once") {
+  auto o = shared("rsq_endpoint");
+  auto q = std::make_shared<RedisStreamQueue>(o);
+  std::atomic<int> calls{0};
+  webhook::Router router;
+  router.onMessage([&](webhook::Context&, const webhook::Message&) { ++calls; });
+  webhook::EndpointOptions eo;
+  eo.app_secret = "s";
+  eo.verify_token = "v";
+  eo.queue = q;
+  webhook::Endpoint endpoint(eo, std::move(router),
+                             Client(std::make_shared<testing::FakeConnection>()));
+  for (int i = 0; i < 5; ++i) {
+    const std::string body =
+        R"({"object":"page","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"7"},)"
+        R"("recipient":{"id":"1"},"timestamp":5,"message":{"mid":"m_)" +
+        std::to_string(i) + R"(","text":"hi"}}]}]})";
+    REQUIRE(
+        endpoint
+            .handlePost({{"X-Hub-Signature-256", webhook::signatureHeaderValue(body, "s")}}, body)
+            .status == 200);
+  }
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (calls < 5 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  const auto report = endpoint.stop(5s);
+  CHECK(report.drained);
+  CHECK(calls == 5);
+  CHECK(q->stats().value().depth == 0);
+}

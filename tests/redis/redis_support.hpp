@@ -1,0 +1,132 @@
+#pragma once
+// Redis for tests: the shared server of the CTest fixture (its port in the file named by
+// HANDOVER_REDIS_PORT_FILE), unique key prefixes, and private servers to break on purpose.
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "handover/redis/redis_store.hpp"
+
+HANDOVER_BEGIN_NAMESPACE
+namespace tracker::test {
+
+/// The fixture's Redis port; throws (the test fails, never skips) when there is none.
+inline int sharedRedisPort() {
+  const char* file = std::getenv("HANDOVER_REDIS_PORT_FILE");
+  if (!file) throw std::runtime_error("HANDOVER_REDIS_PORT_FILE is not set: run through ctest");
+  std::ifstream in(file);
+  int port = 0;
+  if (!(in >> port) || port <= 0) {
+    throw std::runtime_error(std::string("no Redis port in ") + file +
+                             ": the redis fixture (redis_fixture_start) failed");
+  }
+  return port;
+}
+
+/// Keys of one test never meet another's.
+inline std::string uniquePrefix(const std::string& name) {
+  std::random_device rd;
+  return "test:" + name + ":" + std::to_string(rd()) + std::to_string(::getpid()) + ":";
+}
+
+inline RedisOptions sharedRedis(const std::string& prefix) {
+  RedisOptions o;
+  o.port = sharedRedisPort();
+  o.key_prefix = prefix;
+  return o;
+}
+
+inline int freePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t len = sizeof a;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+inline int run(const std::string& cmd) {
+  return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
+
+/// A redis-server of the test's own, with an append-only file so a restart keeps the data.
+class PrivateRedis {
+ public:
+  PrivateRedis() {
+    char dir[] = "/tmp/handover-redis-XXXXXX";
+    if (!::mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
+    dir_ = dir;
+    // redis-server binds its own socket, so a port cannot be handed over bound: a port taken
+    // between our probe and its bind makes it fail to start (or answer as someone else), and
+    // another port is tried.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      port_ = freePort();
+      if (tryStart()) return;
+    }
+    throw std::runtime_error("redis-server did not start on any of 20 free ports");
+  }
+  ~PrivateRedis() {
+    stop();
+    run("rm -rf '" + dir_ + "'");
+  }
+  PrivateRedis(const PrivateRedis&) = delete;
+  PrivateRedis& operator=(const PrivateRedis&) = delete;
+
+  int port() const { return port_; }
+  /// Starts it again on its port (after stop()); the append-only file keeps the data.
+  void start() {
+    if (!tryStart()) throw std::runtime_error("redis-server did not start again");
+  }
+  /// SHUTDOWN: the append-only file is synced, the process exits.
+  void stop() {
+    cli("shutdown");
+    for (int i = 0; i < 100 && cli("ping") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  int cli(const std::string& args) const {
+    return run("redis-cli -p " + std::to_string(port_) + " " + args);
+  }
+
+ private:
+  // Starts redis-server on port_ and waits until the server answering there is ours.
+  bool tryStart() {
+    const std::string p = std::to_string(port_);
+    const std::string pidfile = dir_ + "/redis.pid";
+    ::unlink(pidfile.c_str());
+    if (run("redis-server --bind 127.0.0.1 --port " + p +
+            " --save '' --appendonly yes --appendfsync always --daemonize yes --dir '" + dir_ +
+            "' --pidfile '" + pidfile + "' --logfile '" + dir_ + "/redis.log'") != 0) {
+      return false;
+    }
+    for (int i = 0; i < 100; ++i) {
+      std::ifstream in(pidfile);
+      std::string pid;
+      if (in >> pid && cli("info server | grep -qw process_id:" + pid) == 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  int port_ = 0;
+  std::string dir_;
+};
+
+}  // namespace tracker::test
+HANDOVER_END_NAMESPACE
