@@ -6,7 +6,7 @@
 from conan import ConanFile
 from conan.tools.build import check_min_cppstd
 from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
-from conan.tools.files import load
+from conan.tools.files import copy, load
 from conan.tools.gnu import PkgConfigDeps
 import os
 import re
@@ -14,6 +14,7 @@ import re
 
 class HandoverConan(ConanFile):
     name = "handover"
+    license = "MIT"
     description = ("C++ SDK for Meta's Messenger/Instagram thread control "
                    "(Handover Protocol, Conversation Routing)")
     topics = ("messenger", "instagram", "handover-protocol", "conversation-routing",
@@ -22,7 +23,7 @@ class HandoverConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     options = {"shared": [True, False], "fPIC": [True, False], "with_redis": [True, False]}
     default_options = {"shared": False, "fPIC": True, "with_redis": False}
-    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "src/*"
+    exports_sources = "CMakeLists.txt", "LICENSE", "cmake/*", "include/*", "src/*"
 
     def set_version(self):
         # One source of truth: project(handover VERSION x.y.z) in CMakeLists.txt.
@@ -69,7 +70,8 @@ class HandoverConan(ConanFile):
         cmake.build()
 
     def package(self):
-        CMake(self).install()
+        CMake(self).install()  # installs LICENSE under share/doc/handover too
+        copy(self, "LICENSE", src=self.source_folder, dst=os.path.join(self.package_folder, "licenses"))
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "handover")

@@ -151,6 +151,10 @@ write_basic_package_version_file(
   "${PROJECT_BINARY_DIR}/handover-config-version.cmake"
   VERSION ${PROJECT_VERSION}
   COMPATIBILITY SameMajorVersion)
+# The MIT license travels with every installed copy.
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE"
+  DESTINATION ${CMAKE_INSTALL_DOCDIR}
+  COMPONENT handover_development)
 install(FILES
   "${PROJECT_BINARY_DIR}/handover-config.cmake"
   "${PROJECT_BINARY_DIR}/handover-config-version.cmake"

@@ -30,11 +30,11 @@
 
 #include "handover/client/client.hpp"
 #include "handover/emulator/emulator.hpp"
+#include "handover/endpoint/endpoint.hpp"
+#include "handover/endpoint/httplib_adapter.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
-#include "handover/endpoint/endpoint.hpp"
-#include "handover/endpoint/httplib_adapter.hpp"
 #include "handover/webhook/router.hpp"
 
 namespace {

@@ -31,9 +31,9 @@
 #include <string>
 
 #include "handover/client/client.hpp"
-#include "handover/testing/fake_connection.hpp"
 #include "handover/endpoint/beast_adapter.hpp"
 #include "handover/endpoint/endpoint.hpp"
+#include "handover/testing/fake_connection.hpp"
 
 namespace {
 
@@ -82,8 +82,8 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void read() {
     parser_.emplace();
-    parser_->body_limit(ParseOptions{}.max_body_bytes + 1);  // the endpoint answers 413
-    parser_->header_limit(16 * 1024);                        // bounds the number of headers
+    parser_->body_limit(endpoint_.maxBodyBytes() + 1);  // the endpoint answers 413
+    parser_->header_limit(16 * 1024);                   // bounds the number of headers
     stream_.expires_after(std::chrono::seconds(cfg_.request_seconds));
     http::async_read(
         stream_, buffer_, *parser_,

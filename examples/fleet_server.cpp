@@ -1,11 +1,13 @@
-// One webhook server of the fleet tests, on `webhook::Endpoint`: bodies go to a Redis stream
+// The reference fleet server: one webhook server of a fleet, on `webhook::Endpoint`: bodies go to a Redis stream
 // (RedisStreamQueue) before the 200, workers de-duplicate through Redis (RedisStore), feed the
 // tracker and run the handler; a poller performs due take-backs. Several run at once behind a
 // load balancer and behave as one.
 //
 //   fleet_server --redis-port P --prefix K --secret S --app-id A --token T
-//                        --graph-url U --quiet-ms N --log FILE --port-file FILE
-//                        [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]
+//                --graph-url U --quiet-ms N --log FILE --port-file FILE
+//                [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]
+//
+// tests/redis/fleet_test.cpp runs several of it behind a round-robin proxy.
 //
 // FILE gets one line per handled event ("event <dedup key>") and per policy action
 // ("action <name> <page> <user> ok|failed"), flushed at once so a killed server's work counts.
@@ -29,12 +31,12 @@
 #include <hiredis/hiredis.h>
 
 #include "handover/client/client.hpp"
-#include "handover/tracker/dedup.hpp"
-#include "handover/redis/redis_store.hpp"
-#include "handover/tracker/thread_tracker.hpp"
 #include "handover/endpoint/endpoint.hpp"
 #include "handover/endpoint/httplib_adapter.hpp"
+#include "handover/redis/redis_store.hpp"
 #include "handover/redis/redis_stream_queue.hpp"
+#include "handover/tracker/dedup.hpp"
+#include "handover/tracker/thread_tracker.hpp"
 
 namespace {
 
@@ -50,13 +52,26 @@ void logLine(const std::string& line) {
 
 }  // namespace
 
+constexpr const char* kUsage =
+    "usage: fleet_server --redis-port P --prefix K --secret S --app-id A --token T\n"
+    "                    --graph-url U --quiet-ms N --log FILE --port-file FILE\n"
+    "                    [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]\n"
+    "One webhook server of a fleet: bodies go to a Redis stream before the 200; workers\n"
+    "de-duplicate and track conversations on Redis and take a thread back after --quiet-ms of\n"
+    "agent silence. Several, sharing Redis behind a load balancer, behave as one. It listens\n"
+    "on 127.0.0.1 at a free port written to --port-file; --log gets a line per handled event.\n";
+
 int main(int argc, char** argv) {
+  if (argc == 2 && std::string(argv[1]) == "--help") {
+    std::cout << kUsage;
+    return 0;
+  }
   std::map<std::string, std::string> args;
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
   for (const char* required : {"--redis-port", "--prefix", "--secret", "--app-id", "--token",
                                "--graph-url", "--quiet-ms", "--log", "--port-file"}) {
     if (!args.count(required)) {
-      std::cerr << "missing " << required << "\n";
+      std::cerr << "missing " << required << "\n" << kUsage;
       return 2;
     }
   }

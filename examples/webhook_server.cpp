@@ -199,12 +199,16 @@ int main(int argc, char** argv) {
         break;
       case EndpointEventKind::kHandlerFailed:
         break;  // the router's onFailure prints it
-      default:
+      case EndpointEventKind::kRetried:
+      case EndpointEventKind::kDeadLettered:
+      case EndpointEventKind::kQueueError:
+      case EndpointEventKind::kSlowBatch:
         say(e.message);
+        break;
     }
   };
   // MemoryQueue by default: bodies answered 200 but not yet handled are lost if this process
-  // dies. tests/redis/fleet_server.cpp shows the Redis-backed setup for a fleet.
+  // dies. examples/fleet_server.cpp shows the Redis-backed setup for a fleet.
   Endpoint endpoint(endpoint_options, makeRouter(), client);
 
   httplib::Server server;

@@ -3,19 +3,19 @@
 # (RelWithDebInfo, static), runs the whole test suite, then the CI stages, each in its own
 # build tree and time-bounded.
 #
-#   HANDOVER_CI_STAGES   which stages run, space or comma separated (default: all)
+#   HANDOVER_CI_STAGES   which stages run, space or comma separated (default: all), in
+#                        this order (the cheap checks first, so a slip fails in a minute):
+#                        format  clang-format check                         (tests/ci/lint.sh format)
+#                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
 #                        main    build/ci + ctest (everything)
 #                        shared  installed-package tests of a shared build  (tests/ci/shared.sh)
 #                        asan    ASan+UBSan shared-library build + ctest    (tests/ci/asan.sh)
 #                        tsan    TSan build of the `concurrency` tests      (tests/ci/tsan.sh)
-#                        examples  runs quickstart from the main build (the demo and the
-#                                webhook server example are CTest tests of main)
 #                        bench   tests/bench/run.sh --smoke over the main build: every
 #                                benchmark runs once with tiny sizes (no figures, no pass/fail
 #                                on speed)
 #                        fuzz    tests/fuzz/run.sh: libFuzzer, both targets (clang)
-#                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
-#                        lint    clang-format check + clang-tidy            (tests/ci/lint.sh)
+#                        lint    clang-tidy                                 (tests/ci/lint.sh tidy)
 #                        e.g. HANDOVER_CI_STAGES=main tests/run.sh for the quick local loop.
 #   HANDOVER_BUILD_DIR   main build tree (default build/ci); stage trees go beside it.
 set -uo pipefail
@@ -24,7 +24,7 @@ cd "$root" || exit 1
 # shellcheck source=tests/ci/lib.sh
 source tests/ci/lib.sh
 
-all_stages=(main examples bench shared asan tsan fuzz docs lint)
+all_stages=(format docs main bench shared asan tsan fuzz lint)
 requested="${HANDOVER_CI_STAGES:-all}"
 requested="${requested//,/ }"
 [ "$requested" = all ] && requested="${all_stages[*]}"
@@ -38,7 +38,8 @@ wants() { case " $requested " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # Each stage installs what it needs, so a fresh Debian 12 machine passes.
 extra=()
 wants docs && extra+=(doxygen)
-wants lint && extra+=(clang-format clang-tidy)
+wants format && extra+=(clang-format)
+wants lint && extra+=(clang-tidy)
 wants fuzz && extra+=(clang libclang-rt-14-dev)
 wants bench && extra+=(nginx-light valgrind)
 # The emulator inspector's browser test (tests/emulator/ui/inspector_test.py) runs in main.
@@ -46,15 +47,12 @@ wants main && extra+=(chromium chromium-driver python3-selenium)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.
-declare -A limit=([main]=1200 [examples]=60 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
+declare -A limit=([format]=60 [main]=1200 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
 
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
     cmake --build "$main_build" -j"$jobs" &&
     ctest --test-dir "$main_build" --output-on-failure -j"$jobs" --timeout 300 --no-tests=error
-}
-examples_stage() {
-  PAGE_TOKEN=bot-page-token APP_SECRET=bot-app-secret "$main_build/examples/quickstart"
 }
 bench_stage() {
   BENCH_BUILD="$main_build" BENCH_REUSE_BUILD=1 bash tests/bench/run.sh --smoke
@@ -82,12 +80,13 @@ for stage in "${all_stages[@]}"; do
   start=$SECONDS
   case "$stage" in
     main) cmd=(main_stage) ;;
-    examples) cmd=(examples_stage) ;;
+    format) cmd=(bash tests/ci/lint.sh format) ;;
+    lint) cmd=(bash tests/ci/lint.sh tidy) ;;
     bench) cmd=(bench_stage) ;;
     fuzz) cmd=(fuzz_stage) ;;
     *) cmd=(bash "tests/ci/$stage.sh") ;;
   esac
-  export -f main_stage examples_stage bench_stage fuzz_stage
+  export -f main_stage bench_stage fuzz_stage
   # timeout signals the whole process group, so compilers and test processes stop too.
   timeout -k 20 "${limit[$stage]}" bash -c "source tests/ci/lib.sh; $(printf '%q ' "${cmd[@]}")" \
     2>&1 | tee "$logs/$stage.log"

@@ -95,14 +95,20 @@ int reportError(const Error& e) {
                   << g_page << ", or leave out --page (me: the token's own Page)\n";
       }
       return kExitFailure;
-    default:
-      // The server answered, but not with a Graph body we can read (proxy page, HTML...).
+    // The server answered, but not with a Graph body we can read (proxy page, HTML...), or
+    // something below the call failed.
+    case ErrorCategory::kHttp:
+    case ErrorCategory::kParse:
+    case ErrorCategory::kSignature:
+    case ErrorCategory::kStore:
+    case ErrorCategory::kUnimplemented:
       std::cerr << "handover: " << toString(e.category) << " error code " << e.code << " subcode "
                 << e.subcode;
       if (e.http_status != 0) std::cerr << " (HTTP " << e.http_status << ")";
       std::cerr << ": " << e.message << "\n";
       return kExitFailure;
   }
+  return kExitFailure;
 }
 
 int printOk(JsonLine& line) {

@@ -8,12 +8,10 @@
 
 #include "handover/core/error.hpp"
 #include "handover/core/http_transport.hpp"
+#include "response_limits.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {
-
-/// Bodies larger than this abort a transfer in either engine: no Graph answer comes close.
-inline constexpr std::size_t kMaxResponseBytes = 16u << 20;
 
 /// `curl_global_init` once per process for both engines; throws std::runtime_error on failure.
 void curlGlobalInit();

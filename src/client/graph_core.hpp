@@ -13,9 +13,9 @@
 #include <string_view>
 
 #include "graph_calls.hpp"
+#include "handover/client/options.hpp"
 #include "handover/core/error.hpp"
 #include "handover/core/http_transport.hpp"
-#include "handover/client/options.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

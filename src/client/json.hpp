@@ -11,12 +11,10 @@
 #include <string_view>
 
 #include "handover/core/error.hpp"
+#include "response_limits.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {
-
-/// Responses larger than this are refused rather than parsed: no Graph answer comes close.
-inline constexpr std::size_t kMaxResponseBytes = 4u << 20;
 
 /// Parses `body` into `doc`. A kParse error (with the offset) when it is not JSON or too big.
 std::optional<Error> parseJson(std::string_view body, rapidjson::Document& doc);

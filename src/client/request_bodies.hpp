@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "handover/core/error.hpp"
 #include "handover/client/requests.hpp"
+#include "handover/core/error.hpp"
 #include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE

@@ -4,8 +4,8 @@
 #include <chrono>
 #include <functional>
 
-#include "handover/core/error.hpp"
 #include "handover/client/options.hpp"
+#include "handover/core/error.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace detail {

@@ -24,6 +24,8 @@ const char* toString(ErrorCategory category) noexcept {
       return "redirect";
     case ErrorCategory::kStore:
       return "store";
+    case ErrorCategory::kUnimplemented:
+      return "unimplemented";
   }
   return "unknown";
 }
@@ -73,9 +75,16 @@ bool Error::isRetryable() const noexcept {
       if (isInvalidToken() || isPermissionDenied()) return false;
       if (is_transient.value_or(false) || isRateLimited()) return true;
       return code == 1 || code == 2 || http_status >= 500;
-    default:
+    // The caller's input, a body or a signature, a redirect or a missing override: trying again
+    // gives the same answer.
+    case ErrorCategory::kParse:
+    case ErrorCategory::kInvalidArgument:
+    case ErrorCategory::kSignature:
+    case ErrorCategory::kRedirect:
+    case ErrorCategory::kUnimplemented:
       return false;
   }
+  return false;
 }
 
 std::string Error::toString() const {

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "handover/emulator/faults.hpp"
 #include "handover/core/error.hpp"
+#include "handover/emulator/faults.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "handover/core/result.hpp"
 #include "handover/emulator/config.hpp"
 #include "handover/emulator/emulator.hpp"
-#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {

@@ -367,6 +367,10 @@ StopReport Endpoint::stop(std::chrono::milliseconds deadline) {
   return report;
 }
 
+std::size_t Endpoint::maxBodyBytes() const noexcept {
+  return impl_->options.parse.max_body_bytes;
+}
+
 EndpointStats Endpoint::stats() const {
   const Impl& d = *impl_;
   EndpointStats s;

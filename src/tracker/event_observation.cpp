@@ -78,9 +78,15 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
       moves_timer = false;
       break;
     }
-    default:
-      return std::nullopt;  // reads, deliveries, app_roles, opt-ins, unknown: no activity in the
-                            // thread
+    // No activity in the thread: reads and deliveries are receipts, app_roles and opt-ins are
+    // about the Page, and an unknown kind proves nothing. Listed, not defaulted: a new kind
+    // must be placed here or above, and -Wswitch names this switch until it is.
+    case EventKind::kRead:
+    case EventKind::kDelivery:
+    case EventKind::kAppRoles:
+    case EventKind::kOptin:
+    case EventKind::kUnknown:
+      return std::nullopt;
   }
   EventObservation out;
   out.key = key;

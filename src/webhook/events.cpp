@@ -1,6 +1,8 @@
 #include "handover/webhook/events.hpp"
 
+#include <cstdint>
 #include <string>
+#include <variant>
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
@@ -58,6 +60,65 @@ void append(std::string& key, std::string_view part) {
   key.append(part);
 }
 
+// The fields that tell one event of a kind from another when it has no mid. One overload per
+// payload alternative and no generic one: a new alternative fails to compile here until its
+// redelivery identity is decided.
+struct IdentityFields {
+  std::string& key;
+  void operator()(const Message&) const {}   // keyed by mid (above); a mid-less one by user+time
+  void operator()(const Echo&) const {}      // likewise
+  void operator()(const Postback&) const {}  // likewise
+  void operator()(const PassThreadControl& p) const {
+    append(key, p.previous_owner_app_id.value_or(""));
+    append(key, p.new_owner_app_id.value_or(""));
+  }
+  void operator()(const TakeThreadControl& t) const {
+    append(key, t.previous_owner_app_id.value_or(""));
+    append(key, t.new_owner_app_id.value_or(""));
+  }
+  void operator()(const RequestThreadControl& r) const { append(key, r.requested_owner_app_id); }
+  void operator()(const Read& rd) const {
+    append(key, rd.watermark ? std::to_string(epochMillis(*rd.watermark)) : rd.mid);
+  }
+  void operator()(const Delivery& d) const {
+    append(key, d.watermark ? std::to_string(epochMillis(*d.watermark)) : "");
+    for (const auto& id : d.mids) append(key, id);
+  }
+  void operator()(const AppRoles& a) const {
+    for (const auto& app : a.apps) {
+      append(key, app.app_id);
+      for (const auto& role : app.roles) append(key, role);
+    }
+  }
+  void operator()(const Reaction& re) const {
+    // A user may react, unreact and react again to one message: each is its own event.
+    append(key, re.mid);
+    append(key, toString(re.action));
+    append(key, re.reaction);
+  }
+  void operator()(const Referral& ref) const {
+    append(key, ref.source);
+    append(key, ref.ref);
+    append(key, ref.ad_id);
+  }
+  void operator()(const Optin& o) const {
+    append(key, o.type);
+    append(key, o.ref);
+    append(key, o.user_ref);
+    append(key, o.payload);
+  }
+  void operator()(const MessageEdit& ed) const {
+    append(key, ed.mid);
+    append(key, std::to_string(ed.edit_count));
+  }
+  void operator()(const Unknown& u) const {
+    // Raw bytes of a redelivery are identical; an FNV-1a digest keeps the key short.
+    std::uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : u.raw_json) h = (h ^ c) * 1099511628211ULL;
+    append(key, std::to_string(h));
+  }
+};
+
 }  // namespace
 
 std::string dedupKey(const Event& event) {
@@ -74,47 +135,7 @@ std::string dedupKey(const Event& event) {
   // No mid: the same event redelivered has the same user, timestamp and fields.
   append(key, event.userId());
   append(key, std::to_string(epochMillis(event.timestamp)));
-  if (const auto* p = event.get<PassThreadControl>()) {
-    append(key, p->previous_owner_app_id.value_or(""));
-    append(key, p->new_owner_app_id.value_or(""));
-  } else if (const auto* t = event.get<TakeThreadControl>()) {
-    append(key, t->previous_owner_app_id.value_or(""));
-    append(key, t->new_owner_app_id.value_or(""));
-  } else if (const auto* r = event.get<RequestThreadControl>()) {
-    append(key, r->requested_owner_app_id);
-  } else if (const auto* rd = event.get<Read>()) {
-    append(key, rd->watermark ? std::to_string(epochMillis(*rd->watermark)) : rd->mid);
-  } else if (const auto* d = event.get<Delivery>()) {
-    append(key, d->watermark ? std::to_string(epochMillis(*d->watermark)) : "");
-    for (const auto& id : d->mids) append(key, id);
-  } else if (const auto* a = event.get<AppRoles>()) {
-    for (const auto& app : a->apps) {
-      append(key, app.app_id);
-      for (const auto& role : app.roles) append(key, role);
-    }
-  } else if (const auto* re = event.get<Reaction>()) {
-    // A user may react, unreact and react again to one message: each is its own event.
-    append(key, re->mid);
-    append(key, toString(re->action));
-    append(key, re->reaction);
-  } else if (const auto* ref = event.get<Referral>()) {
-    append(key, ref->source);
-    append(key, ref->ref);
-    append(key, ref->ad_id);
-  } else if (const auto* o = event.get<Optin>()) {
-    append(key, o->type);
-    append(key, o->ref);
-    append(key, o->user_ref);
-    append(key, o->payload);
-  } else if (const auto* ed = event.get<MessageEdit>()) {
-    append(key, ed->mid);
-    append(key, std::to_string(ed->edit_count));
-  } else if (const auto* u = event.get<Unknown>()) {
-    // Raw bytes of a redelivery are identical; an FNV-1a digest keeps the key short.
-    std::uint64_t h = 1469598103934665603ULL;
-    for (unsigned char c : u->raw_json) h = (h ^ c) * 1099511628211ULL;
-    append(key, std::to_string(h));
-  }
+  std::visit(IdentityFields{key}, event.payload);
   return key;
 }
 

@@ -5,7 +5,7 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
 
-Router& Router::on(EventKind kind, Handler handler, Source source) {
+Router& Router::on(EventKind kind, EventHandler handler, Source source) {
   routes_.push_back(Route{kind, source, std::move(handler)});
   return *this;
 }

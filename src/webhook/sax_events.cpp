@@ -86,11 +86,13 @@ void SaxHandler::preparePayload(Field f) {
       setHandover(&take.previous_owner_app_id, &take.new_owner_app_id, nullptr, &take.metadata);
       break;
     }
-    default: {
+    case Field::kRequest: {
       auto& req = p.emplace<RequestThreadControl>();
       setHandover(nullptr, nullptr, &req.requested_owner_app_id, &req.metadata);
       break;
     }
+    default:
+      break;  // not a payload key: only the payload keys above reach here (sax_structure.cpp)
   }
 }
 

@@ -7,12 +7,20 @@
 //   sax_scalars.cpp    scalars: what each value means in the context it appears in
 //   sax_events.cpp     entries and events (begin, finish, typed payload) and errors
 //
-// Adding a new event kind (checklist; see also include/handover/webhook/events.hpp):
-//   1. events.hpp: its struct, an EventPayload alternative and an EventKind value.
+// Adding a new event kind (checklist; see also include/handover/webhook/events.hpp). The
+// compiler names the places marked (*) until they handle the kind: a switch over EventKind with
+// no default (-Wswitch -Werror), or a visitor with one overload per payload alternative.
+//   1. events.hpp: its struct, an EventPayload alternative and an EventKind value (in the same
+//      order: a static_assert checks the count); events.cpp: toString (*), its redelivery
+//      identity in dedupKey's IdentityFields (*).
 //   2. parse_keys.hpp: its key in kEventKeys (a Field), a Ctx, and its own keys' table and mask.
 //   3. sax_events.cpp: preparePayload (and needsSender when it may come without a sender);
-//      sax_structure.cpp: enter its Ctx; sax_scalars.cpp: read its fields; payloadCtx.
-//   4. events.cpp: its dedup key; the router (`on...`), the CLI's event line, a fixture.
+//      sax_structure.cpp: the payload keys of the kEvent context, enter its Ctx;
+//      sax_scalars.cpp: read its fields; payloadCtx.
+//   4. src/tracker/event_observation.cpp: user activity or not (*).
+//   5. src/cli/event_lines.cpp: its wire key (*); tests/cli/parse_contract.py learns it too.
+//   6. router.hpp: an `on...` registration; a fixture with its `.parse.jsonl` and `.expected`;
+//      tests/webhook/render.cpp renders it.
 
 #include <rapidjson/reader.h>
 

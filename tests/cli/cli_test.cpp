@@ -14,8 +14,8 @@
 
 #include "catch.hpp"
 #include "core/crypto.hpp"
-#include "handover/emulator/emulator.hpp"
 #include "handover/client/options.hpp"
+#include "handover/emulator/emulator.hpp"
 #include "process.hpp"
 #include "recording_server.hpp"
 

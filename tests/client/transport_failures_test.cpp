@@ -2,6 +2,7 @@
 // and bodies that are not what a Graph endpoint sends.
 
 #include "client_test_support.hpp"
+#include "handover/client/async_client.hpp"
 #include "recording_server.hpp"
 
 using namespace handover;
@@ -115,4 +116,47 @@ TEST_CASE("an unresolvable host is proven unsent") {
   REQUIRE_FALSE(r);
   CHECK(r.error().category == ErrorCategory::kTransport);
   CHECK(r.error().request_not_sent);
+}
+
+// One cap on a Graph answer (src/client/response_limits.hpp): a body past it aborts the
+// download in both engines, and one under it is downloaded whole and then judged as JSON.
+TEST_CASE("an answer past the response cap aborts the download in both engines") {
+  constexpr std::size_t kPastCap = (4u << 20) + 4096;
+  test::RawServer server([&](int fd, const std::string&) {
+    test::writeAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(kPastCap) + "\r\nConnection: close\r\n\r\n");
+    test::writeAll(fd, std::string(kPastCap, ' '));
+    return true;
+  });
+  auto options = test::testOptions(server.baseUrl());
+  options.retry.max_attempts = 1;
+  Client client = test::guardedClient(options);
+  auto sync = client.getThreadOwner(test::kPsid);
+  REQUIRE_FALSE(sync);
+  CHECK(sync.error().category == ErrorCategory::kTransport);
+  CHECK(sync.error().message.find("exceeds the size limit") != std::string::npos);
+
+  AsyncClientOptions async_options;
+  async_options.client = options;
+  AsyncClient async(async_options);
+  auto answer = async.getThreadOwner(GetThreadOwnerRequest{test::kPsid}).get();
+  REQUIRE_FALSE(answer);
+  CHECK(answer.error().category == ErrorCategory::kTransport);
+  CHECK(answer.error().message.find("exceeds the size limit") != std::string::npos);
+}
+
+TEST_CASE("an answer under the response cap is downloaded and judged as JSON") {
+  const std::string padded = "{\"data\":[]}" + std::string((4u << 20) - 64, ' ');
+  test::RawServer server([&](int fd, const std::string&) {
+    test::writeAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                           std::to_string(padded.size()) + "\r\nConnection: close\r\n\r\n" +
+                           padded);
+    return true;
+  });
+  auto options = test::testOptions(server.baseUrl());
+  options.retry.max_attempts = 1;
+  Client client = test::guardedClient(options);
+  auto r = client.getThreadOwner(test::kPsid);
+  // Not a transport error: the body arrived whole and the JSON layer read it.
+  if (!r) CHECK(r.error().category != ErrorCategory::kTransport);
 }

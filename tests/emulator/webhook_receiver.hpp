@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "handover/client/client.hpp"
-#include "handover/testing/fake_connection.hpp"
 #include "handover/endpoint/endpoint.hpp"
 #include "handover/endpoint/httplib_adapter.hpp"
+#include "handover/testing/fake_connection.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::testing {

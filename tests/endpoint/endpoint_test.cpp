@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "handover/endpoint/endpoint.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
-#include "handover/endpoint/endpoint.hpp"
 
 namespace {
 

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "catch.hpp"
-#include "handover/testing/fake_connection.hpp"
 #include "handover/endpoint/httplib_adapter.hpp"
+#include "handover/testing/fake_connection.hpp"
 
 namespace {
 
@@ -47,9 +47,7 @@ struct Served {
     router.onMessage([this](Context&, const Message&) { ++handled; });
     endpoint = std::make_unique<Endpoint>(o, std::move(router),
                                           Client(std::make_shared<testing::FakeConnection>()));
-    HttplibMountOptions mo;
-    mo.max_body_bytes = cap;
-    mountEndpoint(server, "/webhook", *endpoint, mo);
+    mountEndpoint(server, "/webhook", *endpoint);  // the cap comes from the endpoint's options
     port = server.bind_to_any_port("127.0.0.1");
     thread = std::thread([this] { server.listen_after_bind(); });
     while (!server.is_running()) std::this_thread::sleep_for(1ms);

@@ -25,6 +25,7 @@ foreach(pattern
     lib*/cmake/handover/handover-config-version.cmake
     lib*/cmake/handover/handover-targets.cmake
     lib*/pkgconfig/handover.pc
+    share/doc/handover/LICENSE
     lib*/libhandover*)
   file(GLOB_RECURSE found "${PREFIX}/${pattern}")
   if(NOT found)

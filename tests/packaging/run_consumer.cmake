@@ -29,6 +29,12 @@ if(MODE STREQUAL "find_package")
   list(APPEND args "-DCMAKE_PREFIX_PATH=${PREFIX}")
 endif()
 run("configure (${MODE})" "${CMAKE_COMMAND}" ${args})
+# FetchContent hands the consumer the same add_subdirectory build that the subdirectory mode
+# compiles and runs: what it adds is the fetch and the configure, so it stops there.
+if(MODE STREQUAL "fetchcontent")
+  message(STATUS "fetchcontent: configured (the build is the subdirectory mode's)")
+  return()
+endif()
 run("build (${MODE})" "${CMAKE_COMMAND}" --build "${WORK_DIR}" --parallel ${JOBS})
 run("run (${MODE})" "${WORK_DIR}/consumer")
 message(STATUS "${last_output}")

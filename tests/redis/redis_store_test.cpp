@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "catch.hpp"
+#include "handover/redis/redis_store.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
-#include "handover/redis/redis_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "recording_server.hpp"
 #include "redis_support.hpp"

@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "catch.hpp"
-#include "handover/testing/fake_connection.hpp"
 #include "handover/endpoint/endpoint.hpp"
 #include "handover/redis/redis_stream_queue.hpp"
+#include "handover/testing/fake_connection.hpp"
 #include "redis_support.hpp"
 
 namespace {

@@ -29,6 +29,24 @@ enum class ShutdownMode {
   kCancel,  ///< Fail every call not finished yet with a kTransport error ("shut down").
 };
 
+namespace detail {
+/// What an async call answers when its class does not override it: a ready future, and
+/// `done` run on the calling thread, like any call refused before it is queued.
+template <typename T>
+std::future<Result<T>> unimplementedAsyncCall(const char* call, const AsyncCallback<T>& done) {
+  std::promise<Result<T>> promise;
+  Result<T> result = unimplementedCall(call, "AsyncConnection");
+  if (done) {
+    try {
+      done(result);
+    } catch (...) {  // dropped, as the production connection drops them
+    }
+  }
+  promise.set_value(std::move(result));
+  return promise.get_future();
+}
+}  // namespace detail
+
 /// Options of the production `AsyncConnection`.
 struct AsyncClientOptions {
   /// Token, page, API version, base URL, retry policy, deadline, clock (`now`, `jitter`; the
@@ -55,15 +73,19 @@ class HANDOVER_EXPORT AsyncConnection {
  public:
   virtual ~AsyncConnection() = default;
 
-  /// One pure virtual per line of `HANDOVER_GRAPH_CALLS`, e.g.
+  /// One virtual per line of `HANDOVER_GRAPH_CALLS`, e.g.
   /// `std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest&,
   /// AsyncCallback<ThreadOwner>)`; the same validation, retries, deadline and errors as the
-  /// synchronous `Connection`.
+  /// synchronous `Connection`. Each has a default body that answers
+  /// `ErrorCategory::kUnimplemented` (and runs `done` with it), so a decorator or mock written
+  /// today still compiles when a call is added.
   // Types cannot be parenthesised in a declaration.
   // NOLINTBEGIN(bugprone-macro-parentheses)
-#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)     \
-  virtual std::future<Result<Answer_>> name_(const Request_& request, \
-                                             AsyncCallback<Answer_> done) = 0;
+#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)           \
+  virtual std::future<Result<Answer_>> name_(const Request_& /*request*/,   \
+                                             AsyncCallback<Answer_> done) { \
+    return detail::unimplementedAsyncCall<Answer_>(#name_, done);           \
+  }
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
 #undef HANDOVER_DETAIL_VIRTUAL
   // NOLINTEND(bugprone-macro-parentheses)

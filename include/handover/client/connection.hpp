@@ -21,11 +21,15 @@ class HANDOVER_EXPORT Connection {
  public:
   virtual ~Connection() = default;
 
-  /// One pure virtual per line of `HANDOVER_GRAPH_CALLS` (handover/client/graph_calls.hpp), e.g.
+  /// One virtual per line of `HANDOVER_GRAPH_CALLS` (handover/client/graph_calls.hpp), e.g.
   /// `Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest&)`; `Client` documents
-  /// each call and the errors a user meets.
+  /// each call and the errors a user meets. Each has a default body that answers
+  /// `ErrorCategory::kUnimplemented`, so a decorator or mock written today still compiles when
+  /// a call is added; override the calls you serve.
 #define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_) \
-  virtual Result<Answer_> name_(const Request_& request) = 0;
+  virtual Result<Answer_> name_(const Request_& /*request*/) {    \
+    return detail::unimplementedCall(#name_, "Connection");       \
+  }
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
 #undef HANDOVER_DETAIL_VIRTUAL
 

@@ -5,8 +5,8 @@
 #include <memory>
 #include "handover/core/export.hpp"
 
-#include "handover/core/http_transport.hpp"
 #include "handover/client/options.hpp"
+#include "handover/core/http_transport.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 

@@ -5,15 +5,16 @@
 /// drift apart, and `GraphCallTraits<Request>` names a request's answer type and call name.
 ///
 /// Adding a Graph call touches three files:
-///  1. `handover/client/requests.hpp`: the request struct (plain std types) and, if new, its answer.
+///  1. `handover/client/requests.hpp`: the request struct (plain std types) and, if new, its
+///  answer.
 ///  2. this list: one `X(name, snake_name, Request, Answer)` line.
 ///  3. `src/client/graph_calls.cpp`: `describe` (method, path, query, body; validation) and
 ///     `readAnswer` (the typed reader) for the request type.
 /// Both engines, both clients and both fakes then have the call. Convenience overloads
 /// (`Client::passThreadControl(psid, app)`), the Router's `Context` and the CLI are optional.
 
-#include "handover/core/export.hpp"
 #include "handover/client/requests.hpp"
+#include "handover/core/export.hpp"
 
 /// `X(camelName, snake_name, RequestType, AnswerType)` for every call, in documentation order.
 /// `AnswerType` is `void` for calls whose answer is only `{"success": true}`.

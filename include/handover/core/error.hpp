@@ -26,6 +26,9 @@ enum class ErrorCategory {
   kRedirect,
   /// A `tracker::Store` (Redis, memory) failed: unreachable, refused a command, bad reply.
   kStore,
+  /// A `Connection` or `AsyncConnection` has no body for this call: a decorator or mock
+  /// written before the call joined the table, which inherits the default. Never retried.
+  kUnimplemented,
 };
 
 /// Stable lowercase name of a category ("transport", "api", ...).
@@ -104,6 +107,12 @@ namespace detail {
 /// `Error{ErrorCategory::kInvalidArgument, "message"}`).
 inline Error invalidArgument(std::string message) {
   return Error::make(ErrorCategory::kInvalidArgument, std::move(message));
+}
+/// What a connection's call answers when its class does not override it.
+inline Error unimplementedCall(const char* call, const char* interface_name) {
+  return Error::make(ErrorCategory::kUnimplemented,
+                     std::string(call) + " is not implemented by this " + interface_name +
+                         " (it does not override the call)");
 }
 }  // namespace detail
 

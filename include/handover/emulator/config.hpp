@@ -22,10 +22,10 @@
 #include <string_view>
 #include <vector>
 
-#include "handover/emulator/faults.hpp"
 #include "handover/core/export.hpp"
 #include "handover/core/result.hpp"
 #include "handover/core/types.hpp"
+#include "handover/emulator/faults.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

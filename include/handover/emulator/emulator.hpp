@@ -26,9 +26,9 @@
 #include <optional>
 #include <string>
 
-#include "handover/emulator/config.hpp"
 #include "handover/core/export.hpp"
 #include "handover/core/result.hpp"
+#include "handover/emulator/config.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

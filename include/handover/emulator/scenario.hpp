@@ -23,10 +23,10 @@
 #include <string_view>
 #include <vector>
 
-#include "handover/emulator/config.hpp"
-#include "handover/emulator/emulator.hpp"
 #include "handover/core/export.hpp"
 #include "handover/core/result.hpp"
+#include "handover/emulator/config.hpp"
+#include "handover/emulator/emulator.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {

@@ -7,7 +7,7 @@
 ///
 /// @code
 ///   http::request_parser<http::string_body> parser;
-///   parser.body_limit(handover::webhook::ParseOptions{}.max_body_bytes);  // every framing
+///   parser.body_limit(endpoint.maxBodyBytes() + 1);  // every framing
 ///   http::read(stream, buffer, parser);
 ///   auto res = handover::webhook::handleBeastRequest(endpoint, "/webhook", parser.get());
 ///   http::write(stream, res);

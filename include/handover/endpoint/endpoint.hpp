@@ -32,10 +32,10 @@
 
 #include "handover/client/client.hpp"
 #include "handover/core/http_transport.hpp"
+#include "handover/endpoint/queue.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "handover/webhook/parser.hpp"
-#include "handover/endpoint/queue.hpp"
 #include "handover/webhook/router.hpp"
 #include "handover/webhook/signature.hpp"
 
@@ -186,6 +186,9 @@ class HANDOVER_EXPORT Endpoint {
   /// longest running handler. Idempotent.
   StopReport stop(std::chrono::milliseconds deadline = std::chrono::seconds(10));
 
+  /// The body cap (`EndpointOptions::parse.max_body_bytes`): adapters stop reading one byte past
+  /// it, so the endpoint answers 413 without the excess ever being held.
+  std::size_t maxBodyBytes() const noexcept;
   /// Counters, and the queue as it is now.
   EndpointStats stats() const;
   /// The same in the Prometheus text exposition format (`handover_webhook_*`).

@@ -29,10 +29,9 @@ HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
 
 /// Settings of `mountEndpoint`.
+/// The body cap is the endpoint's own (`Endpoint::maxBodyBytes()`): a body above it is answered
+/// 413 as soon as the excess arrives, whatever the framing (`Content-Length` or chunked).
 struct HttplibMountOptions {
-  /// Bodies above it are answered 413 as soon as the excess arrives, whatever the framing
-  /// (`Content-Length` or chunked). Keep it equal to the endpoint's `ParseOptions` cap.
-  std::size_t max_body_bytes = ParseOptions{}.max_body_bytes;
   /// Per-`recv`/`send` timeouts of the server (cpp-httplib has no whole-request bound: put a
   /// reverse proxy with one in front against slow clients, see README).
   std::chrono::seconds read_timeout{5};
@@ -70,7 +69,7 @@ inline void mountEndpoint(httplib::Server& server, const std::string& path, Endp
                            req.get_param_value("hub.challenge")),
         res);
   });
-  const std::size_t cap = options.max_body_bytes;
+  const std::size_t cap = endpoint.maxBodyBytes();
   server.Post(path, [&endpoint, cap](const httplib::Request& req, httplib::Response& res,
                                      const httplib::ContentReader& read) {
     HttpHeaders headers;

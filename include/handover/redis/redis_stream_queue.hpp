@@ -30,8 +30,8 @@
 #include "handover/core/export.hpp"
 
 #include "handover/core/result.hpp"
-#include "handover/redis/redis_store.hpp"
 #include "handover/endpoint/queue.hpp"
+#include "handover/redis/redis_store.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace redis {

@@ -75,7 +75,7 @@ class FakeAsyncConnection : public AsyncConnection, public FakeHandlers {
 
  private:
   template <typename Request, typename Response>
-  std::future<Result<Response>> run(const char* name, const Handler<Request, Response>& handler,
+  std::future<Result<Response>> run(const char* name, const CallHandler<Request, Response>& handler,
                                     const Request& request, const AsyncCallback<Response>& done) {
     bool shut_down = false;
     {

@@ -11,9 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "handover/client/graph_calls.hpp"
 #include "handover/core/error.hpp"
 #include "handover/core/export.hpp"
-#include "handover/client/graph_calls.hpp"
 #include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -25,12 +25,12 @@ class FakeHandlers {
  public:
   /// The callable behind one call: receives the request as the client passed it.
   template <typename Request, typename Response>
-  using Handler = std::function<Result<Response>(const Request&)>;
+  using CallHandler = std::function<Result<Response>(const Request&)>;
 
   /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
   /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
 #define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
-  Handler<Request_, Answer_> on_##snake_;
+  CallHandler<Request_, Answer_> on_##snake_;
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
 #undef HANDOVER_DETAIL_HANDLER
 
@@ -55,7 +55,7 @@ class FakeHandlers {
   /// unset).
   template <typename Request, typename Response>
   Result<Response> answer(const char* fake, const char* name,
-                          const Handler<Request, Response>& handler, const Request& request) {
+                          const CallHandler<Request, Response>& handler, const Request& request) {
     record(name);
     if (handler) return handler(request);
     Error e;

@@ -33,7 +33,7 @@ namespace testing {
 class FakeTransport : public HttpTransport {
  public:
   /// Computes the outcome of a request once the script is exhausted (see `setFallback`).
-  using Handler = std::function<Result<HttpResponse>(const HttpRequest&)>;
+  using Responder = std::function<Result<HttpResponse>(const HttpRequest&)>;
 
   /// A response with a JSON body and `Content-Type: application/json`.
   static HttpResponse json(int status, std::string body, HttpHeaders headers = {}) {
@@ -73,7 +73,7 @@ class FakeTransport : public HttpTransport {
   }
   /// Answers once the script is exhausted. Without one, an exhausted script answers with a
   /// kTransport error saying so.
-  void setFallback(Handler handler) {
+  void setFallback(Responder handler) {
     std::lock_guard<std::mutex> lock(mutex_);
     fallback_ = std::move(handler);
   }
@@ -81,7 +81,7 @@ class FakeTransport : public HttpTransport {
   /// Records `request`, then answers with the next scripted outcome, else the fallback's, else
   /// a kTransport error naming the request (its URL redacted).
   Result<HttpResponse> send(const HttpRequest& request) override {
-    Handler fallback;
+    Responder fallback;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       requests_.push_back(request);
@@ -132,7 +132,7 @@ class FakeTransport : public HttpTransport {
   mutable std::mutex mutex_;
   std::deque<Result<HttpResponse>> script_;
   std::vector<HttpRequest> requests_;
-  Handler fallback_;
+  Responder fallback_;
 };
 
 }  // namespace testing

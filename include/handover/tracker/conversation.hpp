@@ -12,8 +12,8 @@
 #include <vector>
 #include "handover/core/export.hpp"
 
-#include "handover/tracker/policies.hpp"
 #include "handover/core/types.hpp"
+#include "handover/tracker/policies.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker {

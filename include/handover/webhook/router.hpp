@@ -40,7 +40,7 @@ enum class Source {
 };
 
 /// A handler of any event. Returning an error reports it; throwing does too.
-using Handler = std::function<Result<void>(Context&, const Event&)>;
+using EventHandler = std::function<Result<void>(Context&, const Event&)>;
 
 /// Picks the client for an entry (its `page_id` and platform); nullopt skips the entry's
 /// events and reports them.
@@ -75,7 +75,7 @@ struct DispatchReport {
 class HANDOVER_EXPORT Router {
  public:
   /// Runs `handler` for events of `kind` from `source`, after earlier registrations.
-  Router& on(EventKind kind, Handler handler, Source source = Source::kMessaging);
+  Router& on(EventKind kind, EventHandler handler, Source source = Source::kMessaging);
   /// Same, for any callable `f(Context&, const Event&)` returning void or `Result<void>`.
   template <typename F>
   Router& on(EventKind kind, F f, Source source = Source::kMessaging) {
@@ -181,14 +181,14 @@ class HANDOVER_EXPORT Router {
   struct Route {
     std::optional<EventKind> kind;  // none: any kind
     Source source;
-    Handler handler;
+    EventHandler handler;
   };
 
   template <typename F>
-  static Handler untyped(F f) {
-    if constexpr (std::is_convertible_v<F, Handler> &&
+  static EventHandler untyped(F f) {
+    if constexpr (std::is_convertible_v<F, EventHandler> &&
                   !std::is_void_v<std::invoke_result_t<F&, Context&, const Event&>>) {
-      return Handler(std::move(f));
+      return EventHandler(std::move(f));
     } else {
       return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
         f(ctx, e);
@@ -198,7 +198,7 @@ class HANDOVER_EXPORT Router {
   }
 
   template <typename T, typename F>
-  static Handler typed(F f) {
+  static EventHandler typed(F f) {
     return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
       const T& payload = *e.get<T>();
       if constexpr (std::is_void_v<std::invoke_result_t<F&, Context&, const T&>>) {

@@ -26,8 +26,8 @@
 #include <thread>
 #include <vector>
 
-#include "handover/emulator/emulator.hpp"
 #include "handover/core/types.hpp"
+#include "handover/emulator/emulator.hpp"
 
 namespace {
 

@@ -28,12 +28,12 @@
 #include <thread>
 #include <vector>
 
-#include "handover/testing/fake_connection.hpp"
-#include "handover/tracker/memory_store.hpp"
-#include "handover/redis/redis_store.hpp"
 #include "handover/endpoint/endpoint.hpp"
 #include "handover/endpoint/httplib_adapter.hpp"
+#include "handover/redis/redis_store.hpp"
 #include "handover/redis/redis_stream_queue.hpp"
+#include "handover/testing/fake_connection.hpp"
+#include "handover/tracker/memory_store.hpp"
 
 namespace {
 

@@ -1,9 +1,9 @@
 // Links handover::httplib and handover::beast from an installed package
 // (find_package(handover COMPONENTS httplib beast)): an Endpoint mounted on a cpp-httplib server
 // answers the subscribe handshake over loopback, and the Beast adapter refuses an unsigned POST.
-#include <handover/testing/fake_connection.hpp>
 #include <handover/endpoint/beast_adapter.hpp>
 #include <handover/endpoint/httplib_adapter.hpp>
+#include <handover/testing/fake_connection.hpp>
 
 #include <cstdio>
 #include <memory>
