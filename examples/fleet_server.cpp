@@ -1,7 +1,7 @@
-// The reference fleet server: one webhook server of a fleet, on `webhook::Endpoint`: bodies go to a Redis stream
-// (RedisStreamQueue) before the 200, workers de-duplicate through Redis (RedisStore), feed the
-// tracker and run the handler; a poller performs due take-backs. Several run at once behind a
-// load balancer and behave as one.
+// The reference fleet server: one webhook server of a fleet, on `webhook::Endpoint`: bodies go to a
+// Redis stream (RedisStreamQueue) before the 200, workers de-duplicate through Redis (RedisStore),
+// feed the tracker and run the handler; a poller performs due take-backs. Several run at once
+// behind a load balancer and behave as one.
 //
 //   fleet_server --redis-port P --prefix K --secret S --app-id A --token T
 //                --graph-url U --quiet-ms N --log FILE --port-file FILE

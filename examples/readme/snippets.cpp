@@ -31,7 +31,7 @@ handover::Client clientForTests() {
 
 // [readme:tracker]
 #include "handover/tracker/dedup.hpp"
-#include "handover/tracker/memory_store.hpp"  // or redis_store.hpp (target handover::redis)
+#include "handover/tracker/memory_store.hpp"  // or handover/redis/redis_store.hpp (handover::redis)
 #include "handover/tracker/thread_tracker.hpp"
 
 namespace tracker = handover::tracker;

@@ -74,7 +74,7 @@ const char* toString(Rejection r) noexcept {
 struct Endpoint::Impl {
   EndpointOptions options;
   Router router;
-  ClientResolver resolver;  // a single Client is wrapped in one
+  ClientResolver resolver;
   std::shared_ptr<tracker::Deduplicator> dedup;
   std::shared_ptr<tracker::ThreadTracker> tracker;
   std::shared_ptr<Queue> queue;
@@ -90,9 +90,13 @@ struct Endpoint::Impl {
       duplicates{0}, retried{0}, dead_lettered{0};
   std::atomic<std::size_t> rejected[kRejectionKinds] = {};
 
-  Impl(EndpointOptions o, Router r, std::shared_ptr<tracker::Deduplicator> d,
+  Impl(EndpointOptions o, Router r, ClientResolver c, std::shared_ptr<tracker::Deduplicator> d,
        std::shared_ptr<tracker::ThreadTracker> t)
-      : options(std::move(o)), router(std::move(r)), dedup(std::move(d)), tracker(std::move(t)) {
+      : options(std::move(o)),
+        router(std::move(r)),
+        resolver(std::move(c)),
+        dedup(std::move(d)),
+        tracker(std::move(t)) {
     queue = options.queue ? options.queue : std::make_shared<MemoryQueue>();
     if (!dedup && options.deduplication == Deduplication::kOn) {
       dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::MemoryStore>());
@@ -210,7 +214,7 @@ struct Endpoint::Impl {
     std::optional<tracker::Admission> admitted;
     const Batch* fresh = &*batch;
     if (options.deduplication == Deduplication::kOn) {
-      auto admission = dedup->admit(*batch);
+      auto admission = dedup->admit(std::move(*batch));
       if (!admission) return handBack(entry, "de-duplication store: " + admission.error().message);
       admitted = std::move(*admission);
       duplicates += admitted->duplicates;
@@ -264,21 +268,11 @@ struct Endpoint::Impl {
   }
 };
 
-Endpoint::Endpoint(EndpointOptions options, Router router, Client client,
-                   std::shared_ptr<tracker::Deduplicator> dedup,
-                   std::shared_ptr<tracker::ThreadTracker> tracker)
-    : Endpoint(std::move(options), std::move(router),
-               ClientResolver([client = std::move(client)](const std::string&, Platform) {
-                 return std::optional<Client>(client);
-               }),
-               std::move(dedup), std::move(tracker)) {}
-
 Endpoint::Endpoint(EndpointOptions options, Router router, ClientResolver resolver,
                    std::shared_ptr<tracker::Deduplicator> dedup,
                    std::shared_ptr<tracker::ThreadTracker> tracker)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), std::move(dedup),
-                                   std::move(tracker))) {
-  impl_->resolver = std::move(resolver);
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), std::move(resolver),
+                                   std::move(dedup), std::move(tracker))) {
   impl_->start();
 }
 
@@ -319,9 +313,10 @@ EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_vi
   if (!signature) {
     return d.reject(Rejection::kBadSignature, 403, "bad signature", signature.error().message);
   }
-  auto batch = parse(raw_body, d.options.parse);
-  if (!batch) {
-    return d.reject(Rejection::kUnparsable, 400, "bad body", batch.error().message);
+  // 400 or 200 is decided here, events are built by the worker that handles the body.
+  auto checked = validate(raw_body, d.options.parse);
+  if (!checked) {
+    return d.reject(Rejection::kUnparsable, 400, "bad body", checked.error().message);
   }
   auto pushed = d.queue->push(raw_body, systemNow());
   if (!pushed) {
@@ -332,11 +327,10 @@ EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_vi
     return d.reject(Rejection::kQueueFull, 503, "queue full", "queue full: POST refused");
   }
   ++d.queued;
-  if (batch->isDashboardTest()) {
+  if (checked->isDashboardTest()) {
     ++d.dashboard_tests;
     d.emit(EndpointEventKind::kDashboardTest, "App Dashboard test payload received (" +
-                                                  std::to_string(batch->changes.size()) +
-                                                  " changes)");
+                                                  std::to_string(checked->changes) + " changes)");
   }
   return plain(200, "EVENT_RECEIVED");
 }

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,6 +92,45 @@ struct Connection {
     }
     return r;
   }
+
+  // Sends every command, then reads every reply: one round trip for all of them. An error
+  // reply fails the whole call (after all replies were read, so the connection stays in step);
+  // an I/O error drops the connection.
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands,
+                                      const std::string& where) {
+    for (const auto& args : commands) {
+      std::vector<const char*> argv;
+      std::vector<std::size_t> lens;
+      for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+      }
+      if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+          REDIS_OK) {
+        std::string why = ctx->errstr;
+        drop();
+        return storeError("redis at " + where + ": " + why);
+      }
+    }
+    std::vector<Reply> replies;
+    replies.reserve(commands.size());
+    std::optional<Error> first_error;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+      void* raw_reply = nullptr;
+      if (redisGetReply(ctx, &raw_reply) != REDIS_OK || raw_reply == nullptr) {
+        std::string why = ctx->errstr;
+        drop();
+        return storeError("redis at " + where + ": " + why);
+      }
+      Reply r(static_cast<redisReply*>(raw_reply));
+      if (r->type == REDIS_REPLY_ERROR && !first_error) {
+        first_error = storeError("redis at " + where + " answered: " + std::string(r->str, r->len));
+      }
+      replies.push_back(std::move(r));
+    }
+    if (first_error) return *first_error;
+    return replies;
+  }
 };
 
 // Connections opened lazily, used round-robin.
@@ -108,6 +148,17 @@ struct RedisPool {
 
   // A free connection if one is, else waits for one (round-robin, so waits spread out).
   Result<Reply> command(const std::vector<std::string>& args) {
+    return withConnection([&](Connection& c) { return c.raw(args, where); });
+  }
+
+  // Several commands in one round trip on one connection (see Connection::pipeline).
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands) {
+    if (commands.empty()) return std::vector<Reply>{};
+    return withConnection([&](Connection& c) { return c.pipeline(commands, where); });
+  }
+
+  template <typename F>
+  auto withConnection(F&& use) -> decltype(use(std::declval<Connection&>())) {
     const std::size_t start = next++ % pool.size();
     Connection* c = nullptr;
     std::unique_lock<std::mutex> lock;
@@ -125,15 +176,20 @@ struct RedisPool {
     }
     auto ok = c->ensure(o, where);
     if (!ok) return std::move(ok).error();
-    return c->raw(args, where);
+    return use(*c);
+  }
+
+  static std::vector<std::string> evalArgs(const char* script, std::vector<std::string> keys,
+                                           std::vector<std::string> argv) {
+    std::vector<std::string> args{"EVAL", script, std::to_string(keys.size())};
+    for (auto& k : keys) args.push_back(std::move(k));
+    for (auto& a : argv) args.push_back(std::move(a));
+    return args;
   }
 
   Result<Reply> eval(const char* script, std::vector<std::string> keys,
                      std::vector<std::string> argv) {
-    std::vector<std::string> args{"EVAL", script, std::to_string(keys.size())};
-    for (auto& k : keys) args.push_back(std::move(k));
-    for (auto& a : argv) args.push_back(std::move(a));
-    return command(args);
+    return command(evalArgs(script, std::move(keys), std::move(argv)));
   }
 };
 

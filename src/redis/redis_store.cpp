@@ -71,6 +71,7 @@ if ARGV[17] ~= '' and tonumber(ARGV[17]) > num('ot', 0) then
     redis.call('HSET', k, 'ot', ARGV[17], 'ow', '2', 'oa', '', 'os', '1', 'oe', '')
   end
 end
+if ARGV[19] ~= '' then redis.call('HSET', k, 'pf', ARGV[19]) end
 redis.call('HSETNX', k, 'v', '1')
 if tonumber(ARGV[1]) > 0 then redis.call('PEXPIRE', k, ARGV[1]) end
 return redis.call('HGETALL', k)
@@ -110,6 +111,12 @@ std::int64_t toInt(const std::string& s) {
   } catch (const std::exception&) {
     return 0;
   }
+}
+
+// The platform as `apply` stores it (its enum value); anything else reads as Messenger.
+Platform platformFromStored(const std::string& v) {
+  return v == std::to_string(static_cast<int>(Platform::kInstagram)) ? Platform::kInstagram
+                                                                     : Platform::kMessenger;
 }
 
 std::string member(const ConversationKey& key) {
@@ -158,6 +165,8 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
       s.last_other_message = toTime(v);
     } else if (f == "lxa") {
       s.last_other_app_id = v;
+    } else if (f == "pf") {
+      s.platform = platformFromStored(v);
     } else if (f.compare(0, 2, "r:") == 0) {
       const auto bar = v.find('|');
       s.pending_requests.push_back({f.substr(2), bar == std::string::npos ? "" : v.substr(bar + 1),
@@ -225,7 +234,7 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
   if (key.page_id.empty() || key.user_id.empty()) {
     return handover::detail::invalidArgument("a conversation needs a page id and a user id");
   }
-  std::vector<std::string> argv(18);
+  std::vector<std::string> argv(19);
   argv[0] = std::to_string(impl_->o.conversation_ttl.count());
   if (obs.owner) {
     argv[1] = ms(obs.owner->learned_at);
@@ -253,6 +262,7 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
     argv[16] = ms(*obs.standby_at);
     argv[17] = obs.self_app_id;
   }
+  if (obs.platform) argv[18] = std::to_string(static_cast<int>(*obs.platform));
   auto r = impl_->eval(kApplyScript, {impl_->convKey(key)}, std::move(argv));
   if (!r) return std::move(r).error();
   if ((*r)->type != REDIS_REPLY_ARRAY) return storeError("redis: unexpected reply to apply");
@@ -295,10 +305,9 @@ Result<void> RedisStore::finishDue(const DueClaim& claim) {
   return {};
 }
 
-Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::chrono::milliseconds lease) {
-  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease.count())});
-  if (!r) return std::move(r).error();
-  switch ((*r)->integer) {
+namespace {
+EventClaim claimOf(const redisReply& r) {
+  switch (r.integer) {
     case 0:
       return EventClaim::kNew;
     case 1:
@@ -306,6 +315,51 @@ Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::chrono::mil
     default:
       return EventClaim::kInFlight;
   }
+}
+}  // namespace
+
+Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::chrono::milliseconds lease) {
+  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease.count())});
+  if (!r) return std::move(r).error();
+  return claimOf(**r);
+}
+
+// One single-key script per event, pipelined: one round trip for the body, and no script ever
+// touches two keys (each event's key may live in its own slot).
+Result<std::vector<EventClaim>> RedisStore::claimEvents(const std::vector<std::string>& keys,
+                                                        std::chrono::milliseconds lease) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(keys.size());
+  for (const std::string& key : keys) {
+    commands.push_back(detail::RedisPool::evalArgs(kClaimEventScript, {impl_->eventKey(key)},
+                                                   {std::to_string(lease.count())}));
+  }
+  auto replies = impl_->pool.pipeline(commands);
+  // Claims made before a failure are not given up: which were ours is unknown (another
+  // server's pending claim looks the same), so they lapse after `lease` and the body's next
+  // delivery claims them again.
+  if (!replies) return std::move(replies).error();
+  std::vector<EventClaim> claims;
+  claims.reserve(replies->size());
+  for (const Reply& r : *replies) claims.push_back(claimOf(*r));
+  return claims;
+}
+
+Result<void> RedisStore::settleEvents(const std::vector<std::string>& handled,
+                                      const std::vector<std::string>& failed,
+                                      std::chrono::milliseconds ttl) {
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(handled.size() + failed.size());
+  for (const std::string& key : handled) {
+    commands.push_back({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl.count())});
+  }
+  for (const std::string& key : failed) {
+    commands.push_back(
+        detail::RedisPool::evalArgs(kAbandonEventScript, {impl_->eventKey(key)}, {}));
+  }
+  auto replies = impl_->pool.pipeline(commands);
+  if (!replies) return std::move(replies).error();
+  return {};
 }
 
 Result<void> RedisStore::completeEvent(std::string_view key, std::chrono::milliseconds ttl) {

@@ -65,6 +65,38 @@ std::optional<PolicyAction> policyActionFromString(std::string_view name) noexce
   return std::nullopt;
 }
 
+Result<std::vector<EventClaim>> Store::claimEvents(const std::vector<std::string>& keys,
+                                                   std::chrono::milliseconds lease) {
+  std::vector<EventClaim> claims;
+  claims.reserve(keys.size());
+  for (const std::string& key : keys) {
+    auto claim = claimEvent(key, lease);
+    if (!claim) {
+      for (std::size_t i = 0; i < claims.size(); ++i) {
+        if (claims[i] == EventClaim::kNew) (void)abandonEvent(keys[i]);
+      }
+      return std::move(claim).error();
+    }
+    claims.push_back(*claim);
+  }
+  return claims;
+}
+
+Result<void> Store::settleEvents(const std::vector<std::string>& handled,
+                                 const std::vector<std::string>& failed,
+                                 std::chrono::milliseconds ttl) {
+  Result<void> first_error;
+  for (const std::string& key : handled) {
+    auto r = completeEvent(key, ttl);
+    if (!r && first_error) first_error = std::move(r);
+  }
+  for (const std::string& key : failed) {
+    auto r = abandonEvent(key);
+    if (!r && first_error) first_error = std::move(r);
+  }
+  return first_error;
+}
+
 Error storeError(std::string message) {
   Error e;
   e.category = ErrorCategory::kStore;
@@ -77,6 +109,7 @@ bool isStoreError(const Error& error) noexcept {
 }
 
 void merge(ConversationState& state, const Observation& obs) {
+  if (obs.platform) state.platform = *obs.platform;
   if (obs.owner && obs.owner->learned_at >= state.owner.learned_at) {
     state.owner = *obs.owner;
     if (obs.clear_requests) {

@@ -1,7 +1,9 @@
 #include "handover/tracker/dedup.hpp"
 
+#include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 HANDOVER_BEGIN_NAMESPACE
 namespace tracker {
@@ -9,29 +11,40 @@ namespace tracker {
 Deduplicator::Deduplicator(std::shared_ptr<Store> store, DedupOptions options)
     : store_(std::move(store)), options_(options) {}
 
-Result<Admission> Deduplicator::admit(const webhook::Batch& batch) {
-  Admission a;
-  a.fresh.object = batch.object;
-  a.fresh.platform = batch.platform;
-  a.fresh.errors = batch.errors;
-  a.fresh.changes = batch.changes;
+Result<Admission> Deduplicator::admit(webhook::Batch batch) {
+  // Keys first, repeats within the body dropped (a messaging and a standby copy of one event),
+  // then every key claimed in one store call.
+  std::vector<std::string> keys;
+  std::vector<std::size_t> owner;  // keys[i] is batch.events[owner[i]]'s
+  keys.reserve(batch.events.size());
+  owner.reserve(batch.events.size());
   std::unordered_set<std::string> seen;
-  for (const webhook::Event& e : batch.events) {
-    std::string key = webhook::dedupKey(e);
-    // The same event twice in one POST (a messaging and a standby copy): handle it once.
+  Admission a;
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    std::string key = webhook::dedupKey(batch.events[i]);
     if (!seen.insert(key).second) {
       ++a.duplicates;
       continue;
     }
-    auto claim = store_->claimEvent(key, options_.lease);
-    if (!claim) {
-      for (const std::string& k : a.keys) (void)store_->abandonEvent(k);
-      return std::move(claim).error();
-    }
-    switch (*claim) {
+    keys.push_back(std::move(key));
+    owner.push_back(i);
+  }
+  auto claims = store_->claimEvents(keys, options_.lease);
+  if (!claims) return std::move(claims).error();
+  if (claims->size() != keys.size()) {
+    return storeError("the store answered " + std::to_string(claims->size()) + " claims for " +
+                      std::to_string(keys.size()) + " keys");
+  }
+  a.fresh.object = std::move(batch.object);
+  a.fresh.platform = batch.platform;
+  a.fresh.errors = std::move(batch.errors);
+  a.fresh.changes = std::move(batch.changes);
+  a.fresh.events.reserve(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    switch ((*claims)[i]) {
       case EventClaim::kNew:
-        a.fresh.events.push_back(e);
-        a.keys.push_back(std::move(key));
+        a.fresh.events.push_back(std::move(batch.events[owner[i]]));
+        a.keys.push_back(std::move(keys[i]));
         break;
       case EventClaim::kDuplicate:
         ++a.duplicates;
@@ -48,21 +61,12 @@ Result<Admission> Deduplicator::admit(const webhook::Batch& batch) {
 }
 
 Result<void> Deduplicator::complete(const Admission& admission) {
-  for (const std::string& k : admission.keys) {
-    auto r = store_->completeEvent(k, options_.ttl);
-    if (!r) return r;
-  }
-  return {};
+  return store_->settleEvents(admission.keys, {}, options_.ttl);
 }
 
 Result<void> Deduplicator::abandon(const Admission& admission) {
-  Result<void> first_error;
-  for (const std::string& k : admission.keys) {
-    auto r = store_->abandonEvent(k);
-    ++abandoned_;
-    if (!r && first_error) first_error = std::move(r);
-  }
-  return first_error;
+  abandoned_ += admission.keys.size();
+  return store_->settleEvents({}, admission.keys, options_.ttl);
 }
 
 Result<void> Deduplicator::settle(const Admission& admission,
@@ -71,14 +75,12 @@ Result<void> Deduplicator::settle(const Admission& admission,
   for (const auto& f : report.failures) {
     if (f.event_index && *f.event_index < failed.size()) failed[*f.event_index] = true;
   }
-  Result<void> first_error;
+  std::vector<std::string> handled_keys, failed_keys;
   for (std::size_t i = 0; i < admission.keys.size(); ++i) {
-    auto r = failed[i] ? store_->abandonEvent(admission.keys[i])
-                       : store_->completeEvent(admission.keys[i], options_.ttl);
-    if (failed[i]) ++abandoned_;
-    if (!r && first_error) first_error = std::move(r);
+    (failed[i] ? failed_keys : handled_keys).push_back(admission.keys[i]);
   }
-  return first_error;
+  abandoned_ += failed_keys.size();
+  return store_->settleEvents(handled_keys, failed_keys, options_.ttl);
 }
 
 DedupStats Deduplicator::stats() const noexcept {

@@ -24,6 +24,7 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
       e.timestamp != Timestamp{} ? e.timestamp : (e.entry_time != Timestamp{} ? e.entry_time : now);
   const std::string& me = self_app_id;
   Observation obs;
+  obs.platform = e.platform;
   bool moves_timer = true;
   const webhook::RequestThreadControl* request = nullptr;
   switch (e.kind()) {

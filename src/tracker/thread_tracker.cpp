@@ -1,6 +1,7 @@
 #include "handover/tracker/thread_tracker.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <utility>
 
 #include "event_observation.hpp"
@@ -17,15 +18,36 @@ Timestamp systemNow() {
 
 struct ThreadTracker::Impl {
   std::shared_ptr<Store> store;
-  std::optional<Client> client;
-  PageClientResolver resolver;
+  ClientResolver resolver;
   TrackerOptions options;
+
+  Impl(std::shared_ptr<Store> s, ClientResolver r, TrackerOptions o)
+      : store(std::move(s)), resolver(std::move(r)), options(std::move(o)) {}
 
   Timestamp now() const { return options.clock ? options.clock() : systemNow(); }
 
-  std::optional<Client> clientFor(const std::string& page_id) const {
-    if (resolver) return resolver(page_id);
-    return client;
+  Result<Client> clientFor(const ConversationKey& key, Platform platform) const {
+    std::optional<Client> c;
+    try {
+      c = resolver(key.page_id, platform);
+    } catch (const std::exception& ex) {
+      return handover::detail::invalidArgument(std::string("client resolver threw: ") + ex.what());
+    }
+    if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
+    return *c;
+  }
+
+  // The platform its events came on (the resolver may pick by it); Messenger when unknown.
+  Result<Platform> platformOf(const ConversationKey& key) const {
+    auto s = store->load(key);
+    if (!s) return std::move(s).error();
+    return *s ? (*s)->platform : Platform::kMessenger;
+  }
+
+  Result<Client> clientFor(const ConversationKey& key) const {
+    auto platform = platformOf(key);
+    if (!platform) return std::move(platform).error();
+    return clientFor(key, *platform);
   }
 
   std::optional<Timestamp> dueAt(const ConversationState& s) const {
@@ -64,7 +86,7 @@ struct ThreadTracker::Impl {
   // Performs one policy action through the client, reports it through `on_action` at once (so a
   // store failure afterwards cannot hide an action that happened), then records it. A transient
   // failure of a timer action (`retry_transient`) stays due and is marked `will_retry`.
-  Result<ActionOutcome> act(const ConversationKey& key, PolicyAction action,
+  Result<ActionOutcome> act(const ConversationKey& key, Platform platform, PolicyAction action,
                             const std::string& target, const std::string& metadata,
                             bool retry_transient) {
     ActionOutcome out;
@@ -73,9 +95,9 @@ struct ThreadTracker::Impl {
     out.target_app_id = target;
     Result<void> call;
     std::optional<TakeThreadControlResponse> taken;
-    auto c = clientFor(key.page_id);
+    auto c = clientFor(key, platform);
     if (!c) {
-      call = handover::detail::invalidArgument("no client for page " + key.page_id);
+      call = std::move(c).error();
     } else if (action == PolicyAction::kTake) {
       auto r = c->takeThreadControl(key.user_id, metadata);
       if (r) {
@@ -134,20 +156,10 @@ struct ThreadTracker::Impl {
   }
 };
 
-ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, Client client, TrackerOptions options)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->store = std::move(store);
-  if (options.app_id.empty()) options.app_id = client.options().app_id;
-  impl_->client = std::move(client);
-  impl_->options = std::move(options);
-}
-
-ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, PageClientResolver clients,
-                             TrackerOptions options)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->store = std::move(store);
-  impl_->resolver = std::move(clients);
-  impl_->options = std::move(options);
+ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, ClientResolver clients,
+                             TrackerOptions options) {
+  if (options.app_id.empty()) options.app_id = clients.appId();
+  impl_ = std::make_unique<Impl>(std::move(store), std::move(clients), std::move(options));
 }
 
 ThreadTracker::~ThreadTracker() = default;
@@ -178,7 +190,7 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
         p.from_app_ids.empty() ||
         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) != p.from_app_ids.end();
     if (allowed) {
-      auto out = impl_->act(key, PolicyAction::kPass,
+      auto out = impl_->act(key, e.platform, PolicyAction::kPass,
                             p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
                             /*retry_transient=*/false);
       if (!out) return std::move(out).error();
@@ -241,8 +253,8 @@ Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const Thread
 Result<void> ThreadTracker::passThreadControl(const ConversationKey& key,
                                               const std::string& target_app_id,
                                               const std::string& metadata) {
-  auto c = impl_->clientFor(key.page_id);
-  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
+  auto c = impl_->clientFor(key);
+  if (!c) return std::move(c).error();
   auto r = c->passThreadControl(key.user_id, target_app_id, metadata);
   if (!r) return r;
   return recordPassed(key, target_app_id);
@@ -250,16 +262,16 @@ Result<void> ThreadTracker::passThreadControl(const ConversationKey& key,
 
 Result<void> ThreadTracker::takeThreadControl(const ConversationKey& key,
                                               const std::string& metadata) {
-  auto c = impl_->clientFor(key.page_id);
-  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
+  auto c = impl_->clientFor(key);
+  if (!c) return std::move(c).error();
   auto r = c->takeThreadControl(key.user_id, metadata);
   if (!r) return std::move(r).error();
   return recordTaken(key, *r);
 }
 
 Result<void> ThreadTracker::releaseThreadControl(const ConversationKey& key) {
-  auto c = impl_->clientFor(key.page_id);
-  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
+  auto c = impl_->clientFor(key);
+  if (!c) return std::move(c).error();
   auto r = c->releaseThreadControl(key.user_id);
   if (!r) return r;
   return recordReleased(key);
@@ -281,8 +293,8 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
       a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at);
     return a;
   }
-  auto c = impl_->clientFor(key.page_id);
-  if (!c) return handover::detail::invalidArgument("no client for page " + key.page_id);
+  auto c = impl_->clientFor(key);
+  if (!c) return std::move(c).error();
   auto owner = c->getThreadOwner(key.user_id);
   if (!owner) return std::move(owner).error();
   auto r = recordOwner(key, *owner);
@@ -340,7 +352,7 @@ Result<std::vector<ActionOutcome>> ThreadTracker::poll(Timestamp now) {
       continue;
     }
     auto out = impl_->act(
-        claim.key, policy.action,
+        claim.key, (*s)->platform, policy.action,
         policy.action == IdleTakeBack::Action::kPass ? policy.pass_target_app_id : std::string(),
         policy.metadata, /*retry_transient=*/true);
     if (!out) return std::move(out).error();

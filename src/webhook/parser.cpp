@@ -73,9 +73,11 @@ Error syntaxError(const rapidjson::ParseResult& r, std::string_view body) {
   return parseError(std::move(message), at);
 }
 
-}  // namespace
-
-Result<Batch> parse(std::string_view body, const ParseOptions& options) {
+// The one pass both entry points share: the same checks in the same order, so `validate`
+// refuses exactly the bodies `parse` refuses. `keep_events` false reads every event into one
+// scratch event instead of keeping it. Returns the handler's event count.
+Result<std::size_t> run(std::string_view body, const ParseOptions& options, bool keep_events,
+                        Batch& batch) {
   if (body.size() > options.max_body_bytes) {
     return parseError("body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
                           std::to_string(options.max_body_bytes),
@@ -106,13 +108,12 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
   std::memcpy(copy, body.data(), body.size());
   std::memset(copy + body.size(), 0, kPadding);
 
-  Batch batch;
   // A real event takes 150+ bytes of JSON: one allocation up front instead of regrowing
   // (bounded by the body size and by max_events).
-  batch.events.reserve(std::min(body.size() / 160 + 1, options.max_events));
+  if (keep_events) batch.events.reserve(std::min(body.size() / 160 + 1, options.max_events));
   Stream is(copy);
   const bool recursive = options.max_depth <= kMaxRecursiveDepth;
-  SaxHandler handler(body, copy, is, options, recursive, state.other_keys, batch);
+  SaxHandler handler(body, copy, is, options, recursive, state.other_keys, batch, keep_events);
   // Stop after the value, so that whatever follows (a NUL byte included) is checked below.
   constexpr unsigned kFlags = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag |
                               rapidjson::kParseNumbersAsStringsFlag;
@@ -134,9 +135,29 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
     }
   }
   if (!handler.sawEntry()) return parseError("no `entry` array", 0);
+  return handler.events();
+}
+
+}  // namespace
+
+Result<Batch> parse(std::string_view body, const ParseOptions& options) {
+  Batch batch;
+  auto read = run(body, options, true, batch);
+  if (!read) return read.error();
   batch.platform = batch.object == "instagram" ? Platform::kInstagram : Platform::kMessenger;
   for (Event& e : batch.events) e.platform = batch.platform;
   return batch;
+}
+
+Result<BodySummary> validate(std::string_view body, const ParseOptions& options) {
+  Batch scratch;
+  auto read = run(body, options, false, scratch);
+  if (!read) return read.error();
+  BodySummary summary;
+  summary.events = *read;
+  summary.event_errors = scratch.errors.size();
+  summary.changes = scratch.changes.size();
+  return summary;
 }
 
 }  // namespace webhook

@@ -11,14 +11,14 @@ HANDOVER_BEGIN_NAMESPACE
 namespace webhook::detail {
 
 void SaxHandler::beginEntry() {
-  entry_first_event_ = batch_.events.size();
+  entry_first_event_ = events_;
   entry_first_change_ = batch_.changes.size();
   entry_id_.clear();
   entry_time_ = Timestamp{};
 }
 
 void SaxHandler::finishEntry() {
-  for (std::size_t i = entry_first_event_; i < batch_.events.size(); ++i) {
+  for (std::size_t i = entry_first_event_; keep_events_ && i < batch_.events.size(); ++i) {
     batch_.events[i].page_id = entry_id_;
     batch_.events[i].entry_time = entry_time_;
   }
@@ -32,7 +32,13 @@ void SaxHandler::finishEntry() {
 // The event is built in place at the end of `batch_.events`: no copy, no move.
 bool SaxHandler::beginEvent(std::size_t at) {
   if (!roomForItem(at)) return false;
-  ev_ = &batch_.events.emplace_back();
+  if (keep_events_ || batch_.events.empty()) {
+    ev_ = &batch_.events.emplace_back();
+  } else {
+    ev_ = &batch_.events.back();
+    *ev_ = Event{};
+  }
+  ++events_;
   ev_->standby = standby_;
   event_start_ = at;
   unknown_key_start_ = 0;
@@ -144,7 +150,8 @@ bool SaxHandler::fail(std::string message, std::size_t at) {
 
 // Records the error and skips `levels` open containers (the rest of the event).
 bool SaxHandler::eventError(std::string message, std::size_t at, std::size_t levels) {
-  batch_.events.pop_back();  // every eventError follows a beginEvent
+  if (keep_events_) batch_.events.pop_back();  // every eventError follows a beginEvent
+  --events_;
   EventError e;
   e.entry_index = entry_index_;
   e.event_index = event_index_;
@@ -159,8 +166,9 @@ bool SaxHandler::eventError(std::string message, std::size_t at, std::size_t lev
 }
 
 bool SaxHandler::entryError(std::string message, std::size_t at, std::size_t levels) {
-  const std::size_t dropped = batch_.events.size() - entry_first_event_;
-  batch_.events.resize(entry_first_event_);
+  const std::size_t dropped = events_ - entry_first_event_;
+  if (keep_events_) batch_.events.resize(entry_first_event_);
+  events_ = entry_first_event_;
   batch_.changes.resize(entry_first_change_);
   EventError e;
   e.entry_index = entry_index_;

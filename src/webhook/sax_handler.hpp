@@ -85,13 +85,17 @@ struct KeyRef {
 
 class SaxHandler {
  public:
+  // `keep_events` false: validation only (webhook::validate). The same state machine makes the
+  // same decisions, but every event is read into one scratch event that is reset for the next,
+  // so the body's events are never kept; `events()` counts those a parse would return.
   SaxHandler(std::string_view body, const char* copy, Stream& is, const ParseOptions& options,
-             bool recursive, std::vector<KeyRef>& other_keys, Batch& batch)
+             bool recursive, std::vector<KeyRef>& other_keys, Batch& batch, bool keep_events)
       : body_(body),
         copy_(copy),
         is_(is),
         max_depth_(options.max_depth),
         batch_(batch),
+        keep_events_(keep_events),
         recursive_(recursive),
         max_items_(options.max_events),
         other_keys_(other_keys) {
@@ -159,6 +163,8 @@ class SaxHandler {
   const std::string& fatalMessage() const { return fatal_message_; }
   std::size_t fatalOffset() const { return fatal_offset_; }
   bool sawEntry() const { return saw_entry_; }
+  // The events a parse returns (batch_.events.size() when they are kept).
+  std::size_t events() const { return events_; }
 
  private:
   static constexpr std::size_t kFrames = 16;
@@ -175,7 +181,7 @@ class SaxHandler {
 
   // Events, event errors and `changes` items of one body are bounded (ParseOptions::max_events).
   bool roomForItem(std::size_t at) {
-    if (batch_.events.size() + batch_.errors.size() + batch_.changes.size() < max_items_) {
+    if (events_ + batch_.errors.size() + batch_.changes.size() < max_items_) {
       return true;
     }
     return fatalError("more than " + std::to_string(max_items_) + " events in one body", at);
@@ -219,7 +225,8 @@ class SaxHandler {
 
   void finishEntry();
 
-  // The event is built in place at the end of `batch_.events`: no copy, no move.
+  // The event is built in place at the end of `batch_.events`: no copy, no move (validation
+  // reuses the one scratch event there).
   bool beginEvent(std::size_t at);
 
   void preparePayload(Field f);
@@ -262,6 +269,8 @@ class SaxHandler {
   Stream& is_;
   std::size_t max_depth_;
   Batch& batch_;
+  const bool keep_events_;
+  std::size_t events_ = 0;  // events read and not dropped: batch_.events.size() when kept
 
   bool recursive_;
   std::size_t max_items_;

@@ -19,4 +19,24 @@ if [ "$status" -ne 0 ] || [ "$warnings" -ne 0 ]; then
   exit 1
 fi
 [ -f "$out/html/index.html" ] || { echo "docs: no html/index.html" >&2; exit 1; }
+# The reference shows the real names and every call: classes under handover:: (the namespace
+# macro expanded), and each class built from HANDOVER_GRAPH_CALLS lists every call of the table.
+mapfile -t calls < <(sed -nE 's/^ *X\(([a-zA-Z]+), .*/\1/p' include/handover/client/graph_calls.hpp)
+if ((${#calls[@]} < 10)); then
+  echo "docs: read only ${#calls[@]} calls from graph_calls.hpp" >&2
+  exit 1
+fi
+for page in classhandover_1_1Client classhandover_1_1AsyncClient classhandover_1_1Connection \
+            classhandover_1_1AsyncConnection classhandover_1_1webhook_1_1Context \
+            classhandover_1_1webhook_1_1Endpoint; do
+  [ -f "$out/html/$page.html" ] || { echo "docs: no $page.html (namespace not expanded?)" >&2; exit 1; }
+done
+for page in Client AsyncClient Connection AsyncConnection; do
+  for call in "${calls[@]}"; do
+    if ! grep -q ">$call<" "$out/html/classhandover_1_1$page.html"; then
+      echo "docs: the handover::$page page does not name $call" >&2
+      exit 1
+    fi
+  done
+done
 echo "docs: OK, $(find "$out/html" -name '*.html' | wc -l) pages in $out/html"

@@ -50,7 +50,8 @@ class ForwardingOwnerReads : public AsyncConnection {
 
 }  // namespace
 
-TEST_CASE("a Connection decorator that overrides one call compiles, and the rest are unimplemented") {
+TEST_CASE(
+    "a Connection decorator that overrides one call compiles, and the rest are unimplemented") {
   auto fake = std::make_shared<testing::FakeConnection>();
   fake->on_get_thread_owner = [](const GetThreadOwnerRequest&) {
     ThreadOwner owner;

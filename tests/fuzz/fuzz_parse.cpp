@@ -54,6 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   small.max_events = 3;
   for (const ParseOptions& options : {defaults, shallow, small}) {
     auto r = parse(body, options);
+    // validate decides what parse decides (the endpoint's 400 or 200), with the same counts.
+    auto v = validate(body, options);
+    check(bool(v) == bool(r));
+    if (!r) check(v.error().message == r.error().message && v.error().offset == r.error().offset);
+    if (r) {
+      check(v->events == r->events.size() && v->event_errors == r->errors.size() &&
+            v->changes == r->changes.size());
+    }
     if (!r) {
       check(r.error().category == ErrorCategory::kParse);
       check(r.error().offset.has_value() && *r.error().offset <= size);

@@ -368,3 +368,32 @@ TEST_CASE("one RedisStore serves many threads at once through its connection poo
           kT0 + std::chrono::milliseconds(t * kPerThread + kPerThread - 1));
   }
 }
+
+TEST_CASE("a body's keys are claimed and settled in one call, each with its own answer") {
+  RedisStore store(sharedRedis(uniquePrefix("batch")));
+  REQUIRE(store.claimEvent("held", 60'000ms).value() == EventClaim::kNew);  // another server's
+  REQUIRE(store.claimEvent("done", 60'000ms).value() == EventClaim::kNew);
+  REQUIRE(store.completeEvent("done", 60'000ms));
+  auto claims = store.claimEvents({"a", "held", "done", "b"}, 60'000ms);
+  REQUIRE(claims);
+  REQUIRE(claims->size() == 4);
+  CHECK((*claims)[0] == EventClaim::kNew);
+  CHECK((*claims)[1] == EventClaim::kInFlight);
+  CHECK((*claims)[2] == EventClaim::kDuplicate);
+  CHECK((*claims)[3] == EventClaim::kNew);
+  REQUIRE(store.settleEvents({"a"}, {"b"}, 60'000ms));
+  CHECK(store.claimEvent("a", 60'000ms).value() == EventClaim::kDuplicate);
+  CHECK(store.claimEvent("b", 60'000ms).value() == EventClaim::kNew);
+  CHECK(store.claimEvents({}, 60'000ms).value().empty());
+  CHECK(store.settleEvents({}, {}, 60'000ms));
+}
+
+TEST_CASE("claiming a body's keys against an unreachable Redis is a typed store error") {
+  RedisOptions o = sharedRedis(uniquePrefix("down"));
+  o.port = freePort();
+  RedisStore store(o);
+  auto claims = store.claimEvents({"a", "b"}, 60'000ms);
+  REQUIRE_FALSE(claims);
+  CHECK(isStoreError(claims.error()));
+  CHECK_FALSE(store.settleEvents({"a"}, {"b"}, 60'000ms));
+}

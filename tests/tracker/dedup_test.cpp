@@ -107,3 +107,86 @@ TEST_CASE("messaging and standby copies of one event share a key") {
   CHECK(both.fresh.events.size() == 2);
   CHECK(both.duplicates == 1);
 }
+
+namespace {
+// Counts the store calls the Deduplicator makes: a decorator over a MemoryStore that, like a
+// user's store written before the batch calls existed, overrides only the single-key ones.
+class CountingStore : public Store {
+ public:
+  Result<ConversationState> apply(const ConversationKey& k, const Observation& o) override {
+    return inner.apply(k, o);
+  }
+  Result<std::optional<ConversationState>> load(const ConversationKey& k) override {
+    return inner.load(k);
+  }
+  Result<void> schedule(const ConversationKey& k, std::optional<Timestamp> at) override {
+    return inner.schedule(k, at);
+  }
+  Result<std::vector<DueClaim>> claimDue(Timestamp now, std::chrono::milliseconds lease,
+                                         std::size_t limit) override {
+    return inner.claimDue(now, lease, limit);
+  }
+  Result<void> finishDue(const DueClaim& c) override { return inner.finishDue(c); }
+  Result<EventClaim> claimEvent(std::string_view key, std::chrono::milliseconds lease) override {
+    ++single_calls;
+    return inner.claimEvent(key, lease);
+  }
+  Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) override {
+    ++single_calls;
+    return inner.completeEvent(key, ttl);
+  }
+  Result<void> abandonEvent(std::string_view key) override {
+    ++single_calls;
+    return inner.abandonEvent(key);
+  }
+  Result<std::vector<EventClaim>> claimEvents(const std::vector<std::string>& keys,
+                                              std::chrono::milliseconds lease) override {
+    ++claim_calls;
+    return Store::claimEvents(keys, lease);  // the default: one claimEvent per key
+  }
+  Result<void> settleEvents(const std::vector<std::string>& handled,
+                            const std::vector<std::string>& failed,
+                            std::chrono::milliseconds ttl) override {
+    ++settle_calls;
+    return Store::settleEvents(handled, failed, ttl);
+  }
+  MemoryStore inner;
+  int claim_calls = 0;
+  int settle_calls = 0;
+  int single_calls = 0;
+};
+}  // namespace
+
+TEST_CASE("a body's events are claimed in one store call and moved, not copied") {
+  auto store = std::make_shared<CountingStore>();
+  Deduplicator dedup(store);
+  std::string body = R"({"object":"page","entry":[{"id":"100","time":1,"messaging":[)";
+  for (int i = 0; i < 5; ++i) {
+    body += std::string(i ? "," : "") + R"({"sender":{"id":"42"},"recipient":{"id":"100"},)" +
+            R"("timestamp":)" + std::to_string(10 + i) + R"(,"message":{"mid":"m_)" +
+            std::to_string(i) + R"(","text":")" + std::string(64, 'x') + R"("}})";
+  }
+  body += "]}]}";
+  webhook::Batch batch = webhook::parse(body).value();
+  REQUIRE(batch.events.size() == 5);
+  const char* first_text = batch.events[0].get<webhook::Message>()->text.data();
+  auto admitted = dedup.admit(std::move(batch)).value();
+  CHECK(store->claim_calls == 1);
+  CHECK(store->single_calls == 5);  // the default batch call, per key
+  REQUIRE(admitted.fresh.events.size() == 5);
+  // The long text's buffer travelled with the event: moved.
+  CHECK(admitted.fresh.events[0].get<webhook::Message>()->text.data() == first_text);
+
+  webhook::DispatchReport report;
+  webhook::DispatchFailure failure;
+  failure.event_index = 2;
+  failure.message = "handler failed";
+  report.failures.push_back(failure);
+  REQUIRE(dedup.settle(admitted, report));
+  CHECK(store->settle_calls == 1);
+  auto again = dedup.admit(webhook::parse(body).value()).value();
+  CHECK(store->claim_calls == 2);
+  CHECK(again.duplicates == 4);
+  REQUIRE(again.fresh.events.size() == 1);  // only the failed one comes back
+  CHECK(again.fresh.events[0].get<webhook::Message>()->mid == "m_2");
+}

@@ -64,16 +64,19 @@ class HANDOVER_EXPORT AsyncClient {
   explicit AsyncClient(std::shared_ptr<AsyncConnection> connection)
       : connection_(std::move(connection)) {}
 
-  /// One method per line of `HANDOVER_GRAPH_CALLS`, e.g.
-  /// `std::future<Result<void>> passThreadControl(const PassThreadControlRequest&,
-  /// Callback<void> done = {})`: `Client`'s call, asynchronously. The future and `done` (when
-  /// set) get the same result, with the same errors (`Error::isNotThreadOwner()`...).
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
 #define HANDOVER_DETAIL_METHOD(name_, snake_, Request_, Answer_)                       \
   std::future<Result<Answer_>> name_(const Request_& r, Callback<Answer_> done = {}) { \
     return connection_->name_(r, std::move(done));                                     \
   }
+  /// One method per line of `HANDOVER_GRAPH_CALLS`, e.g.
+  /// `std::future<Result<void>> passThreadControl(const PassThreadControlRequest&,
+  /// Callback<void> done = {})`: `Client`'s call, asynchronously. The future and `done` (when
+  /// set) get the same result, with the same errors (`Error::isNotThreadOwner()`...).
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_METHOD)
 #undef HANDOVER_DETAIL_METHOD
+  /// @}
 
   /// Pass to the Page Inbox (263902037430900) so a human answers on Messenger.
   std::future<Result<void>> passThreadControlToPageInbox(std::string recipient,

@@ -73,12 +73,8 @@ class HANDOVER_EXPORT AsyncConnection {
  public:
   virtual ~AsyncConnection() = default;
 
-  /// One virtual per line of `HANDOVER_GRAPH_CALLS`, e.g.
-  /// `std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest&,
-  /// AsyncCallback<ThreadOwner>)`; the same validation, retries, deadline and errors as the
-  /// synchronous `Connection`. Each has a default body that answers
-  /// `ErrorCategory::kUnimplemented` (and runs `done` with it), so a decorator or mock written
-  /// today still compiles when a call is added.
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
   // Types cannot be parenthesised in a declaration.
   // NOLINTBEGIN(bugprone-macro-parentheses)
 #define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)           \
@@ -86,8 +82,15 @@ class HANDOVER_EXPORT AsyncConnection {
                                              AsyncCallback<Answer_> done) { \
     return detail::unimplementedAsyncCall<Answer_>(#name_, done);           \
   }
+  /// One virtual per line of `HANDOVER_GRAPH_CALLS`, e.g.
+  /// `std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest&,
+  /// AsyncCallback<ThreadOwner>)`; the same validation, retries, deadline and errors as the
+  /// synchronous `Connection`. Each has a default body that answers
+  /// `ErrorCategory::kUnimplemented` (and runs `done` with it), so a decorator or mock written
+  /// today still compiles when a call is added.
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
 #undef HANDOVER_DETAIL_VIRTUAL
+  /// @}
   // NOLINTEND(bugprone-macro-parentheses)
 
   /// Stops accepting calls (later calls fail at once), settles every accepted one as `mode`

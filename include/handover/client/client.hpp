@@ -46,16 +46,19 @@ class HANDOVER_EXPORT Client {
 
   // --- one method per Graph call, taking its request struct --------------------------------
 
-  /// One method per line of `HANDOVER_GRAPH_CALLS` (handover/client/graph_calls.hpp), e.g.
-  /// `Result<void> passThreadControl(const PassThreadControlRequest&)`. Each request struct's
-  /// documentation (handover/client/requests.hpp) says what the call does and the errors it adds to
-  /// the ones above.
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
 #define HANDOVER_DETAIL_METHOD(name_, snake_, Request_, Answer_) \
   Result<Answer_> name_(const Request_& r) {                     \
     return connection_->name_(r);                                \
   }
+  /// One method per line of `HANDOVER_GRAPH_CALLS` (handover/client/graph_calls.hpp), e.g.
+  /// `Result<void> passThreadControl(const PassThreadControlRequest&)`. Each request struct's
+  /// documentation (handover/client/requests.hpp) says what the call does and the errors it adds to
+  /// the ones above.
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_METHOD)
 #undef HANDOVER_DETAIL_METHOD
+  /// @}
 
   // --- convenience overloads ---------------------------------------------------------------
 

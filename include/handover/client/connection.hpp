@@ -21,17 +21,20 @@ class HANDOVER_EXPORT Connection {
  public:
   virtual ~Connection() = default;
 
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
+#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_) \
+  virtual Result<Answer_> name_(const Request_& /*request*/) {    \
+    return detail::unimplementedCall(#name_, "Connection");       \
+  }
   /// One virtual per line of `HANDOVER_GRAPH_CALLS` (handover/client/graph_calls.hpp), e.g.
   /// `Result<ThreadOwner> getThreadOwner(const GetThreadOwnerRequest&)`; `Client` documents
   /// each call and the errors a user meets. Each has a default body that answers
   /// `ErrorCategory::kUnimplemented`, so a decorator or mock written today still compiles when
   /// a call is added; override the calls you serve.
-#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_) \
-  virtual Result<Answer_> name_(const Request_& /*request*/) {    \
-    return detail::unimplementedCall(#name_, "Connection");       \
-  }
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_VIRTUAL)
 #undef HANDOVER_DETAIL_VIRTUAL
+  /// @}
 
   /// The options this connection was made with (tokens included: do not print).
   virtual const ClientOptions& options() const = 0;

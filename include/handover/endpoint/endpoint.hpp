@@ -154,13 +154,9 @@ struct StopReport {
 /// Thread-safe: `handleGet` and `handlePost` may run on any number of HTTP threads.
 class HANDOVER_EXPORT Endpoint {
  public:
-  /// Dispatches through `client` (one Page). `dedup`: empty, a `Deduplicator` over a private
-  /// `MemoryStore` (one process); pass one over a `RedisStore` for a fleet. `tracker`: fed
-  /// every new event before dispatch, when set.
-  Endpoint(EndpointOptions options, Router router, Client client,
-           std::shared_ptr<tracker::Deduplicator> dedup = {},
-           std::shared_ptr<tracker::ThreadTracker> tracker = {});
-  /// Same, picking the client per entry (many Pages).
+  /// Dispatches through the client `resolver` picks per entry (a `Client` converts: one Page).
+  /// `dedup`: empty, a `Deduplicator` over a private `MemoryStore` (one process); pass one over
+  /// a `RedisStore` for a fleet. `tracker`: fed every new event before dispatch, when set.
   Endpoint(EndpointOptions options, Router router, ClientResolver resolver,
            std::shared_ptr<tracker::Deduplicator> dedup = {},
            std::shared_ptr<tracker::ThreadTracker> tracker = {});

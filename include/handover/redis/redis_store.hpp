@@ -54,6 +54,13 @@ class HANDOVER_EXPORT RedisStore final : public Store {
   Result<EventClaim> claimEvent(std::string_view key, std::chrono::milliseconds lease) override;
   Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) override;
   Result<void> abandonEvent(std::string_view key) override;
+  /// One round trip for a body's keys (a pipeline of single-key scripts).
+  Result<std::vector<EventClaim>> claimEvents(const std::vector<std::string>& keys,
+                                              std::chrono::milliseconds lease) override;
+  /// One round trip for a body's keys.
+  Result<void> settleEvents(const std::vector<std::string>& handled,
+                            const std::vector<std::string>& failed,
+                            std::chrono::milliseconds ttl) override;
 
   /// `PING`: connects when needed.
   Result<void> ping();

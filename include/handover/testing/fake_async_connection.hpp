@@ -47,13 +47,16 @@ class FakeAsyncConnection : public AsyncConnection, public FakeHandlers {
   /// A fake whose `options()` returns `options`; no handlers set.
   explicit FakeAsyncConnection(ClientOptions options) : fake_options(std::move(options)) {}
 
-  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
 #define HANDOVER_DETAIL_OVERRIDE(name_, snake_, Request_, Answer_)                              \
   std::future<Result<Answer_>> name_(const Request_& r, AsyncCallback<Answer_> done) override { \
     return run(#name_, on_##snake_, r, done);                                                   \
   }
+  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_OVERRIDE)
 #undef HANDOVER_DETAIL_OVERRIDE
+  /// @}
 
   /// Later calls fail at once; there is never anything in flight to settle.
   void shutdown(ShutdownMode) override {

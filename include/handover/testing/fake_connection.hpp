@@ -42,13 +42,16 @@ class FakeConnection : public Connection, public FakeHandlers {
   /// A fake whose `options()` returns `options`; no handlers set.
   explicit FakeConnection(ClientOptions options) : fake_options(std::move(options)) {}
 
-  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
 #define HANDOVER_DETAIL_OVERRIDE(name_, snake_, Request_, Answer_) \
   Result<Answer_> name_(const Request_& r) override {              \
     return answer("FakeConnection", #name_, on_##snake_, r);       \
   }
+  /// Each call records its name ("passThreadControl"), then runs its `on_*` handler.
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_OVERRIDE)
 #undef HANDOVER_DETAIL_OVERRIDE
+  /// @}
 
   /// Returns `fake_options`.
   const ClientOptions& options() const override {

@@ -27,12 +27,15 @@ class FakeHandlers {
   template <typename Request, typename Response>
   using CallHandler = std::function<Result<Response>(const Request&)>;
 
-  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
-  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
+  /// @name Graph calls (one per line of HANDOVER_GRAPH_CALLS)
+  /// @{
 #define HANDOVER_DETAIL_HANDLER(name_, snake_, Request_, Answer_) \
   CallHandler<Request_, Answer_> on_##snake_;
+  /// One `on_<snake_name>` handler per call of `HANDOVER_GRAPH_CALLS`
+  /// (`on_pass_thread_control`, `on_get_thread_owner`, ...), run on every call of that name.
   HANDOVER_GRAPH_CALLS(HANDOVER_DETAIL_HANDLER)
 #undef HANDOVER_DETAIL_HANDLER
+  /// @}
 
   /// Names of the calls made so far, in order ("passThreadControl", ...).
   std::vector<std::string> calls() const {

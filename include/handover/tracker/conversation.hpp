@@ -81,7 +81,10 @@ struct ActionRecord {
 
 /// Everything known about one conversation. A time at the epoch means never.
 struct ConversationState {
-  ConversationKey key;            ///< The conversation.
+  ConversationKey key;  ///< The conversation.
+  /// The platform its events came on (the tracker picks the client with it); kMessenger until
+  /// an event says otherwise.
+  Platform platform = Platform::kMessenger;
   OwnerInfo owner;                ///< The owner as last learned.
   Timestamp last_user_message{};  ///< Messages and postbacks from the user.
   Timestamp last_own_message{};   ///< Echoes of messages this app sent.
@@ -102,6 +105,8 @@ struct ConversationState {
 
 /// A delta to merge into a conversation. Unset fields leave the stored ones alone.
 struct Observation {
+  /// The platform of the event observed; replaces the stored one.
+  std::optional<Platform> platform;
   /// Replaces the stored owner when its `learned_at` is not older than the stored one.
   std::optional<OwnerInfo> owner;
   /// With `owner`: the owner changed, so requests made before it are answered and dropped.

@@ -65,9 +65,10 @@ class HANDOVER_EXPORT Deduplicator {
   /// De-duplicates through `store` (the tracker's, or any other).
   explicit Deduplicator(std::shared_ptr<Store> store, DedupOptions options = {});
 
-  /// Claims every event of `batch`. On a store failure the claims made so far are given up
-  /// and the error returned: answer the webhook non-2xx.
-  Result<Admission> admit(const webhook::Batch& batch);
+  /// Claims every event of `batch` in one store call (`Store::claimEvents`) and moves the new
+  /// ones into `Admission::fresh` (pass an rvalue: nothing is copied). On a store failure no
+  /// claim is left and the error is returned: answer the webhook non-2xx.
+  Result<Admission> admit(webhook::Batch batch);
   /// Marks every admitted event handled.
   Result<void> complete(const Admission& admission);
   /// Gives every admitted event up (handling failed before dispatch): all are redelivered.

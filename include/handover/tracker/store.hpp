@@ -69,6 +69,19 @@ class HANDOVER_EXPORT Store {
   virtual Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) = 0;
   /// Gives a claim up (handling failed): the next delivery is handled again.
   virtual Result<void> abandonEvent(std::string_view key) = 0;
+
+  /// Claims every key of one body: one answer per key, in order. The default calls
+  /// `claimEvent` per key; `RedisStore` sends them in one round trip. On an error the claims this
+  /// call made are given up (the default) or lapse after `lease` (`RedisStore`, which cannot
+  /// tell its own from another server's), and the error is returned.
+  virtual Result<std::vector<EventClaim>> claimEvents(const std::vector<std::string>& keys,
+                                                      std::chrono::milliseconds lease);
+  /// Completes the `handled` keys (for `ttl`) and gives up the `failed` ones, all of one body.
+  /// The default calls `completeEvent`/`abandonEvent` per key, going on past a failure;
+  /// `RedisStore` sends them in one round trip. Returns the first error.
+  virtual Result<void> settleEvents(const std::vector<std::string>& handled,
+                                    const std::vector<std::string>& failed,
+                                    std::chrono::milliseconds ttl);
 };
 
 }  // namespace tracker

@@ -29,6 +29,7 @@
 #include "handover/core/export.hpp"
 
 #include "handover/client/client.hpp"
+#include "handover/client/client_resolver.hpp"
 #include "handover/core/result.hpp"
 #include "handover/tracker/conversation.hpp"
 #include "handover/tracker/policies.hpp"
@@ -68,9 +69,6 @@ struct TrackerOptions {
   std::function<void(const ActionOutcome&)> on_action;
 };
 
-/// Picks the client of a page (multi-Page apps); nullopt: no client, the action fails.
-using PageClientResolver = std::function<std::optional<Client>(const std::string& page_id)>;
-
 /// The owner as `getThreadOwner` answers it.
 struct OwnerAnswer {
   OwnerInfo owner;          ///< The owner, with where and when it was learned.
@@ -88,11 +86,9 @@ enum class AutoReply {
 /// Per-conversation ownership and activity over a `Store`, and the policies acting on them.
 class HANDOVER_EXPORT ThreadTracker {
  public:
-  /// One client for every page (its `page_id` option names the Page the calls address).
-  ThreadTracker(std::shared_ptr<Store> store, Client client, TrackerOptions options = {});
-  /// A client per page.
-  ThreadTracker(std::shared_ptr<Store> store, PageClientResolver clients,
-                TrackerOptions options = {});
+  /// Acts through the client `clients` picks per conversation (a `Client` converts: one for
+  /// every Page). `options.app_id` empty: the resolver's `appId()`.
+  ThreadTracker(std::shared_ptr<Store> store, ClientResolver clients, TrackerOptions options = {});
   ~ThreadTracker();
   ThreadTracker(const ThreadTracker&) = delete;
   ThreadTracker& operator=(const ThreadTracker&) = delete;

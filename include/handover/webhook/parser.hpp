@@ -45,5 +45,21 @@ struct ParseOptions {
 /// becomes `Unknown`. The dashboard's `entry[].changes[]` test payload lands in `Batch::changes`.
 HANDOVER_EXPORT Result<Batch> parse(std::string_view body, const ParseOptions& options = {});
 
+/// What `validate` learnt of a body without keeping its events.
+struct BodySummary {
+  std::size_t events = 0;        ///< Events `parse` would return (`Batch::events`).
+  std::size_t event_errors = 0;  ///< Unreadable events and entries (`Batch::errors`).
+  std::size_t changes = 0;       ///< Dashboard `changes` items (`Batch::changes`).
+  /// The App Dashboard's test payload: `changes` and no event (`Batch::isDashboardTest`).
+  bool isDashboardTest() const noexcept { return changes > 0 && events == 0; }
+};
+
+/// Decides what `parse` decides, without building events: the same error for exactly the
+/// bodies `parse` refuses (one pass of the same state machine, every event read into one
+/// scratch event), else counts. For a server's HTTP side, which must choose 400 or 200 before
+/// queueing the raw body that a worker will `parse`.
+HANDOVER_EXPORT Result<BodySummary> validate(std::string_view body,
+                                             const ParseOptions& options = {});
+
 }  // namespace webhook
 HANDOVER_END_NAMESPACE

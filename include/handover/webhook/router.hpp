@@ -25,6 +25,7 @@
 #include "handover/core/export.hpp"
 
 #include "handover/client/client.hpp"
+#include "handover/client/client_resolver.hpp"
 #include "handover/core/result.hpp"
 #include "handover/webhook/context.hpp"
 #include "handover/webhook/events.hpp"
@@ -43,8 +44,8 @@ enum class Source {
 using EventHandler = std::function<Result<void>(Context&, const Event&)>;
 
 /// Picks the client for an entry (its `page_id` and platform); nullopt skips the entry's
-/// events and reports them.
-using ClientResolver = std::function<std::optional<Client>(const std::string& page_id, Platform)>;
+/// events and reports them. The client layer's one resolver (handover/client/client_resolver.hpp).
+using ClientResolver = handover::ClientResolver;
 
 /// A handler that failed, or an event that could not be parsed.
 struct DispatchFailure {
