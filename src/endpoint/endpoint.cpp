@@ -196,7 +196,10 @@ struct Endpoint::Impl {
     }
   }
 
-  DispatchReport dispatch(const Batch& batch) const { return router.dispatch(batch, resolver); }
+  // The tracker learns the calls the handlers' contexts make, as it learns its own.
+  DispatchReport dispatch(const Batch& batch) const {
+    return router.dispatch(batch, resolver, tracker.get());
+  }
 
   void handle(const QueuedBody& entry) {
     const auto started = SteadyClock::now();

@@ -45,6 +45,7 @@ struct Record {
   std::uint32_t other_app = kNoId;
   std::uint8_t ownership = 0;
   std::uint8_t source = 0;
+  std::uint8_t platform = 0;  // in the padding: the record does not grow
 };
 
 using Node = std::pair<const std::string, Record>;
@@ -128,6 +129,7 @@ struct MemoryStore::Impl {
     const Record& r = n.second;
     ConversationState s;
     s.key = keyOf(n);
+    s.platform = static_cast<Platform>(r.platform);
     s.owner.ownership = static_cast<Ownership>(r.ownership);
     s.owner.app_id = nameOf(r.owner_app);
     s.owner.source = static_cast<OwnerSource>(r.source);
@@ -144,6 +146,7 @@ struct MemoryStore::Impl {
     return s;
   }
   void fromState(const ConversationState& s, Record& r) {
+    r.platform = static_cast<std::uint8_t>(s.platform);
     r.ownership = static_cast<std::uint8_t>(s.owner.ownership);
     r.owner_app = intern(s.owner.app_id);
     r.source = static_cast<std::uint8_t>(s.owner.source);

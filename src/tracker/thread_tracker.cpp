@@ -143,11 +143,33 @@ struct ThreadTracker::Impl {
     return out;
   }
 
-  Result<void> record(const ConversationKey& key, OwnerInfo owner, bool clear_requests) {
+  // The owner each of our own calls leaves, whichever path made the call.
+  OwnerInfo afterPass(const std::string& target_app_id) const {
+    return detail::ownerOf(target_app_id.empty() ? Ownership::kUnknown : Ownership::kApp,
+                           target_app_id, OwnerSource::kOwnCall, now());
+  }
+  OwnerInfo afterTake(const TakeThreadControlResponse& r) const {
+    OwnerInfo o = detail::ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(options.app_id),
+                                  OwnerSource::kOwnCall, now());
+    if (r.expiration) o.expires_at = *r.expiration;
+    return o;
+  }
+  OwnerInfo afterRelease() const {
+    return detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, now());
+  }
+  OwnerInfo afterExtend(std::chrono::seconds duration) const {
+    OwnerInfo o = detail::ownerOf(Ownership::kApp, options.app_id, OwnerSource::kOwnCall, now());
+    o.expires_at = o.learned_at + duration;
+    return o;
+  }
+
+  Result<void> record(const ConversationKey& key, OwnerInfo owner, bool clear_requests,
+                      std::optional<Platform> platform = std::nullopt) {
     if (key.page_id.empty() || key.user_id.empty()) {
       return handover::detail::invalidArgument("a conversation needs a page id and a user id");
     }
     Observation obs;
+    obs.platform = platform;
     obs.owner = std::move(owner);
     obs.clear_requests = clear_requests;
     auto r = applyAndSchedule(key, obs, true);
@@ -209,32 +231,39 @@ Result<void> ThreadTracker::observe(const webhook::Batch& batch) {
 
 Result<void> ThreadTracker::recordPassed(const ConversationKey& key,
                                          const std::string& target_app_id) {
-  return impl_->record(
-      key,
-      detail::ownerOf(target_app_id.empty() ? Ownership::kUnknown : Ownership::kApp, target_app_id,
-                      OwnerSource::kOwnCall, impl_->now()),
-      true);
+  return impl_->record(key, impl_->afterPass(target_app_id), true);
 }
 
 Result<void> ThreadTracker::recordTaken(const ConversationKey& key,
                                         const TakeThreadControlResponse& r) {
-  OwnerInfo o = detail::ownerOf(Ownership::kApp, r.new_owner_app_id.value_or(impl_->options.app_id),
-                                OwnerSource::kOwnCall, impl_->now());
-  if (r.expiration) o.expires_at = *r.expiration;
-  return impl_->record(key, std::move(o), true);
+  return impl_->record(key, impl_->afterTake(r), true);
 }
 
 Result<void> ThreadTracker::recordReleased(const ConversationKey& key) {
-  return impl_->record(
-      key, detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, impl_->now()), true);
+  return impl_->record(key, impl_->afterRelease(), true);
 }
 
 Result<void> ThreadTracker::recordExtended(const ConversationKey& key,
                                            std::chrono::seconds duration) {
-  const Timestamp now = impl_->now();
-  OwnerInfo o = detail::ownerOf(Ownership::kApp, impl_->options.app_id, OwnerSource::kOwnCall, now);
-  o.expires_at = now + duration;
-  return impl_->record(key, std::move(o), false);
+  return impl_->record(key, impl_->afterExtend(duration), false);
+}
+
+// A handler's Context made the call (webhook::CallObserver): the same record, with the
+// conversation's platform. A store failure is not the call's: the next event or `getThreadOwner`
+// corrects what was missed.
+void ThreadTracker::passed(const webhook::CallTarget& on, const std::string& target_app_id) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterPass(target_app_id), true,
+                      on.platform);
+}
+void ThreadTracker::taken(const webhook::CallTarget& on, const TakeThreadControlResponse& r) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterTake(r), true, on.platform);
+}
+void ThreadTracker::released(const webhook::CallTarget& on) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterRelease(), true, on.platform);
+}
+void ThreadTracker::extended(const webhook::CallTarget& on, std::chrono::seconds duration) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterExtend(duration), false,
+                      on.platform);
 }
 
 Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const ThreadOwner& owner) {

@@ -44,12 +44,17 @@ void Router::report(DispatchReport& report, DispatchFailure failure) const {
   report.failures.push_back(std::move(failure));
 }
 
-DispatchReport Router::dispatch(const Batch& batch, const Client& client) const {
-  return dispatch(
-      batch, [&client](const std::string&, Platform) -> std::optional<Client> { return client; });
+DispatchReport Router::dispatch(const Batch& batch, const Client& client,
+                                CallObserver* observer) const {
+  return dispatch(batch,
+                  ClientResolver([&client](const std::string&, Platform) -> std::optional<Client> {
+                    return client;
+                  }),
+                  observer);
 }
 
-DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolver) const {
+DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolver,
+                                CallObserver* observer) const {
   DispatchReport rep;
   rep.events = batch.events.size();
   for (const EventError& err : batch.errors) {
@@ -82,7 +87,7 @@ DispatchReport Router::dispatch(const Batch& batch, const ClientResolver& resolv
           report(rep, DispatchFailure{i, kind, std::move(failure)});
           return;
         }
-        ctx.emplace(std::move(*client), e);
+        ctx.emplace(std::move(*client), e, observer);
       }
       handled = true;
       try {

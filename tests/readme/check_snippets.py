@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Every C++ snippet in README.md is a region of a compiled file, shown exactly.
+"""Every C++ snippet in README.md and the other documentation pages (every *.md of the
+repository outside build trees) is a region of a compiled file, shown exactly.
 
 A ```cpp fence must follow a line `<!-- snippet: PATH#NAME -->`; PATH (from the repository
 root) holds the region between `// [readme:NAME]` and `// [/readme:NAME]`, and the fence's
@@ -27,9 +28,30 @@ def region(path, name):
     return [l[indent:] for l in body]
 
 
+def pages(root):
+    """README.md first, then every other page, skipping build trees and VCS folders."""
+    skip = {".git", "node_modules"}
+    found = [p for p in root.rglob("*.md")
+             if not any(part in skip or part.startswith("build") for part in p.relative_to(root).parts)]
+    return sorted(found, key=lambda p: (p.name != "README.md" or p.parent != root, str(p)))
+
+
 def main(root):
     root = pathlib.Path(root)
-    readme = (root / "README.md").read_text(encoding="utf-8").splitlines()
+    failures, checked = [], 0
+    for page in pages(root):
+        f, c = check_page(root, page)
+        failures += f
+        checked += c
+    for f in failures:
+        print(f, file=sys.stderr)
+    print(f"readme snippets: {checked} passed, {len(failures)} failed")
+    return 1 if failures or checked == 0 else 0
+
+
+def check_page(root, page):
+    name = str(page.relative_to(root))
+    readme = page.read_text(encoding="utf-8").splitlines()
     failures, checked, i = [], 0, 0
     while i < len(readme):
         if readme[i].strip() == "```cpp":
@@ -42,21 +64,18 @@ def main(root):
                 k -= 1
             mark = MARK.match(readme[k].strip()) if k >= 0 else None
             if not mark:
-                failures.append(f"README.md:{i + 1}: a cpp snippet without a <!-- snippet: --> line")
+                failures.append(f"{name}:{i + 1}: a cpp snippet without a <!-- snippet: --> line")
             else:
                 try:
                     want = region(root / mark.group(1), mark.group(2))
                     if shown != want:
-                        failures.append(f"README.md:{i + 1}: differs from {mark.group(1)}#{mark.group(2)}")
+                        failures.append(f"{name}:{i + 1}: differs from {mark.group(1)}#{mark.group(2)}")
                     checked += 1
                 except (OSError, ValueError) as e:
-                    failures.append(f"README.md:{i + 1}: {e}")
+                    failures.append(f"{name}:{i + 1}: {e}")
             i = j
         i += 1
-    for f in failures:
-        print(f, file=sys.stderr)
-    print(f"readme snippets: {checked} passed, {len(failures)} failed")
-    return 1 if failures or checked == 0 else 0
+    return failures, checked
 
 
 if __name__ == "__main__":

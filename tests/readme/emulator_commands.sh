@@ -33,7 +33,7 @@ pids+=($!)
 wait_for "$work/emulator.log" "listening on"
 curl -sf -d '{"page_id":"100000000000002","user_id":"6543210987654321","text":"hi"}' \
   127.0.0.1:8080/_emulator/user/message > /dev/null
-python3 "$root/tests/readme/run_commands.py" "$root/README.md" "$work/run" emulator-faults \
+python3 "$root/tests/readme/run_commands.py" "$root" "$work/run" emulator-faults \
   emulator-record
 # The faults block took effect, and the recording holds the message.
 curl -sf 127.0.0.1:8080/_emulator/faults | grep -q '"duplicate_rate":0.33'
@@ -54,6 +54,6 @@ HANDOVER_APP_SECRET=agent-app-secret \
 pids+=($!)
 wait_for "$work/bot.log" "listening on"
 wait_for "$work/agent.log" "listening on"
-python3 "$root/tests/readme/run_commands.py" "$root/README.md" "$work/run" emulator-scenario
+python3 "$root/tests/readme/run_commands.py" "$root" "$work/run" emulator-scenario
 grep -q 'tests="24" failures="0"' "$work/run/scenario.xml"
 echo "emulator_commands: OK"

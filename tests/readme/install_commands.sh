@@ -14,5 +14,5 @@ else  # a tree without git (an exported copy): everything but build trees
 fi
 cp "$root/tests/readme/consumer_main.cpp" "$work/clone/main.cpp"
 export prefix="$work/prefix"
-python3 "$root/tests/readme/run_commands.py" "$root/README.md" "$work/clone" install pkg-config
+python3 "$root/tests/readme/run_commands.py" "$root" "$work/clone" install pkg-config
 "$work/clone/my_bot"

@@ -1,15 +1,38 @@
 #!/usr/bin/env python3
-"""Runs README.md's shell blocks marked `<!-- tested: NAME -->` exactly as written, in order,
+"""Runs the documentation's shell blocks marked `<!-- tested: NAME -->` exactly as written, in order,
 with bash -euo pipefail, in WORKDIR (a copy of the repository) and with the environment as
 given (the test sets `prefix` to a scratch directory; the blocks default it to /opt/handover).
 
-    run_commands.py README WORKDIR NAME...
+    run_commands.py ROOT WORKDIR NAME...
+
+ROOT is the repository (every *.md page outside build trees is searched; a name marked twice is
+an error) or one page.
 """
+import pathlib
 import re
 import subprocess
 import sys
 
 MARK = re.compile(r"^<!-- tested: (\S+) -->$")
+
+
+def pages(root):
+    root = pathlib.Path(root)
+    if root.is_file():
+        return [root]
+    skip = {".git", "node_modules"}
+    return sorted(p for p in root.rglob("*.md")
+                  if not any(part in skip or part.startswith("build") for part in p.relative_to(root).parts))
+
+
+def all_blocks(root):
+    found = {}
+    for page in pages(root):
+        for name, text in blocks(page).items():
+            if name in found:
+                raise SystemExit(f"{page}: the block name '{name}' is marked twice")
+            found[name] = text
+    return found
 
 
 def blocks(readme):
@@ -20,7 +43,7 @@ def blocks(readme):
         if not m:
             continue
         if i + 1 >= len(lines) or lines[i + 1].strip() != "```sh":
-            raise SystemExit(f"README:{i + 1}: a tested mark must stand right above a sh fence")
+            raise SystemExit(f"{readme}:{i + 1}: a tested mark must stand right above a sh fence")
         j = i + 2
         while lines[j].strip() != "```":
             j += 1
@@ -28,12 +51,12 @@ def blocks(readme):
     return found
 
 
-def main(readme, workdir, names):
-    found = blocks(readme)
+def main(root, workdir, names):
+    found = all_blocks(root)
     failed = 0
     for name in names:
         if name not in found:
-            print(f"README has no block marked tested: {name}", file=sys.stderr)
+            print(f"no page has a block marked tested: {name}", file=sys.stderr)
             failed += 1
             continue
         print(f"--- {name}\n{found[name]}", flush=True)

@@ -36,6 +36,7 @@ void requireSame(const ConversationState& a, const ConversationState& b) {
   CHECK(a.last_own_message == b.last_own_message);
   CHECK(a.last_other_message == b.last_other_message);
   CHECK(a.last_other_app_id == b.last_other_app_id);
+  CHECK(a.platform == b.platform);
   REQUIRE(a.pending_requests.size() == b.pending_requests.size());
   for (std::size_t i = 0; i < a.pending_requests.size(); ++i) {
     CHECK(a.pending_requests[i].app_id == b.pending_requests[i].app_id);
@@ -56,6 +57,9 @@ std::vector<Observation> scenario() {
   std::vector<Observation> v;
   Observation o;
   o.user_message = kT0 + 5ms;
+  v.push_back(o);
+  o = {};
+  o.platform = Platform::kInstagram;  // kept by both stores until another event says otherwise
   v.push_back(o);
   o = {};
   o.request = PendingRequest{"2222", "give | me", kT0 + 6ms};
@@ -120,6 +124,7 @@ TEST_CASE("RedisStore merges exactly like MemoryStore") {
   requireSame(r, m);
   CHECK(r.pending_requests.size() == 1);
   CHECK(r.owner.isApp("4444"));
+  CHECK(r.platform == Platform::kInstagram);
   // User ids may hold anything (chat-plugin user_refs): the page id ends at the first bar.
   const ConversationKey odd{kPage, "ref|with:odd chars"};
   REQUIRE(redis.schedule(odd, kT0));

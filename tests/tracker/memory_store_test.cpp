@@ -109,3 +109,15 @@ TEST_CASE("finishing a claim keeps a timer rescheduled meanwhile") {
   REQUIRE(store.claimDue(kT0, 1000ms, 10).value().size() == 1);
   CHECK(store.claimDue(kT0 + 1000ms, 1000ms, 10).value().size() == 1);
 }
+
+TEST_CASE("the memory store keeps a conversation's platform once an observation names it") {
+  MemoryStore store;
+  Observation obs;
+  obs.user_message = kT0;
+  CHECK(store.apply({"1", "u"}, obs).value().platform == Platform::kMessenger);
+  obs.platform = Platform::kInstagram;
+  CHECK(store.apply({"1", "u"}, obs).value().platform == Platform::kInstagram);
+  obs.platform.reset();  // an observation without one leaves it
+  CHECK(store.apply({"1", "u"}, obs).value().platform == Platform::kInstagram);
+  CHECK(store.load({"1", "u"}).value()->platform == Platform::kInstagram);
+}

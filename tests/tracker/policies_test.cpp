@@ -9,6 +9,7 @@
 #include "catch.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
+#include "handover/webhook/router.hpp"
 #include "recording_server.hpp"
 #include "secret_scan.hpp"
 #include "tracker_support.hpp"
@@ -369,4 +370,62 @@ TEST_CASE("control that expires before the quiet period ends needs no take-back"
   clock.now = tt::kT0 + 2 * 60 * kMinute;
   CHECK(tracker.poll().value().empty());
   CHECK(graph.requestCount() == 0);
+}
+
+// Issue #23: a pass made in a handler's Context told the tracker nothing on a legacy Page (no
+// webhook comes back to the passer there), so the idle take-back never started. The tracker is
+// the contexts' CallObserver: the two paths agree, in both eras.
+TEST_CASE("a pass made in a handler's Context starts the take-back, in both eras") {
+  const bool legacy = GENERATE(true, false);
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
+  const char* page = legacy ? emu::kLegacyPage : emu::kRoutingPage;
+  Client bot = legacy ? fx.legacyBot() : fx.routingBot();
+  ManualClock clock;
+  TrackerOptions opts;
+  opts.clock = clock.fn();
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", "bot is back"};
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), bot, opts);
+  webhook::Router router;
+  router.onMessage([](webhook::Context& ctx, const webhook::Message&) {
+    return ctx.passThreadControlToPageInbox("a human, please");
+  });
+
+  fx.userSays(page, "human please");
+  webhook::Batch batch;
+  batch.events = fx.bot_hook.waitForEvents(1);
+  REQUIRE(batch.events.size() == 1);
+  const auto report = router.dispatch(batch, bot, &tracker);
+  REQUIRE(report.ok());
+  REQUIRE(fx.ownerOf(page) == std::string(kPageInboxAppId));
+
+  const ConversationKey key{page, emu::kUser};
+  auto s = tracker.state(key).value().value();
+  CHECK(s.owner.isApp(std::string(kPageInboxAppId)));
+  CHECK(s.owner.source == OwnerSource::kOwnCall);
+  REQUIRE(tracker.dueAt(s) == s.owner.learned_at + 10 * kMinute);
+
+  clock.now = s.owner.learned_at + 10 * kMinute;
+  auto done = tracker.poll().value();
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].ok());
+  CHECK(fx.ownerOf(page) == emu::kBot);
+}
+
+TEST_CASE("without the tracker as observer a Context pass leaves it unaware (the old behaviour)") {
+  emu::Fixture fx([](emulator::Config& c) { c.start_time = tt::kT0; });
+  Client bot = fx.legacyBot();
+  TrackerOptions opts;
+  opts.policies.idle_take_back =
+      IdleTakeBack{IdleTakeBack::Action::kTake, std::chrono::minutes(10), "", ""};
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), bot, opts);
+  webhook::Router router;
+  router.onMessage([](webhook::Context& ctx, const webhook::Message&) {
+    return ctx.passThreadControlToPageInbox();
+  });
+  fx.userSays(emu::kLegacyPage, "human please");
+  webhook::Batch batch;
+  batch.events = fx.bot_hook.waitForEvents(1);
+  REQUIRE(router.dispatch(batch, bot).ok());
+  CHECK_FALSE(tracker.state({emu::kLegacyPage, emu::kUser}).value().has_value());
 }

@@ -34,6 +34,7 @@
 #include "handover/tracker/conversation.hpp"
 #include "handover/tracker/policies.hpp"
 #include "handover/tracker/store.hpp"
+#include "handover/webhook/call_observer.hpp"
 #include "handover/webhook/events.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -84,7 +85,12 @@ enum class AutoReply {
 };
 
 /// Per-conversation ownership and activity over a `Store`, and the policies acting on them.
-class HANDOVER_EXPORT ThreadTracker {
+///
+/// It is also the `webhook::CallObserver` of the handlers' contexts: give it to
+/// `Router::dispatch` (the `Endpoint` does when it has a tracker) and a pass, take, release or
+/// extend made through a `Context` is recorded as one made through the tracker, in both eras
+/// (a legacy Page sends no webhook back to the app that passed).
+class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
  public:
   /// Acts through the client `clients` picks per conversation (a `Client` converts: one for
   /// every Page). `options.app_id` empty: the resolver's `appId()`.
@@ -111,6 +117,15 @@ class HANDOVER_EXPORT ThreadTracker {
   Result<void> recordReleased(const ConversationKey& key);
   /// Records a successful `extend_thread_control`: we own it until now + `duration`.
   Result<void> recordExtended(const ConversationKey& key, std::chrono::seconds duration);
+  /// `webhook::CallObserver`: a `Context` call that succeeded, recorded as `record...` does
+  /// (a store failure is dropped: the call was made; the next event corrects it).
+  void passed(const webhook::CallTarget& on, const std::string& target_app_id) override;
+  /// `webhook::CallObserver`: see `passed`.
+  void taken(const webhook::CallTarget& on, const TakeThreadControlResponse& r) override;
+  /// `webhook::CallObserver`: see `passed`.
+  void released(const webhook::CallTarget& on) override;
+  /// `webhook::CallObserver`: see `passed`.
+  void extended(const webhook::CallTarget& on, std::chrono::seconds duration) override;
   /// Records a `thread_owner` answer (hidden owner and idle included).
   Result<void> recordOwner(const ConversationKey& key, const ThreadOwner& owner);
 

@@ -7,6 +7,7 @@
 #include "handover/core/export.hpp"
 
 #include "handover/client/client.hpp"
+#include "handover/webhook/call_observer.hpp"
 #include "handover/webhook/events.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -25,7 +26,10 @@ namespace webhook {
 class HANDOVER_EXPORT Context {
  public:
   /// A context acting through `client` on the conversation of `event`, which must outlive it.
-  Context(Client client, const Event& event) : client_(std::move(client)), event_(event) {}
+  /// `observer`, when set, learns each thread-control call that succeeded (the endpoint
+  /// passes its tracker, so a pass made here moves the tracker as one made through it does).
+  Context(Client client, const Event& event, CallObserver* observer = nullptr)
+      : client_(std::move(client)), event_(event), observer_(observer) {}
 
   /// The event being handled.
   const Event& event() const noexcept { return event_; }
@@ -51,7 +55,9 @@ class HANDOVER_EXPORT Context {
 
   /// Pass the thread to `app_id` (empty: the default app under Conversation Routing).
   Result<void> passThreadControl(std::string app_id, std::string metadata = {}) {
-    return client_.passThreadControl(userId(), std::move(app_id), std::move(metadata));
+    auto r = client_.passThreadControl(userId(), app_id, std::move(metadata));
+    if (r) tell([&](CallObserver& o) { o.passed(target(), app_id); });
+    return r;
   }
   /// Pass to the human inbox of this conversation's platform: the Page Inbox for Messenger,
   /// the Instagram Inbox for Instagram (`inboxAppId(platform())`). What a handler serving both
@@ -70,17 +76,25 @@ class HANDOVER_EXPORT Context {
   }
   /// Take the thread (#27 under Conversation Routing without a default app).
   Result<TakeThreadControlResponse> takeThreadControl(std::string metadata = {}) {
-    return client_.takeThreadControl(userId(), std::move(metadata));
+    auto r = client_.takeThreadControl(userId(), std::move(metadata));
+    if (r) tell([&](CallObserver& o) { o.taken(target(), *r); });
+    return r;
   }
   /// Success means "request delivered", not "control gained".
   Result<RequestDelivered> requestThreadControl(std::string metadata = {}) {
     return client_.requestThreadControl(userId(), std::move(metadata));
   }
   /// Give the thread up (it becomes idle); fails when this app is not the owner.
-  Result<void> releaseThreadControl() { return client_.releaseThreadControl(userId()); }
+  Result<void> releaseThreadControl() {
+    auto r = client_.releaseThreadControl(userId());
+    if (r) tell([&](CallObserver& o) { o.released(target()); });
+    return r;
+  }
   /// Keep control `duration` longer (1 s .. 7 days); fails when this app is not the owner.
   Result<void> extendThreadControl(std::chrono::seconds duration) {
-    return client_.extendThreadControl(userId(), duration);
+    auto r = client_.extendThreadControl(userId(), duration);
+    if (r) tell([&](CallObserver& o) { o.extended(target(), duration); });
+    return r;
   }
   /// The thread's owner as `thread_owner` discloses it (may be empty).
   Result<ThreadOwner> getThreadOwner() { return client_.getThreadOwner(userId()); }
@@ -92,8 +106,19 @@ class HANDOVER_EXPORT Context {
   }
 
  private:
+  CallTarget target() const { return CallTarget{pageId(), userId(), platform()}; }
+  template <typename F>
+  void tell(F&& notify) const {
+    if (observer_ == nullptr) return;
+    try {
+      notify(*observer_);
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the call was made; learning it is a bonus
+    }
+  }
+
   Client client_;
   const Event& event_;
+  CallObserver* observer_ = nullptr;
 };
 
 }  // namespace webhook

@@ -173,10 +173,13 @@ class HANDOVER_EXPORT Router {
   }
 
   /// Runs the handlers for every event in order, each with a `Context` over `client`.
-  /// A failing handler is reported and the rest of the batch still runs.
-  DispatchReport dispatch(const Batch& batch, const Client& client) const;
+  /// A failing handler is reported and the rest of the batch still runs. `observer` (a
+  /// `tracker::ThreadTracker`, say) learns the thread-control calls the contexts made.
+  DispatchReport dispatch(const Batch& batch, const Client& client,
+                          CallObserver* observer = nullptr) const;
   /// Same, with the client chosen per entry (multi-Page apps).
-  DispatchReport dispatch(const Batch& batch, const ClientResolver& resolver) const;
+  DispatchReport dispatch(const Batch& batch, const ClientResolver& resolver,
+                          CallObserver* observer = nullptr) const;
 
  private:
   struct Route {
