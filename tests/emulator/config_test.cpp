@@ -95,15 +95,18 @@ TEST_CASE("config: a busy port is an error not a crash") {
   stopper.join();
 }
 
-TEST_CASE("config: README's reference lists exactly the keys the loader accepts") {
-  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/README.md");
+TEST_CASE("config: the emulator page lists exactly the keys the loader accepts") {
+  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/README.md");
   REQUIRE(in);
   std::map<std::string, std::set<std::string>> documented;
   bool in_table = false;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("### Emulator configuration (JSON)", 0) == 0) in_table = true;
+    if (line.rfind("## Emulator configuration (JSON)", 0) == 0) {
+      in_table = true;
+      continue;
+    }
     if (!in_table) continue;
-    if (line.rfind("## ", 0) == 0) break;
+    if (line.rfind("## ", 0) == 0) break;  // the next section
     // | object | `key` | type | default | meaning |
     if (line.rfind("| ", 0) != 0 || line.find("| `", 1) == std::string::npos) continue;
     const auto second = line.find('|', 1);

@@ -86,15 +86,18 @@ TEST_CASE("scenario: a malformed scenario names the file the path and what was e
   }
 }
 
-TEST_CASE("scenario: README's scenario reference lists every step and its keys") {
-  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/README.md");
+TEST_CASE("scenario: the emulator page's scenario reference lists every step and its keys") {
+  std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/README.md");
   REQUIRE(in);
   std::map<std::string, std::set<std::string>> documented;
   bool in_table = false;
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("### Scenario reference", 0) == 0) in_table = true;
+    if (line.rfind("## Scenario reference", 0) == 0) {
+      in_table = true;
+      continue;
+    }
     if (!in_table) continue;
-    if (line.rfind("## ", 0) == 0) break;
+    if (line.rfind("## ", 0) == 0) break;  // the next section
     // | `step` | `key` | ... |
     if (line.rfind("| `", 0) != 0) continue;
     const auto s1 = line.find('`') + 1;
