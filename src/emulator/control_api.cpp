@@ -8,6 +8,32 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 
+void Emulator::Impl::control(const httplib::Request& req, httplib::Response& res,
+                             const ControlBody& body_of) {
+  rapidjson::Document doc;
+  if (!req.body.empty()) detail::parseJson(doc, req.body);
+  if (req.body.empty()) doc.SetObject();
+  if (doc.HasParseError() || !doc.IsObject()) {
+    res.status = 400;
+    res.set_content(errorBody(handover::detail::invalidArgument("body must be a JSON object")),
+                    "application/json");
+    return;
+  }
+  const StringField str = [&doc](const char* key) -> std::string {
+    auto it = doc.FindMember(key);
+    if (it == doc.MemberEnd()) return {};
+    return detail::idText(it->value).value_or("");
+  };
+  Result<std::string> out = body_of(str, doc);
+  if (!out) {
+    Error e = out.error();
+    res.status = e.http_status ? e.http_status : 400;
+    res.set_content(errorBody(e), "application/json");
+    return;
+  }
+  res.set_content(*out, "application/json");
+}
+
 Result<std::string> Emulator::Impl::eventJson(Result<InjectedEvent> r) {
   if (!r) return std::move(r).error();
   std::string body = "{\"timestamp\":" + std::to_string(epochMillis(r->timestamp));

@@ -8,6 +8,47 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 
+Emulator::Impl::Impl(Config config)
+    : start_steady(std::chrono::steady_clock::now()),
+      base_epoch_ms(epochMillis(
+          config.start_time.value_or(std::chrono::time_point_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now())))),
+      world(std::move(config), [this] { return now(); }),
+      delivery(world.config().delivery,
+               [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
+  for (const auto& a : world.config().apps) {
+    if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
+  }
+  world.setMidPrefix(midPrefix());
+  graph_faults.set(world.config().faults);  // validated with the config
+  world.setLeadGen(world.config().faults.lead_gen);
+  fault_seed = world.config().faults.seed;
+  delivery.setFaults(world.config().faults.delivery, fault_seed);
+  // One request per connection: httplib's stop() otherwise waits out every idle keep-alive
+  // connection (5 s each), and a stopped emulator must release its port at once.
+  server.set_keep_alive_max_count(1);
+  // httplib's default adds SO_REUSEPORT, which lets a second emulator bind the same port and
+  // silently share traffic; a busy port must be an error instead.
+  server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+  });
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    requestStartedAt() = std::chrono::steady_clock::now();  // for the latency on record
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  routes();
+}
+
+std::string Emulator::Impl::midPrefix() {
+  std::random_device rd;
+  const std::uint64_t nonce = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string text;
+  for (std::uint64_t n = nonce; text.size() < 8; n /= 36) text += kDigits[n % 36];
+  return "m_emu_" + text + "_";
+}
+
 Emulator::Emulator(Config config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 
 Emulator::~Emulator() {

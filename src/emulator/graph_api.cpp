@@ -8,6 +8,157 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 
+std::string Emulator::Impl::token(const httplib::Request& req, const Params& params) {
+  // The whole value: get_header_value returns it through a C string, which ends at a NUL, so
+  // "Bearer <token>\0EXTRA" would authenticate as <token>.
+  const auto found = req.headers.find("Authorization");
+  const std::string auth = found == req.headers.end() ? std::string() : found->second;
+  if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+  if (auth.rfind("OAuth ", 0) == 0) return auth.substr(6);
+  return params.get("access_token").value_or("");
+}
+
+void Emulator::Impl::reply(const httplib::Request& req, httplib::Response& res,
+                           const std::string& kind, const std::string& app_id, int status,
+                           const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json");
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - requestStartedAt());
+  const std::string request_body = scrubbedBody(req);
+  record(
+      kind,
+      [&](JsonWriter& w) {
+        w.Key("method");
+        writeString(w, req.method);
+        w.Key("path");
+        writeString(w, recordable(req.path));  // the query (tokens, proofs) is never recorded
+        if (req.has_param("recipient")) {
+          w.Key("recipient");
+          writeString(w, recordable(req.get_param_value("recipient")));
+        }
+        if (!app_id.empty()) {
+          w.Key("app_id");
+          writeString(w, app_id);
+        }
+        if (request_body.size() > kMaxRecordedBody) {
+          w.Key("request_bytes");  // a hostile body must not grow the timeline by its size
+          w.Uint64(request_body.size());
+        } else if (!request_body.empty()) {
+          w.Key("request");
+          w.RawValue(request_body.data(), request_body.size(), rapidjson::kObjectType);
+        }
+        w.Key("status");
+        w.Int(status);
+        w.Key("latency_ms");
+        w.Double(static_cast<double>(latency.count()) / 1000.0);
+        w.Key("response");
+        w.RawValue(body.data(), body.size(), rapidjson::kObjectType);
+      },
+      app_id);
+}
+
+void Emulator::Impl::replyError(const httplib::Request& req, httplib::Response& res,
+                                const std::string& kind, const std::string& app_id,
+                                const Error& e) {
+  reply(req, res, kind, app_id, e.http_status ? e.http_status : 400, errorBody(e));
+}
+
+std::string Emulator::Impl::receiversJson(const std::vector<const AppConfig*>& apps,
+                                          const PageRange& page, const httplib::Request& req,
+                                          const Params& params) {
+  std::string fields = params.get("fields").value_or("id,name");
+  auto want = [&](const std::string& f) {
+    return ("," + fields + ",").find("," + f + ",") != std::string::npos;
+  };
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("data");
+  w.StartArray();
+  for (std::size_t i = page.begin; i < page.end; ++i) {
+    const AppConfig* a = apps[i];
+    w.StartObject();
+    w.Key("id");  // Graph always returns the id
+    writeString(w, a->id);
+    if (want("name")) {
+      w.Key("name");
+      writeString(w, a->name);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  std::string body(buf.GetString(), buf.GetSize());
+  body.pop_back();  // reopen the object to append paging
+  return body + pagingJson(page, req, params) + "}";
+}
+
+void Emulator::Impl::sendMessage(const httplib::Request& req, httplib::Response& res,
+                                 const Caller& c, const Params& params) {
+  detail::SendInput in;
+  auto user = params.recipient(false);
+  if (!user) return replyError(req, res, "graph", c.app_id, user.error());
+  in.recipient = *user;
+  in.sender_action = params.get("sender_action").value_or("");
+  in.persona_id = params.get("persona_id").value_or("");
+  rapidjson::Document parsed;
+  const rapidjson::Value* message = params.json("message");
+  if (!message && req.has_param("message")) {
+    const std::string text = req.get_param_value("message");
+    detail::parseJson(parsed, text);
+    if (!parsed.HasParseError()) message = &parsed;
+  }
+  if (message && message->IsObject()) {
+    if (auto it = message->FindMember("text"); it != message->MemberEnd() && it->value.IsString()) {
+      in.text = it->value.GetString();
+    }
+    if (auto it = message->FindMember("metadata");
+        it != message->MemberEnd() && it->value.IsString()) {
+      in.metadata = it->value.GetString();
+    }
+    if (auto it = message->FindMember("quick_replies"); it != message->MemberEnd()) {
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      it->value.Accept(w);
+      in.quick_replies_json.assign(buf.GetString(), buf.GetSize());
+    }
+    if (auto it = message->FindMember("attachment"); it != message->MemberEnd()) {
+      rapidjson::StringBuffer buf;
+      JsonWriter w(buf);
+      it->value.Accept(w);
+      in.attachment_json.assign(buf.GetString(), buf.GetSize());
+    }
+  }
+  if (!in.sender_action.empty() && in.sender_action != "typing_on" &&
+      in.sender_action != "typing_off" && in.sender_action != "mark_seen") {
+    return replyError(req, res, "graph", c.app_id,
+                      detail::graphError(100, 0, "(#100) param sender_action is invalid"));
+  }
+  if (auto tc = params.get("thread_control")) {
+    rapidjson::Document d;
+    detail::parseJson(d, *tc);
+    if (d.HasParseError() || !d.IsObject()) {
+      return replyError(
+          req, res, "graph", c.app_id,
+          detail::graphError(100, 0, "(#100) param thread_control must be an object"));
+    }
+    in.has_thread_control = true;
+    if (auto it = d.FindMember("control_type"); it != d.MemberEnd() && it->value.IsString()) {
+      in.control_type = it->value.GetString();
+    }
+    if (auto it = d.FindMember("app_id"); it != d.MemberEnd()) {
+      in.control_app_id = detail::idText(it->value).value_or("");
+    }
+  }
+  auto sent = world.send(c, in);
+  if (!sent) return replyError(req, res, "graph", c.app_id, sent.error());
+  flush();
+  std::string body = "{\"recipient_id\":" + escapeJsonString(in.recipient);
+  if (!sent->mid.empty()) body += ",\"message_id\":" + escapeJsonString(sent->mid);
+  reply(req, res, "graph", c.app_id, 200, body + "}");
+}
+
 void Emulator::Impl::injectFault(const httplib::Request& req, httplib::Response& res,
                                  const std::string& app_id, const detail::GraphFaultAnswer& fault) {
   if (fault.close_connection) {

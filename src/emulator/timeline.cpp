@@ -8,6 +8,17 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 
+std::chrono::steady_clock::time_point& Emulator::Impl::requestStartedAt() {
+  thread_local std::chrono::steady_clock::time_point at = std::chrono::steady_clock::now();
+  return at;
+}
+
+// Request text goes on record only when it keeps the timeline valid and small.
+std::string Emulator::Impl::recordable(const std::string& text) {
+  if (text.size() <= 1024 && detail::isValidUtf8(text)) return text;
+  return "(" + std::to_string(text.size()) + " bytes, not recorded: too long or not UTF-8)";
+}
+
 // One timeline entry; `app_id` is kept beside the JSON for the `app` filter.
 void Emulator::Impl::record(const std::string& kind, const std::function<void(JsonWriter&)>& fields,
                             const std::string& app_id) {

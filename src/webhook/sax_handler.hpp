@@ -19,8 +19,8 @@
 //      sax_scalars.cpp: read its fields; payloadCtx.
 //   4. src/tracker/event_observation.cpp: user activity or not (*).
 //   5. src/cli/event_lines.cpp: its wire key (*); tests/cli/parse_contract.py learns it too.
-//   6. router.hpp: an `on...` registration; a fixture with its `.parse.jsonl` and `.expected`;
-//      tests/webhook/render.cpp renders it.
+//   6. router.hpp: an `on...` registration; a fixture with its `.parse.jsonl` (the one golden
+//      rendering, checked against the CLI and tests/cli/parse_contract.py).
 
 #include <rapidjson/reader.h>
 

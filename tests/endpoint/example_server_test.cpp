@@ -24,7 +24,7 @@
 
 #include "catch.hpp"
 #include "core/crypto.hpp"
-#include "render.hpp"
+#include "fixture_file.hpp"
 
 extern char** environ;
 
@@ -144,7 +144,7 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   CHECK(wrong->status == 403);
 
   // A signed non-ASCII body: accepted, and both events reach the handlers.
-  const std::string body = handover::webhook::test::readFile(kDir + "unicode_text.json");
+  const std::string body = handover::test::readFile(kDir + "unicode_text.json");
   httplib::Headers signed_headers{
       {"X-Hub-Signature-256", "sha256=" + handover::detail::hmacSha256Hex(kSecret, body)}};
   auto post = http.Post("/webhook", signed_headers, body, "application/json");
@@ -277,7 +277,7 @@ TEST_CASE("the Beast example server: handshake, deliveries, caps, encodings and 
     slow.back()->send("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Sig");
   }
   // A signed delivery is still answered at once, and its event handled.
-  const std::string body = handover::webhook::test::readFile(kDir + "unicode_text.json");
+  const std::string body = handover::test::readFile(kDir + "unicode_text.json");
   const std::string sig = "sha256=" + handover::detail::hmacSha256Hex(kSecret, body);
   auto post = http.Post("/webhook", {{"X-Hub-Signature-256", sig}}, body, "application/json");
   REQUIRE(post);

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "fixture_file.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
-#include "render.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
@@ -21,7 +21,7 @@ TEST_CASE("one Router dispatches batches from many threads at once") {
   const std::string dir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
   std::vector<Batch> batches;
   for (const char* name : {"handover_mixed", "new_kinds", "standby_second_entry", "echoes"}) {
-    batches.push_back(parse(test::readFile(dir + name + ".json")).value());
+    batches.push_back(parse(handover::test::readFile(dir + name + ".json")).value());
   }
   auto fake = std::make_shared<testing::FakeConnection>();
   fake->on_pass_thread_control = [](const PassThreadControlRequest&) -> Result<void> { return {}; };

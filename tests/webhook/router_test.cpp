@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
-#include "render.hpp"
 #include "secret_scan.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
-using handover::webhook::test::readFile;
+using handover::test::readFile;
 
 namespace {
 

@@ -11,14 +11,14 @@
 
 #include "catch.hpp"
 #include "core/crypto.hpp"
+#include "fixture_file.hpp"
 #include "handover/webhook/signature.hpp"
-#include "render.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
 using handover::detail::hmacSha1Hex;
 using handover::detail::hmacSha256Hex;
-using handover::webhook::test::readFile;
+using handover::test::readFile;
 
 namespace {
 

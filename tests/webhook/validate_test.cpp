@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "catch.hpp"
+#include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
-#include "render.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
@@ -20,7 +20,7 @@ std::vector<std::string> fixtureBodies() {
   std::vector<std::string> out;
   const std::string dir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks";
   for (const auto& f : std::filesystem::directory_iterator(dir)) {
-    if (f.path().extension() == ".json") out.push_back(test::readFile(f.path().string()));
+    if (f.path().extension() == ".json") out.push_back(handover::test::readFile(f.path().string()));
   }
   REQUIRE(out.size() >= 15);
   return out;

@@ -40,11 +40,11 @@ enum class Era {
 enum class Role { kNone, kPrimary, kSecondary };
 
 /// "legacy" / "routing".
-const char* toString(Era era) noexcept;
+HANDOVER_EMULATOR_EXPORT const char* toString(Era era) noexcept;
 /// "none" / "primary" / "secondary".
-const char* toString(Role role) noexcept;
+HANDOVER_EMULATOR_EXPORT const char* toString(Role role) noexcept;
 /// Parses "primary", "secondary" or "none" (also "primary_receiver", "secondary_receiver").
-std::optional<Role> parseRole(std::string_view name) noexcept;
+HANDOVER_EMULATOR_EXPORT std::optional<Role> parseRole(std::string_view name) noexcept;
 
 /// One Facebook Page (or the Page behind an Instagram account).
 struct PageConfig {
@@ -107,11 +107,11 @@ struct Config {
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).
-Result<Config> parseConfig(std::string_view json);
+HANDOVER_EMULATOR_EXPORT Result<Config> parseConfig(std::string_view json);
 /// Reads a JSON configuration file, then `parseConfig`; errors start with the file's path.
-Result<Config> loadConfigFile(const std::string& path);
+HANDOVER_EMULATOR_EXPORT Result<Config> loadConfigFile(const std::string& path);
 /// Checks references and uniqueness: ids, tokens, default apps, one primary per page.
-Result<void> validateConfig(const Config& config);
+HANDOVER_EMULATOR_EXPORT Result<void> validateConfig(const Config& config);
 
 }  // namespace emulator
 HANDOVER_END_NAMESPACE

@@ -60,7 +60,7 @@ struct ThreadState {
 };
 
 /// The emulator. Construct from a validated `Config`, then `start()`.
-class Emulator {
+class HANDOVER_EMULATOR_EXPORT Emulator {
  public:
   /// Builds the world; throws `handover::Exception` when `config` is invalid.
   explicit Emulator(Config config);

@@ -116,9 +116,10 @@ struct Faults {
 
 /// Parses the faults object. An error names the path inside it (`graph[1].count`) and what was
 /// expected; `where` prefixes it (for example "config.json: faults").
-Result<Faults> parseFaults(std::string_view json, std::string_view where = "faults");
+HANDOVER_EMULATOR_EXPORT Result<Faults> parseFaults(std::string_view json,
+                                                    std::string_view where = "faults");
 /// The JSON form `parseFaults` reads (and `GET /_emulator/faults` answers).
-std::string faultsJson(const Faults& faults);
+HANDOVER_EMULATOR_EXPORT std::string faultsJson(const Faults& faults);
 
 }  // namespace emulator
 HANDOVER_END_NAMESPACE

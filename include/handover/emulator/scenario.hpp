@@ -47,7 +47,7 @@ enum class StepKind {
 };
 
 /// The JSON key of a step kind ("user_says", "expect_owner", ...).
-const char* toString(StepKind kind) noexcept;
+HANDOVER_EMULATOR_EXPORT const char* toString(StepKind kind) noexcept;
 
 /// One step; which fields matter depends on `kind` (README.md, "Scenario reference").
 struct ScenarioStep {
@@ -82,9 +82,10 @@ struct Scenario {
 /// Parses a scenario. `file` names it in errors, which read "FILE: steps[2].expect_owner.app_id:
 /// expected ..." (a parse-category invalid argument); a relative `config` path is resolved
 /// against the directory of `file`.
-Result<Scenario> parseScenario(std::string_view json, const std::string& file = "scenario");
+HANDOVER_EMULATOR_EXPORT Result<Scenario> parseScenario(std::string_view json,
+                                                        const std::string& file = "scenario");
 /// Reads and parses a scenario file.
-Result<Scenario> loadScenarioFile(const std::string& path);
+HANDOVER_EMULATOR_EXPORT Result<Scenario> loadScenarioFile(const std::string& path);
 
 /// How one step went.
 enum class StepOutcome { kPassed, kFailed, kSkipped };
@@ -99,7 +100,7 @@ struct StepReport {
 };
 
 /// How a scenario run went.
-struct ScenarioReport {
+struct HANDOVER_EMULATOR_EXPORT ScenarioReport {
   std::string name;                   ///< The scenario's name.
   std::string file;                   ///< The file it came from.
   std::vector<StepReport> steps;      ///< Every step, run or skipped.
@@ -113,13 +114,14 @@ struct ScenarioReport {
 /// Runs `scenario` against the emulator at `base_url` (its control API), step by step, and
 /// stops at the first failed step (the rest are skipped). Each step's line, and a failure's
 /// diff, go to `progress` when given.
-ScenarioReport runScenario(const Scenario& scenario, const std::string& base_url,
-                           std::ostream* progress = nullptr);
+HANDOVER_EMULATOR_EXPORT ScenarioReport runScenario(const Scenario& scenario,
+                                                    const std::string& base_url,
+                                                    std::ostream* progress = nullptr);
 
 /// The session of the emulator at `base_url` as a scenario skeleton (`GET /_emulator/scenario`):
 /// its control actions as steps, and what followed each as expectations. A transport error when
 /// the emulator does not answer.
-Result<std::string> recordScenario(const std::string& base_url);
+HANDOVER_EMULATOR_EXPORT Result<std::string> recordScenario(const std::string& base_url);
 
 }  // namespace emulator
 HANDOVER_END_NAMESPACE

@@ -37,7 +37,7 @@ struct RedisOptions {
 
 /// A `Store` in Redis over a small pool of connections (`RedisOptions::connections`). Each
 /// process of a fleet makes its own.
-class HANDOVER_EXPORT RedisStore final : public Store {
+class HANDOVER_REDIS_EXPORT RedisStore final : public Store {
  public:
   /// Connects lazily: construction never fails; the first call reports an unreachable server.
   explicit RedisStore(RedisOptions options);

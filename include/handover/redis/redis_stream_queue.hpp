@@ -62,7 +62,7 @@ struct DurabilityReport {
 };
 
 /// A `webhook::Queue` in a Redis stream with a consumer group.
-class HANDOVER_EXPORT RedisStreamQueue final : public webhook::Queue {
+class HANDOVER_REDIS_EXPORT RedisStreamQueue final : public webhook::Queue {
  public:
   /// Connects lazily: construction never fails; the first call reports an unreachable server.
   explicit RedisStreamQueue(RedisStreamQueueOptions options);
