@@ -4,7 +4,11 @@
 //
 //   usage: readme_endpoint_server [--help]
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -58,21 +62,38 @@ int main(int argc, char** argv) {
   router.onMessage([&](Context&, const Message& m) { handled = m.text == "hello"; });
   const handover::Client client(std::make_shared<handover::testing::FakeConnection>());
 
-  // A free port: bind one, release it, serve on it (retried if another process takes it).
+  // A free port: bind one with a plain socket, close it, serve on it. (An httplib probe server
+  // would keep listening with SO_REUSEPORT and take half the connections, unanswered.)
   int port = 0;
   {
-    httplib::Server probe;
-    port = probe.bind_to_any_port("127.0.0.1");
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      std::cerr << "no free loopback port\n";
+      return EXIT_FAILURE;
+    }
+    port = ntohs(addr.sin_port);
+    ::close(fd);
   }
   httplib::Server server;
   std::thread runner([&] { serve(server, std::move(router), client, secret, "vt", port); });
-  httplib::Client http("127.0.0.1", port);
   int status = 0;
-  for (int i = 0; i < 200 && status == 0; ++i) {
-    auto res = http.Post("/webhook", {{"X-Hub-Signature-256", signatureHeaderValue(body, secret)}},
-                         body, "application/json");
-    if (res) status = res->status;
-    if (!res) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    // Closed before the server stops: an open keep-alive connection would hold stop() until
+    // the server's read timeout.
+    httplib::Client http("127.0.0.1", port);
+    http.set_keep_alive(false);
+    for (int i = 0; i < 200 && status == 0; ++i) {
+      auto res =
+          http.Post("/webhook", {{"X-Hub-Signature-256", signatureHeaderValue(body, secret)}}, body,
+                    "application/json");
+      if (res) status = res->status;
+      if (!res) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
   for (int i = 0; i < 500 && !handled; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
