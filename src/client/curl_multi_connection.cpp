@@ -97,6 +97,8 @@ class CurlMultiConnection final : public AsyncConnection {
   std::unordered_map<CURL*, std::unique_ptr<Job>> active;
   std::vector<CURL*> idle_handles;
   bool settled_any = false;  // a call was settled in this turn of the loop
+  // A ClientOptions field this engine cannot honour was set: every call is refused with it.
+  std::optional<Error> unusable_option;
   // Backs the DOM of each response (loop thread only). RapidJSON's pool puts its chunk header
   // at the start of the buffer, so the buffer needs the alignment of a pointer.
   alignas(std::max_align_t) char parse_buffer[4096];
@@ -118,6 +120,7 @@ class CurlMultiConnection final : public AsyncConnection {
   std::future<Result<AnswerOf<Request>>> launch(const Request& request,
                                                 AsyncCallback<AnswerOf<Request>> done) {
     if (const auto& e = core.optionsError()) return rejected(request, *e, std::move(done));
+    if (unusable_option) return rejected(request, *unusable_option, std::move(done));
     auto call = detail::describe(request, core.page());
     if (!call) return rejected(request, std::move(call).error(), std::move(done));
     auto job = std::make_unique<Job>();
@@ -417,6 +420,17 @@ class CurlMultiConnection final : public AsyncConnection {
 
 CurlMultiConnection::CurlMultiConnection(AsyncClientOptions o)
     : async_options(std::move(o)), core(async_options.client) {
+  // Refused, not ignored: a user who set them expects them used.
+  if (async_options.client.transport) {
+    unusable_option = handover::detail::invalidArgument(
+        "AsyncClientOptions::client.transport is set, but the async client always speaks "
+        "libcurl's multi interface: leave it empty (in tests, a testing::FakeAsyncConnection "
+        "stands in for the whole engine)");
+  } else if (async_options.client.clock.sleep) {
+    unusable_option = handover::detail::invalidArgument(
+        "AsyncClientOptions::client.clock.sleep is set, but the async client waits with timers "
+        "on its loop thread, never by sleeping: leave it empty");
+  }
   detail::curlGlobalInit();
   async_options.max_in_flight = std::max<std::size_t>(1, async_options.max_in_flight);
   async_options.max_pending = std::max(async_options.max_pending, async_options.max_in_flight);

@@ -399,5 +399,28 @@ TEST_CASE("async many threads submitting share one client") {
   CHECK(server.requestCount() == static_cast<std::size_t>(kThreads * kPerThread));
 }
 
+// The two ClientOptions fields the async engine cannot honour are refused, never ignored: a
+// user who set them expects them used (#22).
+TEST_CASE("the async client refuses a transport or a sleeper, naming the field, sending nothing") {
+  RecordingServer server;
+  auto with_transport = asyncOptions(server);
+  with_transport.client.transport = std::make_shared<CurlTransport>();
+  auto with_sleep = asyncOptions(server);
+  with_sleep.client.clock.sleep = [](std::chrono::milliseconds) {};
+  for (const auto& [o, field] : {std::pair{with_transport, "client.transport"},
+                                 std::pair{with_sleep, "client.clock.sleep"}}) {
+    AsyncClient client(o);
+    bool called_back = false;
+    auto r = got(client.getThreadOwner({kPsid}, [&](const Result<ThreadOwner>&) {
+      called_back = true;
+    }));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().category == ErrorCategory::kInvalidArgument);
+    CHECK(r.error().message.find(field) != std::string::npos);
+    CHECK(called_back);
+  }
+  CHECK(server.requestCount() == 0);
+}
+
 }  // namespace test
 HANDOVER_END_NAMESPACE

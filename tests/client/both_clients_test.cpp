@@ -58,6 +58,9 @@ struct AsyncDriver {
   static AsyncClientOptions asyncOptions(ClientOptions o) {
     AsyncClientOptions a;
     a.client = std::move(o);
+    // The sync client's engine and sleeper: the async client refuses both.
+    a.client.transport = nullptr;
+    a.client.clock.sleep = nullptr;
     a.curl.connect_timeout = 2s;
     return a;
   }

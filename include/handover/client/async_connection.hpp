@@ -49,11 +49,13 @@ std::future<Result<T>> unimplementedAsyncCall(const char* call, const AsyncCallb
 
 /// Options of the production `AsyncConnection`.
 struct AsyncClientOptions {
-  /// Token, page, API version, base URL, retry policy, deadline, clock (`now`, `jitter`; the
-  /// `sleep` hook is unused: waits are timers on the loop). `transport` is ignored: the async
-  /// client always speaks libcurl's multi interface.
+  /// Token, page, API version, base URL, retry policy, deadline, attempt timeout and the clock's
+  /// `now` and `jitter`. Two fields have no meaning here and are refused (every call fails with
+  /// kInvalidArgument naming the field) rather than ignored: `transport` (the async client
+  /// always speaks libcurl's multi interface) and `clock.sleep` (waits are timers on the loop).
   ClientOptions client;
-  /// TLS, proxy, connect timeout, user agent. `max_pooled_handles` bounds reused easy handles.
+  /// TLS, proxy, connect timeout, user agent; `max_pooled_handles` bounds reused easy handles.
+  /// Each attempt is bounded by `client.attempt_timeout`, as in the sync client.
   CurlOptions curl;
   /// Transfers on the wire at once (also the bound on open connections to one host).
   std::size_t max_in_flight = 64;

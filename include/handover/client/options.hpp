@@ -33,7 +33,9 @@ struct Clock {
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
   };
-  std::function<void(std::chrono::milliseconds)> sleep;  ///< Empty: std::this_thread::sleep_for.
+  /// How the sync client waits out a backoff; empty: std::this_thread::sleep_for. The async
+  /// client waits with timers and refuses it when set.
+  std::function<void(std::chrono::milliseconds)> sleep;
   // Doxygen loses a comment above this declaration (the named parameter), hence `///<`.
   std::function<std::chrono::milliseconds(std::chrono::milliseconds bound)>
       jitter;  ///< A uniformly distributed value in [0, bound]; empty: a thread-local PRNG.
@@ -42,7 +44,9 @@ struct Clock {
 /// Options of `CurlTransport`.
 struct CurlOptions {
   std::chrono::milliseconds connect_timeout{5'000};   ///< TCP and TLS connection setup.
-  std::chrono::milliseconds request_timeout{30'000};  ///< Per attempt, when the request has none.
+  /// Per request, when the request has none: for direct `HttpTransport` use. Both clients give
+  /// every attempt `ClientOptions::attempt_timeout`.
+  std::chrono::milliseconds request_timeout{30'000};
   std::string ca_bundle_path;                         ///< Empty: the system's CA store.
   std::string proxy;                    ///< Empty: libcurl's environment handling (http_proxy...).
   bool verify_tls = true;               ///< Keep on outside tests.
@@ -70,7 +74,8 @@ struct ClientOptions {
   std::chrono::milliseconds attempt_timeout{20'000};
   RetryOptions retry;  ///< Attempts and backoff; see `RetryOptions`.
   Clock clock;         ///< Time sources; replace them in tests to take no real time.
-  /// Empty: a process-wide `CurlTransport` with default `CurlOptions`.
+  /// The sync client's transport; empty: a process-wide `CurlTransport` with default
+  /// `CurlOptions`. The async client refuses it when set.
   std::shared_ptr<HttpTransport> transport;
 };
 
