@@ -58,9 +58,10 @@ int cmdEmulatorTest(const Args& args) {
     emu = std::make_unique<emulator::Emulator>(std::move(*config));
     auto bound = emu->start(args.valueOr("--host", "127.0.0.1"), port);
     if (!bound) {
-      std::cerr << "handover emulator test: cannot listen on port " << port << ": "
-                << bound.error().message << "\n";
-      return kExitFailure;
+      // Where to run is an argument: a busy port is the caller's to change (exit 2).
+      std::cerr << "handover emulator test: " << bound.error().message
+                << "; choose another with --port, or run against it with --url\n";
+      return kExitUsage;
     }
     base_url = emu->baseUrl();
     std::cout << "handover emulator listening on " << base_url << std::endl;

@@ -7,7 +7,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -23,33 +22,53 @@ namespace {
 
 using namespace handover::webhook;
 
+// No webhook body is larger than the parser accepts; reading stops one byte past it, so a
+// huge input never fills memory first.
+constexpr std::size_t kMaxInput = ParseOptions{}.max_body_bytes;
+
+// Up to `kMaxInput` + 1 bytes of `in`: one more than the cap tells "too large".
+std::string readCapped(std::istream& in) {
+  std::string body;
+  char chunk[64 * 1024];
+  while (body.size() <= kMaxInput && in.read(chunk, sizeof chunk).gcount() > 0) {
+    body.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
+  if (body.size() > kMaxInput + 1) body.resize(kMaxInput + 1);
+  return body;
+}
+
 // The body: the named file, or stdin for "-" or no name. nullopt (with the reason on stderr)
-// when it cannot be read.
+// when it cannot be read or is larger than a webhook body may be.
 std::optional<std::string> readInput(const Args& args, std::size_t file_index) {
   const bool from_stdin =
       args.positionals.size() <= file_index || args.positionals[file_index] == "-";
-  if (from_stdin) {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    return ss.str();
-  }
-  const std::string& path = args.positionals[file_index];
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    std::cerr << "handover: cannot read " << path << ": "
-              << std::make_error_code(std::errc::is_a_directory).message() << "\n";
-    return std::nullopt;
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
   std::string body;
-  if (in) body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) {
-    const int err = errno;
-    std::cerr << "handover: cannot read " << path << ": "
-              << (err != 0 ? std::error_code(err, std::generic_category()).message()
-                           : std::string("read error"))
-              << "\n";
+  const std::string source = from_stdin ? "standard input" : args.positionals[file_index];
+  if (from_stdin) {
+    body = readCapped(std::cin);
+  } else {
+    const std::string& path = args.positionals[file_index];
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      std::cerr << "handover: cannot read " << path << ": "
+                << std::make_error_code(std::errc::is_a_directory).message() << "\n";
+      return std::nullopt;
+    }
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (in) body = readCapped(in);
+    if (!in && !in.eof()) {
+      const int err = errno;
+      std::cerr << "handover: cannot read " << path << ": "
+                << (err != 0 ? std::error_code(err, std::generic_category()).message()
+                             : std::string("read error"))
+                << "\n";
+      return std::nullopt;
+    }
+  }
+  if (body.size() > kMaxInput) {
+    std::cerr << "handover: " << source << " holds more than " << kMaxInput
+              << " bytes, the largest webhook body accepted: not read further\n";
     return std::nullopt;
   }
   return body;

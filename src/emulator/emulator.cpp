@@ -1,6 +1,8 @@
 #include "handover/emulator/emulator.hpp"
 
+#include <cerrno>
 #include <memory>
+#include <system_error>
 #include <utility>
 
 #include "emulator_impl.hpp"
@@ -73,15 +75,22 @@ Result<int> Emulator::start(const std::string& host, int port) {
     return handover::detail::invalidArgument("emulator already started on port " +
                                              std::to_string(d.port));
   int bound = port;
+  errno = 0;
   if (port == 0) {
     bound = d.server.bind_to_any_port(host);
   } else if (!d.server.bind_to_port(host, port)) {
     bound = -1;
   }
   if (bound <= 0) {
+    const int err = errno;  // bind's, when httplib's clean-up left it alone
     Error e;
     e.category = ErrorCategory::kTransport;
     e.message = "emulator: cannot listen on " + host + ":" + std::to_string(port);
+    if (err == EADDRINUSE) {
+      e.message += ": port " + std::to_string(port) + " is in use (another process listens there)";
+    } else if (err != 0) {
+      e.message += ": " + std::error_code(err, std::generic_category()).message();
+    }
     return e;
   }
   d.host = host;

@@ -67,6 +67,8 @@ const char* toString(Rejection r) noexcept {
       return "stopping";
     case Rejection::kUnsupportedEncoding:
       return "unsupported_encoding";
+    case Rejection::kBadFraming:
+      return "bad_framing";
   }
   return "unknown";
 }
@@ -129,6 +131,40 @@ struct Endpoint::Impl {
       r.headers.emplace_back("Retry-After", std::to_string(options.retry_after.count()));
     }
     return r;
+  }
+
+  // What a proxy in front may read differently from this server (request smuggling), or a
+  // declared length already over the cap: refused before a byte of the body is read.
+  std::optional<EndpointResponse> refuseFraming(const HttpHeaders& headers) {
+    std::optional<std::string_view> length;
+    bool transfer_encoding = false;
+    for (const auto& [name, value] : headers) {
+      if (handover::detail::equalsIgnoreCase(name, "Transfer-Encoding")) transfer_encoding = true;
+      if (!handover::detail::equalsIgnoreCase(name, "Content-Length")) continue;
+      if (length && *length != value) {
+        return reject(Rejection::kBadFraming, 400, "bad framing",
+                      "POST refused: two different Content-Length values");
+      }
+      length = value;
+    }
+    if (!length) return std::nullopt;
+    if (transfer_encoding) {
+      return reject(Rejection::kBadFraming, 400, "bad framing",
+                    "POST refused: Transfer-Encoding with Content-Length");
+    }
+    const bool decimal =
+        !length->empty() && length->size() <= 19 &&
+        std::all_of(length->begin(), length->end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!decimal) {
+      return reject(Rejection::kBadFraming, 400, "bad framing",
+                    "POST refused: Content-Length is not a decimal length");
+    }
+    if (std::stoull(std::string(*length)) > options.parse.max_body_bytes) {
+      return reject(Rejection::kTooLarge, 413, "body too large",
+                    "POST refused: Content-Length " + std::string(*length) +
+                        " exceeds the limit of " + std::to_string(options.parse.max_body_bytes));
+    }
+    return std::nullopt;
   }
 
   std::optional<EndpointResponse> refuseEncoding(const HttpHeaders& headers) {
@@ -240,7 +276,8 @@ struct Endpoint::Impl {
       } else {
         ++unreadable;  // a parse error of one event: retrying cannot fix it
       }
-      emit(EndpointEventKind::kHandlerFailed, f.message);
+      // The router's own failure observer has said it already: one log line per failure.
+      if (!router.reportsFailures()) emit(EndpointEventKind::kHandlerFailed, f.message);
     }
     failed += failed_events.size() + unreadable;
     handled += fresh->events.size() - failed_events.size();
@@ -290,11 +327,15 @@ EndpointResponse Endpoint::handleGet(std::string_view mode, std::string_view ver
     return impl_->reject(Rejection::kHandshake, 403, "forbidden",
                          "subscribe handshake refused (wrong hub.mode or hub.verify_token)");
   }
-  return plain(200, std::move(*answer));
+  // The challenge is the caller's text, echoed: never let a browser sniff it into HTML.
+  EndpointResponse ok = plain(200, std::move(*answer));
+  ok.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return ok;
 }
 
 std::optional<EndpointResponse> Endpoint::refuseBeforeBody(const HttpHeaders& headers) {
   auto refused = impl_->refuseEncoding(headers);
+  if (!refused) refused = impl_->refuseFraming(headers);
   if (refused) ++impl_->received;
   return refused;
 }

@@ -547,6 +547,28 @@ TEST_CASE("cli: parse refuses what is not a webhook body, saying why") {
   CHECK(dir_as_file.err.find("Is a directory") != std::string::npos);
 }
 
+// #23: parse and verify read all of their input before the 1 MiB cap applied (500 MB in, 988 MB
+// of memory). /dev/zero never ends: only a reader that stops past the cap returns at all.
+TEST_CASE("cli: parse and verify stop reading one byte past the webhook body cap") {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"parse", "/dev/zero"},
+        std::vector<std::string>{"verify", "--signature", "sha256=00", "/dev/zero"}}) {
+    Run r = runCli(args, {{"HANDOVER_APP_SECRET", "s3cret"}});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err ==
+          "handover: /dev/zero holds more than 1048576 bytes, the largest webhook body "
+          "accepted: not read further\n");
+  }
+  Run piped = runCli({"parse", "-"}, {}, std::string(3u << 20, ' '));
+  CHECK(piped.exit_code == 1);
+  CHECK(piped.err.find("standard input holds more than 1048576 bytes") != std::string::npos);
+  // Exactly at the cap is read whole, then judged as a body.
+  Run at_cap = runCli({"parse", "-"}, {}, std::string(1u << 20, ' '));
+  CHECK(at_cap.exit_code == 1);
+  CHECK(at_cap.err.find("not a webhook body") != std::string::npos);
+}
+
 TEST_CASE("cli: verify checks sha256 and sha1 values of the fixtures") {
   std::ifstream in(fixture("signatures.txt"));
   std::string file, secret, sha256, sha1;
@@ -666,4 +688,12 @@ TEST_CASE("cli: emulator test and record refuse bad arguments and say why") {
   CHECK(ok.out.find("PASSED: 2/2 steps") != std::string::npos);
   CHECK(readFile(dir + "/cli_scenario.xml").find("tests=\"2\" failures=\"0\"") !=
         std::string::npos);
+
+  // #23: a busy port named, exit 2 (it said "cannot listen" and exited 1).
+  auto other = emulator::Emulator::fromJson(R"({"pages":[{"id":"1001"}]})").value();
+  const int busy = other->start("127.0.0.1", 0).value();
+  Run taken = runCli({"emulator", "test", file, "--port", std::to_string(busy)});
+  CHECK(taken.exit_code == 2);
+  CHECK(taken.err.find("port " + std::to_string(busy) + " is in use") != std::string::npos);
+  other->stop();
 }

@@ -411,9 +411,8 @@ TEST_CASE("the async client refuses a transport or a sleeper, naming the field, 
                                  std::pair{with_sleep, "client.clock.sleep"}}) {
     AsyncClient client(o);
     bool called_back = false;
-    auto r = got(client.getThreadOwner({kPsid}, [&](const Result<ThreadOwner>&) {
-      called_back = true;
-    }));
+    auto r = got(
+        client.getThreadOwner({kPsid}, [&](const Result<ThreadOwner>&) { called_back = true; }));
     REQUIRE_FALSE(r);
     CHECK(r.error().category == ErrorCategory::kInvalidArgument);
     CHECK(r.error().message.find(field) != std::string::npos);

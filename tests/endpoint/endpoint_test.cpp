@@ -2,6 +2,7 @@
 // failing and throwing handlers, a full queue, stop() with work queued), de-duplication, the
 // counters and their Prometheus text. Real signatures; handlers call a FakeConnection.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -105,6 +106,10 @@ TEST_CASE("endpoint: the subscribe handshake answers the challenge or 403") {
   auto ok = endpoint.handleGet("subscribe", kVerifyToken, "challenge-123");
   CHECK(ok.status == 200);
   CHECK(ok.body == "challenge-123");
+  // The echoed challenge is the caller's text: a browser must not sniff it into HTML (#23).
+  CHECK(ok.content_type == "text/plain");
+  CHECK(std::count(ok.headers.begin(), ok.headers.end(),
+                   std::pair<std::string, std::string>{"X-Content-Type-Options", "nosniff"}) == 1);
   auto wrong = endpoint.handleGet("subscribe", "not-the-token", "challenge-123");
   CHECK(wrong.status == 403);
   CHECK(wrong.body.find("challenge") == std::string::npos);
@@ -469,4 +474,26 @@ TEST_CASE("endpoint: a Content-Encoding other than identity is 415, before any b
   CHECK(endpoint.metricsText().find(
             "handover_webhook_rejected_total{reason=\"unsupported_encoding\"} 2\n") !=
         std::string::npos);
+}
+
+// #23: with the router's onFailure and the endpoint's on_event both set, a handler failure was
+// logged twice. The router's observer speaks for it; without one, the endpoint does.
+TEST_CASE("endpoint: a handler failure is reported once, by the router's observer if it has one") {
+  const bool router_observes = GENERATE(true, false);
+  Fixture f;
+  auto o = f.options();
+  o.retry_delay = 10s;  // one delivery in the test's time
+  std::atomic<int> router_saw{0};
+  Router router;
+  router.onMessage([](Context&, const Message&) -> Result<void> {
+    return Error::make(ErrorCategory::kInvalidArgument, "handler says no");
+  });
+  if (router_observes) router.onFailure([&](const DispatchFailure&) { ++router_saw; });
+  Endpoint endpoint(o, std::move(router), Client(f.fake));
+  const std::string b = body("m_fail_once");
+  REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
+  REQUIRE(eventually([&] { return endpoint.stats().failed >= 1; }));
+  endpoint.stop(100ms);
+  CHECK(router_saw == (router_observes ? 1 : 0));
+  CHECK(f.eventsOf(EndpointEventKind::kHandlerFailed) == (router_observes ? 0u : 1u));
 }

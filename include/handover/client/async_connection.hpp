@@ -8,6 +8,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <utility>
 #include "handover/core/export.hpp"
 
 #include "handover/client/graph_calls.hpp"
@@ -33,12 +34,13 @@ namespace detail {
 /// What an async call answers when its class does not override it: a ready future, and
 /// `done` run on the calling thread, like any call refused before it is queued.
 template <typename T>
-std::future<Result<T>> unimplementedAsyncCall(const char* call, const AsyncCallback<T>& done) {
+std::future<Result<T>> unimplementedAsyncCall(const char* call, AsyncCallback<T> done) {
   std::promise<Result<T>> promise;
   Result<T> result = unimplementedCall(call, "AsyncConnection");
-  if (done) {
+  const AsyncCallback<T> callback = std::move(done);
+  if (callback) {
     try {
-      done(result);
+      callback(result);
     } catch (...) {  // dropped, as the production connection drops them
     }
   }
@@ -79,10 +81,10 @@ class HANDOVER_EXPORT AsyncConnection {
   /// @{
   // Types cannot be parenthesised in a declaration.
   // NOLINTBEGIN(bugprone-macro-parentheses)
-#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)           \
-  virtual std::future<Result<Answer_>> name_(const Request_& /*request*/,   \
-                                             AsyncCallback<Answer_> done) { \
-    return detail::unimplementedAsyncCall<Answer_>(#name_, done);           \
+#define HANDOVER_DETAIL_VIRTUAL(name_, snake_, Request_, Answer_)            \
+  virtual std::future<Result<Answer_>> name_(const Request_& /*request*/,    \
+                                             AsyncCallback<Answer_> done) {  \
+    return detail::unimplementedAsyncCall<Answer_>(#name_, std::move(done)); \
   }
   /// One virtual per line of `HANDOVER_GRAPH_CALLS`, e.g.
   /// `std::future<Result<ThreadOwner>> getThreadOwner(const GetThreadOwnerRequest&,

@@ -43,11 +43,11 @@ struct Clock {
 
 /// Options of `CurlTransport`.
 struct CurlOptions {
-  std::chrono::milliseconds connect_timeout{5'000};   ///< TCP and TLS connection setup.
+  std::chrono::milliseconds connect_timeout{5'000};  ///< TCP and TLS connection setup.
   /// Per request, when the request has none: for direct `HttpTransport` use. Both clients give
   /// every attempt `ClientOptions::attempt_timeout`.
   std::chrono::milliseconds request_timeout{30'000};
-  std::string ca_bundle_path;                         ///< Empty: the system's CA store.
+  std::string ca_bundle_path;           ///< Empty: the system's CA store.
   std::string proxy;                    ///< Empty: libcurl's environment handling (http_proxy...).
   bool verify_tls = true;               ///< Keep on outside tests.
   std::size_t max_pooled_handles = 16;  ///< Idle easy handles kept for reuse (keep-alive).

@@ -62,11 +62,14 @@ enum class Rejection {
   /// A `Content-Encoding` other than identity: 415. Meta sends none, and nothing may be
   /// inflated before its signature is checked over the bytes on the wire.
   kUnsupportedEncoding,
+  /// Framing a proxy in front could read otherwise (two different `Content-Length` values,
+  /// `Transfer-Encoding` with `Content-Length`, a length that is not a decimal number): 400,
+  /// before a byte of the body is read (`refuseBeforeBody`).
+  kBadFraming,
 };
 
 /// How many `Rejection` values there are.
-inline constexpr std::size_t kRejectionKinds =
-    static_cast<std::size_t>(Rejection::kUnsupportedEncoding) + 1;
+inline constexpr std::size_t kRejectionKinds = static_cast<std::size_t>(Rejection::kBadFraming) + 1;
 
 /// "handshake", "bad_signature", "too_large", "unparsable", "queue_full", "queue_unavailable",
 /// "stopping" or "unsupported_encoding".
@@ -99,11 +102,13 @@ struct EndpointStats {
 enum class EndpointEventKind {
   kRejected,       ///< A request was rejected (`rejection` says why).
   kDashboardTest,  ///< The App Dashboard's test payload was received (and queued).
-  kHandlerFailed,  ///< A handler failed, or an event of a body was unreadable.
-  kRetried,        ///< A body was handed back to the queue.
-  kDeadLettered,   ///< A body was given up.
-  kQueueError,     ///< The queue failed on a worker (it backs off and tries again).
-  kSlowBatch,      ///< A body's handling took longer than `handler_deadline`.
+  /// A handler failed, or an event of a body was unreadable; not emitted when the router has
+  /// an `onFailure` observer, which reports it already.
+  kHandlerFailed,
+  kRetried,       ///< A body was handed back to the queue.
+  kDeadLettered,  ///< A body was given up.
+  kQueueError,    ///< The queue failed on a worker (it backs off and tries again).
+  kSlowBatch,     ///< A body's handling took longer than `handler_deadline`.
 };
 
 /// One log line's worth. Never holds a secret, a token or a signature.
@@ -168,9 +173,11 @@ class HANDOVER_EXPORT Endpoint {
   /// The subscribe handshake: 200 with the challenge, or 403.
   EndpointResponse handleGet(std::string_view mode, std::string_view verify_token,
                              std::string_view challenge);
-  /// What a POST with these headers gets before its body is read: 415 (counted) for a
-  /// `Content-Encoding` other than identity, else nullopt. For adapters whose framework would
-  /// inflate the body while reading it; `handlePost` runs the same check.
+  /// What a POST with these headers gets before its body is read, else nullopt; counted. For
+  /// adapters, with every header as received: 415 for a `Content-Encoding` other than identity
+  /// (a framework would inflate the body while reading it; `handlePost` runs this check too),
+  /// 400 for ambiguous framing (`Rejection::kBadFraming`), 413 when `Content-Length` already
+  /// says the body is over the cap.
   std::optional<EndpointResponse> refuseBeforeBody(const HttpHeaders& headers);
   /// One delivery: 415 for a `Content-Encoding` (see `refuseBeforeBody`), 403 bad
   /// signature, 413 too large, 400 unparsable, 503 (Retry-After) when the queue is full,

@@ -95,7 +95,7 @@ class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
   /// Acts through the client `clients` picks per conversation (a `Client` converts: one for
   /// every Page). `options.app_id` empty: the resolver's `appId()`.
   ThreadTracker(std::shared_ptr<Store> store, ClientResolver clients, TrackerOptions options = {});
-  ~ThreadTracker();
+  ~ThreadTracker() override;
   ThreadTracker(const ThreadTracker&) = delete;
   ThreadTracker& operator=(const ThreadTracker&) = delete;
 

@@ -98,8 +98,11 @@ class HANDOVER_EXPORT Router {
   Router& onAny(F f) {
     return add(Route{std::nullopt, Source::kAny, untyped(std::move(f))}, true);
   }
-  /// Called for each failure as it happens (also collected in the report).
+  /// Called for each failure as it happens (also collected in the report). An `Endpoint`
+  /// whose router has one leaves handler failures to it (no second `kHandlerFailed` line).
   Router& onFailure(std::function<void(const DispatchFailure&)> observer);
+  /// Whether `onFailure` was given an observer.
+  bool reportsFailures() const noexcept { return static_cast<bool>(observer_); }
 
   // Typed registration: `f(Context&, const T&)` returning void or `Result<void>`.
 
