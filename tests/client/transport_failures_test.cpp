@@ -139,6 +139,7 @@ TEST_CASE("an answer past the response cap aborts the download in both engines")
   AsyncClientOptions async_options;
   async_options.client = options;
   async_options.client.clock.sleep = nullptr;  // the async client waits with timers
+  async_options.client.transport = nullptr;    // and speaks curl_multi itself
   AsyncClient async(async_options);
   auto answer = async.getThreadOwner(GetThreadOwnerRequest{test::kPsid}).get();
   REQUIRE_FALSE(answer);
