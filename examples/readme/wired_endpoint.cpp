@@ -109,20 +109,20 @@ int main(int argc, char** argv) {
   const std::string to_page = body("page", "106500000000001", "7000000000000001", "m_1", "hi");
   const std::string to_ig =
       body("instagram", "17841400000000001", "900000000000001", "m_2", "human please");
-  int statuses = 0;
+  int accepted = 0;  // answered 200: queued
   for (const std::string& b : {to_page, to_ig}) {
     const handover::HttpHeaders headers{{"X-Hub-Signature-256", signatureHeaderValue(b, secret)}};
-    statuses += bot.endpoint->handlePost(headers, b).status;
+    accepted += bot.endpoint->handlePost(headers, b).status == 200 ? 1 : 0;
   }
   const auto stop = bot.endpoint->stop(std::chrono::seconds(10));
   const auto ig_state = bot.threads->state({"17841400000000001", "900000000000001"}).value();
   const bool tracked = ig_state &&
                        ig_state->owner.isApp(std::string(handover::kInstagramInboxAppId)) &&
                        ig_state->platform == handover::Platform::kInstagram;
-  const bool ok = statuses == 400 && stop.drained && page_fake->callCount("sendText") == 1 &&
+  const bool ok = accepted == 2 && stop.drained && page_fake->callCount("sendText") == 1 &&
                   ig_fake->callCount("passThreadControl") == 1 &&
                   ig_fake->callCount("sendText") == 0 && tracked;
-  std::cout << "answers " << statuses << ", page replies " << page_fake->callCount("sendText")
+  std::cout << "accepted " << accepted << ", page replies " << page_fake->callCount("sendText")
             << ", instagram passes " << ig_fake->callCount("passThreadControl")
             << ", tracker learnt the pass: " << (tracked ? "yes" : "no") << "\n";
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;

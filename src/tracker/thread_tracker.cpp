@@ -37,8 +37,10 @@ struct ThreadTracker::Impl {
     return *c;
   }
 
-  // The platform its events came on (the resolver may pick by it); Messenger when unknown.
+  // The platform its events came on (the resolver may pick by it); Messenger when unknown. A
+  // resolver made from one Client does not pick: no store read then.
   Result<Platform> platformOf(const ConversationKey& key) const {
+    if (resolver.servesEveryAccount()) return Platform::kMessenger;
     auto s = store->load(key);
     if (!s) return std::move(s).error();
     return *s ? (*s)->platform : Platform::kMessenger;
@@ -322,7 +324,8 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
       a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at);
     return a;
   }
-  auto c = impl_->clientFor(key);
+  // The state just read names the platform: no second read.
+  auto c = impl_->clientFor(key, *s ? (*s)->platform : Platform::kMessenger);
   if (!c) return std::move(c).error();
   auto owner = c->getThreadOwner(key.user_id);
   if (!owner) return std::move(owner).error();

@@ -14,6 +14,8 @@ import pathlib
 import re
 import sys
 
+from doc_pages import pages
+
 MARK = re.compile(r"^<!-- snippet: (\S+)#(\S+) -->$")
 
 
@@ -26,14 +28,6 @@ def region(path, name):
     body = lines[begin[0] + 1:end[0]]
     indent = min((len(l) - len(l.lstrip(" ")) for l in body if l.strip()), default=0)
     return [l[indent:] for l in body]
-
-
-def pages(root):
-    """README.md first, then every other page, skipping build trees and VCS folders."""
-    skip = {".git", "node_modules"}
-    found = [p for p in root.rglob("*.md")
-             if not any(part in skip or part.startswith("build") for part in p.relative_to(root).parts)]
-    return sorted(found, key=lambda p: (p.name != "README.md" or p.parent != root, str(p)))
 
 
 def main(root):

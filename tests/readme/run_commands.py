@@ -13,21 +13,20 @@ import re
 import subprocess
 import sys
 
+from doc_pages import pages
+
 MARK = re.compile(r"^<!-- tested: (\S+) -->$")
 
 
-def pages(root):
+def pages_of(root):
+    """One page, or every page of the repository."""
     root = pathlib.Path(root)
-    if root.is_file():
-        return [root]
-    skip = {".git", "node_modules"}
-    return sorted(p for p in root.rglob("*.md")
-                  if not any(part in skip or part.startswith("build") for part in p.relative_to(root).parts))
+    return [root] if root.is_file() else pages(root)
 
 
 def all_blocks(root):
     found = {}
-    for page in pages(root):
+    for page in pages_of(root):
         for name, text in blocks(page).items():
             if name in found:
                 raise SystemExit(f"{page}: the block name '{name}' is marked twice")

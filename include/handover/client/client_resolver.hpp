@@ -34,6 +34,7 @@ class ClientResolver {
   /// Every account is served by `client`; the app id is `client.options().app_id`.
   ClientResolver(Client client)  // NOLINT(google-explicit-constructor): a Client is a resolver
       : app_id_(client.options().app_id),
+        one_client_(true),
         pick_([client = std::move(client)](const std::string&, Platform) {
           return std::optional<Client>(client);
         }) {}
@@ -61,9 +62,13 @@ class ClientResolver {
 
   /// This app's id: the single client's `app_id`, or the one given with the function.
   const std::string& appId() const noexcept { return app_id_; }
+  /// Made from one `Client`: the account and platform do not change the answer (a caller need
+  /// not look them up first).
+  bool servesEveryAccount() const noexcept { return one_client_; }
 
  private:
   std::string app_id_;
+  bool one_client_ = false;
   Pick pick_;
 };
 
