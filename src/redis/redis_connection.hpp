@@ -39,6 +39,21 @@ inline std::string str(const redisReply* r) {
              : std::string();
 }
 
+// A command's arguments as hiredis takes them: pointers and lengths (binary-safe).
+struct ArgvView {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  explicit ArgvView(const std::vector<std::string>& args) {
+    argv.reserve(args.size());
+    lens.reserve(args.size());
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+  }
+  int count() const { return static_cast<int>(argv.size()); }
+};
+
 // One hiredis connection. hiredis contexts are not thread-safe: each is used under its mutex.
 struct Connection {
   std::mutex mu;
@@ -72,14 +87,9 @@ struct Connection {
   }
 
   Result<Reply> raw(const std::vector<std::string>& args, const std::string& where) {
-    std::vector<const char*> argv;
-    std::vector<std::size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    Reply r(static_cast<redisReply*>(
-        redisCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data())));
+    ArgvView v(args);  // hiredis 0.14 takes a non-const argv
+    Reply r(
+        static_cast<redisReply*>(redisCommandArgv(ctx, v.count(), v.argv.data(), v.lens.data())));
     if (!r) {
       // The connection is unusable after an I/O error: drop it, the next call reconnects.
       std::string why = ctx->errstr;
@@ -99,14 +109,8 @@ struct Connection {
   Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands,
                                       const std::string& where) {
     for (const auto& args : commands) {
-      std::vector<const char*> argv;
-      std::vector<std::size_t> lens;
-      for (const auto& a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
-      }
-      if (redisAppendCommandArgv(ctx, static_cast<int>(argv.size()), argv.data(), lens.data()) !=
-          REDIS_OK) {
+      ArgvView v(args);  // hiredis 0.14 takes a non-const argv
+      if (redisAppendCommandArgv(ctx, v.count(), v.argv.data(), v.lens.data()) != REDIS_OK) {
         std::string why = ctx->errstr;
         drop();
         return storeError("redis at " + where + ": " + why);
