@@ -357,7 +357,7 @@ class CurlMultiConnection final : public AsyncConnection {
   }
 
   void retryOrFail(std::unique_ptr<Job> job, Error error) {
-    const auto delay = core.retryDelay(error, job->call.method, job->attempt, job->deadline);
+    const auto delay = core.retryDelay(error, job->call, job->attempt, job->deadline);
     if (!delay) {
       const Error e = core.scrub(std::move(error));
       complete(std::move(job), e);

@@ -111,7 +111,17 @@ Result<CallSpec> describe(const GetSecondaryReceiversRequest& r, const std::stri
   }
   if (!fields.empty()) query.emplace_back("fields", fields);
   if (r.platform) {
-    query.emplace_back("platform", *r.platform == Platform::kInstagram ? "INSTAGRAM" : "MESSENGER");
+    switch (*r.platform) {
+      case Platform::kMessenger:
+        query.emplace_back("platform", "MESSENGER");
+        break;
+      case Platform::kInstagram:
+        query.emplace_back("platform", "INSTAGRAM");
+        break;
+      case Platform::kWhatsApp:
+        return handover::detail::invalidArgument(
+            "secondary_receivers lists Page apps; WhatsApp numbers have roles instead");
+    }
   }
   addPaging(query, r.after, r.limit);
   return get(edge(page, "secondary_receivers"), std::move(query));

@@ -21,6 +21,9 @@ struct CallSpec {
   std::string path;   ///< After the version, already encoded, e.g. "me/thread_owner".
   QueryParams query;  ///< Unencoded; `appsecret_proof` is added by the engine.
   std::string body;   ///< JSON; empty for GET and DELETE.
+  /// Once the request may have reached the server, never retried, whatever
+  /// `RetryOptions::retry_non_idempotent` says (WhatsApp `thread_control`, whatsapp.md §2).
+  bool never_resend = false;
 };
 
 /// `describe(request, page)`: the call's `CallSpec`, or kInvalidArgument for input Graph would

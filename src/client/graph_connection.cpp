@@ -74,7 +74,7 @@ class GraphConnection final : public Connection {
         error = std::move(result).error();
         error.message = core_.what(call) + ": " + error.message;
       }
-      const auto delay = core_.retryDelay(error, call.method, attempt, deadline);
+      const auto delay = core_.retryDelay(error, call, attempt, deadline);
       if (!delay) return core_.scrub(std::move(error));
       last = std::move(error);
       sleep(*delay);

@@ -64,11 +64,13 @@ std::optional<Error> GraphCore::readOk(std::string_view body, rapidjson::Documen
 }
 
 std::optional<std::chrono::milliseconds> GraphCore::retryDelay(const Error& error,
-                                                               HttpMethod method, int attempt,
+                                                               const CallSpec& call, int attempt,
                                                                TimePoint deadline) const {
   const RetryOptions& retry = options_.retry;
   const int max_attempts = std::max(1, retry.max_attempts);
-  if (attempt >= max_attempts || !shouldRetry(error, method == HttpMethod::kGet, retry)) {
+  if (attempt >= max_attempts) return std::nullopt;
+  if (call.never_resend ? !(error.isRetryable() && error.request_not_sent)
+                        : !shouldRetry(error, call.method == HttpMethod::kGet, retry)) {
     return std::nullopt;
   }
   const auto delay = detail::retryDelay(retry, attempt, error, options_.clock.jitter);

@@ -52,7 +52,7 @@ class GraphCore {
 
   /// After attempt number `attempt` failed with `error`: the wait before the next attempt, or
   /// nullopt to give up (not retryable, attempts used up, or the wait would pass `deadline`).
-  std::optional<std::chrono::milliseconds> retryDelay(const Error& error, HttpMethod method,
+  std::optional<std::chrono::milliseconds> retryDelay(const Error& error, const CallSpec& call,
                                                       int attempt, TimePoint deadline) const;
   /// Time allowed for the next attempt, `remaining` of the deadline.
   std::chrono::milliseconds attemptTimeout(std::chrono::milliseconds remaining) const noexcept;

@@ -14,6 +14,8 @@ namespace detail {
 /// Builds one JSON object; `finish()` closes it and returns the text.
 class JsonBody {
  public:
+  JsonBody(const JsonBody&) = delete;  // the writer points into this object's buffer
+  JsonBody& operator=(const JsonBody&) = delete;
   JsonBody() : writer_(buffer_) { writer_.StartObject(); }
 
   JsonBody& field(const char* name, const std::string& value) {
@@ -25,6 +27,11 @@ class JsonBody {
   JsonBody& field(const char* name, std::int64_t value) {
     writer_.Key(name);
     writer_.Int64(value);
+    return *this;
+  }
+  JsonBody& boolean(const char* name, bool value) {
+    writer_.Key(name);
+    writer_.Bool(value);
     return *this;
   }
   /// Omits the field when `value` is empty: Graph treats absent and empty differently.

@@ -115,8 +115,10 @@ std::int64_t toInt(const std::string& s) {
 
 // The platform as `apply` stores it (its enum value); anything else reads as Messenger.
 Platform platformFromStored(const std::string& v) {
-  return v == std::to_string(static_cast<int>(Platform::kInstagram)) ? Platform::kInstagram
-                                                                     : Platform::kMessenger;
+  for (Platform p : {Platform::kInstagram, Platform::kWhatsApp}) {
+    if (v == std::to_string(static_cast<int>(p))) return p;
+  }
+  return Platform::kMessenger;
 }
 
 std::string member(const ConversationKey& key) {

@@ -5,7 +5,7 @@
 /// drift apart, and `GraphCallTraits<Request>` names a request's answer type and call name.
 ///
 /// Adding a Graph call touches three files:
-///  1. `handover/client/requests.hpp`: the request struct (plain std types) and, if new, its
+///  1. `handover/client/requests.hpp` (WhatsApp: `whatsapp_requests.hpp`): the request struct (plain std types) and, if new, its
 ///  answer.
 ///  2. this list: one `X(name, snake_name, Request, Answer)` line.
 ///  3. `src/client/graph_calls.cpp`: `describe` (method, path, query, body; validation) and
@@ -14,6 +14,7 @@
 /// (`Client::passThreadControl(psid, app)`), the Router's `Context` and the CLI are optional.
 
 #include "handover/client/requests.hpp"
+#include "handover/client/whatsapp_requests.hpp"
 #include "handover/core/export.hpp"
 
 /// `X(camelName, snake_name, RequestType, AnswerType)` for every call, in documentation order.
@@ -34,7 +35,14 @@
   X(createPersona, create_persona, CreatePersonaRequest, Persona)                                \
   X(getPersona, get_persona, GetPersonaRequest, Persona)                                         \
   X(listPersonas, list_personas, ListPersonasRequest, PersonaPage)                               \
-  X(deletePersona, delete_persona, DeletePersonaRequest, void)
+  X(deletePersona, delete_persona, DeletePersonaRequest, void)                                  \
+  X(waPassThreadControl, wa_pass_thread_control, wa::PassThreadControlRequest,                   \
+    wa::ThreadControlResponse)                                                                   \
+  X(waTakeThreadControl, wa_take_thread_control, wa::TakeThreadControlRequest,                   \
+    wa::ThreadControlResponse)                                                                   \
+  X(waReleaseThreadControl, wa_release_thread_control, wa::ReleaseThreadControlRequest,          \
+    wa::ThreadControlResponse)                                                                   \
+  X(waSendText, wa_send_text, wa::SendTextRequest, wa::SendResponse)
 
 HANDOVER_BEGIN_NAMESPACE
 

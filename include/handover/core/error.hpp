@@ -80,6 +80,11 @@ struct HANDOVER_EXPORT Error {
   }
   /// `take_thread_control` refused because Conversation Routing has no default app (#27).
   bool isTakeNotSupportedWithoutDefaultApp() const noexcept { return code == 27; }
+  /// WhatsApp: `take` refused because this app is not the number's escalation partner
+  /// (`(#100)` with subcode 2494191; also matched as the code).
+  bool isTakeNotPermitted() const noexcept { return code == 2494191 || subcode == 2494191; }
+  /// WhatsApp Calling: a call action by a responder that is not the Call primary (138038).
+  bool isNotCallPrimary() const noexcept { return code == 138038 || subcode == 138038; }
   /// The legacy Handover Protocol APIs are disabled on this Page (Conversation Routing on).
   bool isHandoverProtocolDisabled() const noexcept;
   /// Worth retrying later: transport failures, timeouts, store failures, 5xx, throttling,

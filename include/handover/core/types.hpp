@@ -40,16 +40,37 @@ constexpr Timestamp fromEpochMillis(std::int64_t ms) noexcept {
 inline constexpr std::chrono::seconds kMaxExtendDuration = std::chrono::hours(7 * 24);
 
 /// Which messaging product a conversation lives on.
-enum class Platform { kMessenger, kInstagram };
+enum class Platform {
+  kMessenger,  ///< A Facebook Page (`object` "page").
+  kInstagram,  ///< An Instagram professional account (`object` "instagram").
+  kWhatsApp,   ///< A WhatsApp Business number (`object` "whatsapp_business_account").
+};
 
-/// "messenger" / "instagram".
+/// "messenger" / "instagram" / "whatsapp".
 constexpr const char* toString(Platform p) noexcept {
-  return p == Platform::kInstagram ? "instagram" : "messenger";
+  switch (p) {
+    case Platform::kMessenger:
+      return "messenger";
+    case Platform::kInstagram:
+      return "instagram";
+    case Platform::kWhatsApp:
+      return "whatsapp";
+  }
+  return "messenger";
 }
 
-/// The inbox app id for a platform: the Page Inbox or the Instagram Inbox.
+/// The inbox app id for a platform: the Page Inbox or the Instagram Inbox. Empty for WhatsApp,
+/// which has no inbox app to pass to (a WhatsApp pass targets a role: `wa::TargetRole`).
 constexpr std::string_view inboxAppId(Platform p) noexcept {
-  return p == Platform::kInstagram ? kInstagramInboxAppId : kPageInboxAppId;
+  switch (p) {
+    case Platform::kMessenger:
+      return kPageInboxAppId;
+    case Platform::kInstagram:
+      return kInstagramInboxAppId;
+    case Platform::kWhatsApp:
+      return {};
+  }
+  return {};
 }
 
 HANDOVER_END_NAMESPACE
