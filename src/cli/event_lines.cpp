@@ -12,16 +12,39 @@ namespace {
 
 using namespace handover::webhook;
 
-// The key under which an event of this kind carries its payload on the wire.
-const char* wireKey(EventKind kind) {
+// What a line's `data` holds for an event of a kind.
+enum class DataShape {
+  kMember,      // the event object's member named by wireKey (Messenger, Instagram)
+  kAllButEnvelope,  // every member but sender, recipient, timestamp (unknown Messenger events)
+  kWholeObject,     // the object the event was read from (WhatsApp: the item, control_* object)
+};
+
+struct LineShape {
+  const char* kind;      // the line's `kind`
+  DataShape data;
+  const char* wire_key;  // for kMember
+};
+
+// Listed, not defaulted: -Wswitch names this switch when a kind is added, since a new kind's
+// line name and wire key need not be its name (as message/echo and WhatsApp's kinds show).
+LineShape lineShape(EventKind kind, Platform platform) {
   switch (kind) {
     case EventKind::kMessage:
+      return {"message", DataShape::kMember, "message"};
     case EventKind::kEcho:
-      return "message";
+      return {"echo", DataShape::kMember, "message"};
     case EventKind::kUnknown:
-      return nullptr;  // everything but the envelope
-    // The kind's name is its wire key. Listed, not defaulted: -Wswitch names this switch when a
-    // kind is added, since a new kind's wire key need not be its name (as message/echo show).
+      if (platform == Platform::kWhatsApp) return {"unknown", DataShape::kWholeObject, nullptr};
+      return {"unknown", DataShape::kAllButEnvelope, nullptr};
+    case EventKind::kControlPassed:
+    case EventKind::kControlTaken:
+      return {toString(kind), DataShape::kWholeObject, nullptr};
+    case EventKind::kWhatsAppMessage:
+      return {"message", DataShape::kWholeObject, nullptr};
+    case EventKind::kWhatsAppEcho:
+      return {"echo", DataShape::kWholeObject, nullptr};
+    case EventKind::kWhatsAppStatus:
+      return {"status", DataShape::kWholeObject, nullptr};
     case EventKind::kRead:
     case EventKind::kDelivery:
     case EventKind::kPostback:
@@ -33,9 +56,9 @@ const char* wireKey(EventKind kind) {
     case EventKind::kReferral:
     case EventKind::kOptin:
     case EventKind::kMessageEdit:
-      return toString(kind);
+      return {toString(kind), DataShape::kMember, toString(kind)};
   }
-  return nullptr;  // not reached: the switch covers every kind
+  return {"unknown", DataShape::kAllButEnvelope, nullptr};  // not reached: every kind is listed
 }
 
 bool isEnvelopeKey(std::string_view k) {
@@ -61,7 +84,8 @@ bool isInteger(const char* s, std::size_t n) {
 // numbers digit for digit, integer ids as strings.
 class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData> {
  public:
-  WireData(JsonLine::Writer& out, const char* wire_key) : out_(out), wire_key_(wire_key) {}
+  WireData(JsonLine::Writer& out, DataShape shape, const char* wire_key)
+      : out_(out), shape_(shape), wire_key_(wire_key) {}
 
   bool Null() {
     return scalar([&] { return out_.Null(); });
@@ -84,10 +108,10 @@ class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData
   bool StartArray() { return open(true); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     frames_.back().key.assign(s, n);
-    if (frames_.size() == 1) {  // a member of the event itself
+    if (frames_.size() == 1 && shape_ != DataShape::kWholeObject) {  // a member of the event
       const std::string_view k(s, n);
-      selected_ = wire_key_ != nullptr ? k == wire_key_ : !isEnvelopeKey(k);
-      if (selected_ && wire_key_ == nullptr) return out_.Key(s, n);
+      selected_ = shape_ == DataShape::kMember ? k == wire_key_ : !isEnvelopeKey(k);
+      if (selected_ && shape_ == DataShape::kAllButEnvelope) return out_.Key(s, n);
       return true;
     }
     return !emitting() || out_.Key(s, n);
@@ -100,15 +124,16 @@ class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData
     std::string key;  // an object's current key; an array's, the key it stands under
   };
 
-  bool emitting() const { return frames_.size() >= 2 && selected_; }
+  bool whole() const { return shape_ == DataShape::kWholeObject; }
+  bool emitting() const { return whole() || (frames_.size() >= 2 && selected_); }
 
   template <typename F>
   bool scalar(F write) {
-    if (frames_.size() == 1) return !selected_ || write();
+    if (frames_.size() == 1 && !whole()) return !selected_ || write();
     return !emitting() || write();
   }
   bool open(bool array) {
-    const bool write = !frames_.empty() && selected_;
+    const bool write = whole() || (!frames_.empty() && selected_);
     std::string inherited = array && !frames_.empty() ? frames_.back().key : std::string();
     frames_.push_back(Frame{std::move(inherited)});
     if (!write) return true;
@@ -116,11 +141,12 @@ class WireData : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, WireData
   }
   bool close(bool array) {
     frames_.pop_back();
-    if (frames_.empty() || !selected_) return true;
+    if (!whole() && (frames_.empty() || !selected_)) return true;
     return array ? out_.EndArray(0) : out_.EndObject(0);
   }
 
   JsonLine::Writer& out_;
+  DataShape shape_;
   const char* wire_key_;
   std::vector<Frame> frames_;
   bool selected_ = false;
@@ -166,6 +192,19 @@ void referralFields(JsonLine& line, const Referral& r) {
   line.str("ref", r.ref).str("source", r.source).str("type", r.type);
   nonEmpty(line, "ad_id", r.ad_id);
   nonEmpty(line, "referer_uri", r.referer_uri);
+}
+
+void handoverFields(JsonLine& line, const WhatsAppHandover& h) {
+  const auto role = [](const std::optional<wa::RoleName>& r) -> std::optional<std::string> {
+    if (!r) return std::nullopt;
+    return r->wire();
+  };
+  line.optStr("previous_owner_role", role(h.previous_owner_role))
+      .optStr("new_owner_role", role(h.new_owner_role))
+      .optStr("previous_owner_app_id", h.previous_owner_app_id)
+      .optStr("previous_owner_app_role", h.previous_owner_app_role)
+      .optStr("reason", h.reason);
+  nonEmpty(line, "metadata", h.metadata);
 }
 
 void flatPayload(JsonLine& line, const Event& e) {
@@ -231,6 +270,18 @@ void flatPayload(JsonLine& line, const Event& e) {
     nonEmpty(line, "title", o->title);
   } else if (const auto* ed = e.get<MessageEdit>()) {
     line.str("mid", ed->mid).str("text", ed->text).integer("num_edit", ed->edit_count);
+  } else if (const auto* h = e.get<ControlPassed>()) {
+    handoverFields(line, *h);
+  } else if (const auto* t = e.get<ControlTaken>()) {
+    handoverFields(line, *t);
+  } else if (const auto* wm = e.get<WhatsAppMessage>()) {
+    line.str("id", wm->id).str("type", wm->type);
+    nonEmpty(line, "text", wm->text);
+  } else if (const auto* we = e.get<WhatsAppEcho>()) {
+    line.str("id", we->id).str("type", we->type);
+    nonEmpty(line, "text", we->text);
+  } else if (const auto* ws = e.get<WhatsAppStatus>()) {
+    line.str("id", ws->id).str("status", ws->status);
   } else if (const auto* u = e.get<Unknown>()) {
     line.raw("raw", u->raw_json);
   }
@@ -239,8 +290,9 @@ void flatPayload(JsonLine& line, const Event& e) {
 }  // namespace
 
 std::string contractLine(const Event& e, std::string_view body) {
+  const LineShape shape = lineShape(e.kind(), e.platform);
   JsonLine line;
-  line.str("kind", toString(e.kind()))
+  line.str("kind", shape.kind)
       .boolean("standby", e.standby)
       .str("platform", toString(e.platform))
       .str("page_id", e.page_id)
@@ -249,16 +301,15 @@ std::string contractLine(const Event& e, std::string_view body) {
       .integer("timestamp", e.timestamp)
       .key("data");
   auto& w = line.writer();
-  const char* wire_key = wireKey(e.kind());
   // Unknown events: the members other than the envelope, as an object of their own.
-  if (wire_key == nullptr) w.StartObject();
+  if (shape.data == DataShape::kAllButEnvelope) w.StartObject();
   const std::string_view wire = body.substr(e.span.offset, e.span.size);
   rapidjson::Reader reader;
   rapidjson::MemoryStream ms(wire.data(), wire.size());
-  WireData filter(w, wire_key);
+  WireData filter(w, shape.data, shape.wire_key);
   // The body was parsed already; this reads a slice of it again, so it cannot fail.
   reader.Parse<rapidjson::kParseNumbersAsStringsFlag>(ms, filter);
-  if (wire_key == nullptr) w.EndObject();
+  if (shape.data == DataShape::kAllButEnvelope) w.EndObject();
   return line.finish();
 }
 

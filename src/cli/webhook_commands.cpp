@@ -105,9 +105,14 @@ int cmdParse(const Args& args) {
   }
   std::cout.flush();
   for (const EventError& err : batch->errors) {
-    std::cerr << "handover: unreadable event in entry[" << err.entry_index << "]";
-    if (err.event_index) {
-      std::cerr << (err.standby ? ".standby[" : ".messaging[") << *err.event_index << "]";
+    std::cerr << "handover: unreadable event in ";
+    if (!err.path.empty()) {
+      std::cerr << err.path;
+    } else {
+      std::cerr << "entry[" << err.entry_index << "]";
+      if (err.event_index) {
+        std::cerr << (err.standby ? ".standby[" : ".messaging[") << *err.event_index << "]";
+      }
     }
     std::cerr << " at byte " << err.offset << ": " << err.message << "\n";
   }

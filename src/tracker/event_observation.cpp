@@ -35,6 +35,7 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
     case EventKind::kReferral:
     case EventKind::kReaction:
     case EventKind::kMessageEdit:
+    case EventKind::kWhatsAppMessage:
       obs.user_message = ts;
       // On standby another app owns the thread: worth knowing without a Graph call.
       moves_timer = e.standby;
@@ -73,6 +74,21 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
       obs.clear_requests = true;
       break;
     }
+    // WhatsApp names roles, not apps: `control_passed` reaches the new owner (this app) and
+    // `control_taken` the previous one, so the owner is this app or another (whatsapp.md §2).
+    case EventKind::kControlPassed:
+      obs.owner = ownerOf(Ownership::kApp, me, OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    case EventKind::kControlTaken:
+      obs.owner = ownerOf(Ownership::kApp, "", OwnerSource::kWebhook, ts);
+      obs.clear_requests = true;
+      break;
+    // Another responder sent on the number; an echo carries no sender app, so it proves no
+    // owner on its own (whatsapp.md §3).
+    case EventKind::kWhatsAppEcho:
+      obs.other_message = ts;
+      break;
     case EventKind::kRequestThreadControl: {
       request = e.get<webhook::RequestThreadControl>();
       obs.request = PendingRequest{request->requested_owner_app_id, request->metadata, ts};
@@ -86,6 +102,7 @@ std::optional<EventObservation> observationOf(const webhook::Event& e,
     case EventKind::kDelivery:
     case EventKind::kAppRoles:
     case EventKind::kOptin:
+    case EventKind::kWhatsAppStatus:
     case EventKind::kUnknown:
       return std::nullopt;
   }

@@ -35,6 +35,16 @@ const char* toString(EventKind kind) noexcept {
       return "optin";
     case EventKind::kMessageEdit:
       return "message_edit";
+    case EventKind::kControlPassed:
+      return "control_passed";
+    case EventKind::kControlTaken:
+      return "control_taken";
+    case EventKind::kWhatsAppMessage:
+      return "whatsapp_message";
+    case EventKind::kWhatsAppEcho:
+      return "whatsapp_echo";
+    case EventKind::kWhatsAppStatus:
+      return "whatsapp_status";
     case EventKind::kUnknown:
       return "unknown";
   }
@@ -111,6 +121,12 @@ struct IdentityFields {
     append(key, ed.mid);
     append(key, std::to_string(ed.edit_count));
   }
+  // WhatsApp handovers: number, user, type and timestamp (above) say it all (whatsapp.md §3).
+  void operator()(const ControlPassed&) const {}
+  void operator()(const ControlTaken&) const {}
+  void operator()(const WhatsAppMessage&) const {}  // keyed by wamid (above)
+  void operator()(const WhatsAppEcho&) const {}     // likewise
+  void operator()(const WhatsAppStatus& st) const { append(key, st.status); }
   void operator()(const Unknown& u) const {
     // Raw bytes of a redelivery are identical; an FNV-1a digest keeps the key short.
     std::uint64_t h = 1469598103934665603ULL;
@@ -122,12 +138,22 @@ struct IdentityFields {
 }  // namespace
 
 std::string dedupKey(const Event& event) {
-  std::string key = toString(event.kind());
+  // WhatsApp sends a standby partner copies it calls duplicates (whatsapp.md §3): a copy must
+  // not take the key of the owner's own delivery of the same message.
+  std::string key = event.standby && event.platform == Platform::kWhatsApp ? "standby:" : "";
+  key += toString(event.kind());
   append(key, event.page_id);
   std::string_view mid;
   if (const auto* m = event.get<Message>()) mid = m->mid;
   if (const auto* e = event.get<Echo>()) mid = e->mid;
   if (const auto* p = event.get<Postback>()) mid = p->mid;
+  if (const auto* wm = event.get<WhatsAppMessage>()) mid = wm->id;
+  if (const auto* we = event.get<WhatsAppEcho>()) mid = we->id;
+  if (const auto* ws = event.get<WhatsAppStatus>(); ws != nullptr && !ws->id.empty()) {
+    append(key, ws->id);
+    append(key, ws->status);  // one message is sent, delivered and read: three events
+    return key;
+  }
   if (!mid.empty()) {
     append(key, mid);
     return key;

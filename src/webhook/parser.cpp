@@ -8,6 +8,7 @@
 
 #include "input_checks.hpp"
 #include "sax_handler.hpp"
+#include "whatsapp_changes.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -48,6 +49,8 @@ constexpr std::size_t kKeptReaderDepth = 1024;
 // Up to this max_depth RapidJSON parses recursively: a few hundred bytes of stack per level
 // (more under sanitizers), well within any thread's stack. Deeper limits parse iteratively.
 constexpr std::size_t kMaxRecursiveDepth = 256;
+
+constexpr std::string_view kWhatsAppObject = "whatsapp_business_account";
 
 struct ThreadState {
   std::unique_ptr<char[]> buffer;
@@ -135,7 +138,17 @@ Result<std::size_t> run(std::string_view body, const ParseOptions& options, bool
     }
   }
   if (!handler.sawEntry()) return parseError("no `entry` array", 0);
-  return handler.events();
+  if (batch.object != kWhatsAppObject) return handler.events();
+  // A WhatsApp body's events are its `changes` values, read by their own layer.
+  const std::size_t before = batch.events.size();
+  if (auto e = readWhatsAppChanges(batch, options.max_events)) return *std::move(e);
+  return handler.events() + (batch.events.size() - before);
+}
+
+Platform platformOf(const std::string& object) {
+  if (object == "instagram") return Platform::kInstagram;
+  if (object == kWhatsAppObject) return Platform::kWhatsApp;
+  return Platform::kMessenger;
 }
 
 }  // namespace
@@ -144,7 +157,7 @@ Result<Batch> parse(std::string_view body, const ParseOptions& options) {
   Batch batch;
   auto read = run(body, options, true, batch);
   if (!read) return read.error();
-  batch.platform = batch.object == "instagram" ? Platform::kInstagram : Platform::kMessenger;
+  batch.platform = platformOf(batch.object);
   for (Event& e : batch.events) e.platform = batch.platform;
   return batch;
 }

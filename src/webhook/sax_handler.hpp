@@ -312,7 +312,8 @@ class SaxHandler {
   std::string role_app_;
 
   std::size_t raw_start_ = 0;
-  std::string* capture_ = nullptr;
+  Change* capture_ = nullptr;
+  std::size_t change_item_ = 0;  // items of the current `changes` array so far  // the `changes` item whose `value` is being skipped and kept
 
   std::size_t value_start_ = 0;  // offset of the scalar being handled
 

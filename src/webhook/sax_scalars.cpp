@@ -258,12 +258,15 @@ bool SaxHandler::scalar(VType t, const char* s, std::size_t n) {
       firstOfFew(roles_->apps.back().roles).emplace_back(s, n);
       return true;
     case Ctx::kChanges:
+      ++change_item_;
       return true;
     case Ctx::kChange:
       if (f == Field::kField) return str(batch_.changes.back().field, "`field`");
       if (f == Field::kValue) {
+        Change& change = batch_.changes.back();
         const std::size_t from = scalarStart();
-        batch_.changes.back().value_json.assign(body_.data() + from, scalarEnd(t, n) - from);
+        change.value_span = BodySpan{from, scalarEnd(t, n) - from};
+        change.value_json.assign(body_.data() + from, change.value_span.size);
       }
       return true;
   }

@@ -104,6 +104,7 @@ bool SaxHandler::start(VType t) {
           return enter(Ctx::kEvents);
         case Field::kChanges:
           if (t != VType::kArray) return wrongType("`changes`");
+          change_item_ = 0;
           return enter(Ctx::kChanges);
         case Field::kId:
           return wrongType("`entry.id`");
@@ -203,15 +204,19 @@ bool SaxHandler::start(VType t) {
       firstOfFew(roles_->apps).push_back(AppRole{std::move(role_app_), {}});
       role_app_.clear();
       return enter(Ctx::kRoles);
-    case Ctx::kChanges:
-      if (t != VType::kObject) return skipThis();  // test payloads only; nothing to lose
+    case Ctx::kChanges: {
+      const std::size_t index = change_item_++;
+      if (t != VType::kObject) return skipThis();  // carries no field or value: nothing to lose
       if (!roomForItem(at)) return false;
-      batch_.changes.emplace_back();
+      Change& change = batch_.changes.emplace_back();
+      change.entry_index = entry_index_;
+      change.change_index = index;
       return enter(Ctx::kChange);
+    }
     case Ctx::kChange:
       if (f == Field::kValue) {
         raw_start_ = at;
-        capture_ = &batch_.changes.back().value_json;
+        capture_ = &batch_.changes.back();
       }
       return skipThis();
     case Ctx::kMids:
@@ -228,7 +233,8 @@ bool SaxHandler::end() {
   --depth_;
   if (skip_ > 0) {
     if (--skip_ == 0 && capture_ != nullptr) {
-      capture_->assign(body_.data() + raw_start_, at + 1 - raw_start_);
+      capture_->value_span = BodySpan{raw_start_, at + 1 - raw_start_};
+      capture_->value_json.assign(body_.data() + raw_start_, capture_->value_span.size);
       capture_ = nullptr;
     }
     return true;

@@ -16,7 +16,7 @@ KINDS = ["message", "read", "delivery", "postback", "pass_thread_control",
          "take_thread_control", "request_thread_control", "app_roles", "reaction",
          "referral", "optin", "message_edit"]
 ENVELOPE = ("sender", "recipient", "timestamp")
-HAND_WRITTEN = {"malformed_events"}
+HAND_WRITTEN = {"malformed_events", "whatsapp_malformed"}
 
 
 def no_duplicates(pairs):
@@ -57,8 +57,92 @@ def kind_of(event):
     return "unknown", None
 
 
+# --- WhatsApp (object "whatsapp_business_account"): the table in examples/cli.md -------------
+
+def wa_id(obj, *keys):
+    """The first of `keys` holding a non-empty string or a non-negative integer, as text."""
+    if not isinstance(obj, dict):
+        return None
+    for k in keys:
+        v = obj.get(k)
+        if isinstance(v, str) and v:
+            return v
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+            return str(v)
+    return None
+
+
+def wa_millis(v):
+    """Seconds as 1 to 12 ASCII digits (a string, or an integer in that range), else 0."""
+    if isinstance(v, str) and 1 <= len(v) <= 12 and all("0" <= c <= "9" for c in v):
+        return int(v) * 1000
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 999_999_999_999:
+        return v * 1000
+    return 0
+
+
+def wa_number(value, entry_id, first, second):
+    return (wa_id(value.get(first), "phone_number_id") or
+            wa_id(value.get(second), "phone_number_id") or entry_id)
+
+
+def wa_lines(doc):
+    out = []
+
+    def line(kind, standby, page, sender, recipient, timestamp, data):
+        out.append(json.dumps({
+            "kind": kind, "standby": standby, "platform": "whatsapp", "page_id": page,
+            "sender_id": sender, "recipient_id": recipient, "timestamp": timestamp,
+            "data": ids_as_strings(data)}, ensure_ascii=False, separators=(",", ":")))
+
+    def arrays(holder, standby, page):
+        for key, items in holder.items():
+            if key == "standby" and not standby and isinstance(items, dict):
+                arrays(items, True, page)
+                continue
+            if key == "contacts" or not isinstance(items, list):
+                continue
+            for item in items:
+                ts = wa_millis(item.get("timestamp"))
+                if key == "messages":
+                    line("message", standby, page, wa_id(item, "from", "from_user_id", "user_id"),
+                         page, ts, item)
+                elif key == "message_echoes":
+                    line("echo", standby, page, page,
+                         wa_id(item.get("message"), "to", "recipient"), ts, item)
+                elif key == "statuses":
+                    line("status", standby, page, page,
+                         wa_id(item, "recipient_id", "recipient_user_id"), ts, item)
+                else:
+                    line("unknown", standby, page, None, None, ts, item)
+
+    for entry in doc["entry"]:
+        entry_id = "" if entry.get("id") is None else str(entry["id"])
+        for change in entry.get("changes", []):
+            if "value" not in change:
+                continue
+            field, value = change.get("field", ""), change["value"]
+            if field == "messaging_handovers":
+                page = wa_number(value, entry_id, "recipient", "metadata")
+                kind = value.get("type")
+                own = value.get(kind) if isinstance(kind, str) else None
+                known = kind in ("control_passed", "control_taken") and isinstance(own, dict)
+                line(kind if known else "unknown", False, page,
+                     wa_id(value.get("sender"), "phone_number", "wa_id", "user_id"), page,
+                     wa_millis(value.get("timestamp")), own if isinstance(own, dict) else value)
+            elif field in ("messages", "standby"):
+                arrays(value, False, wa_number(value, entry_id, "metadata", "recipient"))
+            else:
+                page = wa_number(value, entry_id, "metadata", "recipient") \
+                    if isinstance(value, dict) else entry_id
+                line("unknown", False, page, None, None, 0, value)
+    return out
+
+
 def lines(body):
     doc = json.loads(body, object_pairs_hook=no_duplicates)
+    if doc.get("object") == "whatsapp_business_account":
+        return wa_lines(doc)
     platform = "instagram" if doc.get("object") == "instagram" else "messenger"
     out = []
     for entry in doc["entry"]:

@@ -17,6 +17,7 @@
 #include "handover/core/export.hpp"
 
 #include "handover/core/types.hpp"
+#include "handover/core/whatsapp.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
@@ -36,12 +37,18 @@ enum class EventKind {
   kReferral,              ///< `referral` (`messaging_referrals`): an m.me link, ad or plugin.
   kOptin,                 ///< `optin` (`messaging_optins`): plugin opt-in, notification opt-in.
   kMessageEdit,           ///< `message_edit` (`message_edits`): the user edited a message.
+  kControlPassed,         ///< WhatsApp `messaging_handovers` `control_passed`.
+  kControlTaken,          ///< WhatsApp `messaging_handovers` `control_taken`.
+  kWhatsAppMessage,       ///< WhatsApp `messages[]`: a user's message, of any `type`.
+  kWhatsAppEcho,          ///< WhatsApp `standby.message_echoes[]`: another responder's send.
+  kWhatsAppStatus,        ///< WhatsApp `statuses[]`: sent, delivered, read, failed.
   kUnknown,               ///< Anything else; its raw JSON is kept.
 };
 
 /// Stable lowercase name: "message", "echo", "read", "delivery", "postback",
 /// "pass_thread_control", "take_thread_control", "request_thread_control", "app_roles",
-/// "reaction", "referral", "optin", "message_edit", "unknown".
+/// "reaction", "referral", "optin", "message_edit", "control_passed", "control_taken",
+/// "whatsapp_message", "whatsapp_echo", "whatsapp_status", "unknown".
 HANDOVER_EXPORT const char* toString(EventKind kind) noexcept;
 
 /// A `sender` or `recipient`: an `id`, or a chat-plugin `user_ref`.
@@ -188,18 +195,72 @@ struct MessageEdit {
   std::int64_t edit_count = 0;  ///< `num_edit`: how many times it has been edited.
 };
 
+// --- WhatsApp (platform kWhatsApp; whatsapp.md §3, §4) -----------------------------------
+
+/// The fields of a WhatsApp handover (`control_passed` / `control_taken`). Every one may be
+/// missing: live payloads seen in 2026 carried roles, or only the previous app, or neither.
+struct WhatsAppHandover {
+  std::optional<wa::RoleName> previous_owner_role;  ///< The role that had the thread.
+  std::optional<wa::RoleName> new_owner_role;       ///< The role that has it now.
+  std::optional<std::string> previous_owner_app_id;  ///< The app that had it, when sent.
+  /// e.g. "meta_business_agent"; absent on `control_taken`.
+  std::optional<std::string> previous_owner_app_role;
+  std::string metadata;  ///< As the passing or taking app sent it; empty when none.
+  /// When `metadata` is itself JSON text holding `{"reason": ...}` (seen live:
+  /// "MARKETING_MESSAGE", "NO_ACTIVE_CONTROLLER"...), that reason.
+  std::optional<std::string> reason;
+  std::string conversation_context_json;  ///< `conversation_context` as raw JSON; empty if none.
+  std::string raw_json;                   ///< The whole `control_*` object, as received.
+};
+
+/// WhatsApp `control_passed`: the thread was passed, to this app or around it.
+struct ControlPassed : WhatsAppHandover {};
+/// WhatsApp `control_taken`: the escalation partner took the thread (explicitly, or by sending a
+/// Service message).
+struct ControlTaken : WhatsAppHandover {};
+
+/// A WhatsApp user's message (`messages[]`, or a standby copy). `Event::sender` is the user.
+struct WhatsAppMessage {
+  std::string id;         ///< The `wamid.`; the key for dedup and replies.
+  std::string type;       ///< "text", "image", "interactive", "button", "reaction"...
+  std::string text;       ///< `text.body` for type "text"; empty otherwise.
+  std::string raw_json;   ///< The message object as received (every type's own fields).
+  std::string conversation_context_json;  ///< `conversation_context` raw; empty if none.
+};
+
+/// A message another responder sent on the number (`standby.message_echoes[]`).
+/// `Event::recipient` is the user. Template echoes carry a sibling `template` in `raw_json`.
+struct WhatsAppEcho {
+  std::string id;        ///< The `wamid.` of the message sent.
+  std::string type;      ///< `message.type`: "text", "template"...
+  std::string text;      ///< `message.text.body` for type "text"; empty otherwise.
+  std::string raw_json;  ///< The echo object as received.
+};
+
+/// A status of a message the business sent (`statuses[]`). `Event::recipient` is the user.
+struct WhatsAppStatus {
+  std::string id;        ///< The `wamid.` the status is about.
+  std::string status;    ///< "sent", "delivered", "read", "failed"...
+  std::string raw_json;  ///< The status object as received (`errors`, `pricing`...).
+};
+
 /// An event of a kind this version does not model. Parsing never fails on a new kind.
 struct Unknown {
   /// The event's first key other than `sender`, `recipient`, `timestamp` (e.g.
   /// "account_linking", "policy_enforcement"), as written in the body; empty when none.
+  /// WhatsApp: the unknown `field`, handover `type`, or the array an unknown item came in.
   std::string type;
-  std::string raw_json;  ///< The whole event object, byte for byte as received.
+  /// The whole event object, byte for byte as received. WhatsApp: the unknown field's `value`,
+  /// the handover type's object (else the `value`), or the item.
+  std::string raw_json;
 };
 
 /// The payload alternatives, in `EventKind` order.
 using EventPayload =
     std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl, TakeThreadControl,
-                 RequestThreadControl, AppRoles, Reaction, Referral, Optin, MessageEdit, Unknown>;
+                 RequestThreadControl, AppRoles, Reaction, Referral, Optin, MessageEdit,
+                 ControlPassed, ControlTaken, WhatsAppMessage, WhatsAppEcho, WhatsAppStatus,
+                 Unknown>;
 static_assert(std::variant_size_v<EventPayload> ==
                   static_cast<std::size_t>(EventKind::kUnknown) + 1,
               "EventPayload lists one alternative per EventKind, in the same order");
@@ -218,7 +279,8 @@ struct BodySpan {
 /// One event of one `entry`, tagged with where it came from.
 struct Event {
   Platform platform = Platform::kMessenger;  ///< From the body's `object`.
-  std::string page_id;                       ///< `entry.id`: the Page or IG account.
+  /// `entry.id`: the Page or IG account. WhatsApp: the business number's `phone_number_id`.
+  std::string page_id;
   Timestamp entry_time{};                    ///< `entry.time`.
   bool standby = false;   ///< Came under `standby[]`: this app does not own the thread.
   Participant sender;     ///< Empty for `app_roles`.
@@ -226,16 +288,20 @@ struct Event {
   Timestamp timestamp{};  ///< The event's `timestamp`; the epoch when absent.
   EventPayload payload;   ///< The typed body; `kind()` says which alternative it holds.
   /// The event's object (`{"sender":...}`) in the body it was parsed from: log or re-read the
-  /// exact wire bytes of one event without keeping a copy of each.
+  /// exact wire bytes of one event without keeping a copy of each. WhatsApp: the object the
+  /// event was read from (the item, the `control_*` object, or an unknown field's `value`).
   BodySpan span;
 
   /// Which alternative `payload` holds.
   EventKind kind() const noexcept { return static_cast<EventKind>(payload.index()); }
 
-  /// The user of the conversation: the recipient of an echo, the sender otherwise (an `id`,
-  /// else a `user_ref`). Empty for `app_roles`.
+  /// The user of the conversation: the recipient of an echo or a WhatsApp status, the sender
+  /// otherwise (an `id`, else a `user_ref`). Empty for `app_roles`.
   const std::string& userId() const noexcept {
-    const Participant& p = kind() == EventKind::kEcho ? recipient : sender;
+    const EventKind k = kind();
+    const bool to_user = k == EventKind::kEcho || k == EventKind::kWhatsAppEcho ||
+                         k == EventKind::kWhatsAppStatus;
+    const Participant& p = to_user ? recipient : sender;
     return p.id.empty() ? p.user_ref : p.id;
   }
 
@@ -259,19 +325,28 @@ struct EventError {
   bool standby = false;    ///< The event was under `standby[]` rather than `messaging[]`.
   std::size_t offset = 0;  ///< Byte offset of the offending value in the body.
   std::string message;     ///< What was wrong, e.g. which field had which JSON type.
+  /// WhatsApp: where the item lies, e.g. "entry[0].changes[1].value.standby.statuses[0]";
+  /// empty for Messenger and Instagram, whose place the indexes above say.
+  std::string path;
 };
 
-/// An `entry[].changes[]` item: the App Dashboard's "Test" button sends these.
+/// An `entry[].changes[]` item: the App Dashboard's "Test" button sends these. WhatsApp bodies
+/// carry their events here; `parse` reads them into `Batch::events` and keeps no `Change`.
 struct Change {
   std::string page_id;     ///< `entry.id` of the entry that carried it.
   std::string field;       ///< e.g. "messages".
   std::string value_json;  ///< The `value`, as raw JSON text.
+  BodySpan value_span;     ///< Where `value_json` lies in the body.
+  std::size_t entry_index = 0;   ///< Index in `entry[]`.
+  std::size_t change_index = 0;  ///< Index in the entry's `changes[]`.
 };
 
 /// Everything one webhook POST carried, in document order.
 struct Batch {
-  std::string object;                        ///< "page", "instagram", or whatever Meta sent.
-  Platform platform = Platform::kMessenger;  ///< kInstagram when `object` is "instagram".
+  /// "page", "instagram", "whatsapp_business_account", or whatever Meta sent.
+  std::string object;
+  /// kInstagram when `object` is "instagram", kWhatsApp for "whatsapp_business_account".
+  Platform platform = Platform::kMessenger;
   std::vector<Event> events;                 ///< Every readable event, in document order.
   std::vector<EventError> errors;            ///< Events that could not be read; never dropped.
   std::vector<Change> changes;               ///< Dashboard test items (`entry[].changes[]`).
@@ -283,6 +358,9 @@ struct Batch {
 /// A key that is the same for two deliveries of the same event (deliveries are at-least-once):
 /// the `mid` for messages, echoes and postbacks that have one, otherwise the kind, page, user,
 /// timestamp and the event's distinguishing fields. Standby and messaging copies share a key.
+/// WhatsApp: the `wamid` for messages, echoes and statuses (with the status), a standby copy
+/// keyed apart from the owner's delivery (`standby:` first); handovers by number, user, type
+/// and timestamp.
 HANDOVER_EXPORT std::string dedupKey(const Event& event);
 
 }  // namespace webhook

@@ -253,6 +253,21 @@ struct Owned {
       for (const auto& s : a.roles) add(s);
     }
   }
+  void handover(const webhook::WhatsAppHandover& h) {
+    if (h.previous_owner_role) add(h.previous_owner_role->wire());
+    if (h.new_owner_role) add(h.new_owner_role->wire());
+    add(h.previous_owner_app_id), add(h.previous_owner_app_role), add(h.metadata), add(h.reason);
+    add(h.conversation_context_json), add(h.raw_json);
+  }
+  void operator()(const webhook::ControlPassed& h) { handover(h); }
+  void operator()(const webhook::ControlTaken& h) { handover(h); }
+  void operator()(const webhook::WhatsAppMessage& m) {
+    add(m.id), add(m.type), add(m.text), add(m.raw_json), add(m.conversation_context_json);
+  }
+  void operator()(const webhook::WhatsAppEcho& m) {
+    add(m.id), add(m.type), add(m.text), add(m.raw_json);
+  }
+  void operator()(const webhook::WhatsAppStatus& m) { add(m.id), add(m.status), add(m.raw_json); }
   void operator()(const webhook::Unknown& u) { add(u.type), add(u.raw_json); }
   void batch(const webhook::Batch& b) {
     add(b.object);
