@@ -268,6 +268,20 @@ void ThreadTracker::extended(const webhook::CallTarget& on, std::chrono::seconds
                       on.platform);
 }
 
+// WhatsApp names roles, not apps: after a pass the owner is another responder, unnamed.
+void ThreadTracker::whatsappPassed(const webhook::CallTarget& on,
+                                   const std::optional<wa::RoleName>&) {
+  (void)impl_->record({on.account_id, on.user_id},
+                      detail::ownerOf(Ownership::kApp, "", OwnerSource::kOwnCall, impl_->now()),
+                      true, on.platform);
+}
+void ThreadTracker::whatsappTaken(const webhook::CallTarget& on) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterTake({}), true, on.platform);
+}
+void ThreadTracker::whatsappReleased(const webhook::CallTarget& on) {
+  (void)impl_->record({on.account_id, on.user_id}, impl_->afterRelease(), true, on.platform);
+}
+
 Result<void> ThreadTracker::recordOwner(const ConversationKey& key, const ThreadOwner& owner) {
   OwnerInfo o;
   if (owner.app_id) {

@@ -2,8 +2,11 @@
 
 #include <string>
 
+#include <vector>
+
 #include "catch.hpp"
 #include "event_observation.hpp"
+#include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
 
 using namespace std::chrono_literals;
@@ -104,4 +107,46 @@ TEST_CASE("observation: pass and take name the new owner, a request does not mov
 TEST_CASE("observation: reads say nothing about the thread") {
   CHECK_FALSE(observationOf(only("{" + kUserToPage + R"(,"read":{"watermark":1}})"), kMe,
                             fromEpochMillis(1)));
+}
+
+namespace {
+
+std::vector<handover::webhook::Event> whatsapp(const std::string& fixture) {
+  auto batch = handover::webhook::parse(handover::test::readFile(
+      std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + fixture));
+  REQUIRE(batch);
+  return batch->events;
+}
+
+}  // namespace
+
+TEST_CASE("observation: WhatsApp handovers move the owner per (number, user)") {
+  const auto events = whatsapp("whatsapp_handovers.json");
+  auto passed = observationOf(events[0], kMe, fromEpochMillis(1));
+  REQUIRE(passed);
+  CHECK(passed->key.page_id == "106540352242922");
+  CHECK(passed->key.user_id == "16315551181");
+  CHECK(passed->observation.platform == handover::Platform::kWhatsApp);
+  // control_passed reaches the new owner: this app.
+  CHECK(passed->observation.owner->isApp(kMe));
+  auto taken = observationOf(events[1], kMe, fromEpochMillis(1));
+  REQUIRE(taken);
+  // control_taken reaches the previous owner: another responder has it now.
+  CHECK(taken->observation.owner->ownership == Ownership::kApp);
+  CHECK(taken->observation.owner->app_id.empty());
+  CHECK(taken->observation.owner->learned_at == fromEpochMillis(1764600060000));
+}
+
+TEST_CASE("observation: WhatsApp messages are activity, echoes prove no owner, statuses nothing") {
+  const auto standby = whatsapp("whatsapp_standby.json");
+  auto copy = observationOf(standby[0], kMe, fromEpochMillis(1));
+  REQUIRE(copy);
+  CHECK(copy->observation.user_message == fromEpochMillis(1764600400000));
+  CHECK(copy->observation.standby_at);
+  auto echo = observationOf(standby[1], kMe, fromEpochMillis(1));
+  REQUIRE(echo);
+  CHECK(echo->key.user_id == "16315551181");
+  CHECK(echo->observation.other_message == fromEpochMillis(1764600401000));
+  CHECK_FALSE(echo->observation.owner);
+  CHECK_FALSE(observationOf(standby[3], kMe, fromEpochMillis(1)));
 }

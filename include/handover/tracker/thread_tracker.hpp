@@ -126,6 +126,13 @@ class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
   void released(const webhook::CallTarget& on) override;
   /// `webhook::CallObserver`: see `passed`.
   void extended(const webhook::CallTarget& on, std::chrono::seconds duration) override;
+  /// `webhook::CallObserver`: a WhatsApp pass; another responder owns the thread.
+  void whatsappPassed(const webhook::CallTarget& on,
+                      const std::optional<wa::RoleName>& role) override;
+  /// `webhook::CallObserver`: a WhatsApp take (explicit or by a Service send); this app owns it.
+  void whatsappTaken(const webhook::CallTarget& on) override;
+  /// `webhook::CallObserver`: a WhatsApp release; the thread is idle.
+  void whatsappReleased(const webhook::CallTarget& on) override;
   /// Records a `thread_owner` answer (hidden owner and idle included).
   Result<void> recordOwner(const ConversationKey& key, const ThreadOwner& owner);
 

@@ -5,18 +5,21 @@
 /// defines it and the tracker implements it: no include goes up a layer.
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "handover/client/requests.hpp"
 #include "handover/core/export.hpp"
 #include "handover/core/types.hpp"
+#include "handover/core/whatsapp.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
 
 /// The conversation a call was made on.
 struct CallTarget {
-  std::string account_id;                    ///< `entry.id`: the Page or Instagram account.
+  /// `entry.id`: the Page or Instagram account; WhatsApp: the `phone_number_id`.
+  std::string account_id;
   std::string user_id;                       ///< The user the call addressed.
   Platform platform = Platform::kMessenger;  ///< The conversation's platform.
 };
@@ -35,6 +38,15 @@ class HANDOVER_EXPORT CallObserver {
   virtual void released(const CallTarget& /*on*/) {}
   /// `extend_thread_control` by `duration` succeeded.
   virtual void extended(const CallTarget& /*on*/, std::chrono::seconds /*duration*/) {}
+  /// WhatsApp: a `pass` to `role` (nullopt: untargeted, to the escalation partner) succeeded;
+  /// another responder owns the thread now.
+  virtual void whatsappPassed(const CallTarget& /*on*/,
+                              const std::optional<wa::RoleName>& /*role*/) {}
+  /// WhatsApp: a `take` succeeded, or a Service send by the escalation partner (an implicit
+  /// take); this app owns the thread now.
+  virtual void whatsappTaken(const CallTarget& /*on*/) {}
+  /// WhatsApp: a `release` succeeded; the thread is idle (Meta sends no webhook for it).
+  virtual void whatsappReleased(const CallTarget& /*on*/) {}
 };
 
 }  // namespace webhook

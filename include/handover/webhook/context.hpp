@@ -3,6 +3,7 @@
 /// `Context`: one conversation (page, user, platform) and the thread-control calls on it.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include "handover/core/export.hpp"
 
@@ -22,7 +23,10 @@ namespace webhook {
 /// entry.
 ///
 /// Every call addresses `userId()` and returns the `Client` call's result and errors. A
-/// `Context` lives for one handler call and references the event: do not keep it.
+/// `Context` lives for one handler call and references the event: do not keep it. On a
+/// WhatsApp event the calls here (Messenger's) answer kInvalidArgument without sending: use
+/// `WhatsAppContext` (handover/webhook/whatsapp_context.hpp), which the WhatsApp registrations
+/// of `Router` hand to their handlers.
 class HANDOVER_EXPORT Context {
  public:
   /// A context acting through `client` on the conversation of `event`, which must outlive it.
@@ -43,6 +47,8 @@ class HANDOVER_EXPORT Context {
   bool isStandby() const noexcept { return event_.standby; }
   /// The client the calls go through, for calls this class does not wrap.
   Client& client() noexcept { return client_; }
+  /// The observer the calls are told to (may be null).
+  CallObserver* observer() const noexcept { return observer_; }
   /// This app's id, from the client's `ClientOptions::app_id` (may be empty).
   const std::string& appId() const { return client_.options().app_id; }
 
@@ -55,6 +61,7 @@ class HANDOVER_EXPORT Context {
 
   /// Pass the thread to `app_id` (empty: the default app under Conversation Routing).
   Result<void> passThreadControl(std::string app_id, std::string metadata = {}) {
+    if (auto e = messengerOnly()) return *e;
     auto r = client_.passThreadControl(userId(), app_id, std::move(metadata));
     if (r) tell([&](CallObserver& o) { o.passed(target(), app_id); });
     return r;
@@ -76,37 +83,53 @@ class HANDOVER_EXPORT Context {
   }
   /// Take the thread (#27 under Conversation Routing without a default app).
   Result<TakeThreadControlResponse> takeThreadControl(std::string metadata = {}) {
+    if (auto e = messengerOnly()) return *e;
     auto r = client_.takeThreadControl(userId(), std::move(metadata));
     if (r) tell([&](CallObserver& o) { o.taken(target(), *r); });
     return r;
   }
   /// Success means "request delivered", not "control gained".
   Result<RequestDelivered> requestThreadControl(std::string metadata = {}) {
+    if (auto e = messengerOnly()) return *e;
     return client_.requestThreadControl(userId(), std::move(metadata));
   }
   /// Give the thread up (it becomes idle); fails when this app is not the owner.
   Result<void> releaseThreadControl() {
+    if (auto e = messengerOnly()) return *e;
     auto r = client_.releaseThreadControl(userId());
     if (r) tell([&](CallObserver& o) { o.released(target()); });
     return r;
   }
   /// Keep control `duration` longer (1 s .. 7 days); fails when this app is not the owner.
   Result<void> extendThreadControl(std::chrono::seconds duration) {
+    if (auto e = messengerOnly()) return *e;
     auto r = client_.extendThreadControl(userId(), duration);
     if (r) tell([&](CallObserver& o) { o.extended(target(), duration); });
     return r;
   }
   /// The thread's owner as `thread_owner` discloses it (may be empty).
-  Result<ThreadOwner> getThreadOwner() { return client_.getThreadOwner(userId()); }
+  Result<ThreadOwner> getThreadOwner() {
+    if (auto e = messengerOnly()) return *e;
+    return client_.getThreadOwner(userId());
+  }
   /// `Client::threadOwnership` for this conversation's user.
-  Result<ThreadOwnership> threadOwnership() { return client_.threadOwnership(userId()); }
+  Result<ThreadOwnership> threadOwnership() {
+    if (auto e = messengerOnly()) return *e;
+    return client_.threadOwnership(userId());
+  }
   /// Reply with `text` (messaging type RESPONSE); 10/2018300 when another app owns the thread.
   Result<SendResponse> sendText(std::string text) {
+    if (auto e = messengerOnly()) return *e;
     return client_.sendText(userId(), std::move(text));
   }
 
  private:
   CallTarget target() const { return CallTarget{pageId(), userId(), platform()}; }
+  std::optional<Error> messengerOnly() const {
+    if (platform() != Platform::kWhatsApp) return std::nullopt;
+    return handover::detail::invalidArgument(
+        "a WhatsApp conversation: Messenger calls do not apply; use webhook::WhatsAppContext");
+  }
   template <typename F>
   void tell(F&& notify) const {
     if (observer_ == nullptr) return;

@@ -29,6 +29,7 @@
 #include "handover/core/result.hpp"
 #include "handover/webhook/context.hpp"
 #include "handover/webhook/events.hpp"
+#include "handover/webhook/whatsapp_context.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook {
@@ -175,6 +176,35 @@ class HANDOVER_EXPORT Router {
     return on(EventKind::kMessageEdit, typed<MessageEdit>(std::move(f)), s);
   }
 
+  // WhatsApp: `f(WhatsAppContext&, const T&)` returning void or `Result<void>`.
+
+  /// `f(WhatsAppContext&, const WhatsAppMessage&)` for a user's WhatsApp message (any `type`);
+  /// the owner's deliveries only by default (a standby partner must not reply).
+  template <typename F>
+  Router& onWhatsAppMessage(F f, Source s = Source::kMessaging) {
+    return on(EventKind::kWhatsAppMessage, whatsapp<WhatsAppMessage>(std::move(f)), s);
+  }
+  /// `f(WhatsAppContext&, const WhatsAppEcho&)`: another responder sent on the number (standby).
+  template <typename F>
+  Router& onWhatsAppEcho(F f, Source s = Source::kAny) {
+    return on(EventKind::kWhatsAppEcho, whatsapp<WhatsAppEcho>(std::move(f)), s);
+  }
+  /// `f(WhatsAppContext&, const WhatsAppStatus&)`: sent, delivered, read, failed.
+  template <typename F>
+  Router& onWhatsAppStatus(F f, Source s = Source::kAny) {
+    return on(EventKind::kWhatsAppStatus, whatsapp<WhatsAppStatus>(std::move(f)), s);
+  }
+  /// `f(WhatsAppContext&, const ControlPassed&)`: the thread was passed to this app.
+  template <typename F>
+  Router& onControlPassed(F f, Source s = Source::kAny) {
+    return on(EventKind::kControlPassed, whatsapp<ControlPassed>(std::move(f)), s);
+  }
+  /// `f(WhatsAppContext&, const ControlTaken&)`: the escalation partner took the thread.
+  template <typename F>
+  Router& onControlTaken(F f, Source s = Source::kAny) {
+    return on(EventKind::kControlTaken, whatsapp<ControlTaken>(std::move(f)), s);
+  }
+
   /// Runs the handlers for every event in order, each with a `Context` over `client`.
   /// A failing handler is reported and the rest of the batch still runs. `observer` (a
   /// `tracker::ThreadTracker`, say) learns the thread-control calls the contexts made.
@@ -213,6 +243,20 @@ class HANDOVER_EXPORT Router {
         return {};
       } else {
         return f(ctx, payload);
+      }
+    };
+  }
+
+  template <typename T, typename F>
+  static EventHandler whatsapp(F f) {
+    return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
+      WhatsAppContext wa(ctx);
+      const T& payload = *e.get<T>();
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, WhatsAppContext&, const T&>>) {
+        f(wa, payload);
+        return {};
+      } else {
+        return f(wa, payload);
       }
     };
   }
