@@ -39,6 +39,7 @@ int cmdExtend(const Args& args);
 int cmdOwner(const Args& args);
 int cmdReceivers(const Args& args);
 int cmdFeatureStatus(const Args& args);
+int cmdWhatsApp(const Args& args);  ///< `wa pass|take|release` (whatsapp_commands.cpp).
 int cmdParse(const Args& args);
 int cmdVerify(const Args& args);
 int cmdEmulator(const Args& args);

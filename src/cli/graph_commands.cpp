@@ -7,6 +7,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "graph_client.hpp"
 #include "handover/client/client.hpp"
 #include "json_line.hpp"
 
@@ -31,10 +32,22 @@ bool validApiVersion(const std::string& v) {
   return true;
 }
 
-// The Page the command addressed (`--page`; empty: me), for hints on Graph errors.
-std::string g_page;
+int printOk(JsonLine& line) {
+  std::cout << line.finish() << std::endl;
+  return kExitOk;
+}
 
-// Builds the client, or returns the exit code of a usage problem.
+void success(JsonLine& line, const char* action, const std::string& recipient) {
+  line.boolean("success", true).str("action", action).str("recipient", recipient);
+}
+
+}  // namespace
+
+// The Page the command addressed (`--page`; empty: me), for hints on Graph errors.
+namespace {
+std::string g_page;
+}  // namespace
+
 std::optional<Client> makeClient(const Args& args, int& exit_code) {
   ClientOptions o;
   o.access_token = env("HANDOVER_ACCESS_TOKEN");
@@ -110,17 +123,6 @@ int reportError(const Error& e) {
   }
   return kExitFailure;
 }
-
-int printOk(JsonLine& line) {
-  std::cout << line.finish() << std::endl;
-  return kExitOk;
-}
-
-void success(JsonLine& line, const char* action, const std::string& recipient) {
-  line.boolean("success", true).str("action", action).str("recipient", recipient);
-}
-
-}  // namespace
 
 int cmdPass(const Args& args) {
   int code = kExitOk;

@@ -44,6 +44,18 @@ constexpr const char* kGraphOptions =
     "Output: one JSON object on stdout. Exit: 0 ok, 1 Graph error (code and subcode on\n"
     "  stderr), 2 bad arguments, 3 transport error.\n";
 
+constexpr const char* kWhatsAppOptions =
+    "\nOptions:\n"
+    "  --phone-number-id ID  The business number's id (digits; required)\n"
+    "  --base-url URL        Graph API base URL (default https://graph.facebook.com)\n"
+    "  --api-version vNN.N   Graph API version (default: the SDK's pinned version)\n"
+    "Environment: HANDOVER_ACCESS_TOKEN (a token with whatsapp_business_messaging, required),\n"
+    "  HANDOVER_APP_SECRET (optional: adds appsecret_proof). Never pass them as arguments.\n"
+    "Output: {\"success\":true,\"request_id\":S|null}. Exit: 0 ok, 1 Graph error (code and\n"
+    "  subcode on stderr; take by a non-escalation partner: 100/2494191), 2 bad arguments\n"
+    "  (nothing sent), 3 transport error. Thread control is not idempotent: a request that\n"
+    "  may have reached Meta (5xx, timeout, connection lost) is never sent again.\n";
+
 const Command* g_current = nullptr;
 
 }  // namespace
@@ -75,6 +87,27 @@ const std::vector<Command>& commands() {
        "List the Page's secondary receivers (all pages of results).", cmdReceivers},
       {"feature-status", graphSpec(0), "feature-status",
        "Show messaging_feature_status (hop_v2, msgr_multi_app, ig_multi_app).", cmdFeatureStatus},
+      {"wa",
+       [] {
+         ArgSpec s;
+         s.valued = {"--phone-number-id", "--role", "--metadata", "--base-url", "--api-version"};
+         s.min_positionals = 2;
+         s.max_positionals = 2;
+         return s;
+       }(),
+       "wa pass|take|release USER --phone-number-id ID [--role ROLE] [--metadata TEXT]",
+       "WhatsApp Conversation Routing: POST /{api-version}/{ID}/thread_control.\n"
+       "  handover wa pass USER --phone-number-id ID [--role ROLE] [--metadata TEXT]\n"
+       "  handover wa take USER --phone-number-id ID [--metadata TEXT]\n"
+       "  handover wa release USER --phone-number-id ID [--metadata TEXT]\n"
+       "USER is a phone number or wa_id (digits, an optional leading +, sent as given in\n"
+       "`to`) or a business-scoped user id (US.13491208655302741, sent in `recipient`).\n"
+       "pass hands the thread to the responder holding ROLE for its entry point; without\n"
+       "--role, to the escalation partner. ROLE is any lowercase word, sent as given; the\n"
+       "known ones: customer_service, marketing, utility, ctwa, ai_agent, escalation.\n"
+       "take: only the escalation partner may. release: the thread goes idle, no webhook.\n"
+       "--metadata (at most 2000 characters, UTF-8) reaches the new owner; empty: not sent.",
+       cmdWhatsApp},
       {"parse", fileSpec({}, {"--flat"}), "parse [FILE|-] [--flat]",
        "Print each event of a webhook body (FILE, or stdin) as one JSON line, in order:\n"
        "  {\"kind\":K,\"standby\":B,\"platform\":\"messenger\"|\"instagram\",\"page_id\":S,\n"
@@ -146,12 +179,17 @@ bool isGraphCommand(const Command& c) {
 
 void printCommandHelp(const Command& c) {
   std::cout << "usage: handover " << c.usage << "\n\n" << c.help << "\n";
-  if (isGraphCommand(c)) std::cout << kGraphOptions;
+  if (std::strcmp(c.name, "wa") == 0) {
+    std::cout << kWhatsAppOptions;
+  } else if (isGraphCommand(c)) {
+    std::cout << kGraphOptions;
+  }
 }
 
 void printHelp(std::ostream& out) {
   out << "handover " << HANDOVER_VERSION_STRING
-      << ": Messenger/Instagram thread control (Handover Protocol, Conversation Routing)\n\n"
+      << ": Messenger, Instagram and WhatsApp thread control (Handover Protocol,\n"
+         "Conversation Routing)\n\n"
          "usage: handover COMMAND [ARGS] [OPTIONS]\n\nCommands:\n";
   for (const auto& c : commands()) out << "  handover " << c.usage << "\n";
   out << kGraphOptions << "\nRun 'handover COMMAND --help' for details.\n";

@@ -100,11 +100,16 @@ Result<CallSpec> threadControl(const std::string& number, const wa::User& user,
   return c;
 }
 
+// Any 2xx JSON object is a success: `request_id` is new (September 2026) and optional, so one
+// that is not a string or an integer id is read as absent rather than failing a call that was
+// made (and must not be made again).
 Result<wa::ThreadControlResponse> readThreadControl(const rapidjson::Value& doc) {
-  FieldReader read("thread_control");
   wa::ThreadControlResponse out;
-  out.request_id = read.string(doc, "request_id");
-  if (!read.ok()) return read.error();
+  const auto it = doc.FindMember("request_id");
+  if (it == doc.MemberEnd()) return out;
+  FieldReader read("thread_control");
+  out.request_id = read.id(doc, "request_id");
+  if (!read.ok()) out.request_id.reset();
   return out;
 }
 

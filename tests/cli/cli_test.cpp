@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <dirent.h>
+#include <atomic>
 #include <csignal>
 #include <fstream>
 #include <set>
@@ -697,4 +698,179 @@ TEST_CASE("cli: emulator test and record refuse bad arguments and say why") {
   CHECK(taken.exit_code == 2);
   CHECK(taken.err.find("port " + std::to_string(busy) + " is in use") != std::string::npos);
   other->stop();
+}
+
+// --- handover wa: WhatsApp thread_control (the contract in examples/cli.md) -----------------
+
+namespace {
+
+const std::string kNumber = "106540352242922";
+
+Run wa(const handover::test::RecordingServer& server, std::vector<std::string> args,
+       const std::string& secret = "") {
+  args.insert(args.begin(), "wa");
+  args.push_back("--base-url");
+  args.push_back(server.baseUrl());
+  std::map<std::string, std::string> env{{"HANDOVER_ACCESS_TOKEN", "wa-token-123"}};
+  if (!secret.empty()) env["HANDOVER_APP_SECRET"] = secret;
+  return runCli(args, env);
+}
+
+}  // namespace
+
+TEST_CASE("cli: wa pass, take and release send the documented body and print two keys") {
+  handover::test::RecordingServer server;
+  server.enqueue(handover::test::jsonResponse(
+      200, R"({"messaging_product":"whatsapp","request_id":"rq-1"})"));
+  Run pass = wa(server,
+                {"pass", "+16315551181", "--phone-number-id", kNumber, "--role", "customer_service",
+                 "--metadata", "asked for a human"},
+                "wa-secret");
+  CHECK(pass.exit_code == 0);
+  CHECK(pass.out == "{\"success\":true,\"request_id\":\"rq-1\"}\n");
+  auto req = server.last();
+  CHECK(req.method == "POST");
+  CHECK(req.path == "/v26.0/" + kNumber + "/thread_control");
+  CHECK(req.body == R"({"messaging_product":"whatsapp","to":"+16315551181","action":"pass",)"
+                    R"("metadata":"asked for a human","control_pass":{"target_role":"customer_service"}})");
+  CHECK(req.header("Authorization") == "Bearer wa-token-123");
+  CHECK(req.param("appsecret_proof") == appSecretProof("wa-token-123", "wa-secret"));
+
+  // No request_id in the answer: null. A BSUID goes in `recipient`; empty metadata is not sent.
+  server.enqueue(handover::test::jsonResponse(200, R"({"messaging_product":"whatsapp"})"));
+  Run take = wa(server, {"take", "US.13491208655302741", "--phone-number-id", kNumber,
+                         "--metadata", "", "--api-version", "v25.0"});
+  CHECK(take.exit_code == 0);
+  CHECK(take.out == "{\"success\":true,\"request_id\":null}\n");
+  CHECK(server.last().path == "/v25.0/" + kNumber + "/thread_control");
+  CHECK(server.last().body ==
+        R"({"messaging_product":"whatsapp","recipient":"US.13491208655302741","action":"take"})");
+
+  // Any 2xx JSON object is a success; a role Meta added later is sent as given.
+  server.enqueue(handover::test::jsonResponse(201, R"({"anything":[1]})"));
+  Run release = wa(server, {"release", "16315551181", "--phone-number-id", kNumber});
+  CHECK(release.exit_code == 0);
+  CHECK(release.out == "{\"success\":true,\"request_id\":null}\n");
+  CHECK(server.last().body ==
+        R"({"messaging_product":"whatsapp","to":"16315551181","action":"release"})");
+  Run new_role = wa(server, {"pass", "1", "--phone-number-id", kNumber, "--role", "sales_lead"});
+  CHECK(new_role.exit_code == 0);
+  CHECK(server.last().body.find(R"("control_pass":{"target_role":"sales_lead"})") !=
+        std::string::npos);
+}
+
+TEST_CASE("cli: wa refuses bad input with exit 2 and sends nothing") {
+  handover::test::RecordingServer server;
+  const std::string long_text(2001, 'x');
+  const std::string invalid_utf8 = "caf\xC3";
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"pass", "16315551181"},                                         // no number
+           {"pass", "16315551181", "--phone-number-id", "12ab"},            // number not digits
+           {"pass", "16315551181", "--phone-number-id", ""},                // empty number
+           {"pass", "hello", "--phone-number-id", kNumber},                 // neither form
+           {"pass", "+", "--phone-number-id", kNumber},                     // a lone +
+           {"pass", "us.1234", "--phone-number-id", kNumber},               // not a BSUID
+           {"move", "16315551181", "--phone-number-id", kNumber},           // unknown action
+           {"take", "16315551181", "--phone-number-id", kNumber, "--role", "marketing"},
+           {"release", "16315551181", "--phone-number-id", kNumber, "--role", "marketing"},
+           {"pass", "16315551181", "--phone-number-id", kNumber, "--role", "Marketing"},
+           {"pass", "16315551181", "--phone-number-id", kNumber, "--role", "ai-agent"},
+           {"pass", "16315551181", "--phone-number-id", kNumber, "--metadata", long_text},
+           {"take", "16315551181", "--phone-number-id", kNumber, "--metadata", invalid_utf8},
+           {"pass", "16315551181", "--phone-number-id", kNumber, "extra"},
+       }) {
+    INFO(args.front() << " " << args.size());
+    requireUsage(wa(server, args));
+  }
+  // 2000 characters of two bytes each are allowed: characters, not bytes.
+  std::string two_thousand;
+  for (int i = 0; i < 2000; ++i) two_thousand += "\xC3\xA9";
+  CHECK(server.requestCount() == 0);
+  CHECK(wa(server, {"pass", "1", "--phone-number-id", kNumber, "--metadata", two_thousand})
+            .exit_code == 0);
+  CHECK(server.requestCount() == 1);
+  // Without a token: exit 2, nothing sent.
+  Run no_token = runCli({"wa", "take", "1", "--phone-number-id", kNumber, "--base-url",
+                         server.baseUrl()});
+  requireUsage(no_token);
+  CHECK(server.requestCount() == 1);
+}
+
+TEST_CASE("cli: wa errors: Graph 1, redirect and transport 3, never sent twice") {
+  handover::test::RecordingServer server;
+  SECTION("take by a responder that is not the escalation partner") {
+    server.enqueue(handover::test::jsonResponse(
+        400, R"({"error":{"message":"(#100) Take thread control not permitted","type":)"
+             R"("OAuthException","code":100,"error_subcode":2494191,"fbtrace_id":"T9"}})"));
+    Run r = wa(server, {"take", "1", "--phone-number-id", kNumber});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("code 100 subcode 2494191") != std::string::npos);
+  }
+  SECTION("a 5xx is not retried") {
+    server.setHandler([](const handover::test::RecordedRequest&) {
+      return handover::test::jsonResponse(503, R"({"error":{"message":"busy","code":2}})");
+    });
+    Run r = wa(server, {"pass", "1", "--phone-number-id", kNumber});
+    CHECK(r.exit_code == 1);
+    CHECK(server.requestCount() == 1);
+  }
+  SECTION("a 3xx is a transport error") {
+    server.setHandler([](const handover::test::RecordedRequest&) {
+      return handover::test::jsonResponse(307, "", {{"Location", "http://127.0.0.1:1/x"}});
+    });
+    Run r = wa(server, {"release", "1", "--phone-number-id", kNumber});
+    CHECK(r.exit_code == 3);
+    CHECK(server.requestCount() == 1);
+  }
+  SECTION("a connection lost after the request was sent is not retried") {
+    std::atomic<int> requests{0};
+    handover::test::RawServer raw([&requests](int, const std::string& request) {
+      if (request.find("/thread_control") != std::string::npos) ++requests;
+      return true;  // closes without answering
+    });
+    Run r = runCli({"wa", "take", "1", "--phone-number-id", kNumber, "--base-url", raw.baseUrl()},
+                   {{"HANDOVER_ACCESS_TOKEN", "wa-token-123"}});
+    CHECK(r.exit_code == 3);
+    CHECK(raw.connections() == 1);
+    CHECK(requests == 1);
+    CHECK(r.err.find("wa-token-123") == std::string::npos);
+  }
+}
+
+TEST_CASE("cli: wa --help lists the known roles and the top-level help lists wa") {
+  Run help = runCli({"wa", "--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* role :
+       {"customer_service", "marketing", "utility", "ctwa", "ai_agent", "escalation"}) {
+    CHECK(help.out.find(role) != std::string::npos);
+  }
+  CHECK(runCli({"--help"}).out.find("  handover wa pass|take|release") != std::string::npos);
+}
+
+TEST_CASE("cli: parse prints WhatsApp events with the same eight keys and their own kinds") {
+  const std::set<std::string> kinds = {"control_passed", "control_taken", "message",
+                                       "echo",           "status",        "unknown"};
+  const std::vector<std::string> keys = {"kind",      "standby",      "platform",  "page_id",
+                                         "sender_id", "recipient_id", "timestamp", "data"};
+  std::set<std::string> seen;
+  for (const char* name : {"whatsapp_handovers", "whatsapp_handovers_observed",
+                           "whatsapp_messages", "whatsapp_standby", "whatsapp_unknown_fields"}) {
+    Run r = runCli({"parse", fixture(std::string(name) + ".json")});
+    REQUIRE(r.exit_code == 0);
+    for (const auto& l : lines(r.out)) {
+      auto d = json(l);
+      seen.insert(str(d, "kind"));
+      CHECK(kinds.count(str(d, "kind")) == 1);
+      CHECK(str(d, "platform") == "whatsapp");
+      std::vector<std::string> got;
+      for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
+        got.emplace_back(it->name.GetString());
+      CHECK(got == keys);
+    }
+  }
+  CHECK(seen == kinds);
+  Run bad = runCli({"parse", fixture("whatsapp_malformed.json")});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("entry[0].changes[0].value.messages[0]") != std::string::npos);
 }
