@@ -11,60 +11,20 @@
 #include <sstream>
 
 #include "bounds.hpp"
+#include "config_json.hpp"
 #include "faults_json.hpp"
 #include "json_util.hpp"
+#include "whatsapp_config.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 namespace {
 
+using detail::configError;
+using detail::getId;
+using detail::getString;
+using detail::onlyKeys;
 using rapidjson::Value;
-
-Error configError(std::string message) {
-  Error e = handover::detail::invalidArgument("emulator config: " + std::move(message));
-  e.category = ErrorCategory::kParse;
-  return e;
-}
-
-// Unknown keys are refused: a misspelt "subscribed_fields" would otherwise silently mean "no
-// webhooks", which is the very confusion the emulator exists to remove.
-template <std::size_t N>
-Result<void> onlyKeys(const Value& obj, std::string_view where,
-                      const std::array<std::string_view, N>& allowed) {
-  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
-    std::string_view key(it->name.GetString(), it->name.GetStringLength());
-    bool ok = false;
-    for (auto a : allowed) ok = ok || a == key;
-    if (!ok)
-      return configError("unknown key \"" + std::string(key) + "\" in " + std::string(where));
-  }
-  return {};
-}
-
-Result<std::string> getString(const Value& obj, const char* key, std::string_view where,
-                              bool required) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd()) {
-    if (required) return configError(std::string(where) + " needs \"" + key + "\"");
-    return std::string();
-  }
-  if (!it->value.IsString()) {
-    return configError(std::string(where) + "." + key + " must be a string");
-  }
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-Result<std::string> getId(const Value& obj, const char* key, std::string_view where,
-                          bool required) {
-  auto it = obj.FindMember(key);
-  if (it == obj.MemberEnd() || it->value.IsNull()) {
-    if (required) return configError(std::string(where) + " needs \"" + key + "\"");
-    return std::string();
-  }
-  auto id = detail::idText(it->value);
-  if (!id) return configError(std::string(where) + "." + key + " must be a string or integer");
-  return *id;
-}
 
 Result<Role> toRole(const Value& v, std::string_view where) {
   if (!v.IsString()) return configError(std::string(where) + " role must be a string");
@@ -174,6 +134,12 @@ Result<AppConfig> parseApp(const Value& v, std::size_t index) {
   return app;
 }
 
+std::set<std::string> numberIds(const Config& config) {
+  std::set<std::string> ids;
+  for (const auto& n : config.whatsapp_numbers) ids.insert(n.id);
+  return ids;
+}
+
 Result<void> parseDelivery(const Value& v, DeliveryConfig& out) {
   if (!v.IsObject()) return configError("delivery must be an object");
   if (auto r = onlyKeys(v, "delivery", detail::kDeliveryKeys); !r) {
@@ -259,6 +225,9 @@ Result<Config> parseConfig(std::string_view json) {
       }
     }
   }
+  if (auto it = doc.FindMember("whatsapp_numbers"); it != doc.MemberEnd()) {
+    if (auto r = detail::parseWhatsAppNumbers(it->value, config); !r) return std::move(r).error();
+  }
   if (auto it = doc.FindMember("delivery"); it != doc.MemberEnd()) {
     if (auto r = parseDelivery(it->value, config.delivery); !r) return std::move(r).error();
   }
@@ -315,7 +284,7 @@ Result<void> validateConfig(const Config& config) {
     }
     std::vector<std::string> own{app.page_access_token};
     for (const auto& [p, t] : app.page_tokens) {
-      if (!page_ids.count(p))
+      if (!page_ids.count(p) && !numberIds(config).count(p))
         return configError("app " + app.id + " has a token for unknown page " + p);
       own.push_back(t);
     }
@@ -366,6 +335,7 @@ Result<void> validateConfig(const Config& config) {
     if (primaries > 1)
       return configError("page " + page.id + " has more than one primary receiver");
   }
+  if (auto r = detail::validateWhatsAppNumbers(config); !r) return r;
   if (auto r = detail::checkFaultReferences(config, config.faults, "faults"); !r) {
     return configError(r.error().message);
   }

@@ -9,8 +9,8 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {
 
-inline constexpr std::array<std::string_view, 5> kConfigKeys{"pages", "apps", "delivery",
-                                                             "start_time_ms", "faults"};
+inline constexpr std::array<std::string_view, 6> kConfigKeys{
+    "pages", "whatsapp_numbers", "apps", "delivery", "start_time_ms", "faults"};
 inline constexpr std::array<std::string_view, 5> kPageKeys{"id", "name", "platform", "era",
                                                            "default_app_id"};
 inline constexpr std::array<std::string_view, 12> kAppKeys{
@@ -18,6 +18,10 @@ inline constexpr std::array<std::string_view, 12> kAppKeys{
     "page_roles",  "pages",       "page_access_token",
     "page_tokens", "app_secret",  "require_appsecret_proof",
     "can_take",    "webhook_url", "subscribed_fields"};
+inline constexpr std::array<std::string_view, 7> kWhatsAppNumberKeys{
+    "id",  "waba_id", "display_phone_number", "name", "escalation_partner", "entry_points",
+    "standby"};
+inline constexpr std::array<std::string_view, 2> kEntryPointKeys{"primary", "roles"};
 inline constexpr std::array<std::string_view, 5> kDeliveryKeys{
     "initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"};
 

@@ -56,6 +56,13 @@ Result<InjectedEvent> Emulator::Impl::sendUserMessage(const UserMessage& m) {
                             {{"text", m.text}, {"quick_reply_payload", m.quick_reply_payload}});
 }
 
+Result<InjectedEvent> Emulator::Impl::sendWhatsAppMessage(const UserMessage& m,
+                                                          const std::string& entry_point) {
+  return act<InjectedEvent>("user_message", m.page_id, m.user_id,
+                            [&] { return world.waUserMessage(m, entry_point); },
+                            {{"text", m.text}, {"entry_point", entry_point}});
+}
+
 Result<InjectedEvent> Emulator::Impl::sendUserPostback(const std::string& page,
                                                        const std::string& user,
                                                        const std::string& title,

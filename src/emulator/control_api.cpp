@@ -55,9 +55,13 @@ void Emulator::Impl::routes() {
                   control(req, res, fn);
                 });
   };
-  post("/_emulator/user/message", [this](const Str& s, rapidjson::Document&) {
-    return eventJson(
-        sendUserMessage({s("page_id"), s("user_id"), s("text"), s("quick_reply_payload")}));
+  post("/_emulator/user/message", [this](const Str& s, rapidjson::Document& doc) {
+    UserMessage m{s("page_id"), s("user_id"), s("text"), s("quick_reply_payload")};
+    // WhatsApp numbers: the entry point the message came through (default: "default").
+    if (doc.IsObject() && doc.HasMember("entry_point")) {
+      return eventJson(sendWhatsAppMessage(m, s("entry_point")));
+    }
+    return eventJson(sendUserMessage(m));
   });
   post("/_emulator/user/postback", [this](const Str& s, rapidjson::Document&) {
     return eventJson(sendUserPostback(s("page_id"), s("user_id"), s("title"), s("payload")));

@@ -13,7 +13,31 @@ namespace emulator::detail {
 using handover::detail::hmacSha1Hex;
 using handover::detail::hmacSha256Hex;
 
+namespace {
+
+// WhatsApp: {"object":"whatsapp_business_account","entry":[{"id":WABA,"changes":[{"field":F,
+// "value":V}]}]} (whatsapp.md §3); consecutive changes of one account share an entry.
+std::string whatsappEnvelope(const std::vector<Outgoing>& batch) {
+  std::string out = "{\"object\":\"whatsapp_business_account\",\"entry\":[";
+  for (std::size_t i = 0; i < batch.size();) {
+    std::size_t j = i;
+    if (i != 0) out += ",";
+    out += "{\"id\":" + escapeJsonString(batch[i].page_id) + ",\"changes\":[";
+    for (; j < batch.size() && batch[j].page_id == batch[i].page_id; ++j) {
+      if (j != i) out += ",";
+      out += "{\"field\":" + escapeJsonString(batch[j].field) + ",\"value\":" +
+             batch[j].event_json + "}";
+    }
+    out += "]}";
+    i = j;
+  }
+  return out + "]}";
+}
+
+}  // namespace
+
 std::string buildEnvelope(const std::vector<Outgoing>& batch) {
+  if (!batch.empty() && batch.front().whatsapp) return whatsappEnvelope(batch);
   std::string out = "{\"object\":\"";
   out += !batch.empty() && batch.front().instagram ? "instagram" : "page";
   out += "\",\"entry\":[";
@@ -227,7 +251,10 @@ void Delivery::run(AppQueue& q) {
         q.faulty ? std::max(config_.max_batch, faults_.batch_size) : config_.max_batch;
     std::vector<Outgoing> batch;
     for (const auto& e : q.events) {
-      if (batch.size() >= most || e.instagram != q.events.front().instagram) break;
+      if (batch.size() >= most || e.instagram != q.events.front().instagram ||
+          e.whatsapp != q.events.front().whatsapp) {
+        break;
+      }
       batch.push_back(e);
     }
     const bool faulty = q.faulty;

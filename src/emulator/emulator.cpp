@@ -139,6 +139,17 @@ std::string Emulator::baseUrl() const {
 Result<InjectedEvent> Emulator::sendUserMessage(const UserMessage& message) {
   return impl_->sendUserMessage(message);
 }
+
+Result<InjectedEvent> Emulator::sendWhatsAppMessage(const std::string& phone_number_id,
+                                                    const std::string& user_id,
+                                                    const std::string& text,
+                                                    const std::string& entry_point) {
+  UserMessage m;
+  m.page_id = phone_number_id;
+  m.user_id = user_id;
+  m.text = text;
+  return impl_->sendWhatsAppMessage(m, entry_point);
+}
 Result<InjectedEvent> Emulator::sendUserPostback(const std::string& page_id,
                                                  const std::string& user_id,
                                                  const std::string& title,

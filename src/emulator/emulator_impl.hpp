@@ -4,6 +4,7 @@
 // live by concern, so a change to one recompiles one file:
 //   emulator.cpp         construction, the public `Emulator` methods, the server's life
 //   graph_api.cpp        the Graph API on the wire (auth, parameters, answers)
+//   whatsapp_graph.cpp   the WhatsApp calls on a business number
 //   control_actions.cpp  the control actions (user, inbox, roles, clock) and their record
 //   control_api.cpp      the `/_emulator/...` control API routes
 //   faults_api.cpp       faults and Lead-Gen over the control API
@@ -125,6 +126,9 @@ struct Emulator::Impl {
 
   void sendMessage(const httplib::Request& req, httplib::Response& res, const Caller& c,
                    const Params& params);
+  // A call on a WhatsApp number (whatsapp_graph.cpp).
+  void whatsappGraph(const httplib::Request& req, httplib::Response& res, const Caller& c,
+                     const Params& params, const std::string& edge);
 
   // --- control actions (in-process and HTTP) ------------------------------------------------
 
@@ -139,6 +143,7 @@ struct Emulator::Impl {
                 const std::function<Result<T>()>& fn, const Fields& fields = {});
 
   Result<InjectedEvent> sendUserMessage(const UserMessage& m);
+  Result<InjectedEvent> sendWhatsAppMessage(const UserMessage& m, const std::string& entry_point);
   Result<InjectedEvent> sendUserPostback(const std::string& page, const std::string& user,
                                          const std::string& title, const std::string& payload);
   Result<InjectedEvent> sendUserRead(const std::string& page, const std::string& user);

@@ -222,6 +222,7 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
           {req.method, edge.empty() ? node : edge, req.path, c.app_id, tok, c.page_id}, now())) {
     return injectFault(req, res, c.app_id, *fault);
   }
+  if (world.number(c.page_id) != nullptr) return whatsappGraph(req, res, c, params, edge);
   auto done = [&](const Result<void>& r) {
     if (!r) return replyError(req, res, "graph", c.app_id, r.error());
     flush();

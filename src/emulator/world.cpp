@@ -4,6 +4,7 @@
 // inbox and the Page admin), webhook_events.cpp (who hears what). Each rule cites its protocol.md
 // source tag; [U] marks a choice made where the protocol is uncertain or silent.
 #include "world.hpp"
+#include "whatsapp_config.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -54,6 +55,7 @@ World::World(Config config, std::function<std::int64_t()> now_ms)
     : config_(std::move(config)), now_ms_(std::move(now_ms)) {
   if (auto r = validateConfig(config_); !r) throw Exception(r.error());
   for (const auto& a : config_.apps) apps_[a.id] = a;
+  for (const auto& n : config_.whatsapp_numbers) numbers_[n.id].cfg = n;
   // The inboxes are built in (protocol.md §2.2 related constants); a listed one keeps its role.
   for (auto [id, name] : {std::pair<std::string_view, const char*>{kPageInboxAppId, "Page Inbox"},
                           {kInstagramInboxAppId, "Instagram Inbox"}}) {
@@ -196,6 +198,17 @@ std::vector<ConversationView> World::conversations() const {
       out.push_back(std::move(v));
     }
   }
+  for (const auto& [id, n] : numbers_) {
+    for (const auto& [user, t] : n.threads) {
+      ConversationView v;
+      v.page_id = id;
+      v.user_id = user;
+      v.owner = waOwnerNow(n, user);
+      v.history = &t.history;
+      v.chat = &t.chat;
+      out.push_back(std::move(v));
+    }
+  }
   return out;
 }
 
@@ -265,11 +278,17 @@ Result<Caller> World::authenticate(const std::string& token,
     c.page_id = page_ref;
     if (!token_page.empty() && token_page != page_ref) return unknownObject(page_ref);
   }
+  if (const NumberState* n = numberState(c.page_id)) {
+    // A WhatsApp number answers the apps that respond on it (whatsapp.md §1).
+    if (!isResponder(n->cfg, c.app_id)) return unknownObject(page_ref);
+    return c;
+  }
   if (!pageState(c.page_id) || !installed(c.page_id, c.app_id)) return unknownObject(page_ref);
   return c;
 }
 
 std::string World::ownerNow(const std::string& page_id, const std::string& user) const {
+  if (const NumberState* n = numberState(page_id)) return waOwnerNow(*n, user);
   const PageState* p = pageState(page_id);
   if (!p) return {};
   const auto it = p->threads.find(user);
@@ -279,6 +298,11 @@ std::string World::ownerNow(const std::string& page_id, const std::string& user)
 }
 
 Result<ThreadState> World::threadState(const std::string& page_id, const std::string& user) {
+  if (const NumberState* n = numberState(page_id)) {
+    ThreadState s;
+    s.owner_app_id = waOwnerNow(*n, user);
+    return s;
+  }
   PageState* p = pageState(page_id);
   if (!p) return unknownObject(page_id);
   // Looking does not start a conversation (a Lead-Gen page routes only new ones).

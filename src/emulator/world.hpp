@@ -24,6 +24,10 @@ struct Outgoing {
   std::string page_id;
   bool standby = false;    ///< Goes under entry[].standby instead of entry[].messaging.
   bool instagram = false;  ///< Envelope "object": "instagram" instead of "page".
+  /// Envelope "object": "whatsapp_business_account"; `page_id` is then the WABA id (the entry's
+  /// id), `event_json` a change's `value` and `field` its `field`.
+  bool whatsapp = false;
+  std::string field;
   std::int64_t timestamp = 0;
   std::string event_json;        ///< One messaging/standby item.
   std::string hop_context_json;  ///< The entry's `hop_context` array (Lead-Gen passes), raw.
@@ -88,6 +92,21 @@ struct SendInput {
   bool has_thread_control = false;
   std::string control_type;  ///< "pass", "release" or empty (= release, CR-M).
   std::string control_app_id;
+};
+
+/// A WhatsApp `thread_control` call, already parsed (whatsapp.md §2).
+struct WaControlInput {
+  std::string user;    ///< `to` or `recipient`, as sent.
+  std::string action;  ///< "pass", "take" or "release".
+  std::string metadata;
+  std::optional<std::string> target_role;  ///< `control_pass.target_role`; pass only.
+};
+
+/// A WhatsApp `messages` send, already parsed.
+struct WaSendInput {
+  std::string user;  ///< `to` or `recipient`, as sent.
+  std::string type;  ///< "text", "template"...
+  std::string text;  ///< `text.body` for "text".
 };
 
 /// What `thread_owner` discloses.
@@ -168,6 +187,18 @@ class World {
   /// Events produced since the last call, in production order.
   std::vector<Outgoing> drainOutbox();
 
+  // --- WhatsApp numbers (whatsapp_rules.cpp; whatsapp.md) -----------------------------------
+  // A number is addressed by its phone_number_id wherever a page id goes: authenticate,
+  // userMessage, threadState, ownerNow, conversations.
+
+  const WhatsAppNumberConfig* number(const std::string& id) const;
+  /// A user's message to a number through `entry_point`.
+  Result<InjectedEvent> waUserMessage(const UserMessage& m, const std::string& entry_point);
+  /// `thread_control`: the request id on success.
+  Result<std::string> waThreadControl(const Caller& c, const WaControlInput& in);
+  /// `messages`: the new wamid on success.
+  Result<std::string> waSend(const Caller& c, const WaSendInput& in);
+
   Role roleOf(const std::string& page_id, const std::string& app_id) const;
   bool installed(const std::string& page_id, const std::string& app_id) const;
 
@@ -187,6 +218,40 @@ class World {
     std::map<std::string, Role> roles;
     std::map<std::string, Thread> threads;
   };
+
+  // One WhatsApp thread: the owner ("" idle), the entry point it came through, and the times
+  // its 24 h of inactivity count from (whatsapp.md §2).
+  struct WaThread {
+    std::string owner;
+    std::string entry_point = "default";
+    std::int64_t last_user_ms = 0;
+    std::int64_t last_transition_ms = 0;
+    std::vector<OwnershipChange> history;
+    std::vector<ChatLine> chat;
+  };
+  struct NumberState {
+    WhatsAppNumberConfig cfg;
+    std::map<std::string, WaThread> threads;
+  };
+  static constexpr std::int64_t kWaIdleMs = 24LL * 60 * 60 * 1000;
+  NumberState* numberState(const std::string& id);
+  const NumberState* numberState(const std::string& id) const;
+  WaThread& waThread(NumberState& n, const std::string& user);  // applies the 24 h idle first
+  void waSetOwner(NumberState& n, WaThread& t, const std::string& app_id, const char* cause);
+  std::string waRoleOf(const NumberState& n, const WaThread& t, const std::string& app) const;
+  void waEmit(const NumberState& n, const std::string& app_id, const char* field,
+              std::string value_json, std::int64_t ts);
+  std::string waMetadataJson(const NumberState& n) const;
+  void waHandoverEvent(const NumberState& n, const std::string& app_id, const std::string& user,
+                       const char* type, const std::string& previous, const std::string& role_from,
+                       const std::string& role_to, const std::string& metadata);
+  Result<InjectedEvent> waUserMessage(NumberState& n, const UserMessage& m,
+                                      const std::string& entry_point);
+  std::string waOwnerNow(const NumberState& n, const std::string& user) const;
+  Result<std::string> waPass(NumberState& n, WaThread& t, const Caller& c,
+                             const WaControlInput& in);
+  void waCopyToStandby(const NumberState& n, const std::string& except, const std::string& value,
+                       std::int64_t ts);
 
   PageState* pageState(const std::string& page_id);
   const PageState* pageState(const std::string& page_id) const;
@@ -225,6 +290,7 @@ class World {
   Config config_;
   std::function<std::int64_t()> now_ms_;
   std::map<std::string, PageState> pages_;
+  std::map<std::string, NumberState> numbers_;
   std::map<std::string, AppConfig> apps_;
   std::map<std::string, PersonaRecord> personas_;
   std::vector<Outgoing> outbox_;
@@ -233,6 +299,7 @@ class World {
   std::uint64_t next_mid_ = 1;
   std::string mid_prefix_ = "m_emu_";
   std::uint64_t next_persona_ = 1;
+  std::uint64_t next_request_ = 1;
 };
 
 /// Graph error builders (protocol.md §3), shared with the HTTP layer.

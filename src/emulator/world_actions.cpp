@@ -112,6 +112,7 @@ bool World::deletePersona(const Caller& c, const std::string& id) {
 }
 
 Result<InjectedEvent> World::userMessage(const UserMessage& m) {
+  if (NumberState* n = numberState(m.page_id)) return waUserMessage(*n, m, "default");
   PageState* p = pageState(m.page_id);
   if (!p) return unknownObject(m.page_id);
   if (m.user_id.empty()) return handover::detail::invalidArgument("user_id is required");

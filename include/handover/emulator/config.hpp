@@ -1,6 +1,7 @@
 #pragma once
 /// @file
-/// Configuration of the local Messenger Platform emulator: pages, apps, delivery tuning.
+/// Configuration of the local Messenger Platform emulator: pages, WhatsApp numbers, apps,
+/// delivery tuning.
 ///
 /// The JSON form (see examples/emulator/config.json):
 /// @code{.json}
@@ -84,6 +85,32 @@ struct AppConfig {
   std::vector<std::string> subscribed_fields;
 };
 
+/// One entry point of a WhatsApp number: where a conversation began (the default one, or a
+/// click-to-WhatsApp ad). Roles are resolved per entry point (whatsapp.md §1).
+struct WhatsAppEntryPoint {
+  /// The app an inbound message on an idle thread goes to; required.
+  std::string primary;
+  /// Role wire name ("customer_service", "marketing"...) to the app holding it here: the target
+  /// of a pass to that role.
+  std::map<std::string, std::string> roles;
+};
+
+/// A WhatsApp Business number and its responders (Conversation Routing, whatsapp.md).
+struct WhatsAppNumberConfig {
+  std::string id;                    ///< `phone_number_id`: digits, unique among pages too.
+  std::string waba_id;               ///< The business account: `entry[].id` of its webhooks.
+  std::string display_phone_number;  ///< Shown in webhooks; empty: the id.
+  std::string name;                  ///< Display name; empty: "WhatsApp <id>".
+  /// The app that may take any thread (explicitly, or by a Service send); empty: none.
+  std::string escalation_partner;
+  /// Entry point name to its primary and roles; "default" is required, "ctwa" is the
+  /// click-to-WhatsApp one (a message with that entry point re-routes the thread).
+  std::map<std::string, WhatsAppEntryPoint> entry_points;
+  /// Apps with standby visibility: they get `standby` copies of messages and echoes of other
+  /// responders' sends (off by default, as on Meta).
+  std::vector<std::string> standby;
+};
+
 /// Webhook delivery tuning. Small defaults keep tests fast; a CLI may raise them.
 struct DeliveryConfig {
   /// Wait before the first retry of a failed POST; doubled per further attempt.
@@ -104,6 +131,9 @@ struct Config {
   DeliveryConfig delivery;              ///< Webhook retry and batching settings.
   std::optional<Timestamp> start_time;  ///< Clock at start (`start_time_ms`); empty: system clock.
   Faults faults;                        ///< What to inject (`faults`); none by default.
+  /// WhatsApp numbers (`whatsapp_numbers`); their apps are listed in `apps`, whose
+  /// `page_tokens` may name a number id.
+  std::vector<WhatsAppNumberConfig> whatsapp_numbers;
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).

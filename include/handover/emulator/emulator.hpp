@@ -35,7 +35,9 @@ namespace emulator {
 
 /// A user action to inject (message, postback or read receipt).
 struct UserMessage {
-  std::string page_id;              ///< A page of the `Config`; an unknown one is an error.
+  /// A page of the `Config`, or a WhatsApp number's `phone_number_id`; an unknown one is an
+  /// error.
+  std::string page_id;
   std::string user_id;              ///< PSID or IGSID; any string.
   std::string text;                 ///< The message text; required.
   std::string quick_reply_payload;  ///< Empty: not a quick reply.
@@ -91,6 +93,14 @@ class HANDOVER_EMULATOR_EXPORT Emulator {
   /// The user sends a text message (or quick reply): `messaging` to the owner, `standby` to
   /// the others.
   Result<InjectedEvent> sendUserMessage(const UserMessage& message);
+  /// A WhatsApp user writes to the number `phone_number_id` through `entry_point` ("default",
+  /// or "ctwa" for a click-to-WhatsApp ad, which re-routes the thread to that entry point's
+  /// primary): `messages` to the owner (the entry point's primary when the thread is idle),
+  /// `standby` copies to the apps with standby visibility. `sendUserMessage` with the number's
+  /// id as `page_id` does the same through the default entry point.
+  Result<InjectedEvent> sendWhatsAppMessage(const std::string& phone_number_id,
+                                            const std::string& user_id, const std::string& text,
+                                            const std::string& entry_point = "default");
   /// The user taps a button; standby copies carry no payload (SB, PB).
   Result<InjectedEvent> sendUserPostback(const std::string& page_id, const std::string& user_id,
                                          const std::string& title, const std::string& payload);
