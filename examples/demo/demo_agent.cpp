@@ -81,6 +81,33 @@ Router makeAgentRouter(const demo::AppInfo& me) {
   router.onTakeThreadControl([me](Context& ctx, const TakeThreadControl&) {
     demo::say(me, "control of " + ctx.userId() + " was taken from us");
   });
+  // WhatsApp: the desk holds customer_service and is the number's escalation partner, with
+  // standby visibility. It greets threads passed to it, releases when done (the thread goes
+  // idle, silently), and takes an "urgent" thread it sees on standby by answering it: a
+  // Service send by the escalation partner is an implicit take (whatsapp.md §2).
+  router.onControlPassed([me](WhatsAppContext& ctx, const ControlPassed& p) -> Result<void> {
+    demo::say(me, "got WhatsApp user " + ctx.userId() + " (metadata \"" + p.metadata + "\")");
+    auto r = ctx.sendText("agent: hi, I'm Alex from the support desk");
+    return r ? Result<void>{} : Result<void>(r.error());
+  });
+  router.onWhatsAppMessage([me](WhatsAppContext& ctx, const WhatsAppMessage& m) -> Result<void> {
+    if (demo::mentions(m.text, "thanks") || demo::mentions(m.text, "bye")) {
+      if (auto r = ctx.sendText("agent: glad to help"); !r) return r.error();
+      demo::say(me, "releasing WhatsApp user " + ctx.userId());
+      auto r = ctx.releaseThreadControl("resolved");
+      return r ? Result<void>{} : Result<void>(r.error());
+    }
+    auto r = ctx.sendText("agent: I'm looking into it");
+    return r ? Result<void>{} : Result<void>(r.error());
+  });
+  router.onWhatsAppMessage(
+      [me](WhatsAppContext& ctx, const WhatsAppMessage& m) -> Result<void> {
+        if (!demo::mentions(m.text, "urgent")) return {};
+        demo::say(me, "taking WhatsApp user " + ctx.userId() + " by answering (escalation)");
+        auto r = ctx.sendText("agent: the support desk is on it");
+        return r ? Result<void>{} : Result<void>(r.error());
+      },
+      Source::kStandby);
   router.onAny([me](Context& ctx, const Event& e) {
     demo::say(me, std::string(e.standby ? "standby   " : "messaging ") + toString(e.kind()) +
                       " page=" + ctx.pageId() + " user=" + ctx.userId());

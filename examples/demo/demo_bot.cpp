@@ -1,7 +1,8 @@
 // The demo's bot: the Page's Primary Receiver (legacy) and default app (Conversation Routing).
 // It answers users, hands them to the live-agent app when they ask for a human, to the Page
 // Inbox when they ask for the shop staff, grants control requests, and takes a thread back when
-// it sees "menu" on standby. Only handover's public API. See app_server.hpp for the options.
+// it sees "menu" on standby. On the WhatsApp number it is the default entry point's primary and
+// passes to the customer_service role. Only handover's public API. See app_server.hpp.
 
 #include "app_server.hpp"
 
@@ -46,6 +47,23 @@ Router makeBotRouter(const demo::AppInfo& me) {
     if (!p.new_owner_app_id || *p.new_owner_app_id != me.app_id) return {};
     auto r = ctx.sendText("bot: I'm back, anything else?");
     return r ? Result<void>{} : Result<void>(r.error());
+  });
+  // WhatsApp: the bot is the default entry point's primary. It answers, and passes to whoever
+  // holds customer_service when a human is asked for (a role, not an app: whatsapp.md §2).
+  router.onWhatsAppMessage([me](WhatsAppContext& ctx, const WhatsAppMessage& m) -> Result<void> {
+    if (m.type != "text" || demo::mentions(m.text, "urgent")) return {};  // the desk's keyword
+    if (demo::mentions(m.text, "human") || demo::mentions(m.text, "agent")) {
+      if (auto r = ctx.sendText("bot: connecting you with a person"); !r) return r.error();
+      demo::say(me, "passing WhatsApp user " + ctx.userId() + " to customer_service");
+      auto r = ctx.passThreadControl(wa::Role::kCustomerService,
+                                     "escalation: user asked for a human");
+      return r ? Result<void>{} : Result<void>(r.error());
+    }
+    auto r = ctx.sendText("bot: you said: " + m.text);
+    return r ? Result<void>{} : Result<void>(r.error());
+  });
+  router.onControlTaken([me](WhatsAppContext& ctx, const ControlTaken&) {
+    demo::say(me, "the escalation partner took WhatsApp user " + ctx.userId());
   });
   router.onAny([me](Context& ctx, const Event& e) {
     demo::say(me, std::string(e.standby ? "standby   " : "messaging ") + toString(e.kind()) +

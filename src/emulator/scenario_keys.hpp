@@ -69,8 +69,9 @@ inline std::string stepNames() {
 }
 
 /// The event keys `expect_received` matches: the wire's payload keys, and "echo" for a
-/// `message` with `is_echo`.
-inline constexpr std::array<std::string_view, 12> kEventNames{"message",
+/// `message` with `is_echo`; on WhatsApp numbers the handover `type` and "message", "echo",
+/// "status" for the items of `messages`, `message_echoes`, `statuses`.
+inline constexpr std::array<std::string_view, 15> kEventNames{"message",
                                                               "echo",
                                                               "postback",
                                                               "read",
@@ -81,7 +82,10 @@ inline constexpr std::array<std::string_view, 12> kEventNames{"message",
                                                               "request_thread_control",
                                                               "app_roles",
                                                               "referral",
-                                                              "optin"};
+                                                              "optin",
+                                                              "control_passed",
+                                                              "control_taken",
+                                                              "status"};
 
 inline bool isEventName(std::string_view name) {
   for (auto n : kEventNames) {

@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <tuple>
 #include <sstream>
 #include <thread>
 
@@ -310,6 +311,9 @@ class Runner {
             if (ev.IsObject()) out.push_back(describe(channel, ev));
           }
         }
+        for (const auto& change : arrayAt(entry, "changes").GetArray()) {
+          if (change.IsObject()) describeWhatsApp(change, out);
+        }
       }
     }
     return out;
@@ -334,6 +338,53 @@ class Runner {
     const char* who = d.key == "echo" ? "recipient" : "sender";
     if (ev.HasMember(who) && ev[who].IsObject()) d.user = str(ev[who], "id");
     return d;
+  }
+
+  // A WhatsApp change (whatsapp.md §3): a handover by its `type`, else one entry per item of
+  // `messages`, `message_echoes` and `statuses` (under `value.standby`: channel standby).
+  static void describeWhatsApp(const Value& change, std::vector<Delivered>& out) {
+    if (!change.HasMember("value") || !change["value"].IsObject()) return;
+    const Value& value = change["value"];
+    if (str(change, "field") == "messaging_handovers") {
+      Delivered d;
+      d.channel = "messaging";
+      d.key = str(value, "type");
+      if (value.HasMember("sender") && value["sender"].IsObject()) {
+        d.user = str(value["sender"], "phone_number");
+      }
+      if (value.HasMember(d.key.c_str()) && value[d.key.c_str()].IsObject()) {
+        const Value& control = value[d.key.c_str()];
+        if (control.HasMember("metadata") && control["metadata"].IsString()) {
+          d.metadata = control["metadata"].GetString();
+        }
+      }
+      out.push_back(std::move(d));
+      return;
+    }
+    const auto items = [&](const Value& holder, const char* channel) {
+      for (auto [array, key, user_in, user_key] :
+           {std::tuple<const char*, const char*, const char*, const char*>{"messages", "message",
+                                                                           "", "from"},
+            {"message_echoes", "echo", "message", "to"},
+            {"statuses", "status", "", "recipient_id"}}) {
+        for (const auto& item : arrayAt(holder, array).GetArray()) {
+          if (!item.IsObject()) continue;
+          Delivered d;
+          d.channel = channel;
+          d.key = key;
+          const Value* where = &item;
+          if (*user_in != '\0' && item.HasMember(user_in) && item[user_in].IsObject()) {
+            where = &item[user_in];
+          }
+          d.user = str(*where, user_key);
+          out.push_back(std::move(d));
+        }
+      }
+    };
+    items(value, "messaging");
+    if (value.HasMember("standby") && value["standby"].IsObject()) {
+      items(value["standby"], "standby");
+    }
   }
 
   std::optional<std::string> expectReceived(const ScenarioStep& s) {

@@ -20,8 +20,8 @@ emu_port=$(free_port) bot_port=$(free_port) agent_port=$(free_port)
 sed -e "s/127.0.0.1:18081/127.0.0.1:$bot_port/" -e "s/127.0.0.1:18082/127.0.0.1:$agent_port/" \
   "$demo/demo_world.json" > "$work/world.json"
 
-start_app() {  # name binary app-id peer port secret token
-  HANDOVER_APP_SECRET=$6 HANDOVER_PAGE_TOKENS="100000000000002=$7" \
+start_app() {  # name binary app-id peer port secret token whatsapp-token
+  HANDOVER_APP_SECRET=$6 HANDOVER_PAGE_TOKENS="100000000000002=$7,106540352242922=$8" \
     "$2" --app-id "$3" --peer-app-id "$4" --port "$5" --graph-url "http://127.0.0.1:$emu_port" \
     > "$work/$1.log" 2>&1 &
   pids+=($!)
@@ -32,9 +32,10 @@ start_app() {  # name binary app-id peer port secret token
   cat "$work/$1.log" >&2
   fail "$1 did not start"
 }
-start_app bot "$bot" 500000000000001 500000000000002 "$bot_port" bot-app-secret bot-routing-page-token
+start_app bot "$bot" 500000000000001 500000000000002 "$bot_port" bot-app-secret \
+  bot-routing-page-token bot-whatsapp-token
 start_app agent "$agent" 500000000000002 500000000000001 "$agent_port" agent-app-secret \
-  agent-routing-page-token
+  agent-routing-page-token agent-whatsapp-token
 
 run_test() {  # scenario output-file [args...]
   local scenario=$1 out=$2
@@ -52,6 +53,13 @@ grep -q '<testsuite name="demo: the bot hands over' "$work/demo.xml" || fail "no
 grep -q 'tests="24" failures="0" errors="0" skipped="0"' "$work/demo.xml" || fail "JUnit counts"
 python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$work/demo.xml" ||
   fail "the JUnit report is not well-formed XML"
+
+# 1b. The same apps on the WhatsApp number: pass to a role, a silent release, an implicit take.
+run_test "$demo/whatsapp.scenario.json" "$work/whatsapp.out"
+rc=$?
+cat "$work/whatsapp.out"
+[ "$rc" -eq 0 ] || { cat "$work/bot.log" "$work/agent.log" >&2; fail "the WhatsApp scenario failed (exit $rc)"; }
+grep -q '^PASSED: 18/18 steps$' "$work/whatsapp.out" || fail "no PASSED line for WhatsApp"
 
 # 2. A broken scenario (the staff step expects the agent app) fails at that step, with a diff.
 run_test "$here/broken.scenario.json" "$work/broken.out" --junit "$work/broken.xml"
