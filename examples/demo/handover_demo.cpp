@@ -1,7 +1,8 @@
 // The end-to-end demo (README's main-job command): the emulator in-process, the bot and the
 // live-agent app as two child processes talking real HTTP with real signatures on loopback.
 // It walks Meta's handover guide, legacy Handover Protocol first, then Conversation Routing,
-// and after every step checks the true owner and who got `messaging` vs `standby`.
+// then WhatsApp's, and after every step checks the true owner and who got `messaging` vs
+// `standby`.
 // Exit: 0 when every step is what the protocol says, 1 on any deviation, 2 on setup failure.
 //
 //   handover_demo [--verbose] [--bot PATH] [--agent PATH] [--step-timeout-ms N]
@@ -37,6 +38,9 @@ const std::string kInbox(kPageInboxAppId);
 const std::string kUserLegacy = "7100000000000001";
 const std::string kUserRouting = "7200000000000002";
 const std::string kUserZeroConfig = "7300000000000003";
+const std::string kNumber = "106540352242922";  // a WhatsApp Business number's phone_number_id
+const std::string kWaba = "102290129340398";
+const std::string kUserWhatsApp = "15550001111";
 
 std::string who(const std::string& app_id) {
   if (app_id == kBot) return "bot";
@@ -103,6 +107,25 @@ Step control(std::string era, std::string page, std::string user, std::string ti
 
 HandoverExpect pass(const std::string& to, const std::string& owner) {
   return {to, EventKind::kPassThreadControl, owner};
+}
+// WhatsApp handovers name roles, not apps: control_passed reaches the new owner,
+// control_taken the previous one.
+HandoverExpect passedTo(const std::string& app) {
+  return {app, EventKind::kControlPassed, app};
+}
+HandoverExpect takenFrom(const std::string& app) {
+  return {app, EventKind::kControlTaken, ""};
+}
+
+Step advance(std::string era, std::string page, std::string user, std::string title,
+             std::chrono::hours by, Expect e) {
+  return control(std::move(era), std::move(page), std::move(user), std::move(title),
+                 "clock: " + std::to_string(by.count()) + " hours pass",
+                 [by](Emulator& emu) -> Result<std::string> {
+                   if (auto r = emu.advanceClock(by); !r) return std::move(r).error();
+                   return std::string();
+                 },
+                 std::move(e));
 }
 
 std::vector<Step> story() {
@@ -216,6 +239,26 @@ std::vector<Step> story() {
       {kAgent, {kBot, kAgent}, {}, {pass(kAgent, kAgent), pass(kBot, kAgent)}, {kAgent}, {}}));
   s.push_back(userSays(Z, kRoutingPage, u3, "thanks", "agent releases",
                        {"", {kAgent}, {kBot}, {}, {kAgent}, {}}));
+
+  // WhatsApp (whatsapp.md): bot = the default entry point's primary; the desk holds
+  // customer_service, is the escalation partner and has standby visibility. Sends are not
+  // echoed to the sender here, so no step expects an echo.
+  const std::string W = "whatsapp";
+  const auto& u4 = kUserWhatsApp;
+  s.push_back(userSays(W, kNumber, u4, "hello", "idle thread: the primary answers",
+                       {kBot, {kBot}, {kAgent}, {}, {}, {}}));
+  s.push_back(userSays(W, kNumber, u4, "can I talk to a human?",
+                       "bot passes to the customer_service role",
+                       {kAgent, {kBot}, {kAgent}, {passedTo(kAgent)}, {}, {}}));
+  s.push_back(userSays(W, kNumber, u4, "my parcel is late", "agent owns; the bot sees nothing",
+                       {kAgent, {kAgent}, {}, {}, {}, {}}));
+  s.push_back(userSays(W, kNumber, u4, "thanks, bye", "agent releases: idle, no webhook",
+                       {"", {kAgent}, {}, {}, {}, {}}));
+  s.push_back(userSays(W, kNumber, u4, "urgent: I was charged twice",
+                       "escalation partner answers: an implicit take",
+                       {kAgent, {kBot}, {kAgent}, {takenFrom(kBot)}, {}, {}}));
+  s.push_back(advance(W, kNumber, u4, "24 h of user silence: idle", std::chrono::hours(25),
+                      {"", {}, {}, {}, {}, {}}));
   return s;
 }
 
@@ -252,6 +295,18 @@ std::string describe(const webhook::Event& e) {
     return "by " + who(r->requested_owner_app_id) +
            (r->metadata.empty() ? "" : "  metadata " + quote(r->metadata));
   }
+  if (const auto* m = e.get<WhatsAppMessage>()) return quote(m->text);
+  if (const auto* ec = e.get<WhatsAppEcho>()) return quote(ec->text);
+  if (const auto* st = e.get<WhatsAppStatus>()) return st->status;
+  const auto roles = [](const WhatsAppHandover& h) {
+    const auto role = [](const std::optional<wa::RoleName>& r) {
+      return r ? r->wire() : std::string("?");
+    };
+    return "role " + role(h.previous_owner_role) + " -> " + role(h.new_owner_role) +
+           (h.metadata.empty() ? "" : "  metadata " + quote(h.metadata));
+  };
+  if (const auto* p = e.get<ControlPassed>()) return roles(*p);
+  if (const auto* t = e.get<ControlTaken>()) return roles(*t);
   return "";
 }
 
@@ -268,12 +323,19 @@ std::optional<HandoverExpect> handoverOf(const demo::Delivered& d) {
   if (const auto* r = d.event.get<RequestThreadControl>()) {
     return HandoverExpect{d.app_id, EventKind::kRequestThreadControl, r->requested_owner_app_id};
   }
+  if (d.event.get<ControlPassed>() != nullptr) {
+    return HandoverExpect{d.app_id, EventKind::kControlPassed, d.app_id};
+  }
+  if (d.event.get<ControlTaken>() != nullptr) {
+    return HandoverExpect{d.app_id, EventKind::kControlTaken, ""};
+  }
   return std::nullopt;
 }
 
 std::string eventMid(const webhook::Event& e) {
   if (const auto* m = e.get<webhook::Message>()) return m->mid;
   if (const auto* ec = e.get<webhook::Echo>()) return ec->mid;
+  if (const auto* wm = e.get<webhook::WhatsAppMessage>()) return wm->id;
   return "";
 }
 
@@ -432,7 +494,8 @@ AppConfig appConfig(const std::string& id, const std::string& name, Role role,
   a.name = name;
   a.role = role;
   a.page_tokens = {{kLegacyPage, prefix + "-legacy-page-token"},
-                   {kRoutingPage, prefix + "-routing-page-token"}};
+                   {kRoutingPage, prefix + "-routing-page-token"},
+                   {kNumber, prefix + "-whatsapp-token"}};
   a.app_secret = prefix + "-app-secret";
   a.require_appsecret_proof = require_proof;
   a.webhook_url = webhook;
@@ -472,10 +535,10 @@ int main(int argc, char** argv) {
       std::cout
           << "usage: handover_demo [--verbose] [--bot PATH] [--agent PATH] [--step-timeout-ms N]\n"
              "Runs the end-to-end handover demo: the emulator in this process, demo_bot and\n"
-             "demo_agent as separate processes on loopback, 24 steps of both eras. Each step\n"
-             "prints the Graph call it makes and its result, then who received what; it\n"
-             "checks the true owner and exits 1 on the first deviation, 0 after \"24/24 steps\n"
-             "as the protocol says\".\n"
+             "demo_agent as separate processes on loopback, 30 steps of both Messenger eras\n"
+             "and WhatsApp. Each step prints the Graph call it makes and its result, then who\n"
+             "received what; it checks the true owner and exits 1 on the first deviation, 0\n"
+             "after \"30/30 steps as the protocol says\".\n"
              "  --verbose            also print each app's own log after the table\n"
              "  --bot PATH           the bot app binary (default: demo_bot beside this one)\n"
              "  --agent PATH         the agent app binary (default: demo_agent beside this one)\n"
@@ -536,6 +599,15 @@ int main(int argc, char** argv) {
   config.pages.push_back({kLegacyPage, "Legacy Shop", Platform::kMessenger, Era::kLegacy, ""});
   config.pages.push_back({kRoutingPage, "Routing Shop", Platform::kMessenger, Era::kRouting, kBot});
   config.apps = {bot, agent};
+  WhatsAppNumberConfig number;
+  number.id = kNumber;
+  number.waba_id = kWaba;
+  number.display_phone_number = "15550783881";
+  number.name = "Shop on WhatsApp";
+  number.escalation_partner = kAgent;
+  number.entry_points["default"] = {kBot, {{"utility", kBot}, {"customer_service", kAgent}}};
+  number.standby = {kAgent};
+  config.whatsapp_numbers = {number};
   std::unique_ptr<Emulator> emu;
   try {
     emu = std::make_unique<Emulator>(config);
@@ -553,7 +625,7 @@ int main(int argc, char** argv) {
 
   std::cout << "handover demo: Meta's handover walkthrough, end to end on loopback\n"
             << "  emulator  " << emu->baseUrl() << "  (legacy page " << kLegacyPage
-            << ", routing page " << kRoutingPage << ")\n"
+            << ", routing page " << kRoutingPage << ", WhatsApp number " << kNumber << ")\n"
             << "  bot       app " << kBot << "  pid " << bot_proc->pid() << "  " << bot.webhook_url
             << "  (primary receiver / default app)\n"
             << "  agent     app " << kAgent << "  pid " << agent_proc->pid() << "  "
