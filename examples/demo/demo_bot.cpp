@@ -55,8 +55,8 @@ Router makeBotRouter(const demo::AppInfo& me) {
     if (demo::mentions(m.text, "human") || demo::mentions(m.text, "agent")) {
       if (auto r = ctx.sendText("bot: connecting you with a person"); !r) return r.error();
       demo::say(me, "passing WhatsApp user " + ctx.userId() + " to customer_service");
-      auto r = ctx.passThreadControl(wa::Role::kCustomerService,
-                                     "escalation: user asked for a human");
+      auto r =
+          ctx.passThreadControl(wa::Role::kCustomerService, "escalation: user asked for a human");
       return r ? Result<void>{} : Result<void>(r.error());
     }
     auto r = ctx.sendText("bot: you said: " + m.text);

@@ -119,13 +119,14 @@ HandoverExpect takenFrom(const std::string& app) {
 
 Step advance(std::string era, std::string page, std::string user, std::string title,
              std::chrono::hours by, Expect e) {
-  return control(std::move(era), std::move(page), std::move(user), std::move(title),
-                 "clock: " + std::to_string(by.count()) + " hours pass",
-                 [by](Emulator& emu) -> Result<std::string> {
-                   if (auto r = emu.advanceClock(by); !r) return std::move(r).error();
-                   return std::string();
-                 },
-                 std::move(e));
+  return control(
+      std::move(era), std::move(page), std::move(user), std::move(title),
+      "clock: " + std::to_string(by.count()) + " hours pass",
+      [by](Emulator& emu) -> Result<std::string> {
+        if (auto r = emu.advanceClock(by); !r) return std::move(r).error();
+        return std::string();
+      },
+      std::move(e));
 }
 
 std::vector<Step> story() {

@@ -14,13 +14,13 @@ using namespace handover::webhook;
 
 // What a line's `data` holds for an event of a kind.
 enum class DataShape {
-  kMember,      // the event object's member named by wireKey (Messenger, Instagram)
+  kMember,          // the event object's member named by wireKey (Messenger, Instagram)
   kAllButEnvelope,  // every member but sender, recipient, timestamp (unknown Messenger events)
   kWholeObject,     // the object the event was read from (WhatsApp: the item, control_* object)
 };
 
 struct LineShape {
-  const char* kind;      // the line's `kind`
+  const char* kind;  // the line's `kind`
   DataShape data;
   const char* wire_key;  // for kMember
 };

@@ -56,8 +56,9 @@ int cmdWhatsApp(const Args& args) {
   std::optional<wa::RoleName> role;
   if (auto r = args.value("--role")) {
     if (action != "pass") {
-      return usageError(currentCommand(), "--role applies to pass only (take and release have no "
-                                          "target)");
+      return usageError(currentCommand(),
+                        "--role applies to pass only (take and release have no "
+                        "target)");
     }
     if (!isRoleWord(*r)) {
       return usageError(currentCommand(), "--role must be a lowercase word ([a-z_]+)");
@@ -71,12 +72,11 @@ int cmdWhatsApp(const Args& args) {
   auto client = makeClient(args, code);
   if (!client) return code;
   Result<wa::ThreadControlResponse> r =
-      action == "pass"   ? client->waPassThreadControl({*number, std::move(*user), std::move(role),
-                                                        std::move(metadata)})
-      : action == "take" ? client->waTakeThreadControl({*number, std::move(*user),
-                                                        std::move(metadata)})
-                         : client->waReleaseThreadControl({*number, std::move(*user),
-                                                           std::move(metadata)});
+      action == "pass" ? client->waPassThreadControl(
+                             {*number, std::move(*user), std::move(role), std::move(metadata)})
+      : action == "take"
+          ? client->waTakeThreadControl({*number, std::move(*user), std::move(metadata)})
+          : client->waReleaseThreadControl({*number, std::move(*user), std::move(metadata)});
   if (!r) return reportError(r.error());
   return printAnswer(*r);
 }

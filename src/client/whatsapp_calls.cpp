@@ -35,7 +35,8 @@ std::optional<Error> checkUser(const wa::User& user) {
   return handover::detail::invalidArgument(
       user.field() == wa::UserField::kTo
           ? "`to` must be a phone number or wa_id: digits with an optional leading +"
-          : "`recipient` must be a business-scoped user id (CC.[ENT.]id, e.g. US.13491208655302741)");
+          : "`recipient` must be a business-scoped user id (CC.[ENT.]id, e.g. "
+            "US.13491208655302741)");
 }
 
 /// Code points of `text`, or nullopt when it is not valid UTF-8 (RapidJSON's decoder).
@@ -80,8 +81,8 @@ void address(JsonBody& body, const wa::User& user) {
   body.field("messaging_product", "whatsapp").field(user.wireKey(), user.id());
 }
 
-Result<CallSpec> threadControl(const std::string& number, const wa::User& user,
-                               const char* action, const std::string& metadata,
+Result<CallSpec> threadControl(const std::string& number, const wa::User& user, const char* action,
+                               const std::string& metadata,
                                const std::optional<wa::RoleName>& role) {
   if (auto e = checkMetadata(metadata)) return *e;
   if (role && !isRoleWord(role->wire())) {

@@ -36,8 +36,8 @@ Result<void> onlyKeys(const rapidjson::Value& obj, std::string_view where,
   return {};
 }
 
-inline Result<std::string> getString(const rapidjson::Value& obj, const char* key, std::string_view where,
-                              bool required) {
+inline Result<std::string> getString(const rapidjson::Value& obj, const char* key,
+                                     std::string_view where, bool required) {
   auto it = obj.FindMember(key);
   if (it == obj.MemberEnd()) {
     if (required) return configError(std::string(where) + " needs \"" + key + "\"");
@@ -49,8 +49,8 @@ inline Result<std::string> getString(const rapidjson::Value& obj, const char* ke
   return std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
-inline Result<std::string> getId(const rapidjson::Value& obj, const char* key, std::string_view where,
-                          bool required) {
+inline Result<std::string> getId(const rapidjson::Value& obj, const char* key,
+                                 std::string_view where, bool required) {
   auto it = obj.FindMember(key);
   if (it == obj.MemberEnd() || it->value.IsNull()) {
     if (required) return configError(std::string(where) + " needs \"" + key + "\"");

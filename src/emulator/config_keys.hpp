@@ -19,8 +19,8 @@ inline constexpr std::array<std::string_view, 12> kAppKeys{
     "page_tokens", "app_secret",  "require_appsecret_proof",
     "can_take",    "webhook_url", "subscribed_fields"};
 inline constexpr std::array<std::string_view, 7> kWhatsAppNumberKeys{
-    "id",  "waba_id", "display_phone_number", "name", "escalation_partner", "entry_points",
-    "standby"};
+    "id",           "waba_id", "display_phone_number", "name", "escalation_partner",
+    "entry_points", "standby"};
 inline constexpr std::array<std::string_view, 2> kEntryPointKeys{"primary", "roles"};
 inline constexpr std::array<std::string_view, 5> kDeliveryKeys{
     "initial_backoff_ms", "max_backoff_ms", "retry_window_ms", "timeout_ms", "max_batch"};

@@ -25,8 +25,8 @@ std::string whatsappEnvelope(const std::vector<Outgoing>& batch) {
     out += "{\"id\":" + escapeJsonString(batch[i].page_id) + ",\"changes\":[";
     for (; j < batch.size() && batch[j].page_id == batch[i].page_id; ++j) {
       if (j != i) out += ",";
-      out += "{\"field\":" + escapeJsonString(batch[j].field) + ",\"value\":" +
-             batch[j].event_json + "}";
+      out += "{\"field\":" + escapeJsonString(batch[j].field) +
+             ",\"value\":" + batch[j].event_json + "}";
     }
     out += "]}";
     i = j;

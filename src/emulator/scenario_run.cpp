@@ -6,9 +6,9 @@
 #include <rapidjson/document.h>
 
 #include <map>
-#include <tuple>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "handover/emulator/scenario.hpp"
 #include "json_util.hpp"

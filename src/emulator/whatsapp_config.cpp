@@ -57,11 +57,10 @@ Result<WhatsAppNumberConfig> parseNumber(const Value& v, std::size_t index) {
   if (!v.IsObject()) return configError(where + " must be an object");
   if (auto r = onlyKeys(v, where, kWhatsAppNumberKeys); !r) return std::move(r).error();
   WhatsAppNumberConfig n;
-  for (auto [key, out, required] :
-       {std::tuple<const char*, std::string*, bool>{"id", &n.id, true},
-        {"waba_id", &n.waba_id, true},
-        {"display_phone_number", &n.display_phone_number, false},
-        {"escalation_partner", &n.escalation_partner, false}}) {
+  for (auto [key, out, required] : {std::tuple<const char*, std::string*, bool>{"id", &n.id, true},
+                                    {"waba_id", &n.waba_id, true},
+                                    {"display_phone_number", &n.display_phone_number, false},
+                                    {"escalation_partner", &n.escalation_partner, false}}) {
     auto s = getId(v, key, where, required);
     if (!s) return std::move(s).error();
     *out = *s;

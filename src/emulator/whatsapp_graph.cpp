@@ -5,8 +5,8 @@
 #include <string>
 
 #include "emulator_impl.hpp"
-#include "validation.hpp"
 #include "handover/core/whatsapp.hpp"
+#include "validation.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
@@ -38,8 +38,7 @@ std::optional<Error> checkProduct(const Params& params) {
 }  // namespace
 
 void Emulator::Impl::whatsappGraph(const httplib::Request& req, httplib::Response& res,
-                                   const Caller& c, const Params& params,
-                                   const std::string& edge) {
+                                   const Caller& c, const Params& params, const std::string& edge) {
   const auto fail = [&](const Error& e) { replyError(req, res, "graph", c.app_id, e); };
   if (req.method != "POST" || (edge != "thread_control" && edge != "messages")) {
     return fail(detail::graphError(
@@ -61,8 +60,9 @@ void Emulator::Impl::whatsappGraph(const httplib::Request& req, httplib::Respons
     if (const rapidjson::Value* pass = params.json("control_pass")) {
       const auto role = pass->IsObject() ? pass->FindMember("target_role") : pass->MemberEnd();
       if (!pass->IsObject() || role == pass->MemberEnd() || !role->value.IsString()) {
-        return fail(detail::graphError(100, 0, "(#100) Param control_pass[target_role] must be a "
-                                               "string"));
+        return fail(detail::graphError(100, 0,
+                                       "(#100) Param control_pass[target_role] must be a "
+                                       "string"));
       }
       in.target_role = std::string(role->value.GetString(), role->value.GetStringLength());
     }
@@ -83,9 +83,8 @@ void Emulator::Impl::whatsappGraph(const httplib::Request& req, httplib::Respons
   if (!r) return fail(r.error());
   flush();
   reply(req, res, "graph", c.app_id, 200,
-        product + ",\"contacts\":[{\"input\":" + escapeJsonString(*user) +
-            ",\"wa_id\":" + escapeJsonString(*user) + "}],\"messages\":[{\"id\":" +
-            escapeJsonString(*r) + "}]}");
+        product + ",\"contacts\":[{\"input\":" + escapeJsonString(*user) + ",\"wa_id\":" +
+            escapeJsonString(*user) + "}],\"messages\":[{\"id\":" + escapeJsonString(*r) + "}]}");
 }
 
 }  // namespace emulator

@@ -66,8 +66,7 @@ std::string World::waOwnerNow(const NumberState& n, const std::string& user) con
   return now_ms_() - since >= kWaIdleMs ? std::string() : t.owner;
 }
 
-void World::waSetOwner(NumberState& n, WaThread& t, const std::string& app_id,
-                       const char* cause) {
+void World::waSetOwner(NumberState& n, WaThread& t, const std::string& app_id, const char* cause) {
   (void)n;
   t.owner = app_id;
   t.last_transition_ms = now_ms_();
@@ -76,8 +75,7 @@ void World::waSetOwner(NumberState& n, WaThread& t, const std::string& app_id,
 }
 
 // The role `app` holds for the thread's entry point ("escalation" for the partner), or "".
-std::string World::waRoleOf(const NumberState& n, const WaThread& t,
-                            const std::string& app) const {
+std::string World::waRoleOf(const NumberState& n, const WaThread& t, const std::string& app) const {
   const auto ep = n.cfg.entry_points.find(t.entry_point);
   if (ep != n.cfg.entry_points.end()) {
     for (const auto& [role, holder] : ep->second.roles) {
@@ -123,11 +121,12 @@ void World::waHandoverEvent(const NumberState& n, const std::string& app_id,
   add("new_owner_role", role_to);
   add("metadata", metadata);
   control += "}";
-  std::string value = "{\"messaging_product\":\"whatsapp\",\"sender\":{\"phone_number\":" +
-                      escapeJsonString(user) + "},\"recipient\":{\"phone_number_id\":" +
-                      escapeJsonString(n.cfg.id) + ",\"display_phone_number\":" +
-                      escapeJsonString(n.cfg.display_phone_number) + "},\"type\":\"" + type +
-                      "\",\"timestamp\":\"" + seconds(ts) + "\",\"" + type + "\":" + control + "}";
+  std::string value =
+      "{\"messaging_product\":\"whatsapp\",\"sender\":{\"phone_number\":" + escapeJsonString(user) +
+      "},\"recipient\":{\"phone_number_id\":" + escapeJsonString(n.cfg.id) +
+      ",\"display_phone_number\":" + escapeJsonString(n.cfg.display_phone_number) +
+      "},\"type\":\"" + type + "\",\"timestamp\":\"" + seconds(ts) + "\",\"" + type +
+      "\":" + control + "}";
   waEmit(n, app_id, "messaging_handovers", std::move(value), ts);
 }
 
@@ -145,8 +144,7 @@ void World::waCopyToStandby(const NumberState& n, const std::string& except,
 
 // §1: "an inbound message in an idle thread goes to the primary of its entry point"; §2: CTWA
 // clicks re-route the thread (a message through another entry point goes to that one's primary).
-Result<InjectedEvent> World::waUserMessage(const UserMessage& m,
-                                           const std::string& entry_point) {
+Result<InjectedEvent> World::waUserMessage(const UserMessage& m, const std::string& entry_point) {
   NumberState* n = numberState(m.page_id);
   if (n == nullptr) return unknownObject(m.page_id);
   return waUserMessage(*n, m, entry_point);
@@ -175,13 +173,13 @@ Result<InjectedEvent> World::waUserMessage(NumberState& n, const UserMessage& m,
   const std::string wamid = "wamid." + newMid();
   const std::string contacts = "\"contacts\":[{\"profile\":{\"name\":\"User " + m.user_id +
                                "\"},\"wa_id\":" + escapeJsonString(m.user_id) + "}]";
-  const std::string message = "\"messages\":[{\"from\":" + escapeJsonString(m.user_id) +
-                              ",\"id\":" + escapeJsonString(wamid) + ",\"timestamp\":\"" +
-                              seconds(ts) + "\",\"type\":\"text\",\"text\":{\"body\":" +
-                              escapeJsonString(m.text) + "}}]";
+  const std::string message =
+      "\"messages\":[{\"from\":" + escapeJsonString(m.user_id) +
+      ",\"id\":" + escapeJsonString(wamid) + ",\"timestamp\":\"" + seconds(ts) +
+      "\",\"type\":\"text\",\"text\":{\"body\":" + escapeJsonString(m.text) + "}}]";
   waEmit(n, t.owner, "messages",
-         "{\"messaging_product\":\"whatsapp\",\"metadata\":" + waMetadataJson(n) + "," +
-             contacts + "," + message + "}",
+         "{\"messaging_product\":\"whatsapp\",\"metadata\":" + waMetadataJson(n) + "," + contacts +
+             "," + message + "}",
          ts);
   waCopyToStandby(n, t.owner, contacts + "," + message, ts);
   ChatLine line = chatLine(ts, "user", "text", m.text, wamid);
@@ -261,8 +259,7 @@ Result<std::string> World::waPass(NumberState& n, WaThread& t, const Caller& c,
   if (target == t.owner) return invalidParam("The target already controls this thread.");
   const std::string role_from = waRoleOf(n, t, c.app_id);
   waSetOwner(n, t, target, "pass");
-  waHandoverEvent(n, target, in.user, "control_passed", c.app_id, role_from, role_to,
-                  in.metadata);
+  waHandoverEvent(n, target, in.user, "control_passed", c.app_id, role_from, role_to, in.metadata);
   return std::string("ok");
 }
 
@@ -292,8 +289,8 @@ Result<std::string> World::waSend(const Caller& c, const WaSendInput& in) {
   const std::int64_t ts = stamp();
   const std::string wamid = "wamid." + newMid();
   const std::string to_key = wa::isPhoneUserId(in.user) ? "to" : "recipient";
-  std::string message = "{\"" + to_key + "\":" + escapeJsonString(in.user) + ",\"type\":" +
-                        escapeJsonString(in.type);
+  std::string message =
+      "{\"" + to_key + "\":" + escapeJsonString(in.user) + ",\"type\":" + escapeJsonString(in.type);
   if (in.type == "text") message += ",\"text\":{\"body\":" + escapeJsonString(in.text) + "}";
   message += "}";
   const std::string echo = "\"message_echoes\":[{\"id\":" + escapeJsonString(wamid) +

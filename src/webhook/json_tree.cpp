@@ -93,7 +93,8 @@ class TreeBuilder {
     std::sort(keys.begin(), keys.end());
     const std::pair<std::string_view, std::size_t>* first = nullptr;
     for (std::size_t i = 1; i < keys.size(); ++i) {
-      if (keys[i].first == keys[i - 1].first && (first == nullptr || keys[i].second < first->second)) {
+      if (keys[i].first == keys[i - 1].first &&
+          (first == nullptr || keys[i].second < first->second)) {
         first = &keys[i];
       }
     }

@@ -46,7 +46,9 @@ class JsonTree {
   /// A string, or an integer's digits (ids arrive as both).
   std::optional<std::string> id(const JsonNode& object, std::string_view key) const;
   /// The node's bytes as they are in the slice.
-  std::string raw(const JsonNode& n) const { return std::string(json_.substr(n.begin, n.end - n.begin)); }
+  std::string raw(const JsonNode& n) const {
+    return std::string(json_.substr(n.begin, n.end - n.begin));
+  }
 
   std::string error;
   std::size_t error_offset = 0;

@@ -313,7 +313,8 @@ class SaxHandler {
 
   std::size_t raw_start_ = 0;
   Change* capture_ = nullptr;
-  std::size_t change_item_ = 0;  // items of the current `changes` array so far  // the `changes` item whose `value` is being skipped and kept
+  std::size_t change_item_ = 0;  // items of the current `changes` array so far  // the `changes`
+                                 // item whose `value` is being skipped and kept
 
   std::size_t value_start_ = 0;  // offset of the scalar being handled
 

@@ -720,8 +720,8 @@ Run wa(const handover::test::RecordingServer& server, std::vector<std::string> a
 
 TEST_CASE("cli: wa pass, take and release send the documented body and print two keys") {
   handover::test::RecordingServer server;
-  server.enqueue(handover::test::jsonResponse(
-      200, R"({"messaging_product":"whatsapp","request_id":"rq-1"})"));
+  server.enqueue(
+      handover::test::jsonResponse(200, R"({"messaging_product":"whatsapp","request_id":"rq-1"})"));
   Run pass = wa(server,
                 {"pass", "+16315551181", "--phone-number-id", kNumber, "--role", "customer_service",
                  "--metadata", "asked for a human"},
@@ -731,15 +731,16 @@ TEST_CASE("cli: wa pass, take and release send the documented body and print two
   auto req = server.last();
   CHECK(req.method == "POST");
   CHECK(req.path == "/v26.0/" + kNumber + "/thread_control");
-  CHECK(req.body == R"({"messaging_product":"whatsapp","to":"+16315551181","action":"pass",)"
-                    R"("metadata":"asked for a human","control_pass":{"target_role":"customer_service"}})");
+  CHECK(req.body ==
+        R"({"messaging_product":"whatsapp","to":"+16315551181","action":"pass",)"
+        R"("metadata":"asked for a human","control_pass":{"target_role":"customer_service"}})");
   CHECK(req.header("Authorization") == "Bearer wa-token-123");
   CHECK(req.param("appsecret_proof") == appSecretProof("wa-token-123", "wa-secret"));
 
   // No request_id in the answer: null. A BSUID goes in `recipient`; empty metadata is not sent.
   server.enqueue(handover::test::jsonResponse(200, R"({"messaging_product":"whatsapp"})"));
-  Run take = wa(server, {"take", "US.13491208655302741", "--phone-number-id", kNumber,
-                         "--metadata", "", "--api-version", "v25.0"});
+  Run take = wa(server, {"take", "US.13491208655302741", "--phone-number-id", kNumber, "--metadata",
+                         "", "--api-version", "v25.0"});
   CHECK(take.exit_code == 0);
   CHECK(take.out == "{\"success\":true,\"request_id\":null}\n");
   CHECK(server.last().path == "/v25.0/" + kNumber + "/thread_control");
@@ -764,13 +765,13 @@ TEST_CASE("cli: wa refuses bad input with exit 2 and sends nothing") {
   const std::string long_text(2001, 'x');
   const std::string invalid_utf8 = "caf\xC3";
   for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
-           {"pass", "16315551181"},                                         // no number
-           {"pass", "16315551181", "--phone-number-id", "12ab"},            // number not digits
-           {"pass", "16315551181", "--phone-number-id", ""},                // empty number
-           {"pass", "hello", "--phone-number-id", kNumber},                 // neither form
-           {"pass", "+", "--phone-number-id", kNumber},                     // a lone +
-           {"pass", "us.1234", "--phone-number-id", kNumber},               // not a BSUID
-           {"move", "16315551181", "--phone-number-id", kNumber},           // unknown action
+           {"pass", "16315551181"},                                // no number
+           {"pass", "16315551181", "--phone-number-id", "12ab"},   // number not digits
+           {"pass", "16315551181", "--phone-number-id", ""},       // empty number
+           {"pass", "hello", "--phone-number-id", kNumber},        // neither form
+           {"pass", "+", "--phone-number-id", kNumber},            // a lone +
+           {"pass", "us.1234", "--phone-number-id", kNumber},      // not a BSUID
+           {"move", "16315551181", "--phone-number-id", kNumber},  // unknown action
            {"take", "16315551181", "--phone-number-id", kNumber, "--role", "marketing"},
            {"release", "16315551181", "--phone-number-id", kNumber, "--role", "marketing"},
            {"pass", "16315551181", "--phone-number-id", kNumber, "--role", "Marketing"},
@@ -790,8 +791,8 @@ TEST_CASE("cli: wa refuses bad input with exit 2 and sends nothing") {
             .exit_code == 0);
   CHECK(server.requestCount() == 1);
   // Without a token: exit 2, nothing sent.
-  Run no_token = runCli({"wa", "take", "1", "--phone-number-id", kNumber, "--base-url",
-                         server.baseUrl()});
+  Run no_token =
+      runCli({"wa", "take", "1", "--phone-number-id", kNumber, "--base-url", server.baseUrl()});
   requireUsage(no_token);
   CHECK(server.requestCount() == 1);
 }
@@ -854,8 +855,8 @@ TEST_CASE("cli: parse prints WhatsApp events with the same eight keys and their 
   const std::vector<std::string> keys = {"kind",      "standby",      "platform",  "page_id",
                                          "sender_id", "recipient_id", "timestamp", "data"};
   std::set<std::string> seen;
-  for (const char* name : {"whatsapp_handovers", "whatsapp_handovers_observed",
-                           "whatsapp_messages", "whatsapp_standby", "whatsapp_unknown_fields"}) {
+  for (const char* name : {"whatsapp_handovers", "whatsapp_handovers_observed", "whatsapp_messages",
+                           "whatsapp_standby", "whatsapp_unknown_fields"}) {
     Run r = runCli({"parse", fixture(std::string(name) + ".json")});
     REQUIRE(r.exit_code == 0);
     for (const auto& l : lines(r.out)) {

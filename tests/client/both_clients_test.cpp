@@ -112,9 +112,9 @@ std::string callByName(Driver& d, const std::string& name) {
   if (name == "deletePersona") return text(d.call(DeletePersonaRequest{"9001"}));
   const std::string number = "106540352242922";
   if (name == "waPassThreadControl") {
-    return text(d.call(wa::PassThreadControlRequest{
-        number, wa::User::businessScoped("US.13491208655302741"), wa::Role::kCustomerService,
-        "m"}));
+    return text(d.call(
+        wa::PassThreadControlRequest{number, wa::User::businessScoped("US.13491208655302741"),
+                                     wa::Role::kCustomerService, "m"}));
   }
   if (name == "waTakeThreadControl")
     return text(d.call(wa::TakeThreadControlRequest{number, wa::User::phone("+15551234567"), ""}));

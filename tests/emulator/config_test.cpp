@@ -121,8 +121,7 @@ TEST_CASE("config: the emulator page lists exactly the keys the loader accepts")
   CHECK(documented["`pages[]`"] == set(handover::emulator::detail::kPageKeys));
   CHECK(documented["`apps[]`"] == set(handover::emulator::detail::kAppKeys));
   CHECK(documented["`delivery`"] == set(handover::emulator::detail::kDeliveryKeys));
-  CHECK(documented["`whatsapp_numbers[]`"] ==
-        set(handover::emulator::detail::kWhatsAppNumberKeys));
+  CHECK(documented["`whatsapp_numbers[]`"] == set(handover::emulator::detail::kWhatsAppNumberKeys));
   CHECK(documented["`entry_points.*`"] == set(handover::emulator::detail::kEntryPointKeys));
   using namespace handover::emulator::detail;
   CHECK(documented["`faults`"] == set(kFaultKeys));

@@ -54,7 +54,8 @@ struct WaFixture {
       supervisor.subscribed_fields = {"messages", "messaging_handovers", "standby"};
       c.apps.push_back(supervisor);
     });
-    supervisor_hook.settleWith([this] { return fx->emu->waitForDeliveries(std::chrono::seconds(2)); });
+    supervisor_hook.settleWith(
+        [this] { return fx->emu->waitForDeliveries(std::chrono::seconds(2)); });
   }
   ~WaFixture() { supervisor_hook.settleWith({}); }
 
@@ -173,7 +174,8 @@ TEST_CASE("whatsapp emulator: only the escalation partner takes and release is s
   CHECK_FALSE(taken[0].get<webhook::ControlTaken>()->previous_owner_app_role);
 }
 
-TEST_CASE("whatsapp emulator: a Service send by the escalation partner takes and others are refused") {
+TEST_CASE(
+    "whatsapp emulator: a Service send by the escalation partner takes and others are refused") {
   WaFixture w;
   w.userSays("hi");
   REQUIRE(pass(w.bot(), wa::Role::kCustomerService));
@@ -233,22 +235,23 @@ TEST_CASE("whatsapp emulator: calls are checked as Meta checks them") {
                      httplib::Headers{{"Authorization", "Bearer " + token}}, body,
                      "application/json");
   };
-  for (const char* body : {
-           R"({"to":"1","action":"take"})",                                   // no product
-           R"({"messaging_product":"whatsapp","action":"take"})",             // no user
-           R"({"messaging_product":"whatsapp","to":"1","recipient":"US.1","action":"take"})",
-           R"({"messaging_product":"whatsapp","to":"abc","action":"take"})",  // not a phone
-           R"({"messaging_product":"whatsapp","to":"1","action":"grab"})",    // no such action
-           R"({"messaging_product":"whatsapp","to":"1","action":"take","control_pass":{"target_role":"utility"}})",
-       }) {
+  for (
+      const char* body : {
+          R"({"to":"1","action":"take"})",                        // no product
+          R"({"messaging_product":"whatsapp","action":"take"})",  // no user
+          R"({"messaging_product":"whatsapp","to":"1","recipient":"US.1","action":"take"})",
+          R"({"messaging_product":"whatsapp","to":"abc","action":"take"})",  // not a phone
+          R"({"messaging_product":"whatsapp","to":"1","action":"grab"})",    // no such action
+          R"({"messaging_product":"whatsapp","to":"1","action":"take","control_pass":{"target_role":"utility"}})",
+      }) {
     INFO(body);
     auto r = post(body);
     REQUIRE(r);
     CHECK(r->status == 400);
   }
   // An app that does not respond on the number does not see it.
-  auto stranger = post(R"({"messaging_product":"whatsapp","to":"1","action":"take"})",
-                       "analytics-token");
+  auto stranger =
+      post(R"({"messaging_product":"whatsapp","to":"1","action":"take"})", "analytics-token");
   REQUIRE(stranger);
   CHECK(stranger->status == 400);
   CHECK(stranger->body.find("does not exist") != std::string::npos);
@@ -263,7 +266,10 @@ TEST_CASE("whatsapp emulator: the config refuses numbers it cannot serve") {
   CHECK_FALSE(bad(R"([{"id":"5","waba_id":"6","entry_points":{"ctwa":{"primary":"1"}}}])"));
   CHECK_FALSE(bad(R"([{"id":"5","waba_id":"6","entry_points":{"default":{"primary":"9"}}}])"));
   CHECK_FALSE(bad(R"([{"id":"x5","waba_id":"6","entry_points":{"default":{"primary":"1"}}}])"));
-  CHECK_FALSE(bad(R"([{"id":"5","waba_id":"6","entry_points":{"default":{"primary":"1"}},"escalation":"1"}])"));
-  CHECK_FALSE(bad(R"([{"id":"5","waba_id":"6","entry_points":{"default":{"primary":"1","roles":{"Sales":"1"}}}}])"));
-  CHECK_FALSE(bad(R"([{"id":"5","waba_id":"6","escalation_partner":"7","entry_points":{"default":{"primary":"1"}}}])"));
+  CHECK_FALSE(bad(
+      R"([{"id":"5","waba_id":"6","entry_points":{"default":{"primary":"1"}},"escalation":"1"}])"));
+  CHECK_FALSE(bad(
+      R"([{"id":"5","waba_id":"6","entry_points":{"default":{"primary":"1","roles":{"Sales":"1"}}}}])"));
+  CHECK_FALSE(bad(
+      R"([{"id":"5","waba_id":"6","escalation_partner":"7","entry_points":{"default":{"primary":"1"}}}])"));
 }

@@ -99,8 +99,8 @@ class ScanningConnection final : public Connection {
 
 // Every call of the table: a call added later is scanned too, not answered "unimplemented".
 #define HANDOVER_SCAN(name_, snake_, Request_, Answer_) \
-  Result<Answer_> name_(const Request_& r) override {    \
-    return inspect(inner_->name_(r), #name_);            \
+  Result<Answer_> name_(const Request_& r) override {   \
+    return inspect(inner_->name_(r), #name_);           \
   }
   HANDOVER_GRAPH_CALLS(HANDOVER_SCAN)
 #undef HANDOVER_SCAN

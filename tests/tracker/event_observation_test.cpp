@@ -112,8 +112,8 @@ TEST_CASE("observation: reads say nothing about the thread") {
 namespace {
 
 std::vector<handover::webhook::Event> whatsapp(const std::string& fixture) {
-  auto batch = handover::webhook::parse(handover::test::readFile(
-      std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + fixture));
+  auto batch = handover::webhook::parse(
+      handover::test::readFile(std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + fixture));
   REQUIRE(batch);
   return batch->events;
 }

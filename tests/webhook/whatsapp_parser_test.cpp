@@ -146,7 +146,8 @@ TEST_CASE("whatsapp: dedup keys by wamid, standby copies apart, handovers by tim
   }
   std::sort(keys.begin(), keys.end());
   CHECK(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
-  CHECK(dedupKey(owner.events[0]).find("wamid.HBgLMTYzMTU1NTExODEVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=") !=
+  CHECK(dedupKey(owner.events[0])
+            .find("wamid.HBgLMTYzMTU1NTExODEVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=") !=
         std::string::npos);
   // The same message as the owner's delivery and as a standby copy: two keys.
   const std::string message =
@@ -162,9 +163,9 @@ TEST_CASE("whatsapp: dedup keys by wamid, standby copies apart, handovers by tim
   CHECK(dedupKey(delivered.events[0]) != dedupKey(copy.events[0]));
   CHECK(dedupKey(copy.events[0]).rfind("standby:", 0) == 0);
   // One message sent, delivered, read: three statuses, three keys.
-  const Batch statuses = parseOk(body(
-      "messages", R"("statuses":[{"id":"wamid.S","status":"sent","recipient_id":"1"},)"
-                  R"({"id":"wamid.S","status":"delivered","recipient_id":"1"}])"));
+  const Batch statuses =
+      parseOk(body("messages", R"("statuses":[{"id":"wamid.S","status":"sent","recipient_id":"1"},)"
+                               R"({"id":"wamid.S","status":"delivered","recipient_id":"1"}])"));
   REQUIRE(statuses.events.size() == 2);
   CHECK(dedupKey(statuses.events[0]) != dedupKey(statuses.events[1]));
   // Handovers: the same type at another second is another event.
@@ -174,8 +175,8 @@ TEST_CASE("whatsapp: dedup keys by wamid, standby copies apart, handovers by tim
 
 TEST_CASE("whatsapp: the body rules hold inside values") {
   SECTION("a repeated key in a value refuses the body") {
-    auto r = parse(handoverBody(
-        R"({"type":"control_passed","type":"control_taken","control_passed":{}})"));
+    auto r = parse(
+        handoverBody(R"({"type":"control_passed","type":"control_taken","control_passed":{}})"));
     REQUIRE_FALSE(r);
     CHECK(r.error().category == ErrorCategory::kParse);
     CHECK(r.error().message.find("duplicate key `type`") != std::string::npos);

@@ -44,9 +44,7 @@ struct Observed : CallObserver {
                    (role ? role->wire() : std::string("-")) + " " + toString(on.platform));
   }
   void whatsappTaken(const CallTarget& on) override { seen.push_back("taken " + on.user_id); }
-  void whatsappReleased(const CallTarget& on) override {
-    seen.push_back("released " + on.user_id);
-  }
+  void whatsappReleased(const CallTarget& on) override { seen.push_back("released " + on.user_id); }
   void passed(const CallTarget&, const std::string&) override { seen.push_back("messenger"); }
 };
 
@@ -115,10 +113,10 @@ TEST_CASE("whatsapp router: take, release and an untargeted pass tell the observ
   const auto report = router.dispatch(b, Client(fake), &observer);
   CHECK(report.ok());
   // Two control_passed (released), one control_taken by a BSUID user (taken, passed).
-  CHECK(observer.seen == std::vector<std::string>{
-                             "released 16315551181", "released 16315551181",
-                             "taken US.13491208655302741",
-                             "passed 106540352242922 US.13491208655302741 - whatsapp"});
+  CHECK(observer.seen ==
+        std::vector<std::string>{"released 16315551181", "released 16315551181",
+                                 "taken US.13491208655302741",
+                                 "passed 106540352242922 US.13491208655302741 - whatsapp"});
   REQUIRE(passes.size() == 1);
   CHECK(passes[0].user.field() == wa::UserField::kRecipient);
   CHECK_FALSE(passes[0].target_role);

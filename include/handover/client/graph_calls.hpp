@@ -5,8 +5,8 @@
 /// drift apart, and `GraphCallTraits<Request>` names a request's answer type and call name.
 ///
 /// Adding a Graph call touches three files:
-///  1. `handover/client/requests.hpp` (WhatsApp: `whatsapp_requests.hpp`): the request struct (plain std types) and, if new, its
-///  answer.
+///  1. `handover/client/requests.hpp` (WhatsApp: `whatsapp_requests.hpp`): the request struct
+///  (plain std types) and, if new, its answer.
 ///  2. this list: one `X(name, snake_name, Request, Answer)` line.
 ///  3. `src/client/graph_calls.cpp`: `describe` (method, path, query, body; validation) and
 ///     `readAnswer` (the typed reader) for the request type.
@@ -35,7 +35,7 @@
   X(createPersona, create_persona, CreatePersonaRequest, Persona)                                \
   X(getPersona, get_persona, GetPersonaRequest, Persona)                                         \
   X(listPersonas, list_personas, ListPersonasRequest, PersonaPage)                               \
-  X(deletePersona, delete_persona, DeletePersonaRequest, void)                                  \
+  X(deletePersona, delete_persona, DeletePersonaRequest, void)                                   \
   X(waPassThreadControl, wa_pass_thread_control, wa::PassThreadControlRequest,                   \
     wa::ThreadControlResponse)                                                                   \
   X(waTakeThreadControl, wa_take_thread_control, wa::TakeThreadControlRequest,                   \

@@ -48,8 +48,9 @@ constexpr const char* toString(Role r) noexcept {
 }
 
 /// Every `Role`, in wire order (for `--help` texts and tests).
-inline constexpr Role kKnownRoles[] = {Role::kCustomerService, Role::kMarketing, Role::kUtility,
-                                       Role::kCtwa,            Role::kAiAgent,   Role::kEscalation};
+inline constexpr Role kKnownRoles[] = {Role::kCustomerService, Role::kMarketing,
+                                       Role::kUtility,         Role::kCtwa,
+                                       Role::kAiAgent,         Role::kEscalation};
 
 /// The `Role` a wire name stands for; nullopt for a name this version does not know.
 constexpr std::optional<Role> roleFromWire(std::string_view name) noexcept {
@@ -65,7 +66,8 @@ constexpr std::optional<Role> roleFromWire(std::string_view name) noexcept {
 class RoleName {
  public:
   /// A known role.
-  RoleName(Role role) : wire_(toString(role)), known_(role) {}  // NOLINT(google-explicit-constructor)
+  RoleName(Role role)
+      : wire_(toString(role)), known_(role) {}  // NOLINT(google-explicit-constructor)
   /// Any wire name (a known one maps to its `Role`). The client sends it verbatim; it refuses
   /// names that are not lowercase words (`[a-z_]+`) before sending.
   static RoleName fromWire(std::string name) {

@@ -200,8 +200,8 @@ struct MessageEdit {
 /// The fields of a WhatsApp handover (`control_passed` / `control_taken`). Every one may be
 /// missing: live payloads seen in 2026 carried roles, or only the previous app, or neither.
 struct WhatsAppHandover {
-  std::optional<wa::RoleName> previous_owner_role;  ///< The role that had the thread.
-  std::optional<wa::RoleName> new_owner_role;       ///< The role that has it now.
+  std::optional<wa::RoleName> previous_owner_role;   ///< The role that had the thread.
+  std::optional<wa::RoleName> new_owner_role;        ///< The role that has it now.
   std::optional<std::string> previous_owner_app_id;  ///< The app that had it, when sent.
   /// e.g. "meta_business_agent"; absent on `control_taken`.
   std::optional<std::string> previous_owner_app_role;
@@ -221,10 +221,10 @@ struct ControlTaken : WhatsAppHandover {};
 
 /// A WhatsApp user's message (`messages[]`, or a standby copy). `Event::sender` is the user.
 struct WhatsAppMessage {
-  std::string id;         ///< The `wamid.`; the key for dedup and replies.
-  std::string type;       ///< "text", "image", "interactive", "button", "reaction"...
-  std::string text;       ///< `text.body` for type "text"; empty otherwise.
-  std::string raw_json;   ///< The message object as received (every type's own fields).
+  std::string id;        ///< The `wamid.`; the key for dedup and replies.
+  std::string type;      ///< "text", "image", "interactive", "button", "reaction"...
+  std::string text;      ///< `text.body` for type "text"; empty otherwise.
+  std::string raw_json;  ///< The message object as received (every type's own fields).
   std::string conversation_context_json;  ///< `conversation_context` raw; empty if none.
 };
 
@@ -256,11 +256,10 @@ struct Unknown {
 };
 
 /// The payload alternatives, in `EventKind` order.
-using EventPayload =
-    std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl, TakeThreadControl,
-                 RequestThreadControl, AppRoles, Reaction, Referral, Optin, MessageEdit,
-                 ControlPassed, ControlTaken, WhatsAppMessage, WhatsAppEcho, WhatsAppStatus,
-                 Unknown>;
+using EventPayload = std::variant<Message, Echo, Read, Delivery, Postback, PassThreadControl,
+                                  TakeThreadControl, RequestThreadControl, AppRoles, Reaction,
+                                  Referral, Optin, MessageEdit, ControlPassed, ControlTaken,
+                                  WhatsAppMessage, WhatsAppEcho, WhatsAppStatus, Unknown>;
 static_assert(std::variant_size_v<EventPayload> ==
                   static_cast<std::size_t>(EventKind::kUnknown) + 1,
               "EventPayload lists one alternative per EventKind, in the same order");
@@ -281,12 +280,12 @@ struct Event {
   Platform platform = Platform::kMessenger;  ///< From the body's `object`.
   /// `entry.id`: the Page or IG account. WhatsApp: the business number's `phone_number_id`.
   std::string page_id;
-  Timestamp entry_time{};                    ///< `entry.time`.
-  bool standby = false;   ///< Came under `standby[]`: this app does not own the thread.
-  Participant sender;     ///< Empty for `app_roles`.
-  Participant recipient;  ///< The Page for inbound events; the user for echoes.
-  Timestamp timestamp{};  ///< The event's `timestamp`; the epoch when absent.
-  EventPayload payload;   ///< The typed body; `kind()` says which alternative it holds.
+  Timestamp entry_time{};  ///< `entry.time`.
+  bool standby = false;    ///< Came under `standby[]`: this app does not own the thread.
+  Participant sender;      ///< Empty for `app_roles`.
+  Participant recipient;   ///< The Page for inbound events; the user for echoes.
+  Timestamp timestamp{};   ///< The event's `timestamp`; the epoch when absent.
+  EventPayload payload;    ///< The typed body; `kind()` says which alternative it holds.
   /// The event's object (`{"sender":...}`) in the body it was parsed from: log or re-read the
   /// exact wire bytes of one event without keeping a copy of each. WhatsApp: the object the
   /// event was read from (the item, the `control_*` object, or an unknown field's `value`).
@@ -299,8 +298,8 @@ struct Event {
   /// otherwise (an `id`, else a `user_ref`). Empty for `app_roles`.
   const std::string& userId() const noexcept {
     const EventKind k = kind();
-    const bool to_user = k == EventKind::kEcho || k == EventKind::kWhatsAppEcho ||
-                         k == EventKind::kWhatsAppStatus;
+    const bool to_user =
+        k == EventKind::kEcho || k == EventKind::kWhatsAppEcho || k == EventKind::kWhatsAppStatus;
     const Participant& p = to_user ? recipient : sender;
     return p.id.empty() ? p.user_ref : p.id;
   }
@@ -333,10 +332,10 @@ struct EventError {
 /// An `entry[].changes[]` item: the App Dashboard's "Test" button sends these. WhatsApp bodies
 /// carry their events here; `parse` reads them into `Batch::events` and keeps no `Change`.
 struct Change {
-  std::string page_id;     ///< `entry.id` of the entry that carried it.
-  std::string field;       ///< e.g. "messages".
-  std::string value_json;  ///< The `value`, as raw JSON text.
-  BodySpan value_span;     ///< Where `value_json` lies in the body.
+  std::string page_id;           ///< `entry.id` of the entry that carried it.
+  std::string field;             ///< e.g. "messages".
+  std::string value_json;        ///< The `value`, as raw JSON text.
+  BodySpan value_span;           ///< Where `value_json` lies in the body.
   std::size_t entry_index = 0;   ///< Index in `entry[]`.
   std::size_t change_index = 0;  ///< Index in the entry's `changes[]`.
 };
@@ -347,9 +346,9 @@ struct Batch {
   std::string object;
   /// kInstagram when `object` is "instagram", kWhatsApp for "whatsapp_business_account".
   Platform platform = Platform::kMessenger;
-  std::vector<Event> events;                 ///< Every readable event, in document order.
-  std::vector<EventError> errors;            ///< Events that could not be read; never dropped.
-  std::vector<Change> changes;               ///< Dashboard test items (`entry[].changes[]`).
+  std::vector<Event> events;       ///< Every readable event, in document order.
+  std::vector<EventError> errors;  ///< Events that could not be read; never dropped.
+  std::vector<Change> changes;     ///< Dashboard test items (`entry[].changes[]`).
 
   /// The body is a dashboard test payload (`changes[]` only, no events).
   bool isDashboardTest() const noexcept { return !changes.empty() && events.empty(); }
