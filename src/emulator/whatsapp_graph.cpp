@@ -25,7 +25,9 @@ Result<std::string> userOf(const Params& params) {
   if (recipient && !wa::isBusinessScopedUserId(*recipient)) {
     return detail::graphError(100, 0, "(#100) Param recipient must be a business-scoped user id");
   }
-  return to ? *to : *recipient;
+  if (!to) return *recipient;
+  // One user, however the number is written: Meta's wa_id has no '+'.
+  return to->front() == '+' ? to->substr(1) : *to;
 }
 
 std::optional<Error> checkProduct(const Params& params) {

@@ -875,3 +875,27 @@ TEST_CASE("cli: parse prints WhatsApp events with the same eight keys and their 
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("entry[0].changes[0].value.messages[0]") != std::string::npos);
 }
+
+// examples/cli.md shows `$ handover parse FILE | head -N` with the lines it prints: they are the
+// CLI's output, byte for byte.
+TEST_CASE("cli: the parse examples of examples/cli.md are its output") {
+  std::istringstream page(readFile(std::string(HANDOVER_SOURCE_DIR) + "/examples/cli.md"));
+  std::vector<std::string> all;
+  for (std::string l; std::getline(page, l);) all.push_back(l);
+  std::size_t examples = 0;
+  const std::string prefix = "$ handover parse ";
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (all[i].rfind(prefix, 0) != 0) continue;
+    const std::string rest = all[i].substr(prefix.size());
+    const std::string file = rest.substr(0, rest.find(' '));
+    const auto head = rest.find("| head -");
+    REQUIRE(head != std::string::npos);
+    const std::size_t n = std::stoul(rest.substr(head + 8));
+    Run r = runCli({"parse", std::string(HANDOVER_SOURCE_DIR) + "/" + file});
+    const auto out = lines(r.out);
+    REQUIRE(out.size() >= n);
+    for (std::size_t k = 0; k < n; ++k) CHECK(all.at(i + 1 + k) == out[k]);
+    ++examples;
+  }
+  CHECK(examples >= 2);
+}
