@@ -115,6 +115,7 @@ int reportError(const Error& e) {
     case ErrorCategory::kSignature:
     case ErrorCategory::kStore:
     case ErrorCategory::kUnimplemented:
+    case ErrorCategory::kThreadOwnedElsewhere:
       std::cerr << "handover: " << toString(e.category) << " error code " << e.code << " subcode "
                 << e.subcode;
       if (e.http_status != 0) std::cerr << " (HTTP " << e.http_status << ")";

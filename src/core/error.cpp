@@ -26,6 +26,8 @@ const char* toString(ErrorCategory category) noexcept {
       return "store";
     case ErrorCategory::kUnimplemented:
       return "unimplemented";
+    case ErrorCategory::kThreadOwnedElsewhere:
+      return "thread_owned_elsewhere";
   }
   return "unknown";
 }
@@ -82,6 +84,8 @@ bool Error::isRetryable() const noexcept {
     case ErrorCategory::kSignature:
     case ErrorCategory::kRedirect:
     case ErrorCategory::kUnimplemented:
+    // Another responder owns the thread until it passes, releases or 24 h pass: not soon.
+    case ErrorCategory::kThreadOwnedElsewhere:
       return false;
   }
   return false;

@@ -69,6 +69,14 @@ struct ThreadTracker::Impl {
     const Timestamp due = since + p.quiet_for;
     // Control lapses first: the thread goes idle by itself, nothing to take back.
     if (s.owner.expires_at && *s.owner.expires_at <= due) return std::nullopt;
+    if (s.platform == Platform::kWhatsApp) {
+      // Meta lets only the number's escalation partner take (2494191 otherwise), and makes a
+      // thread idle by itself 24 h after the user's last message or the last transition.
+      if (p.action == IdleTakeBack::Action::kTake && !escalationPartnerOn(s.key.page_id)) {
+        return std::nullopt;
+      }
+      if (s.idleAt(due)) return std::nullopt;
+    }
     return due;
   }
 
@@ -100,6 +108,9 @@ struct ThreadTracker::Impl {
     auto c = clientFor(key, platform);
     if (!c) {
       call = std::move(c).error();
+    } else if (platform == Platform::kWhatsApp) {
+      call = whatsappCall(*c, key, action, metadata);
+      if (call && action == PolicyAction::kTake) taken = TakeThreadControlResponse{};
     } else if (action == PolicyAction::kTake) {
       auto r = c->takeThreadControl(key.user_id, metadata);
       if (r) {
@@ -127,6 +138,9 @@ struct ThreadTracker::Impl {
         if (taken->expiration) obs.owner->expires_at = *taken->expiration;
       } else if (action == PolicyAction::kRelease) {
         obs.owner = detail::ownerOf(Ownership::kIdle, "", OwnerSource::kOwnCall, out.at);
+      } else if (platform == Platform::kWhatsApp) {
+        // An untargeted WhatsApp pass: the escalation partner has it, unnamed.
+        obs.owner = detail::ownerOf(Ownership::kApp, "", OwnerSource::kOwnCall, out.at);
       } else {
         // Passing to "the default app" leaves the owner unnamed until an event or Graph says.
         obs.owner = detail::ownerOf(target.empty() ? Ownership::kUnknown : Ownership::kApp, target,
@@ -143,6 +157,38 @@ struct ThreadTracker::Impl {
     auto stored = applyAndSchedule(key, obs, call.has_value());
     if (!stored) return std::move(stored).error();
     return out;
+  }
+
+  // A policy's call on a WhatsApp conversation: the number is the key's page, the user goes in
+  // `to` or `recipient`; a pass is untargeted (to the escalation partner).
+  static Result<void> whatsappCall(Client& c, const ConversationKey& key, PolicyAction action,
+                                   const std::string& metadata) {
+    auto user = wa::User::fromId(key.user_id);
+    if (!user) {
+      return handover::detail::invalidArgument("WhatsApp user " + key.user_id +
+                                               " is neither a phone number nor a business id");
+    }
+    Result<wa::ThreadControlResponse> r = handover::detail::invalidArgument("no call");
+    switch (action) {
+      case PolicyAction::kTake:
+        r = c.waTakeThreadControl({key.page_id, std::move(*user), metadata});
+        break;
+      case PolicyAction::kRelease:
+        r = c.waReleaseThreadControl({key.page_id, std::move(*user), metadata});
+        break;
+      case PolicyAction::kPass:
+        r = c.waPassThreadControl({key.page_id, std::move(*user), std::nullopt, metadata});
+        break;
+    }
+    if (!r) return std::move(r).error();
+    return {};
+  }
+
+  bool escalationPartnerOn(const std::string& number) const {
+    for (const auto& n : options.whatsapp_numbers) {
+      if (n.phone_number_id == number) return n.escalation_partner;
+    }
+    return false;
   }
 
   // The owner each of our own calls leaves, whichever path made the call.
@@ -184,6 +230,29 @@ ThreadTracker::ThreadTracker(std::shared_ptr<Store> store, ClientResolver client
                              TrackerOptions options) {
   if (options.app_id.empty()) options.app_id = clients.appId();
   impl_ = std::make_unique<Impl>(std::move(store), std::move(clients), std::move(options));
+}
+
+Result<std::shared_ptr<ThreadTracker>> ThreadTracker::create(std::shared_ptr<Store> store,
+                                                             ClientResolver clients,
+                                                             TrackerOptions options) {
+  if (!store) return handover::detail::invalidArgument("ThreadTracker needs a store");
+  if (options.app_id.empty() && clients.appId().empty()) {
+    return handover::detail::invalidArgument(
+        "ThreadTracker needs this app's id (TrackerOptions::app_id, or ClientOptions::app_id of "
+        "the resolver's client): without it, its own echoes and ownership look like another "
+        "app's");
+  }
+  const auto& take_back = options.policies.idle_take_back;
+  if (take_back && take_back->action == IdleTakeBack::Action::kTake) {
+    for (const auto& n : options.whatsapp_numbers) {
+      if (n.escalation_partner) continue;
+      return handover::detail::invalidArgument(
+          "the idle take-back takes, but this app is not the escalation partner of WhatsApp "
+          "number " + n.phone_number_id + ": Meta would refuse every take there (2494191). Set "
+          "escalation_partner for it, or take back with kRelease");
+    }
+  }
+  return std::make_shared<ThreadTracker>(std::move(store), std::move(clients), std::move(options));
 }
 
 ThreadTracker::~ThreadTracker() = default;
@@ -330,6 +399,14 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
   auto s = impl_->store->load(key);
   if (!s) return std::move(s).error();
   const Timestamp now = impl_->now();
+  if (*s && (*s)->platform == Platform::kWhatsApp) {
+    // WhatsApp has no thread_owner read ("you still track it yourself", whatsapp.md §5).
+    OwnerAnswer a;
+    a.owner = (*s)->owner;
+    if ((*s)->idleAt(now))
+      a.owner = detail::ownerOf(Ownership::kIdle, "", a.owner.source, a.owner.learned_at);
+    return a;
+  }
   if (*s && (*s)->owner.ownership != Ownership::kUnknown &&
       now - (*s)->owner.learned_at <= impl_->options.owner_staleness) {
     OwnerAnswer a;
@@ -351,6 +428,20 @@ Result<OwnerAnswer> ThreadTracker::getThreadOwner(const ConversationKey& key) {
   if (*fresh) a.owner = (*fresh)->owner;
   a.from_graph = true;
   return a;
+}
+
+Result<void> ThreadTracker::mayServiceSend(const ConversationKey& key) {
+  auto s = impl_->store->load(key);
+  if (!s) return std::move(s).error();
+  if (!*s || (*s)->platform != Platform::kWhatsApp) return {};
+  const ConversationState& st = **s;
+  const std::string& me = impl_->options.app_id;
+  const bool another = st.owner.ownership == Ownership::kApp && !(!me.empty() && st.owner.isApp(me));
+  if (!another || st.idleAt(impl_->now()) || impl_->escalationPartnerOn(key.page_id)) return {};
+  return Error::make(ErrorCategory::kThreadOwnedElsewhere,
+                     "another responder owns the WhatsApp thread of " + key.user_id + " on " +
+                         key.page_id + ": Meta refuses a Service message from this app (a "
+                         "template needs no ownership)");
 }
 
 Result<AutoReply> ThreadTracker::autoReply(const ConversationKey& key) {

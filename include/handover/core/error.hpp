@@ -29,6 +29,9 @@ enum class ErrorCategory {
   /// A `Connection` or `AsyncConnection` has no body for this call: a decorator or mock
   /// written before the call joined the table, which inherits the default. Never retried.
   kUnimplemented,
+  /// Refused locally: the tracker knows another responder owns the WhatsApp thread, so Meta
+  /// would refuse a Service message from this app (`ThreadTracker::mayServiceSend`).
+  kThreadOwnedElsewhere,
 };
 
 /// Stable lowercase name of a category ("transport", "api", ...).
@@ -83,6 +86,10 @@ struct HANDOVER_EXPORT Error {
   /// WhatsApp: `take` refused because this app is not the number's escalation partner
   /// (`(#100)` with subcode 2494191; also matched as the code).
   bool isTakeNotPermitted() const noexcept { return code == 2494191 || subcode == 2494191; }
+  /// Refused locally: another responder owns the WhatsApp thread (kThreadOwnedElsewhere).
+  bool isThreadOwnedElsewhere() const noexcept {
+    return category == ErrorCategory::kThreadOwnedElsewhere;
+  }
   /// WhatsApp Calling: a call action by a responder that is not the Call primary (138038).
   bool isNotCallPrimary() const noexcept { return code == 138038 || subcode == 138038; }
   /// The legacy Handover Protocol APIs are disabled on this Page (Conversation Routing on).

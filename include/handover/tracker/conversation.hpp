@@ -96,11 +96,19 @@ struct ConversationState {
   std::vector<PendingRequest> pending_requests;
   std::optional<ActionRecord> last_action;  ///< The last policy action, when any.
 
-  /// True when no app owns the thread at `now`: released, or control expired.
+  /// True when no app owns the thread at `now`: released, or control expired. WhatsApp: also
+  /// 24 h after the later of the user's last message and the last change of owner, when Meta
+  /// makes the thread idle without a webhook (whatsapp.md §2, §8).
   bool idleAt(Timestamp now) const noexcept {
     if (owner.ownership == Ownership::kIdle) return true;
-    return owner.ownership == Ownership::kApp && owner.expires_at && *owner.expires_at <= now;
+    if (owner.ownership != Ownership::kApp) return false;
+    if (owner.expires_at && *owner.expires_at <= now) return true;
+    if (platform != Platform::kWhatsApp) return false;
+    return now >= std::max(last_user_message, owner.learned_at) + kWhatsAppIdleAfter;
   }
+
+  /// How long a WhatsApp thread stays owned without a user message or a change of owner.
+  static constexpr std::chrono::hours kWhatsAppIdleAfter{24};
 };
 
 /// A delta to merge into a conversation. Unset fields leave the stored ones alone.

@@ -53,6 +53,12 @@ struct ActionOutcome {
   bool ok() const noexcept { return !error; }
 };
 
+/// A WhatsApp number a tracker's app serves, and its role there.
+struct WhatsAppNumber {
+  std::string phone_number_id;      ///< The number (digits).
+  bool escalation_partner = false;  ///< This app may take threads on it.
+};
+
 /// Options of `ThreadTracker`.
 struct TrackerOptions {
   /// This app's id: tells our echoes from others'. Empty: the client's `app_id` option.
@@ -66,6 +72,11 @@ struct TrackerOptions {
   /// Timers claimed per `poll` at most.
   std::size_t poll_batch = 100;
   Policies policies;  ///< What the tracker does on its own; all off by default.
+  /// The WhatsApp numbers this app serves. Meta lets only a number's escalation partner take
+  /// (whatsapp.md §2): the idle take-back (kTake) acts on a WhatsApp conversation only where
+  /// `escalation_partner` is set, `create` refuses kTake when a listed number lacks it, and
+  /// `mayServiceSend` refuses a Service send on a thread another responder owns elsewhere.
+  std::vector<WhatsAppNumber> whatsapp_numbers;
   /// Called for every action a policy takes, success or failure (also returned by `poll`).
   std::function<void(const ActionOutcome&)> on_action;
 };
@@ -93,8 +104,16 @@ enum class AutoReply {
 class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
  public:
   /// Acts through the client `clients` picks per conversation (a `Client` converts: one for
-  /// every Page). `options.app_id` empty: the resolver's `appId()`.
+  /// every Page). `options.app_id` empty: the resolver's `appId()`. Prefer `create`, which
+  /// refuses a misconfiguration instead of letting it fail at run time.
   ThreadTracker(std::shared_ptr<Store> store, ClientResolver clients, TrackerOptions options = {});
+  /// The tracker, or kInvalidArgument naming the problem: no store, no app id (neither
+  /// `options.app_id` nor the resolver's: its own echoes and ownership could not be told
+  /// apart), or an idle take-back that takes while a listed WhatsApp number does not have this
+  /// app as escalation partner (Meta would refuse every such take with 2494191).
+  static Result<std::shared_ptr<ThreadTracker>> create(std::shared_ptr<Store> store,
+                                                       ClientResolver clients,
+                                                       TrackerOptions options = {});
   ~ThreadTracker() override;
   ThreadTracker(const ThreadTracker&) = delete;
   ThreadTracker& operator=(const ThreadTracker&) = delete;
@@ -154,6 +173,12 @@ class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
   /// Whether the bot may answer automatically now: kPauseHumanActive / kPauseAnotherAppOwns
   /// while the `pause_while_human_active` policy says so (always kReply without that policy).
   Result<AutoReply> autoReply(const ConversationKey& key);
+  /// Whether this app may send a Service (non-template) message on a WhatsApp conversation:
+  /// refused with `ErrorCategory::kThreadOwnedElsewhere` (`Error::isThreadOwnedElsewhere()`)
+  /// when another responder owns it and this app is not the number's escalation partner (for
+  /// which the send would be an implicit take: decide before sending). Templates need no
+  /// ownership: do not ask for them. Messenger conversations: always allowed here.
+  Result<void> mayServiceSend(const ConversationKey& key);
   /// When the idle take-back would fire for `state` (nullopt: it would not).
   std::optional<Timestamp> dueAt(const ConversationState& state) const;
 
