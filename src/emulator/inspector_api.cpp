@@ -75,6 +75,43 @@ std::string Emulator::Impl::worldJson() {
     w.EndObject();
     w.EndObject();
   }
+  // WhatsApp numbers list as pages of platform "whatsapp": chat, owner strip and timeline work
+  // the same; `responders` says who answers there and as what (read-only).
+  for (const auto& n : world.config().whatsapp_numbers) {
+    w.StartObject();
+    for (const auto& [k, v] : {std::pair<const char*, std::string>{"id", n.id},
+                               {"name", n.name},
+                               {"platform", "whatsapp"},
+                               {"era", "whatsapp"},
+                               {"inbox_app_id", ""},
+                               {"default_app_id", n.entry_points.at("default").primary},
+                               {"escalation_partner", n.escalation_partner}}) {
+      w.Key(k);
+      writeString(w, v);
+    }
+    w.Key("roles");
+    w.StartObject();
+    w.EndObject();
+    w.Key("responders");
+    w.StartArray();
+    for (const auto& [ep_name, ep] : n.entry_points) {
+      w.StartObject();
+      w.Key("entry_point");
+      writeString(w, ep_name);
+      w.Key("primary");
+      writeString(w, ep.primary);
+      w.Key("roles");
+      w.StartObject();
+      for (const auto& [role, app] : ep.roles) {
+        w.Key(role.c_str());
+        writeString(w, app);
+      }
+      w.EndObject();
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
   w.EndArray();
   w.Key("apps");
   w.StartArray();

@@ -86,7 +86,12 @@ function renderHeader() {
   if (!state.page) state.page = (pages.find((p) => p.era === 'routing') || pages[0] || {}).id || '';
   select.value = state.page;
   const page = currentPage();
-  $('page-era').textContent = page ? (page.era === 'legacy' ? 'Handover Protocol (legacy)' : 'Conversation Routing') : '';
+  const era = { legacy: 'Handover Protocol (legacy)', routing: 'Conversation Routing', whatsapp: 'WhatsApp Conversation Routing' };
+  $('page-era').textContent = page ? era[page.era] || page.era : '';
+  // A WhatsApp number has no Page Inbox: its humans answer through a responder app.
+  const whatsapp = !!page && page.platform === 'whatsapp';
+  for (const id of ['inbox-form', 'move-main', 'move-done']) $(id).style.display = whatsapp ? 'none' : '';
+  $('inbox-title').textContent = whatsapp ? 'The thread and its responders' : 'You are the Page Inbox agent';
   $('clock').textContent = clockText(state.world.now_ms);
 }
 
@@ -248,6 +253,10 @@ function renderAdmin() {
   state.adminKey = key;
   const roles = $('roles');
   roles.textContent = '';
+  if (page.platform === 'whatsapp') {
+    renderResponders(page, roles);
+    return;
+  }
   for (const app of state.world.apps) {
     if (!(app.id in page.roles)) continue;
     const row = el('div', 'row');
@@ -279,6 +288,20 @@ function renderAdmin() {
     def.appendChild(o);
   }
   def.value = page.default_app_id;
+}
+
+// A WhatsApp number's responders, read-only: each entry point's primary and role holders, and
+// the escalation partner (the only one that may take).
+function renderResponders(page, roles) {
+  $('default-app-label').style.display = 'none';
+  for (const ep of page.responders) {
+    const parts = ['primary ' + appName(ep.primary)];
+    for (const [role, app] of Object.entries(ep.roles)) parts.push(role + ' ' + appName(app));
+    roles.appendChild(el('div', 'row responder', 'entry point ' + ep.entry_point + ': ' + parts.join(', ')));
+  }
+  if (page.escalation_partner) {
+    roles.appendChild(el('div', 'row responder', 'escalation partner: ' + appName(page.escalation_partner)));
+  }
 }
 
 // --- inspector -----------------------------------------------------------------------------------

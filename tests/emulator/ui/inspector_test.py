@@ -8,7 +8,9 @@ Starts `handover emulator` with a routing Page whose default app is the demo bot
 (a webhook server on Endpoint), loads /_emulator/ui/ and: sends a message as the user and sees
 the bot's reply and the delivery in the inspector; asks for the shop staff and sees the ownership
 strip turn to the Page Inbox; replies as the inbox agent and sees the echo delivered; saves a
-screenshot. Every wait is bounded; a failure says what was expected and what the page showed.
+screenshot; then switches to a WhatsApp number, where the bot is the default entry point's
+primary, and sees its reply, its owner strip, the responders and a whatsapp_business_account
+delivery. Every wait is bounded; a failure says what was expected and what the page showed.
 """
 import json
 import os
@@ -28,6 +30,7 @@ PAGE = "100000000000002"
 BOT = "500000000000001"
 AGENT = "500000000000002"
 INBOX = "263902037430900"  # Messenger's Page Inbox app id (protocol.md)
+NUMBER = "106540352242922"  # a WhatsApp Business number's phone_number_id
 WAIT_S = 15
 
 
@@ -60,9 +63,14 @@ def main(cli, demo_bot, screenshot):
     config = {
         "pages": [{"id": PAGE, "name": "Routing Shop", "platform": "messenger", "era": "routing",
                    "default_app_id": BOT}],
+        "whatsapp_numbers": [{"id": NUMBER, "waba_id": "102290129340398",
+                              "name": "Shop on WhatsApp", "escalation_partner": AGENT,
+                              "entry_points": {"default": {"primary": BOT, "roles": {
+                                  "customer_service": AGENT}}}}],
         "apps": [
             {"id": BOT, "name": "Shop Bot", "role": "primary",
-             "page_tokens": {PAGE: "bot-routing-page-token"}, "app_secret": "bot-app-secret",
+             "page_tokens": {PAGE: "bot-routing-page-token", NUMBER: "bot-whatsapp-token"},
+             "app_secret": "bot-app-secret",
              "webhook_url": f"http://127.0.0.1:{bot_port}/webhook",
              "subscribed_fields": ["messages", "standby", "messaging_handovers",
                                    "message_echoes", "messaging_postbacks"]},
@@ -81,7 +89,8 @@ def main(cli, demo_bot, screenshot):
     try:
         url = read_line_with(emulator, "listening on", "handover emulator").split()[-1]
         env = dict(os.environ, HANDOVER_APP_SECRET="bot-app-secret",
-                   HANDOVER_PAGE_TOKENS=f"{PAGE}=bot-routing-page-token")
+                   HANDOVER_PAGE_TOKENS=f"{PAGE}=bot-routing-page-token,"
+                                        f"{NUMBER}=bot-whatsapp-token")
         bot = subprocess.Popen([demo_bot, "--app-id", BOT, "--peer-app-id", AGENT,
                                 "--port", str(bot_port), "--graph-url", url],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
@@ -186,6 +195,36 @@ def main(cli, demo_bot, screenshot):
               lambda: [s.get_attribute("data-owner")
                        for s in driver.find_elements(By.CSS_SELECTOR, "#owner-strip .segment")][-2:]
               == [INBOX, ""])
+        # 4. The WhatsApp number: the bot (its default entry point's primary) answers; the
+        # strip, the responders and the delivery's envelope say it is WhatsApp.
+        driver.find_element(By.CSS_SELECTOR, f"#page-select option[value='{NUMBER}']").click()
+        until("the WhatsApp era label",
+              lambda: driver.find_element(By.ID, "page-era").text == "WhatsApp Conversation Routing")
+        until("the responders",
+              lambda: any("escalation partner" in e.text
+                          for e in driver.find_elements(By.CSS_SELECTOR, "#roles .responder")))
+        until("a user id on the number",
+              lambda: driver.find_element(By.ID, "user-select").get_attribute("value"))
+        say("hello on whatsapp")
+        until("the bot's WhatsApp reply in the chat",
+              lambda: any("bot: you said: hello on whatsapp" in t for t in chat_texts()))
+        until("the bot to own the WhatsApp thread",
+              lambda: driver.find_element(By.ID, "owner-now").get_attribute("data-owner") == BOT)
+        until("the strip to show the bot",
+              lambda: [s.get_attribute("data-owner")
+                       for s in driver.find_elements(By.CSS_SELECTOR, "#owner-strip .segment")][-1:]
+              == [BOT])
+
+        def whatsapp_delivered():
+            for e in entries("delivery", BOT):
+                detail = e.find_element(By.CSS_SELECTOR, ".detail").get_attribute("textContent")
+                if "whatsapp_business_account" in detail and "hello on whatsapp" in detail:
+                    return status(e) == "200"
+            return False
+
+        until("a WhatsApp delivery to the bot", whatsapp_delivered)
+        assert not driver.find_element(By.ID, "inbox-form").is_displayed(), "no inbox on WhatsApp"
+        driver.save_screenshot(screenshot.replace(".png", "-whatsapp.png"))
         print(f"inspector ok: screenshot {screenshot}")
         return 0
     finally:
