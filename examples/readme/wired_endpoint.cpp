@@ -47,7 +47,8 @@ Bot makeBot(handover::Client page, handover::Client instagram, const std::string
   take_back.quiet_for = std::chrono::minutes(10);
   policies.policies.idle_take_back = take_back;
   policies.policies.pause_while_human_active = tracker::PauseWhileHumanActive{};
-  auto threads = std::make_shared<tracker::ThreadTracker>(store, clients, policies);
+  // Refuses, at start, what would fail later (no app id, a take Meta would refuse).
+  auto threads = tracker::ThreadTracker::create(store, clients, policies).value();
 
   Router router;
   router.onMessage([threads](Context& ctx, const Message& m) -> handover::Result<void> {
