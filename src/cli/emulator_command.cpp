@@ -68,6 +68,16 @@ int cmdEmulator(const Args& args) {
   }
   // First line is machine-readable so scripts can pick the port when --port 0.
   std::cout << "handover emulator listening on " << (*emu)->baseUrl() << std::endl;
+  if (const std::string token = (*emu)->controlToken(); !token.empty()) {
+    // Beyond loopback anyone who reaches the machine reaches the emulator: say so loudly, and
+    // hand the token only to whoever started it (this terminal).
+    std::cerr << "handover emulator: WARNING: listening on " << host
+              << ", beyond loopback: every host that reaches this machine can reach it. The "
+                 "control API (/_emulator/...) requires this run's token as the header "
+                 "X-Handover-Emulator-Token (the inspector asks for it; `emulator test --url` "
+                 "and `emulator record` read HANDOVER_EMULATOR_TOKEN):\n"
+              << token << std::endl;
+  }
   if (!path) {
     std::cout << "no --config: the default world (handover emulator --example-config prints it "
                  "to start your own from):\n"

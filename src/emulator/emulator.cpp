@@ -35,9 +35,10 @@ Emulator::Impl::Impl(Config config)
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
   });
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     requestStartedAt() = std::chrono::steady_clock::now();  // for the latency on record
-    return httplib::Server::HandlerResponse::Unhandled;
+    return guardControl(req, res) ? httplib::Server::HandlerResponse::Unhandled
+                                  : httplib::Server::HandlerResponse::Handled;
   });
   routes();
 }
@@ -95,6 +96,7 @@ Result<int> Emulator::start(const std::string& host, int port) {
   }
   d.host = host;
   d.port = bound;
+  if (d.servesBeyondLoopback()) d.control_token = Impl::newControlToken();
   d.stopped = false;
   d.delivery.start();
   d.server_thread = std::thread([&d] { d.server.listen_after_bind(); });
@@ -105,6 +107,10 @@ Result<int> Emulator::start(const std::string& host, int port) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   return bound;
+}
+
+std::string Emulator::controlToken() const {
+  return impl_->control_token;
 }
 
 void Emulator::wait() {

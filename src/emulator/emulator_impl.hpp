@@ -7,6 +7,7 @@
 //   whatsapp_graph.cpp   the WhatsApp calls on a business number
 //   control_actions.cpp  the control actions (user, inbox, roles, clock) and their record
 //   control_api.cpp      the `/_emulator/...` control API routes
+//   request_guard.cpp    who may drive the control API (Host, Origin, JSON, the token)
 //   faults_api.cpp       faults and Lead-Gen over the control API
 //   inspector_api.cpp    the inspector's views (world, conversations, redelivery)
 //   scenario_record.cpp  the session as a scenario skeleton
@@ -167,6 +168,12 @@ struct Emulator::Impl {
 
   // --- control API ------------------------------------------------------------------------------
 
+  // Who may drive it (request_guard.cpp): false, with the answer set, when refused.
+  bool guardControl(const httplib::Request& req, httplib::Response& res);
+  bool hostAllowed(const httplib::Request& req) const;
+  bool servesBeyondLoopback() const;
+  static std::string newControlToken();
+
   // A control route's body: a JSON object (or nothing), read with `str(key)` for ids and text.
   using StringField = std::function<std::string(const char*)>;
   using ControlBody =
@@ -194,6 +201,7 @@ struct Emulator::Impl {
   std::thread server_thread;
   std::string host;
   int port = 0;
+  std::string control_token;  // set by start() when bound beyond loopback
   std::mutex run_mu;
   std::condition_variable stopped_cv;
   bool stopped = false;

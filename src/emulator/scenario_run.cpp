@@ -5,6 +5,7 @@
 #include <httplib.h>
 #include <rapidjson/document.h>
 
+#include <cstdlib>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,16 @@
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
 namespace {
+
+// An emulator beyond loopback wants its run's token on the control API
+// (HANDOVER_EMULATOR_TOKEN, printed by `handover emulator` at start).
+void authorize(httplib::Client& client) {
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): read before any thread of ours starts.
+  const char* token = std::getenv("HANDOVER_EMULATOR_TOKEN");
+  if (token != nullptr && *token != '\0') {
+    client.set_default_headers({{"X-Handover-Emulator-Token", token}});
+  }
+}
 
 using Clock = std::chrono::steady_clock;
 using rapidjson::Value;
@@ -31,6 +42,7 @@ class Control {
   explicit Control(const std::string& base_url) : client_(base_url) {
     client_.set_connection_timeout(std::chrono::seconds(5));
     client_.set_read_timeout(std::chrono::seconds(30));
+    authorize(client_);
   }
 
   // POSTs a control action; the failure text when it is refused or unreachable.
@@ -508,6 +520,7 @@ class Runner {
 Result<std::string> recordScenario(const std::string& base_url) {
   httplib::Client client(base_url);
   client.set_connection_timeout(std::chrono::seconds(5));
+  authorize(client);
   auto res = client.Get("/_emulator/scenario");
   if (!res) {
     Error e;

@@ -31,7 +31,8 @@ wait_for() {  # log needle
 handover emulator --port 8080 > "$work/emulator.log" 2>&1 &
 pids+=($!)
 wait_for "$work/emulator.log" "listening on"
-curl -sf -d '{"page_id":"100000000000002","user_id":"6543210987654321","text":"hi"}' \
+curl -sf -H 'Content-Type: application/json' \
+  -d '{"page_id":"100000000000002","user_id":"6543210987654321","text":"hi"}' \
   127.0.0.1:8080/_emulator/user/message > /dev/null
 python3 "$root/tests/readme/run_commands.py" "$root" "$work/run" emulator-faults \
   emulator-record

@@ -87,6 +87,10 @@ class HANDOVER_EMULATOR_EXPORT Emulator {
   int port() const noexcept;
   /// "http://<host>:<port>", for `ClientOptions::base_url`.
   std::string baseUrl() const;
+  /// The token the control API (`/_emulator/...`) requires as `X-Handover-Emulator-Token` when
+  /// started on an address beyond loopback (0.0.0.0, a LAN address); empty on loopback, where
+  /// the Host check and same-origin JSON rule keep web pages out. A secret: do not log it.
+  std::string controlToken() const;
 
   // --- control: the user's side -------------------------------------------------------------
 

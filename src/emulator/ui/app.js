@@ -26,14 +26,28 @@ function timeText(ms) { return new Date(ms).toISOString().slice(11, 23); }
 function pretty(v) { return JSON.stringify(v, null, 2); }
 function setStatus(text) { $('status').textContent = text || ''; }
 
+// Bound beyond loopback, the emulator wants its run's token (printed where it was started).
+function tokenHeaders() {
+  const t = sessionStorage.getItem('emulatorToken');
+  return t ? { 'X-Handover-Emulator-Token': t } : {};
+}
+function askForToken() {
+  if (state.askedToken) return;
+  state.askedToken = true;
+  const t = window.prompt('This emulator listens beyond loopback. Paste the token it printed at start:');
+  if (t) sessionStorage.setItem('emulatorToken', t.trim());
+  state.askedToken = false;
+}
 async function getJson(path) {
-  const r = await fetch(path, { cache: 'no-store' });
+  const r = await fetch(path, { cache: 'no-store', headers: tokenHeaders() });
+  if (r.status === 401) askForToken();
   if (!r.ok) throw new Error(path + ': HTTP ' + r.status);
   return r.json();
 }
 async function post(path, body) {
   const r = await fetch(path, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, tokenHeaders()),
+    body: JSON.stringify(body),
   });
   const answer = await r.json().catch(() => ({}));
   if (!r.ok) {
