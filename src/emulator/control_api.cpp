@@ -19,6 +19,13 @@ void Emulator::Impl::control(const httplib::Request& req, httplib::Response& res
                     "application/json");
     return;
   }
+  if (const auto key = detail::repeatedKey(doc)) {
+    res.status = 400;
+    res.set_content(errorBody(handover::detail::invalidArgument("the body repeats the key " +
+                                                                 recordable(*key))),
+                    "application/json");
+    return;
+  }
   const StringField str = [&doc](const char* key) -> std::string {
     auto it = doc.FindMember(key);
     if (it == doc.MemberEnd()) return {};

@@ -192,6 +192,11 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
   const std::string node = req.matches[2];
   const std::string edge = req.matches.size() > 3 ? std::string(req.matches[3]) : "";
   Params params(req);
+  if (const auto& key = params.repeatedJsonKey()) {
+    return replyError(req, res, "graph", "",
+                      detail::graphError(100, 0, "(#100) The request body repeats the key " +
+                                                     recordable(*key)));
+  }
   if (params.badJson()) {
     return replyError(req, res, "graph", "",
                       detail::graphError(100, 0, "(#100) The request body is not valid JSON"));

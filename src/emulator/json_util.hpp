@@ -5,10 +5,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
 #include "handover/core/export.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -27,6 +30,47 @@ inline rapidjson::Document& parseJson(rapidjson::Document& doc, std::string_view
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(text.data(),
                                                                                     text.size());
   return doc;
+}
+
+/// The first key that repeats within one object, at any depth (iteratively: a deep document
+/// cannot exhaust the stack). Graph-like input validation: two readers of one body must not
+/// disagree, and a second `access_token` must not slip past the scrubber.
+inline std::optional<std::string> repeatedKey(const rapidjson::Value& root) {
+  std::vector<const rapidjson::Value*> todo{&root};
+  std::vector<std::string_view> names;
+  while (!todo.empty()) {
+    const rapidjson::Value* v = todo.back();
+    todo.pop_back();
+    if (v->IsArray()) {
+      for (const auto& item : v->GetArray()) todo.push_back(&item);
+    } else if (v->IsObject()) {
+      names.clear();
+      for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
+        names.emplace_back(m->name.GetString(), m->name.GetStringLength());
+        todo.push_back(&m->value);
+      }
+      std::sort(names.begin(), names.end());
+      const auto dup = std::adjacent_find(names.begin(), names.end());
+      if (dup != names.end()) return std::string(*dup);
+    }
+  }
+  return std::nullopt;
+}
+
+/// Removes every member named `key` at any depth (a nested or repeated secret included).
+inline void removeEverywhere(rapidjson::Value& root, const char* key) {
+  std::vector<rapidjson::Value*> todo{&root};
+  while (!todo.empty()) {
+    rapidjson::Value* v = todo.back();
+    todo.pop_back();
+    if (v->IsArray()) {
+      for (auto& item : v->GetArray()) todo.push_back(&item);
+    } else if (v->IsObject()) {
+      while (v->RemoveMember(key)) {
+      }
+      for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) todo.push_back(&m->value);
+    }
+  }
 }
 
 /// An id given as a JSON string or integer, as exact decimal text (never through a double).

@@ -55,10 +55,14 @@ class Params {
     if (!req.body.empty() && (ct.find("json") != std::string::npos || req.body[0] == '{')) {
       parseJson(doc_, req.body);
       json_ok_ = !doc_.HasParseError() && doc_.IsObject();
+      if (json_ok_) repeated_ = repeatedKey(doc_);
+      json_ok_ = json_ok_ && !repeated_;
       json_bad_ = !json_ok_;
     }
   }
   bool badJson() const { return json_bad_; }
+  /// A key the JSON body repeats (the body is then `badJson()` too).
+  const std::optional<std::string>& repeatedJsonKey() const { return repeated_; }
 
   const rapidjson::Value* json(const char* name) const {
     if (!json_ok_) return nullptr;
@@ -125,6 +129,7 @@ class Params {
   const httplib::Request& req_;
   rapidjson::Document doc_;
   bool json_ok_ = false;
+  std::optional<std::string> repeated_;
   bool json_bad_ = false;
 };
 

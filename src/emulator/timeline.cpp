@@ -104,8 +104,9 @@ std::string Emulator::Impl::scrubbedBody(const httplib::Request& req) {
   rapidjson::Document doc;
   detail::parseJson(doc, req.body);
   if (doc.HasParseError() || !doc.IsObject()) return {};
-  doc.RemoveMember("access_token");
-  doc.RemoveMember("appsecret_proof");
+  // Every occurrence, nested ones included: what is recorded is shown in the inspector.
+  detail::removeEverywhere(doc, "access_token");
+  detail::removeEverywhere(doc, "appsecret_proof");
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   doc.Accept(w);

@@ -111,3 +111,38 @@ TEST_CASE("guard: beyond loopback every control request needs the run's token") 
   again.start("0.0.0.0", 0).value();
   CHECK(again.controlToken() != token);
 }
+
+TEST_CASE("guard: a repeated key is refused and no secret reaches the timeline") {
+  Fixture f;
+  f.userSays(kRoutingPage, "hello");
+  httplib::Client http(f.emu->baseUrl());
+  const std::string pass = std::string("/v26.0/") + kRoutingPage + "/pass_thread_control";
+  const httplib::Headers bearer{{"Authorization", "Bearer bot-routing-token"}};
+  auto twice = http.Post(pass, bearer,
+                         R"({"recipient":{"id":")" + std::string(kUser) +
+                             R"("},"access_token":"bot-routing-token","access_token":"second-copy",)"
+                             R"("appsecret_proof":"p1","appsecret_proof":"p2"})",
+                         "application/json");
+  REQUIRE(twice);
+  CHECK(twice->status == 400);
+  CHECK(twice->body.find("repeats the key") != std::string::npos);
+  // Nested: accepted (Graph ignores what it does not know), recorded without the secret.
+  auto nested = http.Post(pass, bearer,
+                          R"({"recipient":{"id":")" + std::string(kUser) +
+                              R"(","access_token":"nested-secret"},"target_app_id":")" + kAgent +
+                              R"(","metadata":"m"})",
+                          "application/json");
+  REQUIRE(nested);
+  CHECK(nested->status == 200);
+  const std::string timeline = f.emu->timelineJson();
+  for (const char* secret : {"bot-routing-token", "second-copy", "nested-secret", "p1\"", "p2\""}) {
+    INFO(secret);
+    CHECK(timeline.find(secret) == std::string::npos);
+  }
+  // The control API refuses a repeated key too.
+  auto control = http.Post("/_emulator/user/message",
+                           R"({"page_id":"200200200","page_id":"100100100","user_id":"1","text":"x"})",
+                           "application/json");
+  REQUIRE(control);
+  CHECK(control->status == 400);
+}
