@@ -4,11 +4,14 @@
 // overflow once moved the clock backwards; UBSan aborted the sanitized build).
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <string>
 
 #include "handover/core/export.hpp"
+#include "handover/core/result.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::detail {
@@ -25,6 +28,15 @@ inline constexpr std::int64_t kMaxBatch = 1000;
 /// `/_emulator/deliveries/wait`: at most 10 minutes.
 inline constexpr std::int64_t kMaxWaitMs = 600000;
 
+/// A config or scenario file: a few KiB in practice; "/dev/zero" must not fill the memory.
+inline constexpr std::size_t kMaxFileBytes = std::size_t{4} << 20;
+/// A request body (Graph or control API): the Graph API's bodies are a few hundred bytes.
+inline constexpr std::size_t kMaxRequestBody = std::size_t{1} << 20;
+/// Steps of one scenario.
+inline constexpr std::size_t kMaxScenarioSteps = 10000;
+/// Rules of each list of a `faults` object (graph, rate_limits, lead_gen...).
+inline constexpr std::size_t kMaxFaultRules = 1000;
+
 /// "NAME must be an integer from LO to HI", the text of every bound error.
 inline std::string boundMessage(const std::string& name, std::int64_t lo, std::int64_t hi) {
   return name + " must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
@@ -34,6 +46,22 @@ inline std::string boundMessage(const std::string& name, std::int64_t lo, std::i
 inline bool clockAdvanceFits(std::int64_t now_ms, std::int64_t seconds) {
   return seconds >= 0 && seconds <= kMaxClockAdvanceSeconds &&
          now_ms <= kMaxEpochMs - seconds * 1000;
+}
+
+/// The text of `path`, or an error naming it when it cannot be read or is larger than `max`
+/// bytes (read no further than that: a device or a huge file is refused, not slurped).
+inline Result<std::string> readBoundedFile(const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return handover::detail::invalidArgument("cannot open " + path);
+  std::string text(max + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  const auto got = static_cast<std::size_t>(in.gcount());
+  if (got > max) {
+    return handover::detail::invalidArgument(path + " is larger than " + std::to_string(max) +
+                                             " bytes");
+  }
+  text.resize(got);
+  return text;
 }
 
 }  // namespace emulator::detail

@@ -248,11 +248,9 @@ Result<Config> parseConfig(std::string_view json) {
 }
 
 Result<Config> loadConfigFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return handover::detail::invalidArgument("emulator config: cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto config = parseConfig(text.str());
+  auto text = detail::readBoundedFile(path, detail::kMaxFileBytes);
+  if (!text) return handover::detail::invalidArgument("emulator config: " + text.error().message);
+  auto config = parseConfig(*text);
   if (!config) {
     Error e = std::move(config).error();
     const std::string prefix = "emulator config: ";

@@ -29,6 +29,8 @@ Emulator::Impl::Impl(Config config)
   // One request per connection: httplib's stop() otherwise waits out every idle keep-alive
   // connection (5 s each), and a stopped emulator must release its port at once.
   server.set_keep_alive_max_count(1);
+  // Bodies are bounded before they are read (413): a 200 MiB POST once took 861 MB.
+  server.set_payload_max_length(detail::kMaxRequestBody);
   // httplib's default adds SO_REUSEPORT, which lets a second emulator bind the same port and
   // silently share traffic; a busy port must be an error instead.
   server.set_socket_options([](socket_t sock) {

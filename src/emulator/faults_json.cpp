@@ -308,6 +308,10 @@ Result<void> list(const Value& obj, const std::string& path, const char* key, st
   auto it = obj.FindMember(key);
   if (it == obj.MemberEnd()) return {};
   if (!it->value.IsArray()) return faultError(path + "." + key, "an array");
+  if (it->value.Size() > kMaxFaultRules) {
+    return faultError(path + "." + key,
+                      "an array of at most " + std::to_string(kMaxFaultRules) + " rules");
+  }
   std::size_t i = 0;
   for (const auto& item : it->value.GetArray()) {
     auto parsed = parse(item, path + "." + key + "[" + std::to_string(i++) + "]");

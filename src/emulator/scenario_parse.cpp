@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "handover/emulator/scenario.hpp"
+#include "bounds.hpp"
 #include "json_util.hpp"
 #include "scenario_keys.hpp"
 #include "validation.hpp"
@@ -50,7 +51,15 @@ class Reader {
       if (required) return error(path + "." + key, "a string (it is required)");
       return std::string();
     }
-    if (!it->value.IsString() || !detail::isValidText(it->value.GetString(), max_chars)) {
+    if (!it->value.IsString()) {
+      return error(path + "." + key,
+                   "a string of at most " + std::to_string(max_chars) + " characters");
+    }
+    const std::string_view value(it->value.GetString(), it->value.GetStringLength());
+    if (value.find('\0') != std::string_view::npos) {
+      return error(path + "." + key, "a string without NUL characters (\\u0000)");
+    }
+    if (!detail::isValidText(value, max_chars)) {
       return error(path + "." + key,
                    "a string of at most " + std::to_string(max_chars) + " characters");
     }
@@ -137,7 +146,8 @@ Result<ScenarioStep> parseStep(const Reader& r, const Value& v, const std::strin
   if (body->IsString() && !keys->short_form.empty()) {
     expanded.SetObject();
     expanded.AddMember(rapidjson::StringRef(keys->short_form.data(), keys->short_form.size()),
-                       rapidjson::Value(body->GetString(), expanded.GetAllocator()),
+                       rapidjson::Value(body->GetString(), body->GetStringLength(),
+                                        expanded.GetAllocator()),
                        expanded.GetAllocator());
     body = &expanded;
   }
@@ -321,6 +331,12 @@ std::string directoryOf(const std::string& file) {
 
 Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
   Reader r(file);
+  // The webhook parser's rules: a NUL byte is no JSON (named where it is), no key repeats.
+  if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
+    Error e = r.error("(top level)", "JSON text (a NUL byte at offset " + std::to_string(nul) + ")");
+    e.offset = nul;
+    return e;
+  }
   rapidjson::Document doc;
   detail::parseJson(doc, json);
   if (doc.HasParseError()) {
@@ -332,6 +348,10 @@ Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
     return e;
   }
   if (!doc.IsObject()) return r.error("(top level)", "an object");
+  if (const auto key = detail::repeatedKey(doc)) {
+    return r.error("(top level)", "JSON whose objects do not repeat a key (\"" + *key +
+                                      "\" appears twice in one object)");
+  }
   if (auto ok = r.onlyKeys(doc, "(top level)", kScenarioTopKeys); !ok) {
     return std::move(ok).error();
   }
@@ -373,6 +393,9 @@ Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
   if (steps == doc.MemberEnd() || !steps->value.IsArray() || steps->value.Empty()) {
     return r.error("steps", "a non-empty array of steps");
   }
+  if (steps->value.Size() > detail::kMaxScenarioSteps) {
+    return r.error("steps", "at most " + std::to_string(detail::kMaxScenarioSteps) + " steps");
+  }
   std::size_t i = 0;
   for (const auto& item : steps->value.GetArray()) {
     auto step = parseStep(r, item, "steps[" + std::to_string(i) + "]", d, i + 1);
@@ -384,11 +407,11 @@ Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
 }
 
 Result<Scenario> loadScenarioFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return handover::detail::invalidArgument("scenario: cannot open " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseScenario(text.str(), path);
+  auto text = detail::readBoundedFile(path, detail::kMaxFileBytes);
+  if (!text) {
+    return handover::detail::invalidArgument("scenario: " + text.error().message);
+  }
+  return parseScenario(*text, path);
 }
 
 }  // namespace emulator

@@ -9,6 +9,7 @@
 
 #include "catch.hpp"
 #include "fixture.hpp"
+#include "handover/emulator/scenario.hpp"
 
 using namespace handover;
 using namespace handover::emulator;
@@ -145,4 +146,49 @@ TEST_CASE("guard: a repeated key is refused and no secret reaches the timeline")
                            "application/json");
   REQUIRE(control);
   CHECK(control->status == 400);
+}
+
+TEST_CASE("bounds: bodies, files, steps and rules have limits with clear errors") {
+  Fixture f;
+  httplib::Client http(f.emu->baseUrl());
+  const std::string huge(std::size_t{2} << 20, ' ');
+  auto big = http.Post("/_emulator/faults", "{\"seed\":1}" + huge, "application/json");
+  REQUIRE(big);
+  CHECK(big->status == 413);
+  std::string rules = R"({"graph":[)";
+  for (int i = 0; i < 1001; ++i) rules += std::string(i ? "," : "") + R"({"error":"not_owner"})";
+  rules += "]}";
+  auto many = http.Post("/_emulator/faults", rules, "application/json");
+  REQUIRE(many);
+  CHECK(many->status == 400);
+  CHECK(many->body.find("at most 1000") != std::string::npos);
+
+  auto device = loadConfigFile("/dev/zero");
+  REQUIRE_FALSE(device);
+  CHECK(device.error().message.find("larger than") != std::string::npos);
+  auto via_scenario = parseScenario(
+      R"({"config":"/dev/zero","steps":[{"user_says":"hi"}],"page_id":"1","user_id":"2"})", "s.json");
+  REQUIRE_FALSE(via_scenario);
+  CHECK(via_scenario.error().message.find("larger than") != std::string::npos);
+}
+
+TEST_CASE("bounds: the scenario parser holds the webhook parser's input rules") {
+  auto repeated = parseScenario(
+      R"({"page_id":"1","user_id":"2","steps":[{"user_says":"a","user_says":"b"}]})", "s.json");
+  REQUIRE_FALSE(repeated);
+  CHECK(repeated.error().message.find("\"user_says\" appears twice") != std::string::npos);
+  const std::string with_nul = std::string(R"({"page_id":"1","user_id":"2",)") + '\0' + "}";
+  auto raw_nul = parseScenario(with_nul, "s.json");
+  REQUIRE_FALSE(raw_nul);
+  REQUIRE(raw_nul.error().offset);
+  CHECK(*raw_nul.error().offset == 29);
+  auto escaped_nul = parseScenario(
+      R"({"page_id":"1","user_id":"2","steps":[{"user_says":"hi\u0000there"}]})", "s.json");
+  REQUIRE_FALSE(escaped_nul);
+  CHECK(escaped_nul.error().message.find("NUL") != std::string::npos);
+  std::string steps = R"({"page_id":"1","user_id":"2","steps":[)";
+  for (int i = 0; i < 10001; ++i) steps += std::string(i ? "," : "") + R"({"advance":"1s"})";
+  auto too_many = parseScenario(steps + "]}", "s.json");
+  REQUIRE_FALSE(too_many);
+  CHECK(too_many.error().message.find("at most 10000 steps") != std::string::npos);
 }
