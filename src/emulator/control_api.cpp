@@ -22,7 +22,7 @@ void Emulator::Impl::control(const httplib::Request& req, httplib::Response& res
   if (const auto key = detail::repeatedKey(doc)) {
     res.status = 400;
     res.set_content(errorBody(handover::detail::invalidArgument("the body repeats the key " +
-                                                                 recordable(*key))),
+                                                                recordable(*key))),
                     "application/json");
     return;
   }

@@ -193,9 +193,9 @@ void Emulator::Impl::graph(const httplib::Request& req, httplib::Response& res) 
   const std::string edge = req.matches.size() > 3 ? std::string(req.matches[3]) : "";
   Params params(req);
   if (const auto& key = params.repeatedJsonKey()) {
-    return replyError(req, res, "graph", "",
-                      detail::graphError(100, 0, "(#100) The request body repeats the key " +
-                                                     recordable(*key)));
+    return replyError(
+        req, res, "graph", "",
+        detail::graphError(100, 0, "(#100) The request body repeats the key " + recordable(*key)));
   }
   if (params.badJson()) {
     return replyError(req, res, "graph", "",

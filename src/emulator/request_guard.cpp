@@ -59,8 +59,9 @@ bool Emulator::Impl::servesBeyondLoopback() const {
 
 std::string Emulator::Impl::newControlToken() {
   unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw Exception(handover::detail::invalidArgument(
-      "emulator: no random bytes for the control API token"));
+  if (RAND_bytes(bytes, sizeof bytes) != 1)
+    throw Exception(
+        handover::detail::invalidArgument("emulator: no random bytes for the control API token"));
   static constexpr char kHex[] = "0123456789abcdef";
   std::string token;
   for (unsigned char b : bytes) {

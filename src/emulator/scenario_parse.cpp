@@ -7,8 +7,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "handover/emulator/scenario.hpp"
 #include "bounds.hpp"
+#include "handover/emulator/scenario.hpp"
 #include "json_util.hpp"
 #include "scenario_keys.hpp"
 #include "validation.hpp"
@@ -145,10 +145,10 @@ Result<ScenarioStep> parseStep(const Reader& r, const Value& v, const std::strin
   rapidjson::Document expanded;
   if (body->IsString() && !keys->short_form.empty()) {
     expanded.SetObject();
-    expanded.AddMember(rapidjson::StringRef(keys->short_form.data(), keys->short_form.size()),
-                       rapidjson::Value(body->GetString(), body->GetStringLength(),
-                                        expanded.GetAllocator()),
-                       expanded.GetAllocator());
+    expanded.AddMember(
+        rapidjson::StringRef(keys->short_form.data(), keys->short_form.size()),
+        rapidjson::Value(body->GetString(), body->GetStringLength(), expanded.GetAllocator()),
+        expanded.GetAllocator());
     body = &expanded;
   }
   if (!body->IsObject()) {
@@ -333,7 +333,8 @@ Result<Scenario> parseScenario(std::string_view json, const std::string& file) {
   Reader r(file);
   // The webhook parser's rules: a NUL byte is no JSON (named where it is), no key repeats.
   if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
-    Error e = r.error("(top level)", "JSON text (a NUL byte at offset " + std::to_string(nul) + ")");
+    Error e =
+        r.error("(top level)", "JSON text (a NUL byte at offset " + std::to_string(nul) + ")");
     e.offset = nul;
     return e;
   }

@@ -248,7 +248,9 @@ Result<std::shared_ptr<ThreadTracker>> ThreadTracker::create(std::shared_ptr<Sto
       if (n.escalation_partner) continue;
       return handover::detail::invalidArgument(
           "the idle take-back takes, but this app is not the escalation partner of WhatsApp "
-          "number " + n.phone_number_id + ": Meta would refuse every take there (2494191). Set "
+          "number " +
+          n.phone_number_id +
+          ": Meta would refuse every take there (2494191). Set "
           "escalation_partner for it, or take back with kRelease");
     }
   }
@@ -436,11 +438,13 @@ Result<void> ThreadTracker::mayServiceSend(const ConversationKey& key) {
   if (!*s || (*s)->platform != Platform::kWhatsApp) return {};
   const ConversationState& st = **s;
   const std::string& me = impl_->options.app_id;
-  const bool another = st.owner.ownership == Ownership::kApp && !(!me.empty() && st.owner.isApp(me));
+  const bool another =
+      st.owner.ownership == Ownership::kApp && !(!me.empty() && st.owner.isApp(me));
   if (!another || st.idleAt(impl_->now()) || impl_->escalationPartnerOn(key.page_id)) return {};
   return Error::make(ErrorCategory::kThreadOwnedElsewhere,
                      "another responder owns the WhatsApp thread of " + key.user_id + " on " +
-                         key.page_id + ": Meta refuses a Service message from this app (a "
+                         key.page_id +
+                         ": Meta refuses a Service message from this app (a "
                          "template needs no ownership)");
 }
 

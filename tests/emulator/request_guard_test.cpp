@@ -28,8 +28,8 @@ httplib::Headers host(const Emulator& emu, const std::string& name) {
 TEST_CASE("guard: a form or a script's simple POST cannot drive the emulator") {
   Fixture f;
   httplib::Client http(f.emu->baseUrl());
-  auto form = http.Post("/_emulator/clock/advance", "seconds=86400",
-                        "application/x-www-form-urlencoded");
+  auto form =
+      http.Post("/_emulator/clock/advance", "seconds=86400", "application/x-www-form-urlencoded");
   REQUIRE(form);
   CHECK(form->status == 415);
   auto text = http.Post("/_emulator/user/message", kMessage, "text/plain");
@@ -53,9 +53,8 @@ TEST_CASE("guard: another origin is refused, the emulator's own accepted") {
                                kMessage, "application/json");
   REQUIRE(null_origin);
   CHECK(null_origin->status == 403);
-  auto own = http.Post("/_emulator/user/message",
-                       httplib::Headers{{"Origin", f.emu->baseUrl()}}, kMessage,
-                       "application/json");
+  auto own = http.Post("/_emulator/user/message", httplib::Headers{{"Origin", f.emu->baseUrl()}},
+                       kMessage, "application/json");
   REQUIRE(own);
   CHECK(own->status == 200);
 }
@@ -98,9 +97,9 @@ TEST_CASE("guard: beyond loopback every control request needs the run's token") 
   auto with = http.Get("/_emulator/world", httplib::Headers{{"X-Handover-Emulator-Token", token}});
   REQUIRE(with);
   CHECK(with->status == 200);
-  auto bearer = http.Post("/_emulator/clock/advance",
-                          httplib::Headers{{"Authorization", "Bearer " + token}},
-                          R"({"seconds":1})", "application/json");
+  auto bearer =
+      http.Post("/_emulator/clock/advance", httplib::Headers{{"Authorization", "Bearer " + token}},
+                R"({"seconds":1})", "application/json");
   REQUIRE(bearer);
   CHECK(bearer->status == 200);
   // The inspector's page loads without it (it then asks for the token).
@@ -119,11 +118,12 @@ TEST_CASE("guard: a repeated key is refused and no secret reaches the timeline")
   httplib::Client http(f.emu->baseUrl());
   const std::string pass = std::string("/v26.0/") + kRoutingPage + "/pass_thread_control";
   const httplib::Headers bearer{{"Authorization", "Bearer bot-routing-token"}};
-  auto twice = http.Post(pass, bearer,
-                         R"({"recipient":{"id":")" + std::string(kUser) +
-                             R"("},"access_token":"bot-routing-token","access_token":"second-copy",)"
-                             R"("appsecret_proof":"p1","appsecret_proof":"p2"})",
-                         "application/json");
+  auto twice =
+      http.Post(pass, bearer,
+                R"({"recipient":{"id":")" + std::string(kUser) +
+                    R"("},"access_token":"bot-routing-token","access_token":"second-copy",)"
+                    R"("appsecret_proof":"p1","appsecret_proof":"p2"})",
+                "application/json");
   REQUIRE(twice);
   CHECK(twice->status == 400);
   CHECK(twice->body.find("repeats the key") != std::string::npos);
@@ -141,9 +141,10 @@ TEST_CASE("guard: a repeated key is refused and no secret reaches the timeline")
     CHECK(timeline.find(secret) == std::string::npos);
   }
   // The control API refuses a repeated key too.
-  auto control = http.Post("/_emulator/user/message",
-                           R"({"page_id":"200200200","page_id":"100100100","user_id":"1","text":"x"})",
-                           "application/json");
+  auto control =
+      http.Post("/_emulator/user/message",
+                R"({"page_id":"200200200","page_id":"100100100","user_id":"1","text":"x"})",
+                "application/json");
   REQUIRE(control);
   CHECK(control->status == 400);
 }
@@ -167,7 +168,8 @@ TEST_CASE("bounds: bodies, files, steps and rules have limits with clear errors"
   REQUIRE_FALSE(device);
   CHECK(device.error().message.find("larger than") != std::string::npos);
   auto via_scenario = parseScenario(
-      R"({"config":"/dev/zero","steps":[{"user_says":"hi"}],"page_id":"1","user_id":"2"})", "s.json");
+      R"({"config":"/dev/zero","steps":[{"user_says":"hi"}],"page_id":"1","user_id":"2"})",
+      "s.json");
   REQUIRE_FALSE(via_scenario);
   CHECK(via_scenario.error().message.find("larger than") != std::string::npos);
 }

@@ -98,7 +98,8 @@ TEST_CASE("whatsapp tracker: a Service send on another responder's thread is ref
   const auto handovers = events("whatsapp_handovers.json");
   const ConversationKey key{kNumber, kWaUser};
   TrackerOptions o = withApp(clock);
-  ThreadTracker bot(std::make_shared<MemoryStore>(), Client(std::make_shared<testing::FakeConnection>()), o);
+  ThreadTracker bot(std::make_shared<MemoryStore>(),
+                    Client(std::make_shared<testing::FakeConnection>()), o);
   CHECK(bot.mayServiceSend(key));  // never seen: nothing known against it
   REQUIRE(bot.observe(handovers[0]));
   CHECK(bot.mayServiceSend(key));  // ours
@@ -147,8 +148,8 @@ TEST_CASE("whatsapp tracker: the escalation partner takes back after the agent w
 
   REQUIRE(fx.emu->sendWhatsAppMessage(kNumber, kWaUser, "hi"));
   for (const auto& e : fx.bot_hook.waitForEvents(1)) REQUIRE(tracker->observe(e));
-  REQUIRE(bot.waPassThreadControl({kNumber, wa::User::phone(kWaUser), wa::Role::kCustomerService,
-                                   "a human, please"}));
+  REQUIRE(bot.waPassThreadControl(
+      {kNumber, wa::User::phone(kWaUser), wa::Role::kCustomerService, "a human, please"}));
   tracker->whatsappPassed({kNumber, kWaUser, Platform::kWhatsApp}, wa::Role::kCustomerService);
   REQUIRE(fx.ownerOf(kNumber, kWaUser) == emu::kAgent);
   auto s = tracker->state(key).value().value();
@@ -163,8 +164,7 @@ TEST_CASE("whatsapp tracker: the escalation partner takes back after the agent w
   CHECK(fx.ownerOf(kNumber, kWaUser) == emu::kBot);
   CHECK(tracker->state(key).value()->owner.isApp(emu::kBot));
   // The agent heard control_taken.
-  CHECK(emu::ofKind(fx.agent_hook.waitForEvents(1), webhook::EventKind::kControlTaken).size() ==
-        1);
+  CHECK(emu::ofKind(fx.agent_hook.waitForEvents(1), webhook::EventKind::kControlTaken).size() == 1);
 }
 
 TEST_CASE("whatsapp tracker: no take-back is scheduled where this app may not take") {
