@@ -103,14 +103,12 @@ struct Follower {
   Action where;
 };
 
-// What followed an action: the handover events it and the apps' reactions produced (stamped
-// in (stamp_from, stamp_to], whenever they were delivered), and the messages apps sent before
-// the next action (timeline entries from..to), in the order they happened.
-void followers(Pretty& w, const std::vector<rapidjson::Document>& entries, std::size_t from,
-               std::size_t to, std::int64_t stamp_from, std::int64_t stamp_to, const Action& a,
-               const Action& defaults) {
+// Every handover event delivered, once each (a redelivery is expected once), sorted by its
+// stamp: one pass over the timeline, so that each action then finds its own by binary search
+// (a session of many actions once took minutes, scanning the whole timeline per action).
+std::vector<Follower> deliveredHandovers(const std::vector<rapidjson::Document>& entries) {
   std::vector<Follower> found;
-  std::set<std::string> seen;  // a redelivered event is expected once
+  std::set<std::string> seen;
   for (const auto& e : entries) {
     if (field(e, "kind") != "delivery" || field(e, "outcome") != "delivered" ||
         !e.HasMember("body")) {
@@ -121,14 +119,13 @@ void followers(Pretty& w, const std::vector<rapidjson::Document>& entries, std::
         if (!entry.HasMember(channel)) continue;
         for (const auto& ev : entry[channel].GetArray()) {
           const std::int64_t ts = ev["timestamp"].GetInt64();
-          if (ts <= stamp_from || ts > stamp_to) continue;
           for (const char* key :
                {"pass_thread_control", "take_thread_control", "request_thread_control"}) {
             if (!ev.HasMember(key)) continue;
             if (!seen.insert(field(e, "app_id") + " " + key + " " + std::to_string(ts)).second) {
               continue;
             }
-            Follower f{ts, e["seq"].GetUint64(), "expect_received", {}, a};
+            Follower f{ts, e["seq"].GetUint64(), "expect_received", {}, {}};
             f.fields = {{"app_id", field(e, "app_id")}, {"event", key}};
             if (ev[key].HasMember("metadata")) {
               f.fields.emplace_back("metadata", field(ev[key], "metadata"));
@@ -139,6 +136,28 @@ void followers(Pretty& w, const std::vector<rapidjson::Document>& entries, std::
         }
       }
     }
+  }
+  std::stable_sort(found.begin(), found.end(), [](const Follower& x, const Follower& y) {
+    return x.at != y.at ? x.at < y.at : x.seq < y.seq;
+  });
+  return found;
+}
+
+// What followed an action: the handover events it and the apps' reactions produced (stamped
+// in (stamp_from, stamp_to], whenever they were delivered), and the messages apps sent before
+// the next action (timeline entries from..to), in the order they happened.
+void followers(Pretty& w, const std::vector<rapidjson::Document>& entries,
+               const std::vector<Follower>& handovers, std::size_t from, std::size_t to,
+               std::int64_t stamp_from, std::int64_t stamp_to, const Action& a,
+               const Action& defaults) {
+  std::vector<Follower> found;
+  const auto first = std::upper_bound(handovers.begin(), handovers.end(), stamp_from,
+                                      [](std::int64_t t, const Follower& f) { return t < f.at; });
+  for (auto it = first; it != handovers.end() && it->at <= stamp_to; ++it) {
+    Follower f = *it;
+    f.where.time = a.time;
+    f.where.page_id = a.page_id;
+    found.push_back(std::move(f));
   }
   for (std::size_t i = from; i < to; ++i) {
     const Value& e = entries[i];
@@ -202,6 +221,28 @@ std::string Emulator::Impl::scenarioSkeleton() {
       break;
     }
   }
+  const std::vector<Follower> handovers = deliveredHandovers(entries);
+  std::map<std::pair<std::string, std::string>, const Value*> threads;
+  for (const auto& c : conversations.GetArray()) {
+    threads[{field(c, "page_id"), field(c, "user_id")}] = &c;
+  }
+  // For each action: the next action on its thread, and the next clock advance (walking back
+  // once, instead of searching forward from every action).
+  std::vector<std::size_t> next_same(actions.size(), actions.size());
+  std::vector<std::size_t> next_advance(actions.size(), actions.size());
+  {
+    std::map<std::pair<std::string, std::string>, std::size_t> later_on;
+    std::size_t advance = actions.size();
+    for (std::size_t k = actions.size(); k-- > 0;) {
+      const Value& e = entries[actions[k]];
+      const std::pair<std::string, std::string> key{field(e, "page_id"), field(e, "user_id")};
+      const auto it = later_on.find(key);
+      next_same[k] = it == later_on.end() ? actions.size() : it->second;
+      next_advance[k] = advance;
+      if (e.HasMember("owner_before")) later_on[key] = k;
+      if (field(e, "action") == "advance_clock") advance = k;
+    }
+  }
   rapidjson::StringBuffer buf;
   Pretty w(buf);
   w.SetIndent(' ', 2);
@@ -222,27 +263,24 @@ std::string Emulator::Impl::scenarioSkeleton() {
     const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
     const std::int64_t stamp_to =
         k + 1 < actions.size() ? entries[next]["stamp_before"].GetInt64() : INT64_MAX;
-    followers(w, entries, actions[k] + 1, next, e["stamp_before"].GetInt64(), stamp_to, a,
-              defaults);
+    followers(w, entries, handovers, actions[k] + 1, next, e["stamp_before"].GetInt64(),
+              stamp_to, a, defaults);
     if (a.user_id.empty()) continue;
     // The owner this left the thread with: what the next action on the thread found, or, for
     // the last one, the owner now.
-    const Value* thread = nullptr;
-    for (const auto& c : conversations.GetArray()) {
-      if (field(c, "page_id") == a.page_id && field(c, "user_id") == a.user_id) thread = &c;
-    }
+    const auto found = threads.find({a.page_id, a.user_id});
+    const Value* thread = found == threads.end() ? nullptr : found->second;
     std::optional<std::string> owner;
-    for (std::size_t j = k + 1; j < actions.size() && !owner; ++j) {
-      const Value& later = entries[actions[j]];
-      if (field(later, "page_id") == a.page_id && field(later, "user_id") == a.user_id &&
-          later.HasMember("owner_before")) {
-        owner = field(later, "owner_before");
-      } else if (field(later, "action") == "advance_clock" && thread) {
-        // The clock moved every thread: the owner is the last change before it moved.
-        owner = std::string();
-        for (const auto& h : (*thread)["history"].GetArray()) {
-          if (h["time_ms"].GetInt64() <= later["from_ms"].GetInt64()) owner = field(h, "owner");
-        }
+    const std::size_t same = next_same[k];
+    const std::size_t advance = thread ? next_advance[k] : actions.size();
+    if (same < advance) {
+      owner = field(entries[actions[same]], "owner_before");
+    } else if (advance < actions.size()) {
+      // The clock moved every thread: the owner is the last change before it moved.
+      const Value& later = entries[actions[advance]];
+      owner = std::string();
+      for (const auto& h : (*thread)["history"].GetArray()) {
+        if (h["time_ms"].GetInt64() <= later["from_ms"].GetInt64()) owner = field(h, "owner");
       }
     }
     if (!owner && thread) owner = field(*thread, "owner");
