@@ -1,7 +1,9 @@
 // The `whatsapp_numbers` section of the emulator's configuration: parsing and the checks of its
 // references (apps, roles, the default entry point), beside pages and apps in config.cpp.
 
+#include <initializer_list>
 #include <set>
+#include <string_view>
 #include <string>
 
 #include "config_json.hpp"
@@ -20,6 +22,13 @@ bool digits(const std::string& s) {
     if (c < '0' || c > '9') return false;
   }
   return true;
+}
+
+// "a" "b" "c" as one string, appended in place (no temporaries per `+`).
+std::string cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (auto p : parts) out.append(p);
+  return out;
 }
 
 bool roleWord(const std::string& s) {
@@ -42,10 +51,10 @@ Result<WhatsAppEntryPoint> parseEntryPoint(const Value& v, const std::string& wh
     for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
       const std::string role(m->name.GetString(), m->name.GetStringLength());
       if (!roleWord(role)) {
-        return configError(where + ".roles key \"" + role + "\" must be a role name ([a-z_]+)");
+        return configError(cat({where, ".roles key \"", role, "\" must be a role name ([a-z_]+)"}));
       }
       auto app = idText(m->value);
-      if (!app) return configError(where + ".roles." + role + " must be an app id");
+      if (!app) return configError(cat({where, ".roles.", role, " must be an app id"}));
       ep.roles[role] = *app;
     }
   }
@@ -75,7 +84,7 @@ Result<WhatsAppNumberConfig> parseNumber(const Value& v, std::size_t index) {
   }
   for (auto m = eps->value.MemberBegin(); m != eps->value.MemberEnd(); ++m) {
     const std::string ep_name(m->name.GetString(), m->name.GetStringLength());
-    auto ep = parseEntryPoint(m->value, where + ".entry_points." + ep_name);
+    auto ep = parseEntryPoint(m->value, cat({where, ".entry_points.", ep_name}));
     if (!ep) return std::move(ep).error();
     n.entry_points[ep_name] = std::move(*ep);
   }
@@ -124,15 +133,15 @@ Result<void> validateWhatsAppNumbers(const Config& config) {
     }
     auto check = [&](const std::string& app, const std::string& what) -> Result<void> {
       if (known_app(app)) return {};
-      return configError(where + ": " + what + " " + app + " is not an app of the config");
+      return configError(cat({where, ": ", what, " ", app, " is not an app of the config"}));
     };
     if (!n.escalation_partner.empty()) {
       if (auto r = check(n.escalation_partner, "escalation_partner"); !r) return r;
     }
     for (const auto& [ep_name, ep] : n.entry_points) {
-      if (auto r = check(ep.primary, "entry point " + ep_name + " primary"); !r) return r;
+      if (auto r = check(ep.primary, cat({"entry point ", ep_name, " primary"})); !r) return r;
       for (const auto& [role, app] : ep.roles) {
-        if (auto r = check(app, "entry point " + ep_name + " role " + role); !r) return r;
+        if (auto r = check(app, cat({"entry point ", ep_name, " role ", role})); !r) return r;
       }
     }
     for (const auto& app : n.standby) {

@@ -250,7 +250,7 @@ class World {
   std::string waOwnerNow(const NumberState& n, const std::string& user) const;
   Result<std::string> waPass(NumberState& n, WaThread& t, const Caller& c,
                              const WaControlInput& in);
-  void waCopyToStandby(const NumberState& n, const std::string& except, const std::string& value,
+  void waCopyToStandby(const NumberState& n, const std::string& except, const std::string& items,
                        std::int64_t ts);
 
   PageState* pageState(const std::string& page_id);

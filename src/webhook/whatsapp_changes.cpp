@@ -52,14 +52,12 @@ class ValueReader {
   std::optional<Error> read() {
     const JsonNode& value = tree_.root();
     const std::string& field = change_.field;
-    if (field == "messaging_handovers" || field == "messages" || field == "standby") {
-      if (!value.isObject()) {
-        return eventError(value, std::nullopt, false, where() + ".value",
-                          "the `value` of a `" + field + "` change is not an object");
-      }
-      if (field == "messaging_handovers") return handover(value);
-      return items(value, value, false);
+    if (!value.isObject()) {
+      return eventError(value, std::nullopt, false, where() + ".value",
+                        "the `value` of a `" + field + "` change is not an object");
     }
+    if (field == "messaging_handovers") return handover(value);
+    if (field == "messages" || field == "standby") return items(value, value, false);
     Event& e = begin(value, false, pageId(value, false));
     e.payload = Unknown{field, tree_.raw(value)};
     return room();

@@ -132,10 +132,9 @@ def wa_lines(doc):
                      wa_millis(value.get("timestamp")), own if isinstance(own, dict) else value)
             elif field in ("messages", "standby"):
                 arrays(value, False, wa_number(value, entry_id, "metadata", "recipient"))
-            else:
-                page = wa_number(value, entry_id, "metadata", "recipient") \
-                    if isinstance(value, dict) else entry_id
-                line("unknown", False, page, None, None, 0, value)
+            elif isinstance(value, dict):  # a value that is no object is an event error
+                line("unknown", False, wa_number(value, entry_id, "metadata", "recipient"),
+                     None, None, 0, value)
     return out
 
 

@@ -231,3 +231,14 @@ TEST_CASE("whatsapp: an item that is not an object is an event error with its pa
   CHECK(b.errors[2].path == "entry[0].changes[1].value");
   CHECK(b.errors[2].message.find("standby") != std::string::npos);
 }
+
+TEST_CASE("whatsapp: an unknown field whose value is not an object is an event error") {
+  // Found by the fuzzer: an Unknown must be an object of the body, like every event's span.
+  const Batch b = parseOk(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[)"
+      R"({"field":"[tandby","value":"not an object"},{"field":"x","value":{"k":1}}]}]})");
+  REQUIRE(b.events.size() == 1);
+  CHECK(b.events[0].get<Unknown>()->raw_json == R"({"k":1})");
+  REQUIRE(b.errors.size() == 1);
+  CHECK(b.errors[0].path == "entry[0].changes[0].value");
+}

@@ -82,7 +82,9 @@ class RoleName {
   /// The role, when this version knows the name.
   std::optional<Role> known() const noexcept { return known_; }
 
+  /// Same wire name.
   friend bool operator==(const RoleName& a, const RoleName& b) { return a.wire_ == b.wire_; }
+  /// Different wire names.
   friend bool operator!=(const RoleName& a, const RoleName& b) { return !(a == b); }
 
  private:
@@ -101,8 +103,9 @@ constexpr bool isPhoneUserId(std::string_view id) noexcept {
   return true;
 }
 
-/// A business-scoped user id (BSUID): `^[A-Z]{2}\.(ENT\.)?[A-Za-z0-9]{1,128}$`, sent in
-/// `recipient` (whatsapp.md §2).
+/// A business-scoped user id (BSUID), sent in `recipient` (whatsapp.md §2): two capital letters
+/// and a dot, optionally "ENT." (the parent form), then 1 to 128 letters or digits, e.g.
+/// "US.13491208655302741".
 constexpr bool isBusinessScopedUserId(std::string_view id) noexcept {
   auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
   auto alnum = [&](char c) { return upper(c) || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -143,6 +146,7 @@ class User {
     return std::nullopt;
   }
 
+  /// Which body key the id goes in.
   UserField field() const noexcept { return field_; }
   /// "to" or "recipient".
   const char* wireKey() const noexcept { return field_ == UserField::kTo ? "to" : "recipient"; }

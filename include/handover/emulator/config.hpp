@@ -131,9 +131,7 @@ struct Config {
   DeliveryConfig delivery;              ///< Webhook retry and batching settings.
   std::optional<Timestamp> start_time;  ///< Clock at start (`start_time_ms`); empty: system clock.
   Faults faults;                        ///< What to inject (`faults`); none by default.
-  /// WhatsApp numbers (`whatsapp_numbers`); their apps are listed in `apps`, whose
-  /// `page_tokens` may name a number id.
-  std::vector<WhatsAppNumberConfig> whatsapp_numbers;
+  std::vector<WhatsAppNumberConfig> whatsapp_numbers;  ///< WhatsApp numbers; tokens in `apps`.
 };
 
 /// Parses and validates a JSON configuration (unknown keys are rejected so typos surface).
