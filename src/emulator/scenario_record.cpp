@@ -263,8 +263,8 @@ std::string Emulator::Impl::scenarioSkeleton() {
     const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
     const std::int64_t stamp_to =
         k + 1 < actions.size() ? entries[next]["stamp_before"].GetInt64() : INT64_MAX;
-    followers(w, entries, handovers, actions[k] + 1, next, e["stamp_before"].GetInt64(),
-              stamp_to, a, defaults);
+    followers(w, entries, handovers, actions[k] + 1, next, e["stamp_before"].GetInt64(), stamp_to,
+              a, defaults);
     if (a.user_id.empty()) continue;
     // The owner this left the thread with: what the next action on the thread found, or, for
     // the last one, the owner now.

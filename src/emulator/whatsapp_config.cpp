@@ -3,8 +3,8 @@
 
 #include <initializer_list>
 #include <set>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "config_json.hpp"
 #include "config_keys.hpp"

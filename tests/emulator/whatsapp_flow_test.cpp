@@ -273,3 +273,26 @@ TEST_CASE("whatsapp emulator: the config refuses numbers it cannot serve") {
   CHECK_FALSE(bad(
       R"([{"id":"5","waba_id":"6","escalation_partner":"7","entry_points":{"default":{"primary":"1"}}}])"));
 }
+
+TEST_CASE("whatsapp emulator: the fault switches apply to a number's calls and webhooks") {
+  WaFixture w;
+  w.userSays("hi");
+  REQUIRE(w.fx->bot_hook.waitForEvents(1).size() == 1);
+  Faults faults;
+  GraphFault once;
+  once.edge = "thread_control";
+  once.app_id = kBot;
+  once.kind = GraphFaultKind::kNotOwner;
+  faults.graph.push_back(once);
+  faults.delivery.duplicate_rate = 1.0;  // every WhatsApp webhook arrives twice
+  REQUIRE(w.fx->emu->setFaults(faults));
+  auto refused = pass(w.bot(), wa::Role::kCustomerService);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().isAnotherAppControllingThread());  // the fault's (#10) 2018300
+  CHECK(w.owner() == kBot);                                // the injected answer changed nothing
+  REQUIRE(pass(w.bot(), wa::Role::kCustomerService));      // the fault is spent
+  CHECK(w.owner() == kAgent);
+  // The agent gets its control_passed twice: the apps' de-duplication is what must hold.
+  const auto agent = w.fx->agent_hook.waitForEvents(3);
+  CHECK(ofKind(agent, EventKind::kControlPassed).size() == 2);
+}

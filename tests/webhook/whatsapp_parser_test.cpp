@@ -234,9 +234,9 @@ TEST_CASE("whatsapp: an item that is not an object is an event error with its pa
 
 TEST_CASE("whatsapp: an unknown field whose value is not an object is an event error") {
   // Found by the fuzzer: an Unknown must be an object of the body, like every event's span.
-  const Batch b = parseOk(
-      R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[)"
-      R"({"field":"[tandby","value":"not an object"},{"field":"x","value":{"k":1}}]}]})");
+  const Batch b =
+      parseOk(R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[)"
+              R"({"field":"[tandby","value":"not an object"},{"field":"x","value":{"k":1}}]}]})");
   REQUIRE(b.events.size() == 1);
   CHECK(b.events[0].get<Unknown>()->raw_json == R"({"k":1})");
   REQUIRE(b.errors.size() == 1);
