@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
   {
     Client& client = bot;
     // [readme:whatsapp-take]
-    auto taken = client.waTakeThreadControl({"106540352242922", wa::User::phone("+15551234567"), ""});
+    auto taken =
+        client.waTakeThreadControl({"106540352242922", wa::User::phone("+15551234567"), ""});
     if (!taken && taken.error().isTakeNotPermitted()) {
       // Only the number's escalation partner may take (code 100, subcode 2494191).
     }
