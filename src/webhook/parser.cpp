@@ -7,6 +7,7 @@
 #include "handover/webhook/parser.hpp"
 
 #include "input_checks.hpp"
+#include "parse_error.hpp"
 #include "sax_handler.hpp"
 #include "whatsapp_changes.hpp"
 
@@ -28,14 +29,6 @@ namespace webhook {
 namespace {
 
 using namespace detail;  // the parser's own layers
-
-Error parseError(std::string message, std::size_t offset) {
-  Error e;
-  e.category = ErrorCategory::kParse;
-  e.message = "webhook body: " + std::move(message);
-  e.offset = offset;
-  return e;
-}
 
 // Zero bytes after the copied body: the NUL RapidJSON stops at, and slack for the word-wide
 // reads of keys and numbers.
@@ -73,7 +66,7 @@ Error syntaxError(const rapidjson::ParseResult& r, std::string_view body) {
   } else if (body[at] == '\0') {
     message = "a NUL byte where JSON text was expected";
   }
-  return parseError(std::move(message), at);
+  return bodyError(std::move(message), at);
 }
 
 // The one pass both entry points share: the same checks in the same order, so `validate`
@@ -82,9 +75,9 @@ Error syntaxError(const rapidjson::ParseResult& r, std::string_view body) {
 Result<std::size_t> run(std::string_view body, const ParseOptions& options, bool keep_events,
                         Batch& batch) {
   if (body.size() > options.max_body_bytes) {
-    return parseError("body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
-                          std::to_string(options.max_body_bytes),
-                      options.max_body_bytes);
+    return bodyError("body of " + std::to_string(body.size()) + " bytes exceeds the limit of " +
+                         std::to_string(options.max_body_bytes),
+                     options.max_body_bytes);
   }
   thread_local ThreadState state;
   std::unique_ptr<char[]> big;  // bodies above kKeptBuffer get their own, freed on return
@@ -102,11 +95,10 @@ Result<std::size_t> run(std::string_view body, const ParseOptions& options, bool
   }
   // Input checks RapidJSON is not asked to make (see input_checks.hpp).
   if (const auto bad = detail::firstInvalidUtf8(body)) {
-    return parseError("invalid UTF-8", *bad);
+    return bodyError("invalid UTF-8", *bad);
   }
   if (const auto bad = detail::firstLoneLowSurrogate(body)) {
-    return parseError("a low surrogate escape (\\uDC00-\\uDFFF) without a high one before it",
-                      *bad);
+    return bodyError("a low surrogate escape (\\uDC00-\\uDFFF) without a high one before it", *bad);
   }
   std::memcpy(copy, body.data(), body.size());
   std::memset(copy + body.size(), 0, kPadding);
@@ -130,14 +122,14 @@ Result<std::size_t> run(std::string_view body, const ParseOptions& options, bool
     rapidjson::Reader& reader = options.max_depth <= kKeptReaderDepth ? state.reader : own_reader;
     ok = reader.Parse<kFlags | rapidjson::kParseIterativeFlag>(is, handler);
   }
-  if (handler.fatal()) return parseError(handler.fatalMessage(), handler.fatalOffset());
+  if (handler.fatal()) return bodyError(handler.fatalMessage(), handler.fatalOffset());
   if (!ok) return syntaxError(ok, body);
   for (std::size_t at = is.Tell(); at < body.size(); ++at) {
     if (!isJsonSpace(body[at])) {
-      return parseError("bytes after the JSON value (a body is exactly one value)", at);
+      return bodyError("bytes after the JSON value (a body is exactly one value)", at);
     }
   }
-  if (!handler.sawEntry()) return parseError("no `entry` array", 0);
+  if (!handler.sawEntry()) return bodyError("no `entry` array", 0);
   if (batch.object != kWhatsAppObject) return handler.events();
   // A WhatsApp body's events are its `changes` values, read by their own layer.
   const std::size_t before = batch.events.size();

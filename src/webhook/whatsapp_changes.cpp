@@ -7,18 +7,11 @@
 #include <utility>
 
 #include "json_tree.hpp"
+#include "parse_error.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace webhook::detail {
 namespace {
-
-Error parseError(std::string message, std::size_t offset) {
-  Error e;
-  e.category = ErrorCategory::kParse;
-  e.message = "webhook body: " + std::move(message);
-  e.offset = offset;
-  return e;
-}
 
 // A timestamp is 1 to 12 ASCII digits of seconds, as a string or a JSON integer; else 0.
 Timestamp fromSeconds(const JsonNode* n) {
@@ -239,8 +232,8 @@ class ValueReader {
 
   std::optional<Error> room() const {
     if (batch_.events.size() + batch_.errors.size() <= max_items_) return std::nullopt;
-    return parseError("more than " + std::to_string(max_items_) + " events in one body",
-                      change_.value_span.offset);
+    return bodyError("more than " + std::to_string(max_items_) + " events in one body",
+                     change_.value_span.offset);
   }
 
   Batch& batch_;
@@ -258,7 +251,7 @@ std::optional<Error> readWhatsAppChanges(Batch& batch, std::size_t max_items) {
   for (const Change& change : changes) {
     if (change.value_json.empty()) continue;  // a change without a value carries no event
     if (!tree.read(change.value_json)) {
-      return parseError(tree.error, change.value_span.offset + tree.error_offset);
+      return bodyError(tree.error, change.value_span.offset + tree.error_offset);
     }
     if (auto e = ValueReader(batch, change, tree, max_items).read()) return e;
   }

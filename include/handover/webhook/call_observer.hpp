@@ -49,5 +49,16 @@ class HANDOVER_EXPORT CallObserver {
   virtual void whatsappReleased(const CallTarget& /*on*/) {}
 };
 
+/// Tells `observer` (when set) of a call that succeeded; an exception it throws is dropped: the
+/// call was made, and learning it is a bonus. What both contexts do after each call.
+template <typename F>
+void tellObserver(CallObserver* observer, F&& notify) noexcept {
+  if (observer == nullptr) return;
+  try {
+    notify(*observer);
+  } catch (...) {  // NOLINT(bugprone-empty-catch): see above
+  }
+}
+
 }  // namespace webhook
 HANDOVER_END_NAMESPACE

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include "handover/core/export.hpp"
 
 #include "handover/client/client.hpp"
@@ -131,12 +132,8 @@ class HANDOVER_EXPORT Context {
         "a WhatsApp conversation: Messenger calls do not apply; use webhook::WhatsAppContext");
   }
   template <typename F>
-  void tell(F&& notify) const {
-    if (observer_ == nullptr) return;
-    try {
-      notify(*observer_);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the call was made; learning it is a bonus
-    }
+  void tell(F&& notify) const noexcept {
+    tellObserver(observer_, std::forward<F>(notify));
   }
 
   Client client_;

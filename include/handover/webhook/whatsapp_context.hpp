@@ -104,12 +104,8 @@ class HANDOVER_EXPORT WhatsAppContext {
   }
   CallTarget target() const { return CallTarget{phoneNumberId(), userId(), Platform::kWhatsApp}; }
   template <typename F>
-  void tell(F&& notify) const {
-    if (observer_ == nullptr) return;
-    try {
-      notify(*observer_);
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the call was made; learning it is a bonus
-    }
+  void tell(F&& notify) const noexcept {
+    tellObserver(observer_, std::forward<F>(notify));
   }
 
   Client client_;
