@@ -448,6 +448,12 @@ Result<void> ThreadTracker::mayServiceSend(const ConversationKey& key) {
                          "template needs no ownership)");
 }
 
+std::optional<Error> ThreadTracker::beforeServiceSend(const webhook::CallTarget& on) {
+  auto r = mayServiceSend({on.account_id, on.user_id});
+  if (r || !r.error().isThreadOwnedElsewhere()) return std::nullopt;
+  return r.error();
+}
+
 Result<AutoReply> ThreadTracker::autoReply(const ConversationKey& key) {
   if (!impl_->options.policies.pause_while_human_active) return AutoReply::kReply;
   auto s = impl_->store->load(key);

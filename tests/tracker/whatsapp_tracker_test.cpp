@@ -13,6 +13,7 @@
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
 #include "handover/webhook/parser.hpp"
+#include "handover/webhook/router.hpp"
 #include "tracker_support.hpp"
 
 using namespace handover;
@@ -176,4 +177,39 @@ TEST_CASE("whatsapp tracker: no take-back is scheduled where this app may not ta
   REQUIRE(tracker.observe(events("whatsapp_handovers.json")[1]));  // another responder took it
   auto s = tracker.state({kNumber, kWaUser}).value().value();
   CHECK_FALSE(tracker.dueAt(s));
+}
+
+TEST_CASE("whatsapp tracker: a context's Service send is refused before any request") {
+  tt::ManualClock clock;
+  auto fake = std::make_shared<testing::FakeConnection>();
+  fake->on_wa_send_text = [](const wa::SendTextRequest&) {
+    return Result<wa::SendResponse>(wa::SendResponse{"wamid.OUT", ""});
+  };
+  ThreadTracker tracker(std::make_shared<MemoryStore>(), Client(fake), withApp(clock));
+  const auto handovers = events("whatsapp_handovers.json");
+  webhook::Router router;
+  std::vector<Error> refused;
+  router.onWhatsAppMessage(
+      [&](webhook::WhatsAppContext& ctx, const webhook::WhatsAppMessage&) -> Result<void> {
+        auto r = ctx.sendText("hello");
+        if (!r) refused.push_back(r.error());
+        return {};
+      },
+      webhook::Source::kAny);
+  // A message while we own the thread: sent.
+  REQUIRE(tracker.observe(handovers[0]));
+  clock.now = fromEpochMillis(1'764'600'030'000);
+  webhook::Batch one;
+  one.events = events("whatsapp_messages.json");
+  one.events.resize(1);
+  (void)router.dispatch(one, Client(fake), &tracker);
+  CHECK(refused.empty());
+  CHECK(fake->callCount("waSendText") == 1);
+  // Taken from us: refused locally, nothing sent.
+  REQUIRE(tracker.observe(handovers[1]));
+  clock.now = fromEpochMillis(1'764'600'070'000);
+  (void)router.dispatch(one, Client(fake), &tracker);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].isThreadOwnedElsewhere());
+  CHECK(fake->callCount("waSendText") == 1);
 }

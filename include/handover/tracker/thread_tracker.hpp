@@ -152,6 +152,9 @@ class HANDOVER_EXPORT ThreadTracker : public webhook::CallObserver {
   void whatsappTaken(const webhook::CallTarget& on) override;
   /// `webhook::CallObserver`: a WhatsApp release; the thread is idle.
   void whatsappReleased(const webhook::CallTarget& on) override;
+  /// `webhook::CallObserver`: `mayServiceSend` for a context's `sendText` (a store failure
+  /// lets the send go: Meta decides then).
+  std::optional<Error> beforeServiceSend(const webhook::CallTarget& on) override;
   /// Records a `thread_owner` answer (hidden owner and idle included).
   Result<void> recordOwner(const ConversationKey& key, const ThreadOwner& owner);
 

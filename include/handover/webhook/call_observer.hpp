@@ -9,6 +9,7 @@
 #include <string>
 
 #include "handover/client/requests.hpp"
+#include "handover/core/error.hpp"
 #include "handover/core/export.hpp"
 #include "handover/core/types.hpp"
 #include "handover/core/whatsapp.hpp"
@@ -47,6 +48,10 @@ class HANDOVER_EXPORT CallObserver {
   virtual void whatsappTaken(const CallTarget& /*on*/) {}
   /// WhatsApp: a `release` succeeded; the thread is idle (Meta sends no webhook for it).
   virtual void whatsappReleased(const CallTarget& /*on*/) {}
+  /// WhatsApp: asked before a Service (non-template) message is sent on `on`. An error refuses
+  /// the send locally, before any request (the tracker's `mayServiceSend`: another responder
+  /// owns the thread); nullopt lets it go. Must not throw.
+  virtual std::optional<Error> beforeServiceSend(const CallTarget& /*on*/) { return std::nullopt; }
 };
 
 /// Tells `observer` (when set) of a call that succeeded; an exception it throws is dropped: the

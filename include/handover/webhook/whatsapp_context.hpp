@@ -80,10 +80,15 @@ class HANDOVER_EXPORT WhatsAppContext {
     return r;
   }
   /// Reply with `text` (a Service message). Meta refuses it from a responder that does not own
-  /// the thread, except the escalation partner, for whom it is an implicit take.
+  /// the thread, except the escalation partner, for whom it is an implicit take. With a tracker
+  /// as observer (the `Endpoint` passes its own) a thread it knows another responder owns is
+  /// refused here, before any request: `Error::isThreadOwnedElsewhere()`.
   Result<wa::SendResponse> sendText(std::string text) {
     auto u = addressed();
     if (!u) return std::move(u).error();
+    if (observer_ != nullptr) {
+      if (auto refused = observer_->beforeServiceSend(target())) return *refused;
+    }
     return client_.waSendText({phoneNumberId(), std::move(*u), std::move(text)});
   }
 
