@@ -14,22 +14,6 @@ HANDOVER_BEGIN_NAMESPACE
 namespace cli {
 namespace {
 
-bool allDigits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-bool isRoleWord(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-  }
-  return true;
-}
-
 int printAnswer(const wa::ThreadControlResponse& r) {
   JsonLine line;
   line.boolean("success", true).optStr("request_id", r.request_id);
@@ -52,7 +36,8 @@ int cmdWhatsApp(const Args& args) {
   }
   const auto number = args.value("--phone-number-id");
   if (!number) return usageError(currentCommand(), "--phone-number-id is required");
-  if (!allDigits(*number)) return usageError(currentCommand(), "--phone-number-id must be digits");
+  if (!wa::isPhoneNumberId(*number))
+    return usageError(currentCommand(), "--phone-number-id must be digits");
   std::optional<wa::RoleName> role;
   if (auto r = args.value("--role")) {
     if (action != "pass") {
@@ -60,7 +45,7 @@ int cmdWhatsApp(const Args& args) {
                         "--role applies to pass only (take and release have no "
                         "target)");
     }
-    if (!isRoleWord(*r)) {
+    if (!wa::isRoleName(*r)) {
       return usageError(currentCommand(), "--role must be a lowercase word ([a-z_]+)");
     }
     role = wa::RoleName::fromWire(*r);

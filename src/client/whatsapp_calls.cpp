@@ -22,10 +22,8 @@ std::optional<Error> checkNumber(const std::string& phone_number_id) {
   if (phone_number_id.empty()) {
     return handover::detail::invalidArgument("phone_number_id is empty");
   }
-  for (char c : phone_number_id) {
-    if (c < '0' || c > '9') {
-      return handover::detail::invalidArgument("phone_number_id must be digits");
-    }
+  if (!wa::isPhoneNumberId(phone_number_id)) {
+    return handover::detail::invalidArgument("phone_number_id must be digits");
   }
   return std::nullopt;
 }
@@ -63,14 +61,6 @@ std::optional<Error> checkMetadata(const std::string& metadata) {
   return std::nullopt;
 }
 
-bool isRoleWord(const std::string& role) {
-  if (role.empty()) return false;
-  for (char c : role) {
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-  }
-  return true;
-}
-
 std::optional<Error> checkAddress(const std::string& number, const wa::User& user) {
   if (auto e = checkNumber(number)) return e;
   return checkUser(user);
@@ -85,7 +75,7 @@ Result<CallSpec> threadControl(const std::string& number, const wa::User& user, 
                                const std::string& metadata,
                                const std::optional<wa::RoleName>& role) {
   if (auto e = checkMetadata(metadata)) return *e;
-  if (role && !isRoleWord(role->wire())) {
+  if (role && !wa::isRoleName(role->wire())) {
     return handover::detail::invalidArgument("target_role must be a lowercase word ([a-z_]+)");
   }
   if (auto e = checkAddress(number, user)) return *e;

@@ -8,6 +8,7 @@
 
 #include "config_json.hpp"
 #include "config_keys.hpp"
+#include "handover/core/whatsapp.hpp"
 #include "whatsapp_config.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
@@ -16,27 +17,11 @@ namespace {
 
 using rapidjson::Value;
 
-bool digits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 // "a" "b" "c" as one string, appended in place (no temporaries per `+`).
 std::string cat(std::initializer_list<std::string_view> parts) {
   std::string out;
   for (auto p : parts) out.append(p);
   return out;
-}
-
-bool roleWord(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
-  }
-  return true;
 }
 
 Result<WhatsAppEntryPoint> parseEntryPoint(const Value& v, const std::string& where) {
@@ -50,7 +35,7 @@ Result<WhatsAppEntryPoint> parseEntryPoint(const Value& v, const std::string& wh
     if (!it->value.IsObject()) return configError(where + ".roles must be an object");
     for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
       const std::string role(m->name.GetString(), m->name.GetStringLength());
-      if (!roleWord(role)) {
+      if (!wa::isRoleName(role)) {
         return configError(cat({where, ".roles key \"", role, "\" must be a role name ([a-z_]+)"}));
       }
       auto app = idText(m->value);
@@ -123,8 +108,9 @@ Result<void> validateWhatsAppNumbers(const Config& config) {
   };
   for (const auto& n : config.whatsapp_numbers) {
     const std::string where = "whatsapp number " + n.id;
-    if (!digits(n.id)) return configError(where + ": id must be digits (a phone_number_id)");
-    if (!digits(n.waba_id)) return configError(where + ": waba_id must be digits");
+    if (!wa::isPhoneNumberId(n.id))
+      return configError(where + ": id must be digits (a phone_number_id)");
+    if (!wa::isPhoneNumberId(n.waba_id)) return configError(where + ": waba_id must be digits");
     if (!ids.insert(n.id).second) {
       return configError(where + ": the id is already a page's or another number's");
     }

@@ -1,5 +1,6 @@
 #include "json_tree.hpp"
 
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <algorithm>
@@ -15,7 +16,7 @@ namespace webhook::detail {
 // is not whitespace, ',' or ':'.
 class TreeBuilder {
  public:
-  TreeBuilder(JsonTree& tree, rapidjson::StringStream& is) : tree_(tree), is_(is) {}
+  TreeBuilder(JsonTree& tree, rapidjson::MemoryStream& is) : tree_(tree), is_(is) {}
 
   bool Null() { return scalar(JsonNode::Type::kNull, "", 0); }
   bool Bool(bool b) { return scalar(JsonNode::Type::kBool, b ? "true" : "false", b ? 4 : 5); }
@@ -105,7 +106,7 @@ class TreeBuilder {
   }
 
   JsonTree& tree_;
-  rapidjson::StringStream& is_;
+  rapidjson::MemoryStream& is_;
   std::vector<std::size_t> stack_;
   std::string pending_key_;
   std::size_t last_ = 0;
@@ -116,9 +117,8 @@ bool JsonTree::read(std::string_view json) {
   json_ = json;
   nodes_.clear();
   error.clear();
-  // The slice is not NUL-terminated where it ends inside the body: read a terminated copy.
-  const std::string copy(json);
-  rapidjson::StringStream is(copy.c_str());
+  // A memory stream ends at the slice's end: no terminated copy of the value is needed.
+  rapidjson::MemoryStream is(json.data(), json.size());
   TreeBuilder builder(*this, is);
   rapidjson::Reader reader;
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag |

@@ -93,14 +93,29 @@ class RoleName {
   std::optional<Role> known_;
 };
 
-/// Digits with an optional leading `+`: a phone number or `wa_id`, sent in `to`.
-constexpr bool isPhoneUserId(std::string_view id) noexcept {
-  if (!id.empty() && id.front() == '+') id.remove_prefix(1);
+/// A role's wire form: a non-empty lowercase word (`[a-z_]+`), as Meta names roles and may add
+/// more; the client refuses anything else before sending.
+constexpr bool isRoleName(std::string_view name) noexcept {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || c == '_')) return false;
+  }
+  return true;
+}
+
+/// A `phone_number_id`: one or more ASCII digits.
+constexpr bool isPhoneNumberId(std::string_view id) noexcept {
   if (id.empty()) return false;
   for (char c : id) {
     if (c < '0' || c > '9') return false;
   }
   return true;
+}
+
+/// Digits with an optional leading `+`: a phone number or `wa_id`, sent in `to`.
+constexpr bool isPhoneUserId(std::string_view id) noexcept {
+  if (!id.empty() && id.front() == '+') id.remove_prefix(1);
+  return isPhoneNumberId(id);
 }
 
 /// A business-scoped user id (BSUID), sent in `recipient` (whatsapp.md §2): two capital letters

@@ -182,27 +182,28 @@ class HANDOVER_EXPORT Router {
   /// the owner's deliveries only by default (a standby partner must not reply).
   template <typename F>
   Router& onWhatsAppMessage(F f, Source s = Source::kMessaging) {
-    return on(EventKind::kWhatsAppMessage, whatsapp<WhatsAppMessage>(std::move(f)), s);
+    return on(EventKind::kWhatsAppMessage, typed<WhatsAppMessage, WhatsAppContext>(std::move(f)),
+              s);
   }
   /// `f(WhatsAppContext&, const WhatsAppEcho&)`: another responder sent on the number (standby).
   template <typename F>
   Router& onWhatsAppEcho(F f, Source s = Source::kAny) {
-    return on(EventKind::kWhatsAppEcho, whatsapp<WhatsAppEcho>(std::move(f)), s);
+    return on(EventKind::kWhatsAppEcho, typed<WhatsAppEcho, WhatsAppContext>(std::move(f)), s);
   }
   /// `f(WhatsAppContext&, const WhatsAppStatus&)`: sent, delivered, read, failed.
   template <typename F>
   Router& onWhatsAppStatus(F f, Source s = Source::kAny) {
-    return on(EventKind::kWhatsAppStatus, whatsapp<WhatsAppStatus>(std::move(f)), s);
+    return on(EventKind::kWhatsAppStatus, typed<WhatsAppStatus, WhatsAppContext>(std::move(f)), s);
   }
   /// `f(WhatsAppContext&, const ControlPassed&)`: the thread was passed to this app.
   template <typename F>
   Router& onControlPassed(F f, Source s = Source::kAny) {
-    return on(EventKind::kControlPassed, whatsapp<ControlPassed>(std::move(f)), s);
+    return on(EventKind::kControlPassed, typed<ControlPassed, WhatsAppContext>(std::move(f)), s);
   }
   /// `f(WhatsAppContext&, const ControlTaken&)`: the escalation partner took the thread.
   template <typename F>
   Router& onControlTaken(F f, Source s = Source::kAny) {
-    return on(EventKind::kControlTaken, whatsapp<ControlTaken>(std::move(f)), s);
+    return on(EventKind::kControlTaken, typed<ControlTaken, WhatsAppContext>(std::move(f)), s);
   }
 
   /// Runs the handlers for every event in order, each with a `Context` over `client`.
@@ -234,29 +235,25 @@ class HANDOVER_EXPORT Router {
     }
   }
 
-  template <typename T, typename F>
+  // A handler of one payload type, called with the context type its platform wants: `Context`,
+  // or the `WhatsAppContext` view of it.
+  template <typename T, typename Ctx = Context, typename F>
   static EventHandler typed(F f) {
     return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
-      const T& payload = *e.get<T>();
-      if constexpr (std::is_void_v<std::invoke_result_t<F&, Context&, const T&>>) {
-        f(ctx, payload);
-        return {};
+      auto call = [&](Ctx& c) -> Result<void> {
+        const T& payload = *e.get<T>();
+        if constexpr (std::is_void_v<std::invoke_result_t<F&, Ctx&, const T&>>) {
+          f(c, payload);
+          return {};
+        } else {
+          return f(c, payload);
+        }
+      };
+      if constexpr (std::is_same_v<Ctx, Context>) {
+        return call(ctx);
       } else {
-        return f(ctx, payload);
-      }
-    };
-  }
-
-  template <typename T, typename F>
-  static EventHandler whatsapp(F f) {
-    return [f = std::move(f)](Context& ctx, const Event& e) mutable -> Result<void> {
-      WhatsAppContext wa(ctx);
-      const T& payload = *e.get<T>();
-      if constexpr (std::is_void_v<std::invoke_result_t<F&, WhatsAppContext&, const T&>>) {
-        f(wa, payload);
-        return {};
-      } else {
-        return f(wa, payload);
+        Ctx view(ctx);
+        return call(view);
       }
     };
   }
