@@ -126,23 +126,16 @@ void Emulator::Impl::routes() {
   });
   server.Get("/_emulator/timeline", [this](const httplib::Request& req, httplib::Response& res) {
     TimelineFilter filter;
-    if (req.has_param("since")) {
-      const std::string v = req.get_param_value("since");
-      std::size_t used = 0;
-      try {
-        filter.since = std::stoull(v, &used);
-      } catch (const std::exception&) {
-        used = 0;
-      }
-      if (used == 0 || used != v.size() || v[0] == '-') {
-        res.status = 400;
-        res.set_content(
-            errorBody(handover::detail::invalidArgument("since must be a timeline seq (a whole "
-                                                        "number, as in the entries' \"seq\")")),
-            "application/json");
-        return;
-      }
+    const auto since = detail::wholeParam(req, "since");
+    if (!since) {
+      res.status = 400;
+      res.set_content(
+          errorBody(handover::detail::invalidArgument("since must be a timeline seq (a whole "
+                                                      "number, as in the entries' \"seq\")")),
+          "application/json");
+      return;
     }
+    filter.since = *since;
     filter.kind = req.get_param_value("kind");
     filter.app_id = req.get_param_value("app");
     res.set_content(timelineJson(filter), "application/json");

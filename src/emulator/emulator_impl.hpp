@@ -186,7 +186,13 @@ struct Emulator::Impl {
   void routes();
   void inspectorRoutes();
   std::string worldJson();
-  std::string conversationsJson();
+  // Where the inspector's last poll left off (GET /_emulator/conversations?since=&since_ms=).
+  struct ConversationsCursor {
+    std::uint64_t version = 0;
+    std::int64_t now_ms = 0;
+  };
+  // Every conversation as an array; with a cursor, what changed after it and the next cursor.
+  std::string conversationsJson(std::optional<ConversationsCursor> since);
   Result<std::string> redeliver(std::uint64_t wanted);
 
   const std::chrono::steady_clock::time_point start_steady;

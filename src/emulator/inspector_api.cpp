@@ -130,12 +130,24 @@ std::string Emulator::Impl::worldJson() {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-std::string Emulator::Impl::conversationsJson() {
+std::string Emulator::Impl::conversationsJson(std::optional<ConversationsCursor> since) {
   std::lock_guard<std::mutex> lock(world_mu);
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
+  if (since) {
+    // The changed threads and the cursor of this answer: pass `version` and `now_ms` back as
+    // `since` and `since_ms`.
+    w.StartObject();
+    w.Key("version");
+    w.Uint64(world.version());
+    w.Key("now_ms");
+    w.Int64(now());
+    w.Key("conversations");
+  }
   w.StartArray();
-  for (const detail::ConversationView& c : world.conversations()) {
+  const auto views = since ? world.conversations(since->version, since->now_ms)
+                           : world.conversations();
+  for (const detail::ConversationView& c : views) {
     w.StartObject();
     w.Key("page_id");
     writeString(w, c.page_id);
@@ -144,6 +156,10 @@ std::string Emulator::Impl::conversationsJson() {
     w.Key("owner");
     writeString(w, c.owner);
     optionalInt(w, "expiration_ms", c.expiration_ms);
+    w.Key("history_dropped");
+    w.Uint64(c.history_dropped);
+    w.Key("chat_dropped");
+    w.Uint64(c.chat_dropped);
     w.Key("history");
     w.StartArray();
     for (const auto& h : *c.history) {
@@ -180,6 +196,7 @@ std::string Emulator::Impl::conversationsJson() {
     w.EndObject();
   }
   w.EndArray();
+  if (since) w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }
 
@@ -256,8 +273,25 @@ void Emulator::Impl::inspectorRoutes() {
   server.Get("/_emulator/world", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(worldJson(), "application/json");
   });
-  server.Get("/_emulator/conversations", [this](const httplib::Request&, httplib::Response& res) {
-    res.set_content(conversationsJson(), "application/json");
+  server.Get("/_emulator/conversations", [this](const httplib::Request& req,
+                                                httplib::Response& res) {
+    if (!req.has_param("since")) {
+      res.set_content(conversationsJson(std::nullopt), "application/json");
+      return;
+    }
+    const auto version = detail::wholeParam(req, "since");
+    const auto since_ms = detail::wholeParam(req, "since_ms");
+    if (!version || !since_ms || !req.has_param("since_ms")) {
+      res.status = 400;
+      res.set_content(detail::errorBody(handover::detail::invalidArgument(
+                          "since and since_ms must be whole numbers: the version and now_ms "
+                          "of the previous answer")),
+                      "application/json");
+      return;
+    }
+    res.set_content(
+        conversationsJson(ConversationsCursor{*version, static_cast<std::int64_t>(*since_ms)}),
+        "application/json");
   });
   server.Post("/_emulator/deliveries/redeliver",
               [this](const httplib::Request& req, httplib::Response& res) {

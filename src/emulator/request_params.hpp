@@ -46,6 +46,19 @@ inline std::string errorBody(const Error& e) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
+// A query parameter that must be a whole number (absent: `fallback`), or nothing when it is not.
+inline std::optional<std::uint64_t> wholeParam(const httplib::Request& req, const char* name,
+                                               std::uint64_t fallback = 0) {
+  if (!req.has_param(name)) return fallback;
+  const std::string v = req.get_param_value(name);
+  if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    return std::nullopt;
+  }
+  return std::stoull(v);
+}
+
 // Request parameters the way Graph reads them: a JSON body, or query/form params whose object
 // values are JSON-encoded text (protocol.md §2.1).
 class Params {

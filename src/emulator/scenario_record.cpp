@@ -204,7 +204,7 @@ std::string Emulator::Impl::scenarioSkeleton() {
     }
   }
   rapidjson::Document conversations;
-  conversations.Parse(conversationsJson().c_str());
+  conversations.Parse(conversationsJson(std::nullopt).c_str());
   std::vector<std::size_t> actions;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Value& e = entries[i];

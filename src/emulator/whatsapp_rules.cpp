@@ -52,8 +52,7 @@ World::WaThread& World::waThread(NumberState& n, const std::string& user) {
   if (!t.owner.empty() && now_ms_() - since >= kWaIdleMs) {
     t.owner.clear();
     t.last_transition_ms = since + kWaIdleMs;
-    if (t.history.size() >= kThreadLogCap) t.history.erase(t.history.begin());
-    t.history.push_back({since + kWaIdleMs, "", "idle", std::nullopt});
+    noteHistory(t, {since + kWaIdleMs, "", "idle", std::nullopt});
   }
   return t;
 }
@@ -70,8 +69,7 @@ void World::waSetOwner(NumberState& n, WaThread& t, const std::string& app_id, c
   (void)n;
   t.owner = app_id;
   t.last_transition_ms = now_ms_();
-  if (t.history.size() >= kThreadLogCap) t.history.erase(t.history.begin());
-  t.history.push_back({now_ms_(), app_id, cause, std::nullopt});
+  noteHistory(t, {now_ms_(), app_id, cause, std::nullopt});
 }
 
 // The role `app` holds for the thread's entry point ("escalation" for the partner), or "".
@@ -183,8 +181,7 @@ Result<InjectedEvent> World::waUserMessage(NumberState& n, const UserMessage& m,
          ts);
   waCopyToStandby(n, t.owner, contacts + "," + message, ts);
   ChatLine line = chatLine(ts, "user", "text", m.text, wamid);
-  if (t.chat.size() >= kThreadLogCap) t.chat.erase(t.chat.begin());
-  t.chat.push_back(std::move(line));
+  noteChat(t, std::move(line));
   return InjectedEvent{wamid, fromEpochMillis(ts)};
 }
 
@@ -304,8 +301,7 @@ Result<std::string> World::waSend(const Caller& c, const WaSendInput& in) {
              "\",\"recipient_id\":" + escapeJsonString(in.user) + "}]}",
          ts);
   ChatLine line = chatLine(ts, c.app_id, in.type == "text" ? "text" : in.type, in.text, wamid);
-  if (t.chat.size() >= kThreadLogCap) t.chat.erase(t.chat.begin());
-  t.chat.push_back(std::move(line));
+  noteChat(t, std::move(line));
   return wamid;
 }
 

@@ -173,39 +173,72 @@ void World::setOwner(PageState& p, Thread& t, const std::string& app_id, const c
 }
 
 void World::noteOwnership(PageState& p, Thread& t, const char* cause, std::int64_t at) {
-  if (t.history.size() >= kThreadLogCap) t.history.erase(t.history.begin());
-  t.history.push_back({at, effectiveOwner(p, t), cause, t.expiration_ms});
+  noteHistory(t, {at, effectiveOwner(p, t), cause, t.expiration_ms});
 }
 
-void World::noteChat(Thread& t, ChatLine line) {
-  if (t.chat.size() >= kThreadLogCap) t.chat.erase(t.chat.begin());
-  t.chat.push_back(std::move(line));
+namespace {
+
+// Keeps the newest `cap` items and counts what it dropped, so the inspector can say so.
+template <class T>
+void appendCapped(std::vector<T>& log, T item, std::size_t cap, std::uint64_t& dropped) {
+  if (log.size() >= cap) {
+    log.erase(log.begin());
+    ++dropped;
+  }
+  log.push_back(std::move(item));
 }
 
-std::vector<ConversationView> World::conversations() const {
+}  // namespace
+
+void World::noteHistory(ThreadLog& t, OwnershipChange change) {
+  appendCapped(t.history, std::move(change), kThreadLogCap, t.history_dropped);
+  noteChange(t);
+}
+
+void World::noteChat(ThreadLog& t, ChatLine line) {
+  appendCapped(t.chat, std::move(line), kThreadLogCap, t.chat_dropped);
+  noteChange(t);
+}
+
+ConversationView World::viewOf(const std::string& id, const std::string& user,
+                               const ThreadLog& t) const {
+  ConversationView v;
+  v.page_id = id;
+  v.user_id = user;
+  v.history = &t.history;
+  v.chat = &t.chat;
+  v.history_dropped = t.history_dropped;
+  v.chat_dropped = t.chat_dropped;
+  return v;
+}
+
+std::vector<ConversationView> World::conversations(std::uint64_t since,
+                                                   std::int64_t since_ms) const {
   std::vector<ConversationView> out;
   const std::int64_t now = now_ms_();
+  const bool all = since < everything_changed_at_ || since == 0;
+  // An owner also changes with time alone (expiry, WhatsApp's 24 h idle), with no action.
+  const auto lapsedSince = [&](std::int64_t deadline) {
+    return deadline > since_ms && deadline <= now;
+  };
   for (const auto& [page_id, p] : pages_) {
     for (const auto& [user, t] : p.threads) {
-      ConversationView v;
-      v.page_id = page_id;
-      v.user_id = user;
       const bool lapsed = t.expiration_ms && *t.expiration_ms <= now;
+      if (!all && t.version <= since && !(t.expiration_ms && lapsedSince(*t.expiration_ms))) {
+        continue;
+      }
+      ConversationView v = viewOf(page_id, user, t);
       v.owner = lapsed ? (p.cfg.era == Era::kLegacy ? primaryOf(p) : "") : effectiveOwner(p, t);
       if (!lapsed) v.expiration_ms = t.expiration_ms;
-      v.history = &t.history;
-      v.chat = &t.chat;
       out.push_back(std::move(v));
     }
   }
   for (const auto& [id, n] : numbers_) {
     for (const auto& [user, t] : n.threads) {
-      ConversationView v;
-      v.page_id = id;
-      v.user_id = user;
+      const std::int64_t idle_at = std::max(t.last_user_ms, t.last_transition_ms) + kWaIdleMs;
+      if (!all && t.version <= since && !(!t.owner.empty() && lapsedSince(idle_at))) continue;
+      ConversationView v = viewOf(id, user, t);
       v.owner = waOwnerNow(n, user);
-      v.history = &t.history;
-      v.chat = &t.chat;
       out.push_back(std::move(v));
     }
   }
@@ -218,6 +251,7 @@ void World::touch(PageState& p, Thread& t) {
   (void)p;
   if (t.owner.empty() || !t.expiration_ms) return;
   t.expiration_ms = std::max(*t.expiration_ms, now_ms_() + kDayMs);
+  noteChange(t);
 }
 
 bool World::subscribed(const std::string& app_id, std::string_view field) const {

@@ -72,6 +72,8 @@ struct ConversationView {
   std::optional<std::int64_t> expiration_ms;
   const std::vector<OwnershipChange>* history = nullptr;
   const std::vector<ChatLine>* chat = nullptr;
+  std::uint64_t history_dropped = 0;  ///< Older ownership changes dropped past the cap.
+  std::uint64_t chat_dropped = 0;     ///< Older chat lines dropped past the cap.
 };
 
 /// Who is calling: the app behind the token and the page the path names.
@@ -163,8 +165,13 @@ class World {
   Result<ThreadState> threadState(const std::string& page_id, const std::string& user);
   /// The owner now ("" when idle or the page is unknown), without touching the thread.
   std::string ownerNow(const std::string& page_id, const std::string& user) const;
-  /// Every thread, with its chat and ownership history (valid until the world changes).
-  std::vector<ConversationView> conversations() const;
+  /// The threads changed after `since` (a version(); 0 means every thread) or whose owner
+  /// lapsed with time after `since_ms`, with their chat and ownership history (valid until the
+  /// world changes). Lets the inspector fetch only what changed between two polls.
+  std::vector<ConversationView> conversations(std::uint64_t since = 0,
+                                              std::int64_t since_ms = 0) const;
+  /// Grows with every change conversations() would show.
+  std::uint64_t version() const noexcept { return version_; }
 
   /// New conversations on these pages arrive through a Lead-Gen ad (faults.hpp).
   void setLeadGen(std::vector<LeadGenRouting> routes) { lead_gen_ = std::move(routes); }
@@ -203,15 +210,22 @@ class World {
   bool installed(const std::string& page_id, const std::string& app_id) const;
 
  private:
-  struct Thread {
+  // What a thread keeps for the inspector: the newest kThreadLogCap of each log, how many older
+  // ones were dropped, and the world version of its last change.
+  struct ThreadLog {
+    std::vector<OwnershipChange> history;
+    std::vector<ChatLine> chat;
+    std::uint64_t history_dropped = 0;
+    std::uint64_t chat_dropped = 0;
+    std::uint64_t version = 0;
+  };
+  static constexpr std::size_t kThreadLogCap = 500;
+  struct Thread : ThreadLog {
     // Legacy: empty means "the Primary Receiver" (the default owner, whoever it is now).
     // Routing: empty means idle.
     std::string owner;
     std::optional<std::int64_t> expiration_ms;
-    std::vector<OwnershipChange> history;  // the newest kThreadLogCap
-    std::vector<ChatLine> chat;            // the newest kThreadLogCap
   };
-  static constexpr std::size_t kThreadLogCap = 500;
   struct PageState {
     PageConfig cfg;
     std::vector<std::string> apps;  // installed, config order, inboxes included
@@ -221,13 +235,11 @@ class World {
 
   // One WhatsApp thread: the owner ("" idle), the entry point it came through, and the times
   // its 24 h of inactivity count from (whatsapp.md §2).
-  struct WaThread {
+  struct WaThread : ThreadLog {
     std::string owner;
     std::string entry_point = "default";
     std::int64_t last_user_ms = 0;
     std::int64_t last_transition_ms = 0;
-    std::vector<OwnershipChange> history;
-    std::vector<ChatLine> chat;
   };
   struct NumberState {
     WhatsAppNumberConfig cfg;
@@ -260,7 +272,11 @@ class World {
   std::string effectiveOwner(const PageState& p, const Thread& t) const;
   void setOwner(PageState& p, Thread& t, const std::string& app_id, const char* cause);
   void noteOwnership(PageState& p, Thread& t, const char* cause, std::int64_t at);
-  void noteChat(Thread& t, ChatLine line);
+  void noteHistory(ThreadLog& t, OwnershipChange change);
+  void noteChat(ThreadLog& t, ChatLine line);
+  void noteChange(ThreadLog& t) { t.version = ++version_; }
+  ConversationView viewOf(const std::string& id, const std::string& user,
+                          const ThreadLog& t) const;
   void touch(PageState& p, Thread& t);
   std::int64_t stamp();
   std::string newMid();
@@ -296,6 +312,8 @@ class World {
   std::vector<Outgoing> outbox_;
   std::vector<LeadGenRouting> lead_gen_;
   std::int64_t last_stamp_ = 0;
+  std::uint64_t version_ = 0;
+  std::uint64_t everything_changed_at_ = 0;  // a role or default app: every owner may differ
   std::uint64_t next_mid_ = 1;
   std::string mid_prefix_ = "m_emu_";
   std::uint64_t next_persona_ = 1;

@@ -270,6 +270,8 @@ Result<void> World::setRole(const std::string& page_id, const std::string& app_i
     p->roles[app_id] = role;
     changed.push_back(app_id);
   }
+  // A legacy thread nobody holds shows the Primary as its owner: every such view changed.
+  if (!changed.empty()) everything_changed_at_ = ++version_;
   // MH: app_roles tells an app its roles on the page; no sender.
   for (const auto& id : changed) {
     const std::int64_t ts = stamp();

@@ -166,3 +166,40 @@ TEST_CASE("inspector api: the inspector is served from the binary, same-origin o
   CHECK(html->get_header_value("Content-Type").find("text/html") == 0);
   CHECK(html->body.find("/_emulator/ui/app.js") != std::string::npos);
 }
+
+TEST_CASE("inspector api: conversations since a cursor carry only the threads that changed") {
+  Fixture f;
+  f.userSays(kRoutingPage, "hi");
+  httplib::Client http(f.emu->baseUrl());
+  auto first = http.Get("/_emulator/conversations?since=0&since_ms=0");
+  REQUIRE(first);
+  REQUIRE(first->status == 200);
+  auto a = json(first->body);
+  REQUIRE(a.IsObject());
+  REQUIRE(a["conversations"].Size() == 1);
+  CHECK(a["conversations"][0]["chat_dropped"].GetUint64() == 0);
+  const std::string cursor = "since=" + std::to_string(a["version"].GetUint64()) +
+                             "&since_ms=" + std::to_string(a["now_ms"].GetInt64());
+
+  auto quiet = http.Get("/_emulator/conversations?" + cursor);
+  REQUIRE(quiet);
+  CHECK(json(quiet->body)["conversations"].Size() == 0);
+
+  f.userSays(kLegacyPage, "elsewhere");
+  auto next = http.Get("/_emulator/conversations?" + cursor);
+  REQUIRE(next);
+  auto b = json(next->body);
+  REQUIRE(b["conversations"].Size() == 1);
+  CHECK(std::string(b["conversations"][0]["page_id"].GetString()) == kLegacyPage);
+
+  for (const char* bad : {"since=x&since_ms=0", "since=1", "since=-1&since_ms=0"}) {
+    auto r = http.Get(std::string("/_emulator/conversations?") + bad);
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(r->body.find("since_ms") != std::string::npos);
+  }
+  // Without a cursor the answer stays the whole array, as before.
+  auto whole = http.Get("/_emulator/conversations");
+  REQUIRE(whole);
+  CHECK(json(whole->body).IsArray());
+}

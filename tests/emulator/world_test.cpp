@@ -118,3 +118,45 @@ TEST_CASE("world: legacy extend and expiry return the thread to the primary") {
   CHECK(out[0].app_id == "1");
   CHECK(out[0].event_json.find("\"requested_owner_app_id\":2") != std::string::npos);
 }
+
+TEST_CASE("world: a thread keeps its newest 500 chat lines and counts the ones it dropped") {
+  Core c(Era::kRouting);
+  for (int i = 0; i < 503; ++i) {
+    UserMessage m;
+    m.page_id = "10";
+    m.user_id = "7001";
+    m.text = "m" + std::to_string(i);
+    REQUIRE(c.world.userMessage(m));
+  }
+  const auto all = c.world.conversations();
+  REQUIRE(all.size() == 1);
+  REQUIRE(all[0].chat->size() == 500);
+  CHECK(all[0].chat_dropped == 3);
+  CHECK(all[0].chat->front().text == "m3");
+  CHECK(all[0].chat->back().text == "m502");
+}
+
+TEST_CASE("world: conversations since a version holds only what changed, lapses included") {
+  Core c(Era::kRouting);
+  REQUIRE(c.world.pass(c.as("1"), "u", "2", ""));
+  REQUIRE(c.world.pass(c.as("1"), "v", "3", ""));
+  const std::uint64_t v1 = c.world.version();
+  const std::int64_t t1 = c.now;
+  CHECK(c.world.conversations(v1, t1).empty());
+  CHECK(c.world.conversations().size() == 2);
+
+  REQUIRE(c.world.pass(c.as("2"), "u", "1", ""));
+  auto changed = c.world.conversations(v1, t1);
+  REQUIRE(changed.size() == 1);
+  CHECK(changed[0].user_id == "u");
+  CHECK(changed[0].owner == "1");
+
+  // v's control lapses with time alone: shown once, in the first answer after the lapse.
+  const std::uint64_t v2 = c.world.version();
+  c.now += 25LL * 3600 * 1000;
+  changed = c.world.conversations(v2, t1);
+  bool has_v = false;
+  for (const auto& view : changed) has_v = has_v || (view.user_id == "v" && view.owner.empty());
+  CHECK(has_v);
+  CHECK(c.world.conversations(v2, c.now).empty());
+}

@@ -7,6 +7,8 @@ const POLL_MS = 600;
 const MAX_ENTRIES = 3000;
 const state = {
   world: null, conversations: [], entries: [], lastSeq: 0,
+  // Where the last conversations poll left off: the next one fetches only what changed.
+  cursor: null,
   page: '', user: '', localUsers: {}, open: new Set(), listKey: '', chatKey: '', ownerKey: '',
   adminKey: '',
 };
@@ -145,12 +147,17 @@ function newUserId() {
 function renderChat() {
   const c = conversation();
   const chat = c ? c.chat : [];
-  const key = state.page + '/' + state.user + '/' + chat.length;
+  const dropped = c ? c.chat_dropped : 0;
+  const key = state.page + '/' + state.user + '/' + chat.length + '/' + dropped;
   if (key === state.chatKey) return;
   state.chatKey = key;
   const log = $('chat-log');
   log.textContent = '';
   const page = currentPage();
+  if (dropped > 0) {
+    log.appendChild(el('li', 'msg dropped', dropped + ' older message' + (dropped === 1 ? '' : 's') +
+                        ' not kept (the emulator keeps the newest ' + chat.length + ')'));
+  }
   for (const m of chat) {
     const fromUser = m.from === 'user';
     const fromInbox = page && m.from === page.inbox_app_id;
@@ -203,8 +210,8 @@ function userSays(text, payload) {
 function renderOwnership() {
   const c = conversation();
   const now = state.world.now_ms;
-  const key = JSON.stringify([state.page, state.user, c && c.history.length, c && c.owner,
-    c && c.expiration_ms, Math.floor(now / 60000)]);
+  const key = JSON.stringify([state.page, state.user, c && c.history.length, c && c.history_dropped,
+    c && c.owner, c && c.expiration_ms, Math.floor(now / 60000)]);
   if (key === state.ownerKey) return;
   state.ownerKey = key;
   $('owner-now').textContent = c ? ownerName(c.owner) : ownerName('');
@@ -255,6 +262,10 @@ function renderOwnership() {
   for (const h of history.slice().reverse()) {
     changes.appendChild(el('li', '', clockText(h.time_ms) + '  ' + h.cause + ' → ' + ownerName(h.owner) +
       (h.expiration_ms ? ' (until ' + clockText(h.expiration_ms) + ')' : '')));
+  }
+  if (c && c.history_dropped > 0) {
+    changes.appendChild(el('li', 'dropped', c.history_dropped + ' older change' +
+      (c.history_dropped === 1 ? '' : 's') + ' not kept'));
   }
 }
 
@@ -407,18 +418,27 @@ function renderInspector() {
 
 // --- polling -------------------------------------------------------------------------------------
 async function refresh() {
-  const [world, conversations, entries] = await Promise.all([
-    getJson('/_emulator/world'), getJson('/_emulator/conversations'),
+  const cursor = state.cursor || { version: 0, now_ms: 0 };
+  const [world, changed, entries] = await Promise.all([
+    getJson('/_emulator/world'),
+    getJson('/_emulator/conversations?since=' + cursor.version + '&since_ms=' + cursor.now_ms),
     getJson('/_emulator/timeline?since=' + state.lastSeq),
   ]);
   state.world = world;
-  state.conversations = conversations;
+  mergeConversations(changed);
   for (const e of entries) {
     state.entries.push(e);
     state.lastSeq = Math.max(state.lastSeq, e.seq);
   }
   if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
   render();
+}
+function mergeConversations(changed) {
+  for (const c of changed.conversations) {
+    const i = state.conversations.findIndex((o) => o.page_id === c.page_id && o.user_id === c.user_id);
+    if (i < 0) state.conversations.push(c); else state.conversations[i] = c;
+  }
+  state.cursor = { version: changed.version, now_ms: changed.now_ms };
 }
 function render() {
   renderHeader();

@@ -171,6 +171,13 @@ def main(cli, demo_bot, screenshot):
         until("the inbox reply in the user's chat",
               lambda: "Hi, this is Sam from the shop" in chat_texts(".msg.from-inbox .bubble"))
 
+        # The inspector polls conversations from its last cursor, not the whole world each time.
+        polled = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.includes('/_emulator/conversations'));")
+        assert polled and all("since=" in n and "since_ms=" in n for n in polled), polled
+        assert any("since=0&" not in n for n in polled), f"the cursor never moved: {polled[-3:]}"
+
         def echo_delivered():
             for e in entries("delivery", BOT):
                 detail = e.find_element(By.CSS_SELECTOR, ".detail").get_attribute("textContent")
