@@ -145,8 +145,8 @@ std::string Emulator::Impl::conversationsJson(std::optional<ConversationsCursor>
     w.Key("conversations");
   }
   w.StartArray();
-  const auto views = since ? world.conversations(since->version, since->now_ms)
-                           : world.conversations();
+  const auto views =
+      since ? world.conversations(since->version, since->now_ms) : world.conversations();
   for (const detail::ConversationView& c : views) {
     w.StartObject();
     w.Key("page_id");
@@ -273,26 +273,26 @@ void Emulator::Impl::inspectorRoutes() {
   server.Get("/_emulator/world", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(worldJson(), "application/json");
   });
-  server.Get("/_emulator/conversations", [this](const httplib::Request& req,
-                                                httplib::Response& res) {
-    if (!req.has_param("since")) {
-      res.set_content(conversationsJson(std::nullopt), "application/json");
-      return;
-    }
-    const auto version = detail::wholeParam(req, "since");
-    const auto since_ms = detail::wholeParam(req, "since_ms");
-    if (!version || !since_ms || !req.has_param("since_ms")) {
-      res.status = 400;
-      res.set_content(detail::errorBody(handover::detail::invalidArgument(
-                          "since and since_ms must be whole numbers: the version and now_ms "
-                          "of the previous answer")),
-                      "application/json");
-      return;
-    }
-    res.set_content(
-        conversationsJson(ConversationsCursor{*version, static_cast<std::int64_t>(*since_ms)}),
-        "application/json");
-  });
+  server.Get(
+      "/_emulator/conversations", [this](const httplib::Request& req, httplib::Response& res) {
+        if (!req.has_param("since")) {
+          res.set_content(conversationsJson(std::nullopt), "application/json");
+          return;
+        }
+        const auto version = detail::wholeParam(req, "since");
+        const auto since_ms = detail::wholeParam(req, "since_ms");
+        if (!version || !since_ms || !req.has_param("since_ms")) {
+          res.status = 400;
+          res.set_content(detail::errorBody(handover::detail::invalidArgument(
+                              "since and since_ms must be whole numbers: the version and now_ms "
+                              "of the previous answer")),
+                          "application/json");
+          return;
+        }
+        res.set_content(
+            conversationsJson(ConversationsCursor{*version, static_cast<std::int64_t>(*since_ms)}),
+            "application/json");
+      });
   server.Post("/_emulator/deliveries/redeliver",
               [this](const httplib::Request& req, httplib::Response& res) {
                 control(req, res, [this](const auto&, rapidjson::Document& d) {

@@ -51,9 +51,8 @@ inline std::optional<std::uint64_t> wholeParam(const httplib::Request& req, cons
                                                std::uint64_t fallback = 0) {
   if (!req.has_param(name)) return fallback;
   const std::string v = req.get_param_value(name);
-  if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (v.empty() || v.size() > 19 ||
+      !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
   return std::stoull(v);

@@ -275,8 +275,7 @@ class World {
   void noteHistory(ThreadLog& t, OwnershipChange change);
   void noteChat(ThreadLog& t, ChatLine line);
   void noteChange(ThreadLog& t) { t.version = ++version_; }
-  ConversationView viewOf(const std::string& id, const std::string& user,
-                          const ThreadLog& t) const;
+  ConversationView viewOf(const std::string& id, const std::string& user, const ThreadLog& t) const;
   void touch(PageState& p, Thread& t);
   std::int64_t stamp();
   std::string newMid();
