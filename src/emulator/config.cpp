@@ -86,7 +86,8 @@ Result<AppConfig> parseApp(const Value& v, std::size_t index) {
   for (auto [key, out] : {std::pair<const char*, std::string*>{"name", &app.name},
                           {"page_access_token", &app.page_access_token},
                           {"app_secret", &app.app_secret},
-                          {"webhook_url", &app.webhook_url}}) {
+                          {"webhook_url", &app.webhook_url},
+                          {"verify_token", &app.verify_token}}) {
     auto s = getString(v, key, where, false);
     if (!s) return std::move(s).error();
     *out = *s;
@@ -298,6 +299,9 @@ Result<void> validateConfig(const Config& config) {
     }
     if (!app.webhook_url.empty() && app.app_secret.empty()) {
       return configError("app " + app.id + " has a webhook_url but no app_secret to sign with");
+    }
+    if (!app.verify_token.empty() && app.webhook_url.empty()) {
+      return configError("app " + app.id + " has a verify_token but no webhook_url to verify");
     }
   }
   auto installed = [&](const std::string& app_id, const PageConfig& page) {

@@ -13,11 +13,19 @@ inline constexpr std::array<std::string_view, 6> kConfigKeys{
     "pages", "whatsapp_numbers", "apps", "delivery", "start_time_ms", "faults"};
 inline constexpr std::array<std::string_view, 5> kPageKeys{"id", "name", "platform", "era",
                                                            "default_app_id"};
-inline constexpr std::array<std::string_view, 12> kAppKeys{
-    "id",          "name",        "role",
-    "page_roles",  "pages",       "page_access_token",
-    "page_tokens", "app_secret",  "require_appsecret_proof",
-    "can_take",    "webhook_url", "subscribed_fields"};
+inline constexpr std::array<std::string_view, 13> kAppKeys{"id",
+                                                           "name",
+                                                           "role",
+                                                           "page_roles",
+                                                           "pages",
+                                                           "page_access_token",
+                                                           "page_tokens",
+                                                           "app_secret",
+                                                           "require_appsecret_proof",
+                                                           "can_take",
+                                                           "webhook_url",
+                                                           "verify_token",
+                                                           "subscribed_fields"};
 inline constexpr std::array<std::string_view, 7> kWhatsAppNumberKeys{
     "id",           "waba_id", "display_phone_number", "name", "escalation_partner",
     "entry_points", "standby"};

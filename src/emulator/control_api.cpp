@@ -107,6 +107,17 @@ void Emulator::Impl::routes() {
          }
          return "{\"now_ms\":" + std::to_string(now()) + "}";
        });
+  post("/_emulator/subscriptions/verify",
+       [this](const Str& s, rapidjson::Document&) -> Result<std::string> {
+         auto states = verifyWebhooks(s("app_id"));
+         if (!states) return std::move(states).error();
+         std::string body = "{\"subscriptions\":{";
+         for (const auto& st : *states) {
+           if (body.back() != '{') body += ",";
+           body += escapeJsonString(st.app_id) + ":\"" + detail::toString(st.state) + "\"";
+         }
+         return body + "}}";
+       });
   post("/_emulator/deliveries/wait",
        [this](const Str&, rapidjson::Document& d) -> Result<std::string> {
          std::int64_t ms = 5000;

@@ -82,30 +82,28 @@ std::uint64_t seedFor(std::uint64_t seed, const std::string& app_id, std::uint64
   return h;
 }
 
-// "http://host:port/path?q" → ("http://host:port", "/path?q").
-std::pair<std::string, std::string> splitUrl(const std::string& url) {
-  const auto scheme_end = url.find("://");
-  const auto path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  if (path_start == std::string::npos) return {url, "/"};
-  return {url.substr(0, path_start), url.substr(path_start)};
-}
-
 }  // namespace
 
-Delivery::Delivery(DeliveryConfig config, std::function<void(const DeliveryRecord&)> on_record)
-    : config_(config), on_record_(std::move(on_record)) {}
+Delivery::Delivery(DeliveryConfig config, std::function<void(const DeliveryRecord&)> on_record,
+                   std::function<void(const HandshakeRecord&)> on_handshake)
+    : config_(config), on_record_(std::move(on_record)), on_handshake_(std::move(on_handshake)) {}
 
 Delivery::~Delivery() {
   stop();
 }
 
-void Delivery::addApp(const std::string& app_id, const std::string& url,
-                      const std::string& secret) {
+void Delivery::addApp(const std::string& app_id, const std::string& url, const std::string& secret,
+                      const std::string& verify_token) {
   std::lock_guard<std::mutex> lock(mu_);
   auto q = std::make_unique<AppQueue>();
   q->app_id = app_id;
   q->url = url;
   q->secret = secret;
+  q->verify_token = verify_token;
+  if (!verify_token.empty()) {
+    q->subscription = Subscription::kPending;
+    q->handshake_due = true;
+  }
   AppQueue& added = *q;
   apps_[app_id] = std::move(q);
   applyFaults(added);
@@ -168,6 +166,12 @@ void Delivery::enqueue(std::vector<Outgoing> events) {
       auto it = apps_.find(e.app_id);
       if (it == apps_.end()) continue;
       AppQueue& q = *it->second;
+      if (q.subscription == Subscription::kRefused) {
+        q.events.push_back(std::move(e));
+        auto refused = dropUnsubscribed(q);
+        lost.insert(lost.end(), refused.begin(), refused.end());
+        continue;
+      }
       if (q.faulty && faults_.drop_rate > 0 && uniform(q.arrival_rng) < faults_.drop_rate) {
         DeliveryRecord rec;  // an injected loss: on record, never sent
         rec.app_id = q.app_id;
@@ -224,6 +228,92 @@ std::size_t Delivery::pending(const std::string& app_id) const {
   return it == apps_.end() ? 0 : it->second->events.size();
 }
 
+std::vector<std::pair<std::string, Subscription>> Delivery::subscriptions() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, Subscription>> out;
+  for (const auto& [id, q] : apps_) out.emplace_back(id, q->subscription);
+  return out;
+}
+
+std::vector<std::pair<std::string, Subscription>> Delivery::verifyAgain(
+    const std::string& app_id, std::chrono::milliseconds wait) {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (auto& [id, q] : apps_) {
+    if (q->verify_token.empty() || (!app_id.empty() && id != app_id)) continue;
+    q->subscription = Subscription::kPending;
+    q->handshake_due = true;
+    q->attempt = 0;
+    q->next_try = std::chrono::steady_clock::now();
+  }
+  wake_.notify_all();
+  if (running_) {
+    idle_.wait_for(lock, wait, [this] {
+      return std::none_of(apps_.begin(), apps_.end(), [](const auto& kv) {
+        return kv.second->handshake_due || kv.second->handshaking;
+      });
+    });
+  }
+  std::vector<std::pair<std::string, Subscription>> out;
+  for (const auto& [id, q] : apps_) {
+    if (app_id.empty() || id == app_id) out.emplace_back(id, q->subscription);
+  }
+  return out;
+}
+
+bool Delivery::handshake(AppQueue& q, std::unique_lock<std::mutex>& lock) {
+  q.handshake_due = false;
+  q.handshaking = true;
+  const std::string url = q.url;
+  const std::string token = q.verify_token;
+  lock.unlock();
+  HandshakeRecord rec = verifySubscription(q.app_id, url, token, config_.timeout);
+  lock.lock();
+  q.subscription = rec.result;
+  q.handshaking = false;
+  if (on_handshake_) on_handshake_(rec);
+  idle_.notify_all();
+  return rec.status != 0;
+}
+
+std::vector<DeliveryRecord> Delivery::dropUnsubscribed(AppQueue& q) {
+  std::vector<DeliveryRecord> out;
+  while (!q.events.empty()) {
+    DeliveryRecord rec;
+    rec.app_id = q.app_id;
+    rec.url = q.url;
+    rec.events = 1;
+    rec.outcome = "unsubscribed";
+    rec.error =
+        "not sent: the app failed the webhook verification handshake, so it is not "
+        "subscribed (POST /_emulator/subscriptions/verify asks again)";
+    rec.body = buildEnvelope({q.events.front()});
+    q.events.pop_front();
+    out.push_back(std::move(rec));
+  }
+  q.attempt = 0;
+  return out;
+}
+
+void Delivery::afterFailure(AppQueue& q, DeliveryRecord& rec, std::size_t batch_size,
+                            double jitter) {
+  const auto now = std::chrono::steady_clock::now();
+  if (q.attempt == 1) q.first_failure = now;
+  if (now - q.first_failure >= config_.retry_window) {
+    // Meta disables a webhook after an hour of failures (WH-M); the drop is on record.
+    rec.outcome = "dropped";
+    q.events.erase(q.events.begin(), q.events.begin() + static_cast<std::ptrdiff_t>(batch_size));
+    q.attempt = 0;
+    q.next_try = now;
+    return;
+  }
+  rec.outcome = "retrying";
+  auto backoff = config_.initial_backoff;
+  for (int i = 1; i < q.attempt && backoff < config_.max_backoff; ++i) backoff *= 2;
+  backoff = std::min(backoff, config_.max_backoff);
+  rec.retry_in = backoff + std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter);
+  q.next_try = now + rec.retry_in;
+}
+
 void Delivery::run(AppQueue& q) {
   using Clock = std::chrono::steady_clock;
   const auto [host, path] = splitUrl(q.url);
@@ -231,108 +321,122 @@ void Delivery::run(AppQueue& q) {
   client.set_connection_timeout(config_.timeout);
   client.set_read_timeout(config_.timeout);
   client.set_write_timeout(config_.timeout);
-  int attempt = 0;
-  Clock::time_point next_try = Clock::now();
-  Clock::time_point first_failure{};
   std::unique_lock<std::mutex> lock(mu_);
-  while (!stopping_) {
-    if (q.events.empty()) {
-      wake_.wait(lock, [&] { return stopping_ || !q.events.empty(); });
-      continue;
+  const auto report = [&](const std::vector<DeliveryRecord>& records) {
+    if (on_record_) {
+      for (const auto& rec : records) on_record_(rec);
     }
-    if (Clock::now() < next_try) {
-      wake_.wait_until(lock, next_try, [&] { return stopping_; });
-      continue;
-    }
-    if (!holdForFaults(q, lock, attempt)) continue;
-    // The head of the queue goes first and nothing overtakes it: per-app order is kept (unless
-    // a reorder fault shuffled the head).
-    const std::size_t most =
-        q.faulty ? std::max(config_.max_batch, faults_.batch_size) : config_.max_batch;
-    std::vector<Outgoing> batch;
-    for (const auto& e : q.events) {
-      if (batch.size() >= most || e.instagram != q.events.front().instagram ||
-          e.whatsapp != q.events.front().whatsapp) {
-        break;
-      }
-      batch.push_back(e);
-    }
-    const bool faulty = q.faulty;
-    const auto deadline = faults_.answer_deadline;
-    const bool duplicate =
-        faulty && faults_.duplicate_rate > 0 && uniform(q.send_rng) < faults_.duplicate_rate;
-    const double jitter = faulty ? faults_.retry_jitter * uniform(q.send_rng) : 0.0;
-    lock.unlock();
-    DeliveryRecord rec;
-    rec.app_id = q.app_id;
-    rec.url = q.url;
-    rec.attempt = ++attempt;
-    rec.events = batch.size();
-    rec.body = buildEnvelope(batch);
-    rec.signature = "sha256=" + hmacSha256Hex(q.secret, rec.body);
-    httplib::Headers headers{{"X-Hub-Signature-256", rec.signature},
-                             {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
-    const auto sent_at = Clock::now();
-    auto res = client.Post(path, headers, rec.body, "application/json");
-    rec.latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent_at);
-    bool ok = false;
-    if (res) {
-      rec.status = res->status;
-      ok = res->status >= 200 && res->status < 300;
-      if (ok && faulty && deadline.count() > 0 && rec.latency > deadline) {
-        // Meta counts an answer after its deadline as a failure and sends the batch again.
-        ok = false;
-        rec.error = "answered after " + std::to_string(rec.latency.count()) +
-                    " ms, past the answer deadline of " + std::to_string(deadline.count()) + " ms";
-      }
-    } else {
-      rec.error = httplib::to_string(res.error());
-    }
-    if (ok && duplicate) {
-      // At-least-once: the same envelope, signature and all, arrives a second time.
-      rec.outcome = "delivered";
-      if (on_record_) on_record_(rec);
-      DeliveryRecord again = rec;
-      const auto again_at = Clock::now();
-      auto res2 = client.Post(path, headers, rec.body, "application/json");
-      again.latency =
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - again_at);
-      again.status = res2 ? res2->status : 0;
-      again.error = res2 ? "" : httplib::to_string(res2.error());
-      again.outcome = "duplicate";
-      rec = std::move(again);
-    }
-    lock.lock();
-    const auto now = Clock::now();
-    if (ok) {
-      if (rec.outcome.empty()) rec.outcome = "delivered";
-      q.events.erase(q.events.begin(),
-                     q.events.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-      q.oldest_since = now;
-      attempt = 0;
-      next_try = now;
-    } else {
-      if (attempt == 1) first_failure = now;
-      if (now - first_failure >= config_.retry_window) {
-        // Meta disables a webhook after an hour of failures (WH-M); the drop is on record.
-        rec.outcome = "dropped";
-        q.events.erase(q.events.begin(),
-                       q.events.begin() + static_cast<std::ptrdiff_t>(batch.size()));
-        attempt = 0;
-        next_try = now;
-      } else {
-        rec.outcome = "retrying";
-        auto backoff = config_.initial_backoff;
-        for (int i = 1; i < attempt && backoff < config_.max_backoff; ++i) backoff *= 2;
-        backoff = std::min(backoff, config_.max_backoff);
-        rec.retry_in =
-            backoff + std::chrono::duration_cast<std::chrono::milliseconds>(backoff * jitter);
-        next_try = now + rec.retry_in;
-      }
-    }
-    if (on_record_) on_record_(rec);
     idle_.notify_all();
+  };
+  while (!stopping_) {
+    if (q.handshake_due) {
+      handshake(q, lock);
+      continue;
+    }
+    if (q.events.empty()) {
+      wake_.wait(lock, [&] { return stopping_ || !q.events.empty() || q.handshake_due; });
+      continue;
+    }
+    if (Clock::now() < q.next_try) {
+      wake_.wait_until(lock, q.next_try, [&] { return stopping_ || q.handshake_due; });
+      continue;
+    }
+    if (q.subscription == Subscription::kRefused) {
+      report(dropUnsubscribed(q));
+      continue;
+    }
+    if (q.subscription == Subscription::kPending && !handshake(q, lock)) {
+      // No answer yet: the events wait, retried as a failed delivery would be.
+      DeliveryRecord rec;
+      rec.app_id = q.app_id;
+      rec.url = q.url;
+      rec.attempt = ++q.attempt;
+      rec.events = q.events.size();
+      rec.error = "held back: the webhook verification handshake got no answer";
+      afterFailure(q, rec, q.events.size(), 0.0);
+      report({rec});
+      continue;
+    }
+    if (q.subscription == Subscription::kPending || q.subscription == Subscription::kRefused) {
+      continue;
+    }
+    if (!holdForFaults(q, lock, q.attempt)) continue;
+    sendBatch(q, client, path, lock);
   }
+}
+
+void Delivery::sendBatch(AppQueue& q, httplib::Client& client, const std::string& path,
+                         std::unique_lock<std::mutex>& lock) {
+  using Clock = std::chrono::steady_clock;
+  // The head of the queue goes first and nothing overtakes it: per-app order is kept (unless
+  // a reorder fault shuffled the head).
+  const std::size_t most =
+      q.faulty ? std::max(config_.max_batch, faults_.batch_size) : config_.max_batch;
+  std::vector<Outgoing> batch;
+  for (const auto& e : q.events) {
+    if (batch.size() >= most || e.instagram != q.events.front().instagram ||
+        e.whatsapp != q.events.front().whatsapp) {
+      break;
+    }
+    batch.push_back(e);
+  }
+  const bool faulty = q.faulty;
+  const auto deadline = faults_.answer_deadline;
+  const bool duplicate =
+      faulty && faults_.duplicate_rate > 0 && uniform(q.send_rng) < faults_.duplicate_rate;
+  const double jitter = faulty ? faults_.retry_jitter * uniform(q.send_rng) : 0.0;
+  lock.unlock();
+  DeliveryRecord rec;
+  rec.app_id = q.app_id;
+  rec.url = q.url;
+  rec.attempt = ++q.attempt;
+  rec.events = batch.size();
+  rec.body = buildEnvelope(batch);
+  rec.signature = "sha256=" + hmacSha256Hex(q.secret, rec.body);
+  httplib::Headers headers{{"X-Hub-Signature-256", rec.signature},
+                           {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};
+  const auto sent_at = Clock::now();
+  auto res = client.Post(path, headers, rec.body, "application/json");
+  rec.latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent_at);
+  bool ok = false;
+  if (res) {
+    rec.status = res->status;
+    ok = res->status >= 200 && res->status < 300;
+    if (ok && faulty && deadline.count() > 0 && rec.latency > deadline) {
+      // Meta counts an answer after its deadline as a failure and sends the batch again.
+      ok = false;
+      rec.error = "answered after " + std::to_string(rec.latency.count()) +
+                  " ms, past the answer deadline of " + std::to_string(deadline.count()) + " ms";
+    }
+  } else {
+    rec.error = httplib::to_string(res.error());
+  }
+  if (ok && duplicate) {
+    // At-least-once: the same envelope, signature and all, arrives a second time.
+    rec.outcome = "delivered";
+    if (on_record_) on_record_(rec);
+    DeliveryRecord again = rec;
+    const auto again_at = Clock::now();
+    auto res2 = client.Post(path, headers, rec.body, "application/json");
+    again.latency = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - again_at);
+    again.status = res2 ? res2->status : 0;
+    again.error = res2 ? "" : httplib::to_string(res2.error());
+    again.outcome = "duplicate";
+    rec = std::move(again);
+  }
+  lock.lock();
+  if (ok) {
+    if (rec.outcome.empty()) rec.outcome = "delivered";
+    q.events.erase(q.events.begin(), q.events.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+    q.oldest_since = Clock::now();
+    q.attempt = 0;
+    q.next_try = q.oldest_since;
+  } else {
+    afterFailure(q, rec, batch.size(), jitter);
+  }
+  // On record before the lock goes: waitIdle() must not see the queue empty before the record.
+  if (on_record_) on_record_(rec);
+  idle_.notify_all();
 }
 
 }  // namespace emulator::detail

@@ -16,10 +16,13 @@ Emulator::Impl::Impl(Config config)
           config.start_time.value_or(std::chrono::time_point_cast<std::chrono::milliseconds>(
               std::chrono::system_clock::now())))),
       world(std::move(config), [this] { return now(); }),
-      delivery(world.config().delivery,
-               [this](const detail::DeliveryRecord& r) { recordDelivery(r); }) {
+      delivery(
+          world.config().delivery, [this](const detail::DeliveryRecord& r) { recordDelivery(r); },
+          [this](const detail::HandshakeRecord& r) { recordHandshake(r); }) {
   for (const auto& a : world.config().apps) {
-    if (!a.webhook_url.empty()) delivery.addApp(a.id, a.webhook_url, a.app_secret);
+    if (!a.webhook_url.empty()) {
+      delivery.addApp(a.id, a.webhook_url, a.app_secret, a.verify_token);
+    }
   }
   world.setMidPrefix(midPrefix());
   graph_faults.set(world.config().faults);  // validated with the config
@@ -182,6 +185,33 @@ Result<void> Emulator::setRole(const std::string& page_id, const std::string& ap
 Result<void> Emulator::setDefaultApp(const std::string& page_id, const std::string& app_id) {
   return impl_->setDefaultApp(page_id, app_id);
 }
+void Emulator::setConsole(std::function<void(const std::string&)> sink) {
+  std::lock_guard<std::mutex> lock(impl_->console_mu);
+  impl_->console = std::move(sink);
+}
+
+Result<std::vector<WebhookSubscriptionState>> Emulator::verifyWebhooks(const std::string& app_id) {
+  return impl_->verifyWebhooks(app_id);
+}
+
+Result<std::vector<WebhookSubscriptionState>> Emulator::Impl::verifyWebhooks(
+    const std::string& app_id) {
+  if (!app_id.empty()) {
+    const AppConfig* a = world.app(app_id);
+    if (a == nullptr || a->webhook_url.empty() || a->verify_token.empty()) {
+      return handover::detail::invalidArgument("app " + app_id +
+                                               " has no webhook_url and verify_token to verify");
+    }
+  }
+  // The GET may wait out the delivery timeout, and a refused connection can be retried once.
+  const auto wait = 2 * world.config().delivery.timeout + std::chrono::seconds(1);
+  std::vector<WebhookSubscriptionState> out;
+  for (const auto& [id, state] : delivery.verifyAgain(app_id, wait)) {
+    out.push_back({id, state});
+  }
+  return out;
+}
+
 Result<void> Emulator::advanceClock(std::chrono::seconds by) {
   return impl_->advanceClock(by);
 }
@@ -226,6 +256,7 @@ const char* Emulator::controlApiHelp() noexcept {
          "  GET  /_emulator/clock\n"
          "  GET  /_emulator/threads/{page_id}/{user_id}\n"
          "  GET  /_emulator/timeline[?since=SEQ&kind=graph|delivery|control|warning&app=ID]\n"
+         "  POST /_emulator/subscriptions/verify {[app_id]}  the webhook verification again\n"
          "  POST /_emulator/deliveries/wait {timeout_ms}\n"
          "  POST /_emulator/deliveries/redeliver {seq}  (a delivery's timeline seq)\n"
          "  GET  /_emulator/world          pages, apps, roles, the clock\n"

@@ -77,6 +77,16 @@ struct Emulator::Impl {
   void warnIfDeaf(const std::string& app_id, const std::string& user_id);
 
   void recordDelivery(const detail::DeliveryRecord& r);
+  void recordHandshake(const detail::HandshakeRecord& r);
+  Result<std::vector<WebhookSubscriptionState>> verifyWebhooks(const std::string& app_id);
+
+  // What needs a human's eye goes to the console sink (the CLI's stderr): each change in an
+  // app's delivery trouble (not every retry), and every handshake that did not verify.
+  void tellConsole(const std::string& line);
+  void consoleOnDelivery(const detail::DeliveryRecord& r);
+  std::mutex console_mu;
+  std::function<void(const std::string&)> console;
+  std::map<std::string, std::string> delivery_trouble;  // app id → what went wrong last
 
   // When the server thread began the request it is handling (stamped before routing).
   static std::chrono::steady_clock::time_point& requestStartedAt();

@@ -3,6 +3,7 @@
 // history, redelivery of a recorded delivery, and the inspector's own assets (compiled in:
 // nothing is fetched from the network).
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ void serveAsset(httplib::Server& server, const char* path, const char* body, con
 }  // namespace
 
 std::string Emulator::Impl::worldJson() {
+  std::map<std::string, detail::Subscription> subscriptions;
+  for (const auto& [id, state] : delivery.subscriptions()) subscriptions[id] = state;
   std::lock_guard<std::mutex> lock(world_mu);
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -123,6 +126,10 @@ std::string Emulator::Impl::worldJson() {
     writeString(w, a.name);
     w.Key("webhook");
     w.Bool(!a.webhook_url.empty());
+    if (const auto it = subscriptions.find(a.id); it != subscriptions.end()) {
+      w.Key("subscription");
+      w.String(detail::toString(it->second));
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -5,6 +5,8 @@
 #include <httplib.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -13,6 +15,7 @@
 
 #include "handover/emulator/scenario.hpp"
 #include "json_util.hpp"
+#include "scenario_trouble.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator {
@@ -427,7 +430,18 @@ class Runner {
       out += "          " + d.channel + " " + d.key + " user " + d.user +
              (d.metadata ? " metadata " + quoted(*d.metadata) : "") + "\n";
     }
-    return out;
+    return out + trouble(s.app_id);
+  }
+
+  // The app's failed deliveries and verification, when there were any (scenario_trouble.hpp).
+  std::string trouble(const std::string& app_id) {
+    rapidjson::Document timeline;
+    std::string why;
+    const bool plain = std::all_of(app_id.begin(), app_id.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c));
+    });
+    if (!plain || !control_.get("/_emulator/timeline?app=" + app_id, timeline, why)) return {};
+    return detail::deliveryTrouble(timeline, app(app_id));
   }
 
   std::optional<std::string> expectSent(const ScenarioStep& s) {
@@ -457,10 +471,10 @@ class Runner {
                       (s.after_step ? " after step " + std::to_string(s.after_step) : "") +
                       " within " + std::to_string(s.within.count()) + " ms\n";
     if (!why.empty()) return out + "actual:   " + why;
-    if (sent.empty()) return out + "actual:   it sent that user nothing\n";
+    if (sent.empty()) return out + "actual:   it sent that user nothing\n" + trouble(s.app_id);
     out += "actual:   it sent:\n";
     for (const auto& text : sent) out += "          " + quoted(text) + "\n";
-    return out;
+    return out + trouble(s.app_id);
   }
 
   std::optional<std::string> expectNoMessage(const ScenarioStep& s) {

@@ -93,10 +93,73 @@ void Emulator::Impl::recordDelivery(const detail::DeliveryRecord& r) {
         }
         w.Key("signature");
         writeString(w, r.signature);
-        w.Key("body");
-        w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
+        if (!r.body.empty()) {
+          w.Key("body");
+          w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
+        }
       },
       r.app_id);
+  consoleOnDelivery(r);
+}
+
+void Emulator::Impl::recordHandshake(const detail::HandshakeRecord& r) {
+  record(
+      "subscription",
+      [&](JsonWriter& w) {
+        w.Key("app_id");
+        writeString(w, r.app_id);
+        w.Key("url");
+        writeString(w, r.url);
+        w.Key("result");
+        w.String(detail::toString(r.result));
+        w.Key("status");
+        w.Int(r.status);
+        if (!r.error.empty()) {
+          w.Key("error");
+          writeString(w, r.error);
+        }
+        w.Key("latency_ms");
+        w.Int64(r.latency.count());
+      },
+      r.app_id);
+  if (r.result == detail::Subscription::kVerified) {
+    tellConsole("app " + r.app_id + " verified its webhook at " + r.url);
+  } else if (r.result == detail::Subscription::kRefused) {
+    tellConsole("app " + r.app_id + " FAILED the webhook verification at " + r.url + ": " +
+                r.error +
+                "; nothing is delivered to it (as Meta would not subscribe it) until "
+                "POST /_emulator/subscriptions/verify");
+  } else {
+    tellConsole("app " + r.app_id + " is not verified yet: " + r.error +
+                " (asked again before its first delivery)");
+  }
+}
+
+void Emulator::Impl::tellConsole(const std::string& line) {
+  std::lock_guard<std::mutex> lock(console_mu);
+  if (console) console(line);
+}
+
+void Emulator::Impl::consoleOnDelivery(const detail::DeliveryRecord& r) {
+  const bool ok = r.outcome == "delivered" || (r.outcome == "duplicate" && r.status / 100 == 2);
+  std::string trouble;
+  if (!ok && r.outcome != "lost") {
+    trouble = r.status != 0 ? "answered " + std::to_string(r.status) : r.error;
+    if (r.status != 0 && !r.error.empty()) trouble += " (" + r.error + ")";
+  }
+  std::string line;
+  {
+    std::lock_guard<std::mutex> lock(console_mu);
+    std::string& last = delivery_trouble[r.app_id];
+    if (trouble == last && r.outcome != "dropped" && r.outcome != "unsubscribed") return;
+    line =
+        trouble.empty()
+            ? (last.empty() ? "" : "deliveries to app " + r.app_id + " at " + r.url + " work again")
+            : "delivery to app " + r.app_id + " at " + r.url + " failed: " + trouble + " [" +
+                  r.outcome + "]";
+    last = trouble;
+  }
+  if (!line.empty()) tellConsole(line);
 }
 
 // Request bodies go on record without the secrets Graph accepts in them.

@@ -223,6 +223,36 @@ TEST_CASE("scenario: expect_sent and expect_no_message read what apps sent the u
   CHECK_FALSE(after.report.passed());
 }
 
+TEST_CASE("scenario: a step that fails because deliveries failed says so with the status") {
+  // The config's secret is not the one the app checks: every delivery is answered 403.
+  Fixture f([](Config& c) { c.apps[0].app_secret = "not-the-bots-secret"; });
+  auto r = run(f, R"([{"user_says":"hi"},
+    {"expect_sent":{"app_id":"1111111111","contains":"hello","within_ms":300}},
+    {"expect_received":{"app_id":"1111111111","event":"message","within_ms":100}}])");
+  REQUIRE_FALSE(r.report.passed());
+  const std::string& failure = r.report.steps[1].failure;
+  INFO(failure);
+  CHECK(failure.find("actual:   it sent that user nothing\n          deliveries to 1111111111 "
+                     "(Bot) failed ") != std::string::npos);
+  CHECK(failure.find("the last answered 403") != std::string::npos);
+}
+
+TEST_CASE("scenario: a step names a webhook verification that did not pass") {
+  WebhookReceiver hook("bot-secret", 0, "expected-token");
+  Fixture f([&](Config& c) {
+    c.apps[0].webhook_url = hook.url();
+    c.apps[0].verify_token = "wrong-token";
+  });
+  auto r = run(f, R"([{"user_says":"hi"},
+    {"expect_received":{"app_id":"1111111111","event":"message","within_ms":300}}])");
+  REQUIRE_FALSE(r.report.passed());
+  const std::string& failure = r.report.steps[1].failure;
+  INFO(failure);
+  CHECK(failure.find("1111111111 (Bot) did not pass the webhook verification (refused: answered "
+                     "403") != std::string::npos);
+  CHECK(failure.find("[unsubscribed]") != std::string::npos);
+}
+
 TEST_CASE("scenario: the JUnit report is one testsuite with a testcase per step, escaped") {
   Fixture f;
   auto r = run(f, R"([{"user_says":"<b>&\"quotes\"</b>"},

@@ -26,11 +26,23 @@ namespace emulator::testing {
 
 class WebhookReceiver {
  public:
-  /// `port` 0: any free port.
-  explicit WebhookReceiver(std::string app_secret, int port = 0)
-      : endpoint_(endpointOptions(std::move(app_secret)), recordingRouter(),
+  /// `port` 0: any free port. With a `verify_token` it answers Meta's verification GET the way
+  /// the endpoint does (200 with the challenge for that token, else 403).
+  explicit WebhookReceiver(std::string app_secret, int port = 0, std::string verify_token = {})
+      : endpoint_(endpointOptions(std::move(app_secret), std::move(verify_token)),
+                  recordingRouter(),
                   Client(std::make_shared<handover::testing::FakeConnection>())) {
     server_.set_tcp_nodelay(true);
+    server_.Get("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        ++gets_;
+      }
+      webhook::detail::send(endpoint_.handleGet(req.get_param_value("hub.mode"),
+                                                req.get_param_value("hub.verify_token"),
+                                                req.get_param_value("hub.challenge")),
+                            res);
+    });
     server_.Post("/webhook", [this](const httplib::Request& req, httplib::Response& res) {
       HttpHeaders headers;
       for (const auto& [k, v] : req.headers) headers.emplace_back(k, v);
@@ -137,6 +149,11 @@ class WebhookReceiver {
     std::lock_guard<std::mutex> lock(mu_);
     return posts_;
   }
+  /// Verification GETs received.
+  std::size_t gets() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return gets_;
+  }
   /// POSTs the endpoint refused for their signature.
   std::size_t badSignatures() {
     return endpoint_.stats().rejectedFor(webhook::Rejection::kBadSignature);
@@ -160,9 +177,11 @@ class WebhookReceiver {
   }
 
  private:
-  static webhook::EndpointOptions endpointOptions(std::string app_secret) {
+  static webhook::EndpointOptions endpointOptions(std::string app_secret,
+                                                  std::string verify_token) {
     webhook::EndpointOptions o;
     o.app_secret = std::move(app_secret);
+    o.verify_token = std::move(verify_token);
     o.deduplication = webhook::Deduplication::kOff;  // the tests count redeliveries
     o.workers = 1;                                   // and check the order of delivery
     return o;
@@ -196,6 +215,7 @@ class WebhookReceiver {
   bool down_ = false;
   std::chrono::milliseconds slow_{0};
   std::size_t posts_ = 0;
+  std::size_t gets_ = 0;
   std::vector<std::string> bodies_;
   std::vector<webhook::Event> events_;
 };

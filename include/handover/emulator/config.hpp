@@ -80,6 +80,10 @@ struct AppConfig {
   bool can_take = true;
   /// Where events are POSTed; empty means the app gets no webhooks.
   std::string webhook_url;
+  /// The verify token the app's webhook expects. When set, the emulator performs Meta's
+  /// verification handshake (GET with `hub.verify_token` and `hub.challenge`) at start and
+  /// delivers nothing to an app that answers it wrong; empty: no handshake, as before.
+  std::string verify_token;
   /// Webhook fields: messages, standby, messaging_handovers, message_echoes,
   /// messaging_postbacks, message_reads (Instagram: messaging_handover, messaging_seen).
   std::vector<std::string> subscribed_fields;

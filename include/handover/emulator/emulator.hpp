@@ -22,6 +22,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,22 @@ struct UserMessage {
 struct InjectedEvent {
   std::string mid;        ///< Message id ("m_emu_..."); empty for reads.
   Timestamp timestamp{};  ///< Emulator clock.
+};
+
+/// Where an app's webhook subscription stands. With a `verify_token` in its config the emulator
+/// performs Meta's verification handshake (a GET that must be answered 200 with
+/// `hub.challenge`) before it delivers anything, as Meta does when an app subscribes.
+enum class WebhookSubscription {
+  kNoHandshake,  ///< No `verify_token` in the config: delivered without a handshake.
+  kPending,      ///< Not answered yet (the server may not be up): asked again before delivery.
+  kVerified,     ///< Answered 200 with the challenge: deliveries go out.
+  kRefused,      ///< Answered wrong: nothing is delivered to it until it is verified again.
+};
+
+/// One app's subscription, as `verifyWebhooks` reports it.
+struct WebhookSubscriptionState {
+  std::string app_id;           ///< The app.
+  WebhookSubscription state{};  ///< Where its subscription stands.
 };
 
 /// Page Inbox folders a human can move a thread to.
@@ -83,6 +100,11 @@ class HANDOVER_EMULATOR_EXPORT Emulator {
   void wait();
   /// Stops serving and delivering; pending deliveries are abandoned. Idempotent.
   void stop();
+  /// Where the emulator says what needs a person's eye, one line at a time: a webhook
+  /// verification that failed, a delivery that starts failing (with its status) or works again,
+  /// a batch dropped. `handover emulator` prints these on stderr. Default: nowhere (the
+  /// timeline has them all). Called from delivery threads; set it before `start()`.
+  void setConsole(std::function<void(const std::string&)> sink);
   /// The bound port, 0 before `start()`.
   int port() const noexcept;
   /// "http://<host>:<port>", for `ClientOptions::base_url`.
@@ -133,6 +155,13 @@ class HANDOVER_EMULATOR_EXPORT Emulator {
   Result<void> advanceClock(std::chrono::seconds by);
   /// The emulator clock.
   Timestamp now() const;
+
+  // --- control: webhook subscriptions ----------------------------------------------------------
+
+  /// Performs the verification handshake again for `app_id` (empty: every app with a
+  /// `verify_token`) and waits for the answers (up to the delivery timeout). An invalid argument
+  /// error for an app with no webhook or no `verify_token`.
+  Result<std::vector<WebhookSubscriptionState>> verifyWebhooks(const std::string& app_id = {});
 
   // --- faults (handover/emulator/faults.hpp) ---------------------------------------------------
 

@@ -333,6 +333,7 @@ function renderResponders(page, roles) {
 function entryOk(e) {
   if (e.kind === 'graph' || e.kind === 'delivery') return e.status >= 200 && e.status < 300;
   if (e.kind === 'control') return e.ok !== false;
+  if (e.kind === 'subscription') return e.result === 'verified';
   return e.kind !== 'warning';
 }
 function renderFilters() {
@@ -354,6 +355,7 @@ function describe(e) {
     case 'graph': return e.method + ' ' + e.path;
     case 'delivery': return e.outcome + ', attempt ' + e.attempt + ', ' + e.events + ' event(s)' + (e.error ? ', ' + e.error : '');
     case 'control': return e.action + (e.user_id ? ' ' + e.user_id : '') + (e.error ? ': ' + e.error : '');
+    case 'subscription': return 'webhook verification ' + e.result + (e.error ? ': ' + e.error : '');
     default: return e.message || '';
   }
 }
@@ -370,7 +372,7 @@ function detailOf(e) {
   } else if (e.kind === 'delivery') {
     add('to', e.url + ' — ' + (e.status ? 'HTTP ' + e.status : 'no answer') + ' in ' + e.latency_ms + ' ms');
     add('X-Hub-Signature-256', e.signature || '');
-    add('body', e.body);
+    if (e.body) add('body', e.body);
     const again = el('button', 'redeliver', 'Redeliver');
     again.type = 'button';
     again.addEventListener('click', (ev) => {
@@ -402,7 +404,8 @@ function renderInspector() {
     const line = el('div', 'line');
     line.appendChild(el('span', 't', timeText(e.time)));
     line.appendChild(el('span', 'kind', e.kind));
-    const st = e.kind === 'graph' || e.kind === 'delivery' ? String(e.status || '—') : (e.ok === false ? 'fail' : '');
+    const st = e.kind === 'graph' || e.kind === 'delivery' || e.kind === 'subscription'
+      ? String(e.status || '—') : (e.ok === false ? 'fail' : '');
     line.appendChild(el('span', 'st ' + (entryOk(e) ? 'ok' : 'bad'), st));
     line.appendChild(el('span', 'app', appName(e.app_id)));
     line.appendChild(el('span', 'what', describe(e)));
