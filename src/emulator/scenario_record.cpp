@@ -30,7 +30,19 @@ struct Action {
   std::int64_t time = 0;
   std::string page_id;
   std::string user_id;
+  std::int64_t wall_ms = 0;  // real time, apart from the emulator's clock
 };
+
+// A real gap this long before what followed an action is kept as a `wait` step: an app acting
+// on its own timer (a take-back after its agent went quiet) does so in real time, and the
+// emulator's clock advances do not move the app's clock.
+constexpr std::int64_t kRecordedWaitMs = 1000;
+constexpr std::int64_t kMaxWaitMs = 10 * 60 * 1000;  // what a scenario's `wait` accepts
+
+std::int64_t wallOf(const Value& e) {
+  const auto it = e.FindMember("wall_ms");
+  return it != e.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
 
 using Pretty = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
 
@@ -98,7 +110,8 @@ bool actionStep(Pretty& w, const Value& e, const Action& a, const Action& defaul
 struct Follower {
   std::int64_t at = 0;
   std::uint64_t seq = 0;
-  std::string step;  // expect_received or expect_sent
+  std::int64_t wall_ms = 0;  // when the entry that shows it was recorded
+  std::string step;          // expect_received or expect_sent
   std::vector<std::pair<const char*, std::string>> fields;
   Action where;
 };
@@ -125,7 +138,7 @@ std::vector<Follower> deliveredHandovers(const std::vector<rapidjson::Document>&
             if (!seen.insert(field(e, "app_id") + " " + key + " " + std::to_string(ts)).second) {
               continue;
             }
-            Follower f{ts, e["seq"].GetUint64(), "expect_received", {}, {}};
+            Follower f{ts, e["seq"].GetUint64(), wallOf(e), "expect_received", {}, {}};
             f.fields = {{"app_id", field(e, "app_id")}, {"event", key}};
             if (ev[key].HasMember("metadata")) {
               f.fields.emplace_back("metadata", field(ev[key], "metadata"));
@@ -170,7 +183,7 @@ void followers(Pretty& w, const std::vector<rapidjson::Document>& entries,
     if (!req.HasMember("message") || !req["message"].IsObject()) continue;
     const std::string text = field(req["message"], "text");
     if (text.empty()) continue;
-    Follower f{e["time"].GetInt64(), e["seq"].GetUint64(), "expect_sent", {}, a};
+    Follower f{e["time"].GetInt64(), e["seq"].GetUint64(), wallOf(e), "expect_sent", {}, a};
     f.fields = {{"app_id", field(e, "app_id")}, {"contains", text}};
     if (req.HasMember("recipient") && req["recipient"].IsObject()) {
       f.where.user_id = field(req["recipient"], "id");
@@ -180,6 +193,13 @@ void followers(Pretty& w, const std::vector<rapidjson::Document>& entries,
   std::stable_sort(found.begin(), found.end(), [](const Follower& x, const Follower& y) {
     return x.at != y.at ? x.at < y.at : x.seq < y.seq;
   });
+  std::int64_t last_wall = a.wall_ms;
+  for (const auto& f : found) last_wall = std::max(last_wall, f.wall_ms);
+  if (last_wall - a.wall_ms >= kRecordedWaitMs) {
+    w.StartObject();
+    str(w, "wait", std::to_string(std::min(last_wall - a.wall_ms, kMaxWaitMs)) + "ms");
+    w.EndObject();
+  }
   for (const auto& f : found) {
     w.StartObject();
     w.Key(f.step.c_str());
@@ -257,8 +277,11 @@ std::string Emulator::Impl::scenarioSkeleton() {
   w.StartArray();
   for (std::size_t k = 0; k < actions.size(); ++k) {
     const Value& e = entries[actions[k]];
-    Action a{e["time"].GetInt64(), field(e, "page_id"), field(e, "user_id")};
-    if (a.page_id.empty() && a.user_id.empty()) a = defaults;
+    Action a{e["time"].GetInt64(), field(e, "page_id"), field(e, "user_id"), wallOf(e)};
+    if (a.page_id.empty() && a.user_id.empty()) {
+      a = defaults;
+      a.wall_ms = wallOf(e);
+    }
     if (!actionStep(w, e, a, defaults)) continue;
     const std::size_t next = k + 1 < actions.size() ? actions[k + 1] : entries.size();
     const std::int64_t stamp_to =

@@ -457,7 +457,7 @@ class Runner {
       const Value* t = findThread(conversations, s.page_id, s.user_id);
       if (!t) return false;
       const auto& chat = arrayAt(*t, "chat").GetArray();
-      for (rapidjson::SizeType i = static_cast<rapidjson::SizeType>(skip); i < chat.Size(); ++i) {
+      for (rapidjson::SizeType i = firstAfter(*t, skip); i < chat.Size(); ++i) {
         if (str(chat[i], "from") == s.app_id) sent.push_back(str(chat[i], "text"));
       }
       for (const auto& text : sent) {
@@ -488,8 +488,7 @@ class Runner {
       const std::string key = str(c, "page_id") + "/" + str(c, "user_id");
       if (!s.user_id.empty() && str(c, "user_id") != s.user_id) continue;
       const auto& chat = arrayAt(c, "chat").GetArray();
-      for (auto i = static_cast<rapidjson::SizeType>(mark(s.after_step, key)); i < chat.Size();
-           ++i) {
+      for (auto i = firstAfter(c, mark(s.after_step, key)); i < chat.Size(); ++i) {
         if (str(chat[i], "from") == s.app_id) {
           late.push_back("to user " + str(c, "user_id") + ": " + quoted(str(chat[i], "text")));
         }
@@ -501,6 +500,17 @@ class Runner {
                       std::to_string(late.size()) + ":\n";
     for (const auto& l : late) out += "          " + l + "\n";
     return out;
+  }
+
+  // Lines a thread dropped past its cap: marks count them, so a long chat does not shift them.
+  static std::size_t dropped(const Value& thread) {
+    const auto it = thread.FindMember("chat_dropped");
+    return it != thread.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
+  }
+  // The index in `thread`'s chat of the first line after `mark`.
+  static rapidjson::SizeType firstAfter(const Value& thread, std::size_t mark) {
+    const std::size_t gone = dropped(thread);
+    return static_cast<rapidjson::SizeType>(mark > gone ? mark - gone : 0);
   }
 
   std::size_t mark(std::size_t step, const std::string& key) const {
@@ -517,7 +527,7 @@ class Runner {
       return marks;
     }
     for (const auto& c : conversations.GetArray()) {
-      marks[str(c, "page_id") + "/" + str(c, "user_id")] = arrayAt(c, "chat").Size();
+      marks[str(c, "page_id") + "/" + str(c, "user_id")] = dropped(c) + arrayAt(c, "chat").Size();
     }
     return marks;
   }

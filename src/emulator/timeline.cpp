@@ -31,6 +31,12 @@ void Emulator::Impl::record(const std::string& kind, const std::function<void(Js
   w.Uint64(entry_seq);
   w.Key("time");
   w.Int64(now());
+  // Real time since start, apart from the emulator's clock (which advances jump): a recording
+  // turns the real gaps in front of what apps did on their own timers into `wait` steps.
+  w.Key("wall_ms");
+  w.Int64(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                start_steady)
+              .count());
   w.Key("kind");
   writeString(w, kind);
   fields(w);

@@ -4,6 +4,7 @@
 // a scenario that parses and passes.
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -292,6 +293,12 @@ TEST_CASE("scenario: a recorded session becomes a scenario that parses and names
   INFO(*skeleton);
   auto parsed = parseScenario(*skeleton, "recorded.json");
   REQUIRE(parsed);
+  // A slow machine (sanitizers) may take a second to deliver: that gap is recorded as a wait,
+  // which is not what this test is about.
+  auto& steps = parsed->steps;
+  steps.erase(std::remove_if(steps.begin(), steps.end(),
+                             [](const ScenarioStep& s) { return s.kind == StepKind::kWait; }),
+              steps.end());
   std::vector<std::string> kinds;
   for (const auto& s : parsed->steps) kinds.push_back(toString(s.kind));
   // Both apps hear of the pass under Conversation Routing (CR-M), in either order; the
@@ -323,6 +330,41 @@ TEST_CASE("scenario: a recorded session becomes a scenario that parses and names
   auto unreachable = recordScenario("http://127.0.0.1:1");
   REQUIRE_FALSE(unreachable);
   CHECK(unreachable.error().category == ErrorCategory::kTransport);
+}
+
+TEST_CASE("scenario: after_step still finds the lines after it once the chat reached its cap") {
+  Fixture f;
+  for (int i = 0; i < 499; ++i) f.userSays(kRoutingPage, "m" + std::to_string(i));
+  auto bot = f.routingBot();
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (void)bot.sendText(kUser, "a late reply");
+  });
+  // Step 1 fills the chat to its 500 lines; the reply after it pushes the oldest one out.
+  auto r = run(f, R"([{"user_says":"the 500th"},
+    {"expect_sent":{"app_id":"1111111111","contains":"a late reply","after_step":1}}])");
+  late.join();
+  INFO(r.printed);
+  CHECK(r.report.passed());
+}
+
+TEST_CASE("scenario: a recording keeps the real time an app took to act as a wait step") {
+  Fixture f;
+  f.userSays(kRoutingPage, "anyone?");
+  // The app acts on its own timer, in real time: the replay must give it that time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  REQUIRE(f.routingBot().sendText(kUser, "sorry for the wait"));
+  auto skeleton = recordScenario(f.emu->baseUrl());
+  REQUIRE(skeleton);
+  INFO(*skeleton);
+  auto parsed = parseScenario(*skeleton, "recorded.json");
+  REQUIRE(parsed);
+  REQUIRE(parsed->steps.size() >= 3);
+  CHECK(parsed->steps[0].kind == StepKind::kUserSays);
+  REQUIRE(parsed->steps[1].kind == StepKind::kWait);
+  CHECK(parsed->steps[1].duration >= std::chrono::milliseconds(1300));
+  CHECK(parsed->steps[1].duration < std::chrono::seconds(60));
+  CHECK(parsed->steps[2].kind == StepKind::kExpectSent);
 }
 
 TEST_CASE("scenario: truncated and mutated scenarios and faults give errors never crashes") {
