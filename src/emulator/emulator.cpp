@@ -34,6 +34,19 @@ Emulator::Impl::Impl(Config config)
   server.set_keep_alive_max_count(1);
   // Bodies are bounded before they are read (413): a 200 MiB POST once took 861 MB.
   server.set_payload_max_length(detail::kMaxRequestBody);
+  // What httplib answers itself (413 past that bound, 400 for a request it cannot read) gets a
+  // JSON error body like every other answer, not an empty one.
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
+                                                                   httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    const std::string what =
+        res.status == 413
+            ? "the request body is over the emulator's bound of " +
+                  std::to_string(detail::kMaxRequestBody) + " bytes"
+            : "the emulator could not read this request (HTTP " + std::to_string(res.status) + ")";
+    res.set_content(detail::errorBody(handover::detail::invalidArgument(what)), "application/json");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
   // httplib's default adds SO_REUSEPORT, which lets a second emulator bind the same port and
   // silently share traffic; a busy port must be an error instead.
   server.set_socket_options([](socket_t sock) {

@@ -156,6 +156,9 @@ TEST_CASE("bounds: bodies, files, steps and rules have limits with clear errors"
   auto big = http.Post("/_emulator/faults", "{\"seed\":1}" + huge, "application/json");
   REQUIRE(big);
   CHECK(big->status == 413);
+  CHECK(big->get_header_value("Content-Type") == "application/json");
+  CHECK(big->body.find("\"message\":\"the request body is over the emulator's bound of 1048576 "
+                       "bytes\"") != std::string::npos);
   std::string rules = R"({"graph":[)";
   for (int i = 0; i < 1001; ++i) rules += std::string(i ? "," : "") + R"({"error":"not_owner"})";
   rules += "]}";
