@@ -1,7 +1,10 @@
 // A webhook endpoint on Boost.Beast: `webhook::Endpoint` behind `handleBeastRequest`, one
 // asynchronous session per connection on a single I/O thread. Each request gets a deadline for
 // its whole head and body, so slow clients (a header a byte a second) are cut off instead of
-// holding the server, and the body limit holds for chunked bodies too.
+// holding the server, and the body limit holds for chunked bodies too. At most
+// --max-connections connections are served at once (each may hold a body up to the 1 MiB cap):
+// beyond that the server stops accepting, and new connections wait in the kernel's backlog
+// until one closes, so memory stays bounded whatever the number of clients.
 //
 //   HANDOVER_APP_SECRET=... HANDOVER_VERIFY_TOKEN=... ./beast_webhook_server --port 8080
 //
@@ -11,6 +14,7 @@
 //   --secret S         [HANDOVER_APP_SECRET]    app secret: signatures are checked with it
 //   --verify-token T   [HANDOVER_VERIFY_TOKEN]  token typed in the App Dashboard
 //   --request-seconds N  whole-request deadline per request (default 10)
+//   --max-connections N  connections served at once (default 128)
 //   --max-seconds N    exit after N seconds (0: run until SIGTERM/SIGINT)
 //
 // Behaviour: every event is printed ("event <kind> user=<id>"); handlers run on the endpoint's
@@ -45,7 +49,8 @@ using namespace handover::webhook;
 
 constexpr const char* kUsage =
     "usage: beast_webhook_server [--host H] [--port N] [--secret S] [--verify-token T]\n"
-    "                            [--request-seconds N] [--max-seconds N]\n"
+    "                            [--request-seconds N] [--max-connections N]\n"
+    "                            [--max-seconds N]\n"
     "A Messenger/Instagram webhook endpoint on Boost.Beast: answers the GET handshake, checks\n"
     "X-Hub-Signature-256, answers 200 once the body is queued, runs the handlers on workers.\n"
     "Every request has a whole-request deadline, so slow clients cannot hold the server.\n"
@@ -55,6 +60,7 @@ constexpr const char* kUsage =
     "  --secret S           [HANDOVER_APP_SECRET]    app secret: signatures are checked with it\n"
     "  --verify-token T     [HANDOVER_VERIFY_TOKEN]  token typed in the App Dashboard\n"
     "  --request-seconds N  deadline for a whole request, head and body (default 10)\n"
+    "  --max-connections N  connections served at once (default 128); more wait to be accepted\n"
     "  --max-seconds N      exit after N seconds (default 0: until SIGTERM/SIGINT)\n";
 
 std::mutex g_out;
@@ -68,14 +74,48 @@ struct Config {
   unsigned short port = 8080;
   std::string secret, verify_token;
   long request_seconds = 10;
+  long max_connections = 128;
   long max_seconds = 0;
+};
+
+// Accepts while fewer than `max_connections` sessions are open, and resumes when one ends. One
+// I/O thread runs every handler, so the count needs no lock.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(tcp::acceptor& acceptor, Endpoint& endpoint, const Config& cfg)
+      : acceptor_(acceptor), endpoint_(endpoint), cfg_(cfg) {}
+  void accept();
+  // After io.run(): sessions still pending end as the io_context goes, and must not accept.
+  void stop() { stopped_ = true; }
+  void sessionEnded() {
+    --open_;
+    if (paused_ && !stopped_) {
+      paused_ = false;
+      accept();
+    }
+  }
+
+ private:
+  tcp::acceptor& acceptor_;
+  Endpoint& endpoint_;
+  const Config& cfg_;
+  long open_ = 0;
+  bool paused_ = false;
+  bool stopped_ = false;
 };
 
 // One connection: read a request under a deadline, answer it, repeat while kept alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Endpoint& endpoint, const Config& cfg)
-      : stream_(std::move(socket)), endpoint_(endpoint), cfg_(cfg) {}
+  Session(tcp::socket socket, Endpoint& endpoint, const Config& cfg,
+          std::shared_ptr<Listener> listener)
+      : stream_(std::move(socket)),
+        endpoint_(endpoint),
+        cfg_(cfg),
+        listener_(std::move(listener)) {}
+  ~Session() { listener_->sessionEnded(); }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void start() { read(); }
 
@@ -135,15 +175,21 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   Endpoint& endpoint_;
   const Config& cfg_;
+  std::shared_ptr<Listener> listener_;  // outlives every session, even past io.run()
 };
 
-void accept(tcp::acceptor& acceptor, Endpoint& endpoint, const Config& cfg) {
-  acceptor.async_accept([&](beast::error_code ec, tcp::socket socket) {
+void Listener::accept() {
+  if (open_ >= cfg_.max_connections) {
+    paused_ = true;  // the next session to end resumes
+    return;
+  }
+  acceptor_.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (!ec) {
       socket.set_option(tcp::no_delay(true));
-      std::make_shared<Session>(std::move(socket), endpoint, cfg)->start();
+      ++self->open_;
+      std::make_shared<Session>(std::move(socket), self->endpoint_, self->cfg_, self)->start();
     }
-    if (acceptor.is_open()) accept(acceptor, endpoint, cfg);
+    if (!self->stopped_ && self->acceptor_.is_open()) self->accept();
   });
 }
 
@@ -177,6 +223,8 @@ bool parseArgs(int argc, char** argv, Config& c) {
         c.verify_token = v;
       } else if (a == "--request-seconds") {
         c.request_seconds = std::stol(v);
+      } else if (a == "--max-connections") {
+        c.max_connections = std::stol(v);
       } else if (a == "--max-seconds") {
         c.max_seconds = std::stol(v);
       } else {
@@ -187,6 +235,10 @@ bool parseArgs(int argc, char** argv, Config& c) {
       std::cerr << "bad value for " << a << "\n";
       return false;
     }
+  }
+  if (c.max_connections < 1) {
+    std::cerr << "--max-connections must be at least 1\n";
+    return false;
   }
   if (c.secret.empty() || c.verify_token.empty()) {
     std::cerr << "an app secret and a verify token are required (see --help)\n";
@@ -224,7 +276,8 @@ int main(int argc, char** argv) {
   }
   say("listening on http://" + cfg.host + ":" + std::to_string(acceptor.local_endpoint().port()) +
       "/webhook");
-  accept(acceptor, endpoint, cfg);
+  auto listener = std::make_shared<Listener>(acceptor, endpoint, cfg);
+  listener->accept();
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](beast::error_code, int) { io.stop(); });
@@ -236,6 +289,7 @@ int main(int argc, char** argv) {
     });
   }
   io.run();
+  listener->stop();
   endpoint.stop(std::chrono::seconds(10));
   say("stopped");
   return 0;

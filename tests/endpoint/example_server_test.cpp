@@ -90,6 +90,13 @@ class Child {
     FAIL("the server never printed \"" << needle << "\"");
     return seen;
   }
+  // Waits for the process to exit on its own.
+  int exitCode() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
   int terminate() {
     kill(pid_, SIGTERM);
     int status = 0;
@@ -214,6 +221,11 @@ class RawConnection {
   }
   ~RawConnection() { ::close(fd_); }
   bool connected() const { return connected_; }
+  // True when an answer (or a close) arrives within `ms`.
+  bool answersWithin(int ms) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, ms) > 0;
+  }
   void send(const std::string& bytes) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
@@ -249,6 +261,33 @@ std::string postHead(const std::string& signature, const std::string& framing) {
 }
 
 }  // namespace
+
+TEST_CASE("the Beast example server serves at most --max-connections at once, then the next") {
+  Child child({HANDOVER_BEAST_SERVER, "--port", "0", "--secret", kSecret, "--verify-token", kToken,
+               "--request-seconds", "20", "--max-connections", "2", "--max-seconds", "60"});
+  const auto first = child.line();
+  REQUIRE(first);
+  const int port = std::stoi(first->substr(first->rfind(':') + 1));
+  // Two connections hold the server with half a request head each.
+  auto held = std::make_unique<RawConnection>(port);
+  RawConnection other(port);
+  for (RawConnection* c : {held.get(), &other}) {
+    REQUIRE(c->connected());
+    c->send("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Sig");
+  }
+  // A third is connected by the kernel's backlog but not served while they are held...
+  RawConnection third(port);
+  REQUIRE(third.connected());
+  third.send("GET /webhook?hub.mode=subscribe&hub.verify_token=" + kToken +
+             "&hub.challenge=42 HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK_FALSE(third.answersWithin(700));
+  // ...and served as soon as one of them goes.
+  held.reset();
+  CHECK(third.status() == 200);
+  Child zero({HANDOVER_BEAST_SERVER, "--secret", kSecret, "--verify-token", kToken,
+              "--max-connections", "0"});
+  CHECK(zero.exitCode() == 2);
+}
 
 TEST_CASE("the Beast example server: handshake, deliveries, caps, encodings and slow clients") {
   Child child({HANDOVER_BEAST_SERVER, "--port", "0", "--secret", kSecret, "--verify-token", kToken,
