@@ -444,16 +444,20 @@ void printStep(std::size_t n, const Step& step, const Observation& o,
        << std::setw(g_title_width) << step.title << std::setw(kOwnerWidth) << who(o.owner)
        << (bad.empty() ? "ok" : "DEVIATION");
   std::cout << "\n" << head.str() << "\n    > " << step.action_text << "\n";
-  // Emulator order (event timestamps are strictly increasing), messaging before standby: the
-  // apps' delivery workers run in parallel, so arrival order alone would vary between runs.
-  std::vector<const demo::Delivered*> lines;
-  for (const auto& d : o.slice.delivered) lines.push_back(&d);
-  std::stable_sort(lines.begin(), lines.end(), [](const auto* a, const auto* b) {
-    return std::make_tuple(a->event.timestamp, a->event.standby, who(a->app_id)) <
-           std::make_tuple(b->event.timestamp, b->event.standby, who(b->app_id));
-  });
-  // The thread-control calls the step made, with the answer (send calls show as echoes).
+  // In the order things happened: each webhook by the emulator's stamp of its event (strictly
+  // increasing), each call just after the last event stamped before it (so a call comes before
+  // the webhooks it caused), messaging before standby. Arrival order alone would vary between
+  // runs: the apps' delivery workers run in parallel.
+  struct Line {
+    std::int64_t stamp;
+    int after;  // 0: an event; 1: a call made after every event stamped up to `stamp`
+    bool standby;
+    std::string app;
+    std::string text;
+  };
+  std::vector<Line> lines;
   for (const auto& c : o.slice.calls) {
+    // The thread-control calls the step made, with the answer (send calls show as echoes).
     if (c.path.find("thread_control") == std::string::npos &&
         c.path.find("thread_owner") == std::string::npos) {
       continue;
@@ -464,17 +468,21 @@ void printStep(std::size_t n, const Step& step, const Observation& o,
     if (c.path.find("release_thread_control") != std::string::npos) {
       line << "  (release sends no webhook)";
     }
-    std::cout << line.str() << "\n";
+    lines.push_back({c.stamp_before, 1, false, who(c.app_id), line.str()});
   }
-  if (lines.empty()) std::cout << "      (no webhook)\n";
-  for (const auto* dp : lines) {
-    const auto& d = *dp;
+  for (const auto& d : o.slice.delivered) {
     std::ostringstream line;
     line << "      " << std::left << std::setw(10) << (d.event.standby ? "standby" : "messaging")
          << std::setw(7) << who(d.app_id) << std::setw(24) << webhook::toString(d.event.kind())
          << describe(d.event);
-    std::cout << line.str() << "\n";
+    lines.push_back({d.stamp, 0, d.event.standby, who(d.app_id), line.str()});
   }
+  std::stable_sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) {
+    return std::tie(a.stamp, a.after, a.standby, a.app) <
+           std::tie(b.stamp, b.after, b.standby, b.app);
+  });
+  if (o.slice.delivered.empty()) std::cout << "      (no webhook)\n";
+  for (const auto& l : lines) std::cout << l.text << "\n";
   for (const auto& b : bad) std::cout << "      !! " << b << "\n";
 }
 

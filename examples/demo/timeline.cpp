@@ -4,6 +4,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
+
 #include "handover/webhook/parser.hpp"
 
 namespace demo {
@@ -42,7 +44,12 @@ TimelineSlice readTimeline(const handover::emulator::Emulator& emulator, std::ui
     if (kind == "graph") {
       const int status =
           entry.HasMember("status") && entry["status"].IsInt() ? entry["status"].GetInt() : 0;
-      out.calls.push_back({str(entry, "app_id"), str(entry, "method"), str(entry, "path"), status});
+      const std::int64_t stamp_before =
+          entry.HasMember("stamp_before") && entry["stamp_before"].IsInt64()
+              ? entry["stamp_before"].GetInt64()
+              : 0;
+      out.calls.push_back(
+          {str(entry, "app_id"), str(entry, "method"), str(entry, "path"), status, stamp_before});
       if (status >= 400) {
         FailedCall f;
         f.app_id = str(entry, "app_id");
@@ -69,7 +76,17 @@ TimelineSlice readTimeline(const handover::emulator::Emulator& emulator, std::ui
       out.problems.push_back("unreadable delivery body: " + batch.error().message);
       continue;
     }
-    for (auto& e : batch->events) out.delivered.push_back({seq, app, std::move(e)});
+    const auto stamps = entry.FindMember("stamps");
+    for (std::size_t i = 0; i < batch->events.size(); ++i) {
+      std::int64_t stamp = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               batch->events[i].timestamp.time_since_epoch())
+                               .count();
+      if (stamps != entry.MemberEnd() && stamps->value.IsArray() && i < stamps->value.Size() &&
+          stamps->value[static_cast<rapidjson::SizeType>(i)].IsInt64()) {
+        stamp = stamps->value[static_cast<rapidjson::SizeType>(i)].GetInt64();
+      }
+      out.delivered.push_back({seq, app, std::move(batch->events[i]), stamp});
+    }
   }
   return out;
 }

@@ -16,6 +16,8 @@ struct Delivered {
   std::uint64_t seq = 0;
   std::string app_id;
   handover::webhook::Event event;
+  /// The emulator's stamp of the event in milliseconds (WhatsApp bodies carry whole seconds).
+  std::int64_t stamp = 0;
 };
 
 /// A Graph call an app made that the emulator refused.
@@ -33,6 +35,8 @@ struct GraphCall {
   std::string method;
   std::string path;
   int status = 0;
+  /// The last event stamp before the call: events stamped later came of it or after it.
+  std::int64_t stamp_before = 0;
 };
 
 /// Timeline entries after a sequence number.

@@ -71,6 +71,12 @@ std::string buildEnvelope(const std::vector<Outgoing>& batch) {
 
 namespace {
 
+void setBody(DeliveryRecord& rec, const std::vector<Outgoing>& batch) {
+  rec.body = buildEnvelope(batch);  // keeps the batch's order
+  rec.stamps.clear();
+  for (const auto& e : batch) rec.stamps.push_back(e.timestamp);
+}
+
 // A uniform draw from [0, 1).
 double uniform(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) * 0x1.0p-53;
@@ -178,7 +184,7 @@ void Delivery::enqueue(std::vector<Outgoing> events) {
         rec.url = q.url;
         rec.events = 1;
         rec.outcome = "lost";
-        rec.body = buildEnvelope({e});
+        setBody(rec, {e});
         lost.push_back(std::move(rec));
         continue;
       }
@@ -286,7 +292,7 @@ std::vector<DeliveryRecord> Delivery::dropUnsubscribed(AppQueue& q) {
     rec.error =
         "not sent: the app failed the webhook verification handshake, so it is not "
         "subscribed (POST /_emulator/subscriptions/verify asks again)";
-    rec.body = buildEnvelope({q.events.front()});
+    setBody(rec, {q.events.front()});
     q.events.pop_front();
     out.push_back(std::move(rec));
   }
@@ -391,7 +397,7 @@ void Delivery::sendBatch(AppQueue& q, httplib::Client& client, const std::string
   rec.url = q.url;
   rec.attempt = ++q.attempt;
   rec.events = batch.size();
-  rec.body = buildEnvelope(batch);
+  setBody(rec, batch);
   rec.signature = "sha256=" + hmacSha256Hex(q.secret, rec.body);
   httplib::Headers headers{{"X-Hub-Signature-256", rec.signature},
                            {"X-Hub-Signature", "sha1=" + hmacSha1Hex(q.secret, rec.body)}};

@@ -36,7 +36,9 @@ struct DeliveryRecord {
   /// "duplicate" (an injected second POST of a delivered batch) or "unsubscribed" (never sent:
   /// the app failed the verification handshake).
   std::string outcome;
-  std::string body;       ///< The envelope (JSON).
+  std::string body;  ///< The envelope (JSON).
+  /// Each event's stamp in milliseconds, in body order: WhatsApp bodies carry whole seconds.
+  std::vector<std::int64_t> stamps;
   std::string signature;  ///< Its X-Hub-Signature-256 value (an HMAC, never the secret).
   std::chrono::milliseconds latency{0};   ///< From sending to the answer (or the failure).
   std::chrono::milliseconds retry_in{0};  ///< "retrying": the wait before the next attempt.

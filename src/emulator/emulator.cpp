@@ -55,6 +55,10 @@ Emulator::Impl::Impl(Config config)
   });
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     requestStartedAt() = std::chrono::steady_clock::now();  // for the latency on record
+    {
+      std::lock_guard<std::mutex> lock(world_mu);
+      stampAtRequestStart() = world.lastStamp();
+    }
     return guardControl(req, res) ? httplib::Server::HandlerResponse::Unhandled
                                   : httplib::Server::HandlerResponse::Handled;
   });

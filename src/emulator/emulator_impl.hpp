@@ -90,6 +90,9 @@ struct Emulator::Impl {
 
   // When the server thread began the request it is handling (stamped before routing).
   static std::chrono::steady_clock::time_point& requestStartedAt();
+  // The world's last event stamp when the server thread began the request: events stamped
+  // later came of it or after it (a reader orders calls among the webhooks by it).
+  static std::int64_t& stampAtRequestStart();
   // Request bodies go on record without the secrets Graph accepts in them.
   static std::string scrubbedBody(const httplib::Request& req);
   // Larger request bodies are recorded by their size only.

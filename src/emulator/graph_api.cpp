@@ -50,6 +50,8 @@ void Emulator::Impl::reply(const httplib::Request& req, httplib::Response& res,
         }
         w.Key("status");
         w.Int(status);
+        w.Key("stamp_before");  // events stamped later came of this call or after it
+        w.Int64(stampAtRequestStart());
         w.Key("latency_ms");
         w.Double(static_cast<double>(latency.count()) / 1000.0);
         w.Key("response");

@@ -13,6 +13,11 @@ std::chrono::steady_clock::time_point& Emulator::Impl::requestStartedAt() {
   return at;
 }
 
+std::int64_t& Emulator::Impl::stampAtRequestStart() {
+  thread_local std::int64_t stamp = 0;
+  return stamp;
+}
+
 // Request text goes on record only when it keeps the timeline valid and small.
 std::string Emulator::Impl::recordable(const std::string& text) {
   if (text.size() <= 1024 && detail::isValidUtf8(text)) return text;
@@ -99,6 +104,10 @@ void Emulator::Impl::recordDelivery(const detail::DeliveryRecord& r) {
         }
         w.Key("signature");
         writeString(w, r.signature);
+        w.Key("stamps");
+        w.StartArray();
+        for (const std::int64_t stamp : r.stamps) w.Int64(stamp);
+        w.EndArray();
         if (!r.body.empty()) {
           w.Key("body");
           w.RawValue(r.body.data(), r.body.size(), rapidjson::kObjectType);
