@@ -9,7 +9,7 @@
 //                                      only the bot's webhook server, against any Graph API
 //                                      (the `handover emulator` command or the real one)
 //
-// Several servers behind a load balancer: replace MemoryStore with tracker::RedisStore
+// Several servers behind a load balancer: replace MemoryStore with redis::RedisStore
 // (target handover::redis) and they share ownership, timers and de-duplication; give the
 // endpoint a redis::RedisStreamQueue and a killed server loses no queued event.
 

@@ -83,10 +83,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  tracker::RedisOptions ro;
+  redis::RedisOptions ro;
   ro.port = std::stoi(args["--redis-port"]);
   ro.key_prefix = args["--prefix"];
-  auto store = std::make_shared<tracker::RedisStore>(ro);
+  auto store = std::make_shared<redis::RedisStore>(ro);
 
   ClientOptions co;
   co.base_url = args["--graph-url"];

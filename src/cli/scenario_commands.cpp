@@ -56,9 +56,8 @@ int cmdEmulatorTest(const Args& args) {
       return kExitUsage;
     }
     emu = std::make_unique<emulator::Emulator>(std::move(*config));
-    emu->setConsole([](const std::string& line) {
-      std::cerr << "handover emulator: " << line << std::endl;
-    });
+    emu->setConsole(
+        [](const std::string& line) { std::cerr << "handover emulator: " << line << std::endl; });
     auto bound = emu->start(args.valueOr("--host", "127.0.0.1"), port);
     if (!bound) {
       // Where to run is an argument: a busy port is the caller's to change (exit 2).

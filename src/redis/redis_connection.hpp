@@ -16,10 +16,15 @@
 #include <utility>
 #include <vector>
 
-#include "handover/redis/redis_store.hpp"
+#include "handover/core/error.hpp"
+#include "handover/core/result.hpp"
+#include "handover/redis/redis_options.hpp"
+#include "handover/tracker/store.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
-namespace tracker::detail {
+namespace redis::detail {
+
+using tracker::storeError;
 
 struct ReplyDeleter {
   void operator()(redisReply* r) const { freeReplyObject(r); }
@@ -197,5 +202,5 @@ struct RedisPool {
   }
 };
 
-}  // namespace tracker::detail
+}  // namespace redis::detail
 HANDOVER_END_NAMESPACE

@@ -14,7 +14,19 @@
 #include <vector>
 
 HANDOVER_BEGIN_NAMESPACE
-namespace tracker {
+namespace redis {
+
+using tracker::ActionRecord;
+using tracker::ConversationKey;
+using tracker::ConversationState;
+using tracker::DueClaim;
+using tracker::EventClaim;
+using tracker::Observation;
+using tracker::Ownership;
+using tracker::OwnerSource;
+using tracker::policyActionFromString;
+using tracker::storeError;
+
 namespace {
 
 using detail::Reply;
@@ -376,5 +388,5 @@ Result<void> RedisStore::abandonEvent(std::string_view key) {
   return {};
 }
 
-}  // namespace tracker
+}  // namespace redis
 HANDOVER_END_NAMESPACE

@@ -22,8 +22,8 @@ HANDOVER_BEGIN_NAMESPACE
 namespace redis {
 namespace {
 
-using tracker::detail::Reply;
-using tracker::detail::str;
+using detail::Reply;
+using detail::str;
 using webhook::DeadLetter;
 using webhook::PushOutcome;
 using webhook::QueuedBody;
@@ -142,7 +142,7 @@ struct RedisStreamQueue::Impl {
   }
 
   RedisStreamQueueOptions o;
-  tracker::detail::RedisPool pool;
+  detail::RedisPool pool;
   const std::string stream, retry_set, retry_data, dead;
   std::atomic<bool> closed{false};
   std::atomic<bool> group_ready{false};

@@ -208,8 +208,8 @@ TEST_CASE(
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
-  const int redis_port = tracker::test::sharedRedisPort();
-  const std::string prefix = tracker::test::uniquePrefix("fleet");
+  const int redis_port = redis::test::sharedRedisPort();
+  const std::string prefix = redis::test::uniquePrefix("fleet");
 
   // Order of start: the balancer (its URL goes into the emulator's config), the emulator on a
   // port it binds itself, the servers with its URL, then the balancer's backends.
@@ -325,7 +325,7 @@ TEST_CASE(
     INFO(line);
     CHECK(n == 1);
   }
-  tracker::test::run("rm -rf '" + dir + "'");
+  redis::test::run("rm -rf '" + dir + "'");
 }
 
 TEST_CASE(
@@ -333,7 +333,7 @@ TEST_CASE(
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
-  tracker::test::PrivateRedis redis;  // this one is stopped and restarted (its data persists)
+  redis::test::PrivateRedis redis;  // this one is stopped and restarted (its data persists)
 
   emulator::Config config;
   config.delivery.initial_backoff = std::chrono::milliseconds(10);
@@ -397,7 +397,7 @@ TEST_CASE(
     INFO(key);
     CHECK(handled[key] == 1);
   }
-  tracker::test::run("rm -rf '" + dir + "'");
+  redis::test::run("rm -rf '" + dir + "'");
 }
 
 // The durable pipeline under fire: three servers on Endpoint + RedisStreamQueue behind the
@@ -417,8 +417,8 @@ TEST_CASE(
   char tmp[] = "/tmp/handover-fleet-once-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
-  tracker::test::PrivateRedis redis;  // appendonly yes, appendfsync always
-  const std::string prefix = tracker::test::uniquePrefix("fleet-once");
+  redis::test::PrivateRedis redis;  // appendonly yes, appendfsync always
+  const std::string prefix = redis::test::uniquePrefix("fleet-once");
 
   emulator::Config config;
   config.delivery.initial_backoff = std::chrono::milliseconds(10);

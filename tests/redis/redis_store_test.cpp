@@ -21,6 +21,9 @@
 using namespace handover;
 using namespace handover::tracker;
 using namespace handover::tracker::test;
+using namespace handover::redis::test;
+using handover::redis::RedisOptions;
+using handover::redis::RedisStore;
 
 using namespace std::chrono_literals;
 namespace {

@@ -23,7 +23,7 @@ using handover::redis::RedisStreamQueue;
 using handover::redis::RedisStreamQueueOptions;
 using handover::webhook::PushOutcome;
 using handover::webhook::RetryOutcome;
-namespace tt = handover::tracker::test;
+namespace tt = handover::redis::test;
 
 RedisStreamQueueOptions shared(const std::string& name) {
   RedisStreamQueueOptions o;

@@ -17,7 +17,7 @@
 #include "handover/redis/redis_store.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
-namespace tracker::test {
+namespace redis::test {
 
 /// The fixture's Redis port; throws (the test fails, never skips) when there is none.
 inline int sharedRedisPort() {
@@ -128,5 +128,5 @@ class PrivateRedis {
   std::string dir_;
 };
 
-}  // namespace tracker::test
+}  // namespace redis::test
 HANDOVER_END_NAMESPACE

@@ -31,7 +31,7 @@
 
 #include "handover/core/result.hpp"
 #include "handover/endpoint/queue.hpp"
-#include "handover/redis/redis_store.hpp"
+#include "handover/redis/redis_options.hpp"
 
 HANDOVER_BEGIN_NAMESPACE
 namespace redis {
@@ -39,7 +39,7 @@ namespace redis {
 /// Options of `RedisStreamQueue`.
 struct RedisStreamQueueOptions {
   /// Where Redis is; `key_prefix` prefixes the stream's keys too.
-  tracker::RedisOptions redis;
+  RedisOptions redis;
   std::string stream = "webhook";  ///< Stream key (after the prefix).
   std::string group = "handover";  ///< Consumer group every server of the fleet joins.
   /// This process's consumer name; empty: host name, pid and a random suffix.

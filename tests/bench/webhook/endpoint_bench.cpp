@@ -83,10 +83,10 @@ std::atomic<bool> g_release{false};
       qo.redis.key_prefix = prefix;
       qo.max_length = 10'000'000;
       o.queue = std::make_shared<redis::RedisStreamQueue>(qo);
-      tracker::RedisOptions ro;
+      redis::RedisOptions ro;
       ro.port = redis_port;
       ro.key_prefix = prefix;
-      dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::RedisStore>(ro));
+      dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<redis::RedisStore>(ro));
     } else {
       MemoryQueueOptions qo;
       qo.max_bodies = 10'000'000;

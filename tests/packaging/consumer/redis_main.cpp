@@ -5,9 +5,9 @@
 #include <cstdio>
 
 int main() {
-  handover::tracker::RedisOptions options;
+  handover::redis::RedisOptions options;
   options.port = 1;  // nothing listens there, and nothing is sent before the first call
-  handover::tracker::RedisStore store(options);
+  handover::redis::RedisStore store(options);
   std::printf("redis consumer ok\n");
   return 0;
 }
