@@ -60,9 +60,8 @@ int cmdEmulator(const Args& args) {
               << emu.error().message << "\n";
     return kExitFailure;
   }
-  (*emu)->setConsole([](const std::string& line) {
-    std::cerr << "handover emulator: " << line << std::endl;
-  });
+  (*emu)->setConsole(
+      [](const std::string& line) { std::cerr << "handover emulator: " << line << std::endl; });
   auto bound = (*emu)->start(host, port);
   if (!bound) {
     std::cerr << "handover: cannot listen on " << host << ":" << port << ": "
