@@ -69,6 +69,8 @@ const char* toString(Rejection r) noexcept {
       return "unsupported_encoding";
     case Rejection::kBadFraming:
       return "bad_framing";
+    case Rejection::kNotReplicated:
+      return "not_replicated";
   }
   return "unknown";
 }
@@ -367,8 +369,15 @@ EndpointResponse Endpoint::handlePost(const HttpHeaders& headers, std::string_vi
     return d.reject(Rejection::kQueueUnavailable, 503, "queue unavailable",
                     "queue push failed: " + pushed.error().message);
   }
-  if (*pushed == PushOutcome::kFull) {
-    return d.reject(Rejection::kQueueFull, 503, "queue full", "queue full: POST refused");
+  switch (*pushed) {
+    case PushOutcome::kQueued:
+      break;
+    case PushOutcome::kFull:
+      return d.reject(Rejection::kQueueFull, 503, "queue full", "queue full: POST refused");
+    case PushOutcome::kNotReplicated:
+      return d.reject(Rejection::kNotReplicated, 503, "not replicated",
+                      "queued on the primary but not on enough replicas in time: POST refused, "
+                      "Meta redelivers");
   }
   ++d.queued;
   if (checked->isDashboardTest()) {

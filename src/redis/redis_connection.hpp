@@ -3,6 +3,9 @@
 // (RedisStore, RedisStreamQueue). Each connection is used under its own mutex (hiredis
 // contexts are not thread-safe); a connection that failed is dropped and reopened by the next
 // call, so an unreachable server fails calls with a store error and a restarted one recovers.
+// Behind Sentinel, each new connection asks the Sentinels where the primary is, and a
+// connection that meets `-READONLY` (its server was demoted) is dropped: the next call follows
+// the failover. With `wait_replicas`, writes end with `WAIT` on the same connection.
 
 #include <hiredis/hiredis.h>
 #include <sys/time.h>
@@ -59,112 +62,57 @@ struct ArgvView {
   int count() const { return static_cast<int>(argv.size()); }
 };
 
+// Where the primary is now: `host:port` from the options, or what a Sentinel says (checked with
+// ROLE on the connection opened, see Connection::ensure).
+std::vector<RedisAddress> primaryCandidates(const RedisOptions& o, std::string& why);
+
 // One hiredis connection. hiredis contexts are not thread-safe: each is used under its mutex.
 struct Connection {
   std::mutex mu;
   redisContext* ctx = nullptr;
+  std::string where;  // host:port of the server it is connected to (never the password)
 
   ~Connection() { drop(); }
-
-  void drop() {
-    if (ctx) redisFree(ctx);
-    ctx = nullptr;
-  }
-
-  Result<void> ensure(const RedisOptions& o, const std::string& where) {
-    if (ctx) return {};
-    ctx = redisConnectWithTimeout(o.host.c_str(), o.port, toTimeval(o.connect_timeout));
-    if (!ctx || ctx->err) {
-      std::string why = ctx ? ctx->errstr : "out of memory";
-      drop();
-      return storeError("redis at " + where + " unreachable: " + why);
-    }
-    redisSetTimeout(ctx, toTimeval(o.command_timeout));
-    if (!o.password.empty()) {
-      auto r = raw({"AUTH", o.password}, where);
-      if (!r) return std::move(r).error();
-    }
-    if (o.database != 0) {
-      auto r = raw({"SELECT", std::to_string(o.database)}, where);
-      if (!r) return std::move(r).error();
-    }
-    return {};
-  }
-
-  Result<Reply> raw(const std::vector<std::string>& args, const std::string& where) {
-    ArgvView v(args);  // hiredis 0.14 takes a non-const argv
-    Reply r(
-        static_cast<redisReply*>(redisCommandArgv(ctx, v.count(), v.argv.data(), v.lens.data())));
-    if (!r) {
-      // The connection is unusable after an I/O error: drop it, the next call reconnects.
-      std::string why = ctx->errstr;
-      drop();
-      return storeError("redis at " + where + ": " + why);
-    }
-    if (r->type == REDIS_REPLY_ERROR) {
-      // AUTH errors must not echo the password: Redis does not, and we add nothing.
-      return storeError("redis at " + where + " answered: " + std::string(r->str, r->len));
-    }
-    return r;
-  }
-
+  void drop();
+  // Connects (through the Sentinels when configured) unless connected.
+  Result<void> ensure(const RedisOptions& o);
+  Result<Reply> raw(const std::vector<std::string>& args);
   // Sends every command, then reads every reply: one round trip for all of them. An error
   // reply fails the whole call (after all replies were read, so the connection stays in step);
   // an I/O error drops the connection.
-  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands,
-                                      const std::string& where) {
-    for (const auto& args : commands) {
-      ArgvView v(args);  // hiredis 0.14 takes a non-const argv
-      if (redisAppendCommandArgv(ctx, v.count(), v.argv.data(), v.lens.data()) != REDIS_OK) {
-        std::string why = ctx->errstr;
-        drop();
-        return storeError("redis at " + where + ": " + why);
-      }
-    }
-    std::vector<Reply> replies;
-    replies.reserve(commands.size());
-    std::optional<Error> first_error;
-    for (std::size_t i = 0; i < commands.size(); ++i) {
-      void* raw_reply = nullptr;
-      if (redisGetReply(ctx, &raw_reply) != REDIS_OK || raw_reply == nullptr) {
-        std::string why = ctx->errstr;
-        drop();
-        return storeError("redis at " + where + ": " + why);
-      }
-      Reply r(static_cast<redisReply*>(raw_reply));
-      if (r->type == REDIS_REPLY_ERROR && !first_error) {
-        first_error = storeError("redis at " + where + " answered: " + std::string(r->str, r->len));
-      }
-      replies.push_back(std::move(r));
-    }
-    if (first_error) return *first_error;
-    return replies;
-  }
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+
+ private:
+  Result<void> open(const RedisOptions& o, const RedisAddress& at, bool want_primary);
+  // An error reply; a demoted server's connection is dropped so the next call rediscovers.
+  Error answered(const redisReply* r);
+};
+
+// What a write reached: its replies, and whether `wait_replicas` replicas hold it.
+struct Written {
+  std::vector<Reply> replies;
+  bool replicated = true;
+  long long replicas = 0;  // as WAIT counted them (0 when not asked)
 };
 
 // Connections opened lazily, used round-robin.
 struct RedisPool {
   RedisOptions o;
-  std::string where;  // host:port, for messages (never the password)
   std::vector<std::unique_ptr<Connection>> pool;
   std::atomic<std::size_t> next{0};
 
-  explicit RedisPool(RedisOptions options) : o(std::move(options)) {
-    where = o.host + ":" + std::to_string(o.port);
-    const std::size_t n = o.connections > 0 ? o.connections : 1;
-    for (std::size_t i = 0; i < n; ++i) pool.push_back(std::make_unique<Connection>());
-  }
+  explicit RedisPool(RedisOptions options);
 
   // A free connection if one is, else waits for one (round-robin, so waits spread out).
-  Result<Reply> command(const std::vector<std::string>& args) {
-    return withConnection([&](Connection& c) { return c.raw(args, where); });
-  }
-
+  Result<Reply> command(const std::vector<std::string>& args);
   // Several commands in one round trip on one connection (see Connection::pipeline).
-  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands) {
-    if (commands.empty()) return std::vector<Reply>{};
-    return withConnection([&](Connection& c) { return c.pipeline(commands, where); });
-  }
+  Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+  // Writes in one round trip, followed by `WAIT wait_replicas wait_timeout` on the same
+  // connection when replicas are awaited (the WAIT reply is not among `replies`).
+  Result<Written> write(std::vector<std::vector<std::string>> commands);
+  // A write that must be replicated: a store error when fewer replicas hold it in time.
+  Result<Reply> replicatedWrite(std::vector<std::string> args);
+  Result<std::vector<Reply>> replicatedPipeline(std::vector<std::vector<std::string>> commands);
 
   template <typename F>
   auto withConnection(F&& use) -> decltype(use(std::declval<Connection&>())) {
@@ -183,23 +131,24 @@ struct RedisPool {
       c = pool[start].get();
       lock = std::unique_lock<std::mutex>(c->mu);
     }
-    auto ok = c->ensure(o, where);
+    auto ok = c->ensure(o);
     if (!ok) return std::move(ok).error();
     return use(*c);
   }
 
   static std::vector<std::string> evalArgs(const char* script, std::vector<std::string> keys,
-                                           std::vector<std::string> argv) {
-    std::vector<std::string> args{"EVAL", script, std::to_string(keys.size())};
-    for (auto& k : keys) args.push_back(std::move(k));
-    for (auto& a : argv) args.push_back(std::move(a));
-    return args;
-  }
-
+                                           std::vector<std::string> argv);
   Result<Reply> eval(const char* script, std::vector<std::string> keys,
                      std::vector<std::string> argv) {
     return command(evalArgs(script, std::move(keys), std::move(argv)));
   }
+  // A script that writes what must not be lost: replicated as `replicatedWrite` says.
+  Result<Reply> evalWrite(const char* script, std::vector<std::string> keys,
+                          std::vector<std::string> argv) {
+    return replicatedWrite(evalArgs(script, std::move(keys), std::move(argv)));
+  }
+  // The error of a write fewer replicas hold than asked.
+  Error notReplicated(long long replicas) const;
 };
 
 }  // namespace redis::detail

@@ -224,9 +224,14 @@ struct RedisStore::Impl {
   const RedisOptions& o = pool.o;
 
   Result<Reply> command(const std::vector<std::string>& args) { return pool.command(args); }
-  Result<Reply> eval(const char* script, std::vector<std::string> keys,
-                     std::vector<std::string> argv) {
-    return pool.eval(script, std::move(keys), std::move(argv));
+  // Every state write waits for `wait_replicas` (RedisPool::replicatedWrite): what the tracker
+  // and de-duplication wrote must survive a failover as far as WAIT can promise.
+  Result<Reply> write(std::vector<std::string> args) {
+    return pool.replicatedWrite(std::move(args));
+  }
+  Result<Reply> evalWrite(const char* script, std::vector<std::string> keys,
+                          std::vector<std::string> argv) {
+    return pool.evalWrite(script, std::move(keys), std::move(argv));
   }
 
   std::string convKey(const ConversationKey& k) const { return o.key_prefix + "c:" + member(k); }
@@ -234,7 +239,15 @@ struct RedisStore::Impl {
   std::string eventKey(std::string_view k) const { return o.key_prefix + "e:" + std::string(k); }
 };
 
-RedisStore::RedisStore(RedisOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+namespace {
+RedisOptions checked(RedisOptions options) {
+  if (auto ok = checkOptions(options); !ok) throw Exception(std::move(ok).error());
+  return options;
+}
+}  // namespace
+
+RedisStore::RedisStore(RedisOptions options)
+    : impl_(std::make_unique<Impl>(checked(std::move(options)))) {}
 
 RedisStore::~RedisStore() = default;
 
@@ -277,7 +290,7 @@ Result<ConversationState> RedisStore::apply(const ConversationKey& key, const Ob
     argv[17] = obs.self_app_id;
   }
   if (obs.platform) argv[18] = std::to_string(static_cast<int>(*obs.platform));
-  auto r = impl_->eval(kApplyScript, {impl_->convKey(key)}, std::move(argv));
+  auto r = impl_->evalWrite(kApplyScript, {impl_->convKey(key)}, std::move(argv));
   if (!r) return std::move(r).error();
   if ((*r)->type != REDIS_REPLY_ARRAY) return storeError("redis: unexpected reply to apply");
   return parseState(key, r->get());
@@ -292,8 +305,8 @@ Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey&
 }
 
 Result<void> RedisStore::schedule(const ConversationKey& key, std::optional<Timestamp> due_at) {
-  auto r = due_at ? impl_->command({"ZADD", impl_->dueKey(), ms(*due_at), member(key)})
-                  : impl_->command({"ZREM", impl_->dueKey(), member(key)});
+  auto r = due_at ? impl_->write({"ZADD", impl_->dueKey(), ms(*due_at), member(key)})
+                  : impl_->write({"ZREM", impl_->dueKey(), member(key)});
   if (!r) return std::move(r).error();
   return {};
 }
@@ -301,8 +314,8 @@ Result<void> RedisStore::schedule(const ConversationKey& key, std::optional<Time
 Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                    std::size_t limit) {
   const Timestamp until = now + lease;
-  auto r =
-      impl_->eval(kClaimDueScript, {impl_->dueKey()}, {ms(now), ms(until), std::to_string(limit)});
+  auto r = impl_->evalWrite(kClaimDueScript, {impl_->dueKey()},
+                            {ms(now), ms(until), std::to_string(limit)});
   if (!r) return std::move(r).error();
   std::vector<DueClaim> out;
   const redisReply* a = r->get();
@@ -313,8 +326,8 @@ Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::m
 }
 
 Result<void> RedisStore::finishDue(const DueClaim& claim) {
-  auto r =
-      impl_->eval(kFinishDueScript, {impl_->dueKey()}, {member(claim.key), ms(claim.lease_until)});
+  auto r = impl_->evalWrite(kFinishDueScript, {impl_->dueKey()},
+                            {member(claim.key), ms(claim.lease_until)});
   if (!r) return std::move(r).error();
   return {};
 }
@@ -333,7 +346,8 @@ EventClaim claimOf(const redisReply& r) {
 }  // namespace
 
 Result<EventClaim> RedisStore::claimEvent(std::string_view key, std::chrono::milliseconds lease) {
-  auto r = impl_->eval(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease.count())});
+  auto r =
+      impl_->evalWrite(kClaimEventScript, {impl_->eventKey(key)}, {std::to_string(lease.count())});
   if (!r) return std::move(r).error();
   return claimOf(**r);
 }
@@ -348,7 +362,7 @@ Result<std::vector<EventClaim>> RedisStore::claimEvents(const std::vector<std::s
     commands.push_back(detail::RedisPool::evalArgs(kClaimEventScript, {impl_->eventKey(key)},
                                                    {std::to_string(lease.count())}));
   }
-  auto replies = impl_->pool.pipeline(commands);
+  auto replies = impl_->pool.replicatedPipeline(std::move(commands));
   // Claims made before a failure are not given up: which were ours is unknown (another
   // server's pending claim looks the same), so they lapse after `lease` and the body's next
   // delivery claims them again.
@@ -371,19 +385,19 @@ Result<void> RedisStore::settleEvents(const std::vector<std::string>& handled,
     commands.push_back(
         detail::RedisPool::evalArgs(kAbandonEventScript, {impl_->eventKey(key)}, {}));
   }
-  auto replies = impl_->pool.pipeline(commands);
+  auto replies = impl_->pool.replicatedPipeline(std::move(commands));
   if (!replies) return std::move(replies).error();
   return {};
 }
 
 Result<void> RedisStore::completeEvent(std::string_view key, std::chrono::milliseconds ttl) {
-  auto r = impl_->command({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl.count())});
+  auto r = impl_->write({"SET", impl_->eventKey(key), "d", "PX", std::to_string(ttl.count())});
   if (!r) return std::move(r).error();
   return {};
 }
 
 Result<void> RedisStore::abandonEvent(std::string_view key) {
-  auto r = impl_->eval(kAbandonEventScript, {impl_->eventKey(key)}, {});
+  auto r = impl_->evalWrite(kAbandonEventScript, {impl_->eventKey(key)}, {});
   if (!r) return std::move(r).error();
   return {};
 }

@@ -213,8 +213,15 @@ struct RedisStreamQueue::Impl {
   }
 };
 
+namespace {
+RedisStreamQueueOptions checked(RedisStreamQueueOptions options) {
+  if (auto ok = checkOptions(options.redis); !ok) throw Exception(std::move(ok).error());
+  return options;
+}
+}  // namespace
+
 RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+    : impl_(std::make_unique<Impl>(checked(std::move(options)))) {}
 
 RedisStreamQueue::~RedisStreamQueue() = default;
 
@@ -222,13 +229,19 @@ const std::string& RedisStreamQueue::consumer() const noexcept {
   return impl_->o.consumer;
 }
 
+// The one write that waits for replicas (`wait_replicas`): a body answered 200 must survive a
+// failover. Acks, retries and dead letters do not wait: one lost in a failover leaves the body
+// pending, and it is delivered again (de-duplication keeps it from being handled twice).
 Result<PushOutcome> RedisStreamQueue::push(std::string_view body, Timestamp received_at) {
   Impl& d = *impl_;
-  auto r = d.pool.eval(kPushScript, {d.stream, d.retry_set},
-                       {std::to_string(d.o.max_length), std::string(body),
-                        std::to_string(epochMillis(received_at))});
-  if (!r) return std::move(r).error();
-  return (*r)->integer == 1 ? PushOutcome::kQueued : PushOutcome::kFull;
+  std::vector<std::vector<std::string>> commands;
+  commands.push_back(detail::RedisPool::evalArgs(kPushScript, {d.stream, d.retry_set},
+                                                 {std::to_string(d.o.max_length), std::string(body),
+                                                  std::to_string(epochMillis(received_at))}));
+  auto w = d.pool.write(std::move(commands));
+  if (!w) return std::move(w).error();
+  if (w->replies.front()->integer != 1) return PushOutcome::kFull;
+  return w->replicated ? PushOutcome::kQueued : PushOutcome::kNotReplicated;
 }
 
 Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::milliseconds wait) {
@@ -336,9 +349,53 @@ Result<std::vector<DeadLetter>> RedisStreamQueue::deadLetters(std::size_t limit)
   return out;
 }
 
+namespace {
+
+// `connected_slaves:N` of an `INFO replication` answer; -1 when absent.
+int connectedReplicas(const std::string& info) {
+  const std::string key = "connected_slaves:";
+  const auto at = info.find(key);
+  if (at == std::string::npos) return -1;
+  return static_cast<int>(
+      toInt(info.substr(at + key.size(), info.find('\r', at) - at - key.size())));
+}
+
+void persistenceWarnings(DurabilityReport& report) {
+  if (!report.append_only) {
+    report.warnings.emplace_back(
+        "Redis runs with appendonly no: if it is killed, every queued webhook body (answered "
+        "200 already) and every tracker timer is lost; set appendonly yes");
+  } else if (report.append_fsync != "always") {
+    report.warnings.push_back("Redis runs with appendfsync " + report.append_fsync +
+                              ": a crash of its host can lose the last second of queued bodies; "
+                              "set appendfsync always for exactly-once through a crash");
+  }
+}
+
+void replicaWarnings(DurabilityReport& report) {
+  const std::string have = std::to_string(report.replicas);
+  if (report.wait_replicas > report.replicas) {
+    report.warnings.push_back("wait_replicas asks for " + std::to_string(report.wait_replicas) +
+                              " replicas but the primary has " + have +
+                              " connected: every POST answers 503 until enough replicas are back");
+  } else if (report.replicas > 0 && report.wait_replicas == 0) {
+    report.warnings.push_back(
+        "the primary has " + have +
+        " replicas but wait_replicas is 0: a failover can lose bodies answered 200 that no "
+        "replica had copied yet; set wait_replicas to 1");
+  }
+}
+
+}  // namespace
+
 Result<DurabilityReport> RedisStreamQueue::checkDurability() {
   Impl& d = *impl_;
   DurabilityReport report;
+  report.wait_replicas = d.o.redis.wait_replicas;
+  auto info = d.pool.command({"INFO", "replication"});
+  if (!info) return std::move(info).error();
+  report.replicas = std::max(0, connectedReplicas(str(info->get())));
+  replicaWarnings(report);
   auto get = [&](const char* name) -> Result<std::string> {
     auto r = d.pool.command({"CONFIG", "GET", name});
     if (!r) return std::move(r).error();
@@ -358,15 +415,7 @@ Result<DurabilityReport> RedisStreamQueue::checkDurability() {
   }
   report.append_only = *aof == "yes";
   report.append_fsync = *fsync;
-  if (!report.append_only) {
-    report.warnings.emplace_back(
-        "Redis runs with appendonly no: if it is killed, every queued webhook body (answered "
-        "200 already) and every tracker timer is lost; set appendonly yes");
-  } else if (report.append_fsync != "always") {
-    report.warnings.push_back("Redis runs with appendfsync " + report.append_fsync +
-                              ": a crash of its host can lose the last second of queued bodies; "
-                              "set appendfsync always for exactly-once through a crash");
-  }
+  persistenceWarnings(report);
   return report;
 }
 

@@ -24,5 +24,5 @@ if ! readelf -d "$build/src/libhandover.so" | grep -q 'SONAME.*libhandover\.so\.
 fi
 export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 300 -LE 'packaging|bench|browser' \
+ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 300 -LE 'packaging|bench|browser|topology' \
   --no-tests=error

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "handover/redis/redis_store.hpp"
 
@@ -66,9 +67,10 @@ inline int run(const std::string& cmd) {
 }
 
 /// A redis-server of the test's own, with an append-only file so a restart keeps the data.
+/// `extra` is added to its command line (e.g. "--replicaof 127.0.0.1 6379").
 class PrivateRedis {
  public:
-  PrivateRedis() {
+  explicit PrivateRedis(std::string extra = {}) : extra_(std::move(extra)) {
     char dir[] = "/tmp/handover-redis-XXXXXX";
     if (!::mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
     dir_ = dir;
@@ -103,6 +105,33 @@ class PrivateRedis {
   int cli(const std::string& args) const {
     return run("redis-cli -p " + std::to_string(port_) + " " + args);
   }
+  /// SIGKILL: what the append-only file had synced survives, nothing else is said.
+  void kill() {
+    std::ifstream in(dir_ + "/redis.pid");
+    std::string pid;
+    if (in >> pid) run("kill -9 " + pid);
+    for (int i = 0; i < 100 && cli("ping") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  /// The value of `field` in `INFO section` ("" when absent).
+  std::string info(const std::string& section, const std::string& field) const {
+    const std::string out = dir_ + "/info.txt";
+    (void)std::system(("redis-cli -p " + std::to_string(port_) + " info " + section + " > '" + out +
+                       "' 2>/dev/null")
+                          .c_str());
+    std::ifstream in(out);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(field + ":", 0) == 0) {
+        std::string v = line.substr(field.size() + 1);
+        if (!v.empty() && v.back() == '\r') v.pop_back();
+        return v;
+      }
+    }
+    return {};
+  }
+  const std::string& dir() const { return dir_; }
 
  private:
   // Starts redis-server on port_ and waits until the server answering there is ours.
@@ -112,7 +141,7 @@ class PrivateRedis {
     ::unlink(pidfile.c_str());
     if (run("redis-server --bind 127.0.0.1 --port " + p +
             " --save '' --appendonly yes --appendfsync always --daemonize yes --dir '" + dir_ +
-            "' --pidfile '" + pidfile + "' --logfile '" + dir_ + "/redis.log'") != 0) {
+            "' --pidfile '" + pidfile + "' --logfile '" + dir_ + "/redis.log' " + extra_) != 0) {
       return false;
     }
     for (int i = 0; i < 100; ++i) {
@@ -124,6 +153,50 @@ class PrivateRedis {
     return false;
   }
 
+  std::string extra_;
+  int port_ = 0;
+  std::string dir_;
+};
+
+/// A Sentinel of the test's own (`redis-server CONF --sentinel`, its config file writable, as
+/// Sentinel rewrites it), monitoring `service` at the primary's port with the given quorum and
+/// quick timeouts so a failover takes a few seconds.
+class PrivateSentinel {
+ public:
+  PrivateSentinel(const std::string& service, int primary_port, int quorum) {
+    char dir[] = "/tmp/handover-sentinel-XXXXXX";
+    if (!::mkdtemp(dir)) throw std::runtime_error("mkdtemp failed");
+    dir_ = dir;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      port_ = freePort();
+      std::ofstream conf(dir_ + "/sentinel.conf");
+      conf << "port " << port_ << "\nbind 127.0.0.1\ndaemonize yes\n"
+           << "pidfile " << dir_ << "/sentinel.pid\nlogfile " << dir_ << "/sentinel.log\n"
+           << "dir " << dir_ << "\n"
+           << "sentinel monitor " << service << " 127.0.0.1 " << primary_port << " " << quorum
+           << "\nsentinel down-after-milliseconds " << service << " 1000\n"
+           << "sentinel failover-timeout " << service << " 4000\n"
+           << "sentinel parallel-syncs " << service << " 1\n";
+      conf.close();
+      if (run("redis-server '" + dir_ + "/sentinel.conf' --sentinel") != 0) continue;
+      for (int i = 0; i < 100; ++i) {
+        if (run("redis-cli -p " + std::to_string(port_) + " ping") == 0) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    throw std::runtime_error("redis-server --sentinel did not start on any of 20 free ports");
+  }
+  ~PrivateSentinel() {
+    std::ifstream in(dir_ + "/sentinel.pid");
+    std::string pid;
+    if (in >> pid) run("kill -9 " + pid);
+    run("rm -rf '" + dir_ + "'");
+  }
+  PrivateSentinel(const PrivateSentinel&) = delete;
+  PrivateSentinel& operator=(const PrivateSentinel&) = delete;
+  int port() const { return port_; }
+
+ private:
   int port_ = 0;
   std::string dir_;
 };

@@ -66,10 +66,14 @@ enum class Rejection {
   /// `Transfer-Encoding` with `Content-Length`, a length that is not a decimal number): 400,
   /// before a byte of the body is read (`refuseBeforeBody`).
   kBadFraming,
+  /// The queue stored the body on its primary, but not on as many replicas as its options ask
+  /// for, in time (`redis::RedisOptions::wait_replicas`): 503 with Retry-After.
+  kNotReplicated,
 };
 
 /// How many `Rejection` values there are.
-inline constexpr std::size_t kRejectionKinds = static_cast<std::size_t>(Rejection::kBadFraming) + 1;
+inline constexpr std::size_t kRejectionKinds =
+    static_cast<std::size_t>(Rejection::kNotReplicated) + 1;
 
 /// "handshake", "bad_signature", "too_large", "unparsable", "queue_full", "queue_unavailable",
 /// "stopping" or "unsupported_encoding".

@@ -33,6 +33,10 @@ struct QueuedBody {
 enum class PushOutcome {
   kQueued,  ///< Stored: the POST may be answered 200.
   kFull,    ///< At its bound: answer 503 with Retry-After so Meta redelivers later.
+  /// Stored on the primary, but fewer replicas than asked for hold it in time (Redis `WAIT`):
+  /// answer 503 with Retry-After, never 200, since a failover could lose it. Meta redelivers;
+  /// de-duplication keeps the copy already queued from being handled twice.
+  kNotReplicated,
 };
 
 /// The answer of `Queue::retry`.

@@ -20,6 +20,13 @@
 /// means handled once, even if Redis is killed", run Redis with `appendonly yes` and
 /// `appendfsync always`; `appendfsync everysec` can lose up to a second of bodies on a crash of
 /// the Redis host. `checkDurability()` reports what the server runs with.
+///
+/// **Replicas and failover.** Replication is asynchronous: a primary that dies after the
+/// enqueue and before a replica copied it loses a body that was answered 200. With
+/// `RedisOptions::wait_replicas` n, `push` waits (`WAIT n wait_timeout`) until n replicas hold
+/// the body, and answers `PushOutcome::kNotReplicated` (503, Meta redelivers) when they do not
+/// in time. Reach the primary through Sentinel (`RedisOptions::sentinels`) to follow a
+/// failover.
 
 #include <chrono>
 #include <cstddef>
@@ -56,8 +63,11 @@ struct RedisStreamQueueOptions {
 
 /// What `checkDurability` found.
 struct DurabilityReport {
-  bool append_only = false;           ///< `appendonly yes`.
-  std::string append_fsync;           ///< `appendfsync` (always, everysec, no).
+  bool append_only = false;  ///< `appendonly yes`.
+  std::string append_fsync;  ///< `appendfsync` (always, everysec, no).
+  /// Replicas connected to the primary now (`INFO replication`, `connected_slaves`).
+  int replicas = 0;
+  int wait_replicas = 0;              ///< What `RedisOptions::wait_replicas` asks for.
   std::vector<std::string> warnings;  ///< Empty when every guarantee holds.
 };
 
@@ -80,7 +90,9 @@ class HANDOVER_REDIS_EXPORT RedisStreamQueue final : public webhook::Queue {
   Result<webhook::QueueStats> stats() override;
   void close() override;
 
-  /// The persistence settings of the server, with a warning per guarantee they break.
+  /// The persistence settings of the server and its replicas, with a warning per guarantee
+  /// they break (among them: `wait_replicas` above the replicas connected, or replicas present
+  /// and `wait_replicas` 0).
   Result<DurabilityReport> checkDurability();
   /// The most recent dead letters (up to `limit`), oldest first.
   Result<std::vector<webhook::DeadLetter>> deadLetters(std::size_t limit = 100);
