@@ -26,6 +26,24 @@ struct ThreadTracker::Impl {
 
   Timestamp now() const { return options.clock ? options.clock() : systemNow(); }
 
+  // Runs `action` for event `e` at most once, whatever the redeliveries (a handler that fails
+  // has the body delivered again, and observe() runs again): claimed in the store under the
+  // event's de-duplication key, so on Redis it holds across the fleet too. The claim is given
+  // up only when the action could not be recorded (a store error), for a redelivery to redo.
+  template <typename Action>
+  Result<void> onceForEvent(const webhook::Event& e, Action&& action) {
+    const std::string once = "tracker-action:" + webhook::dedupKey(e);
+    auto claim = store->claimEvent(once, options.due_lease);
+    if (!claim) return std::move(claim).error();
+    if (*claim != EventClaim::kNew) return {};
+    auto done = action();
+    if (!done) {
+      (void)store->abandonEvent(once);
+      return std::move(done).error();
+    }
+    return store->completeEvent(once, options.action_memory);
+  }
+
   Result<Client> clientFor(const ConversationKey& key, Platform platform) const {
     std::optional<Client> c;
     try {
@@ -285,10 +303,11 @@ Result<void> ThreadTracker::observe(const webhook::Event& e) {
         p.from_app_ids.empty() ||
         std::find(p.from_app_ids.begin(), p.from_app_ids.end(), from) != p.from_app_ids.end();
     if (allowed) {
-      auto out = impl_->act(key, e.platform, PolicyAction::kPass,
-                            p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
-                            /*retry_transient=*/false);
-      if (!out) return std::move(out).error();
+      return impl_->onceForEvent(e, [&] {
+        return impl_->act(key, e.platform, PolicyAction::kPass,
+                          p.target_app_id.empty() ? from : p.target_app_id, p.metadata,
+                          /*retry_transient=*/false);
+      });
     }
   }
   return {};

@@ -18,6 +18,7 @@
 #include "handover/testing/fake_connection.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
+#include "once_per_event.hpp"
 
 namespace {
 
@@ -496,4 +497,12 @@ TEST_CASE("endpoint: a handler failure is reported once, by the router's observe
   endpoint.stop(100ms);
   CHECK(router_saw == (router_observes ? 1 : 0));
   CHECK(f.eventsOf(EndpointEventKind::kHandlerFailed) == (router_observes ? 0u : 1u));
+}
+
+TEST_CASE(
+    "a tracker action runs once per event: a redelivery after a failed handler never repeats it") {
+  const auto run =
+      handover::test::passOnRequestWithAFailingHandler(std::make_shared<tracker::MemoryStore>());
+  CHECK(run.dispatches == 2);  // failed once, delivered again, handled
+  CHECK(run.passes == 1);
 }

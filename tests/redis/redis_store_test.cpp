@@ -13,6 +13,7 @@
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/tracker/thread_tracker.hpp"
+#include "once_per_event.hpp"
 #include "recording_server.hpp"
 #include "redis_support.hpp"
 #include "secret_scan.hpp"
@@ -404,4 +405,11 @@ TEST_CASE("claiming a body's keys against an unreachable Redis is a typed store 
   REQUIRE_FALSE(claims);
   CHECK(isStoreError(claims.error()));
   CHECK_FALSE(store.settleEvents({"a"}, {"b"}, 60'000ms));
+}
+
+TEST_CASE("a tracker action runs once per event on Redis too, across a redelivery") {
+  const auto run = handover::test::passOnRequestWithAFailingHandler(
+      std::make_shared<RedisStore>(sharedRedis(uniquePrefix("once-per-event"))));
+  CHECK(run.dispatches == 2);
+  CHECK(run.passes == 1);
 }

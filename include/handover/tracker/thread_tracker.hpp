@@ -71,6 +71,10 @@ struct TrackerOptions {
   std::chrono::milliseconds due_lease{std::chrono::seconds(30)};
   /// Timers claimed per `poll` at most.
   std::size_t poll_batch = 100;
+  /// How long the tracker remembers that it acted on an event (pass on request), so that a
+  /// redelivery of the event (its handler failed) never repeats the action: the same span as
+  /// `DedupOptions::ttl`, which keeps a handled event from being handled again.
+  std::chrono::milliseconds action_memory{std::chrono::hours(24)};
   Policies policies;  ///< What the tracker does on its own; all off by default.
   /// The WhatsApp numbers this app serves. Meta lets only a number's escalation partner take
   /// (whatsapp.md §2): the idle take-back (kTake) acts on a WhatsApp conversation only where
