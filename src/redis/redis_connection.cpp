@@ -11,6 +11,14 @@ Result<void> checkOptions(const RedisOptions& o) {
   const auto refuse = [](const std::string& why) {
     return handover::detail::invalidArgument("redis options: " + why);
   };
+  if (o.key_prefix.find_first_of("{}") != std::string::npos) {
+    return refuse(
+        "key_prefix must not hold { or }: the SDK's hash tags keep what one script "
+        "touches in one Redis Cluster slot");
+  }
+  if (o.due_partitions < 1 || o.due_partitions > 1024) {
+    return refuse("due_partitions must be from 1 to 1024");
+  }
   if (o.wait_replicas < 0) return refuse("wait_replicas must be 0 or more");
   if (o.wait_replicas > 0 && o.wait_timeout.count() <= 0) {
     return refuse("wait_timeout must be above 0 (WAIT 0 would block forever)");
@@ -175,6 +183,16 @@ Result<Reply> Connection::raw(const std::vector<std::string>& args) {
 
 Result<std::vector<Reply>> Connection::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
+  return send(commands, true);
+}
+
+Result<std::vector<Reply>> Connection::pipelineEach(
+    const std::vector<std::vector<std::string>>& commands) {
+  return send(commands, false);
+}
+
+Result<std::vector<Reply>> Connection::send(const std::vector<std::vector<std::string>>& commands,
+                                            bool fail_on_error_reply) {
   for (const auto& args : commands) {
     ArgvView v(args);  // hiredis 0.14 takes a non-const argv
     if (redisAppendCommandArgv(ctx, v.count(), v.argv.data(), v.lens.data()) != REDIS_OK) {
@@ -198,7 +216,7 @@ Result<std::vector<Reply>> Connection::pipeline(
     replies.push_back(std::move(r));
     if (!ctx) break;  // dropped on READONLY: the rest of the replies went with it
   }
-  if (first_error) return *first_error;
+  if (first_error && (fail_on_error_reply || !ctx)) return *first_error;
   return replies;
 }
 
@@ -215,6 +233,12 @@ Result<std::vector<Reply>> RedisPool::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
   if (commands.empty()) return std::vector<Reply>{};
   return withConnection([&](Connection& c) { return c.pipeline(commands); });
+}
+
+Result<std::vector<Reply>> RedisPool::pipelineEach(
+    const std::vector<std::vector<std::string>>& commands) {
+  if (commands.empty()) return std::vector<Reply>{};
+  return withConnection([&](Connection& c) { return c.pipelineEach(commands); });
 }
 
 Result<Written> RedisPool::write(std::vector<std::vector<std::string>> commands) {

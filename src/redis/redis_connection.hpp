@@ -81,8 +81,12 @@ struct Connection {
   // reply fails the whole call (after all replies were read, so the connection stays in step);
   // an I/O error drops the connection.
   Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+  // The same, but an error reply is handed back among the others (only I/O errors fail).
+  Result<std::vector<Reply>> pipelineEach(const std::vector<std::vector<std::string>>& commands);
 
  private:
+  Result<std::vector<Reply>> send(const std::vector<std::vector<std::string>>& commands,
+                                  bool fail_on_error_reply);
   Result<void> open(const RedisOptions& o, const RedisAddress& at, bool want_primary);
   // An error reply; a demoted server's connection is dropped so the next call rediscovers.
   Error answered(const redisReply* r);
@@ -107,6 +111,8 @@ struct RedisPool {
   Result<Reply> command(const std::vector<std::string>& args);
   // Several commands in one round trip on one connection (see Connection::pipeline).
   Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
+  // The same, each reply handed back, error replies included (Connection::pipelineEach).
+  Result<std::vector<Reply>> pipelineEach(const std::vector<std::vector<std::string>>& commands);
   // Writes in one round trip, followed by `WAIT wait_replicas wait_timeout` on the same
   // connection when replicas are awaited (the WAIT reply is not among `replies`).
   Result<Written> write(std::vector<std::vector<std::string>> commands);

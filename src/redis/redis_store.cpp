@@ -235,7 +235,19 @@ struct RedisStore::Impl {
   }
 
   std::string convKey(const ConversationKey& k) const { return o.key_prefix + "c:" + member(k); }
-  std::string dueKey() const { return o.key_prefix + "due"; }
+  // A conversation's timer lives in one of `due_partitions` sets, by a hash of the
+  // conversation; the last "partition" is the single set of a version before partitions,
+  // still claimed from so an upgrade strands no timer.
+  std::size_t duePartitions() const { return o.due_partitions + 1; }
+  std::string dueKey(std::size_t partition) const {
+    if (partition >= o.due_partitions) return o.key_prefix + "due";
+    return o.key_prefix + "{due:" + std::to_string(partition) + "}";
+  }
+  std::string dueKey(const std::string& member_of) const {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: a stable spread
+    for (unsigned char c : member_of) h = (h ^ c) * 1099511628211ULL;
+    return dueKey(static_cast<std::size_t>(h % o.due_partitions));
+  }
   std::string eventKey(std::string_view k) const { return o.key_prefix + "e:" + std::string(k); }
 };
 
@@ -305,29 +317,51 @@ Result<std::optional<ConversationState>> RedisStore::load(const ConversationKey&
 }
 
 Result<void> RedisStore::schedule(const ConversationKey& key, std::optional<Timestamp> due_at) {
-  auto r = due_at ? impl_->write({"ZADD", impl_->dueKey(), ms(*due_at), member(key)})
-                  : impl_->write({"ZREM", impl_->dueKey(), member(key)});
+  const std::string m = member(key);
+  std::vector<std::vector<std::string>> commands;
+  if (due_at) {
+    commands.push_back({"ZADD", impl_->dueKey(m), ms(*due_at), m});
+  } else {
+    commands.push_back({"ZREM", impl_->dueKey(m), m});
+  }
+  // A timer a version before partitions set is moved (or removed) with the first change.
+  commands.push_back({"ZREM", impl_->dueKey(impl_->o.due_partitions), m});
+  auto r = impl_->pool.replicatedPipeline(std::move(commands));
   if (!r) return std::move(r).error();
   return {};
 }
 
+// Each partition's due timers, up to its share of `limit`, in one pipelined round trip.
 Result<std::vector<DueClaim>> RedisStore::claimDue(Timestamp now, std::chrono::milliseconds lease,
                                                    std::size_t limit) {
   const Timestamp until = now + lease;
-  auto r = impl_->evalWrite(kClaimDueScript, {impl_->dueKey()},
-                            {ms(now), ms(until), std::to_string(limit)});
-  if (!r) return std::move(r).error();
+  const std::size_t n = impl_->duePartitions();
+  const std::string share = std::to_string(std::max<std::size_t>(1, (limit + n - 1) / n));
+  std::vector<std::vector<std::string>> commands;
+  for (std::size_t i = 0; i < n; ++i) {
+    commands.push_back(detail::RedisPool::evalArgs(kClaimDueScript, {impl_->dueKey(i)},
+                                                   {ms(now), ms(until), share}));
+  }
+  auto replies = impl_->pool.replicatedPipeline(std::move(commands));
+  if (!replies) return std::move(replies).error();
   std::vector<DueClaim> out;
-  const redisReply* a = r->get();
-  for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2) {
-    out.push_back({fromMember(str(a->element[i])), toTime(str(a->element[i + 1])), until});
+  for (const Reply& r : *replies) {
+    const redisReply* a = r.get();
+    for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i + 1 < a->elements; i += 2) {
+      out.push_back({fromMember(str(a->element[i])), toTime(str(a->element[i + 1])), until});
+    }
   }
   return out;
 }
 
 Result<void> RedisStore::finishDue(const DueClaim& claim) {
-  auto r = impl_->evalWrite(kFinishDueScript, {impl_->dueKey()},
-                            {member(claim.key), ms(claim.lease_until)});
+  const std::string m = member(claim.key);
+  std::vector<std::vector<std::string>> commands;
+  for (const std::string& key : {impl_->dueKey(m), impl_->dueKey(impl_->o.due_partitions)}) {
+    commands.push_back(
+        detail::RedisPool::evalArgs(kFinishDueScript, {key}, {m, ms(claim.lease_until)}));
+  }
+  auto r = impl_->pool.replicatedPipeline(std::move(commands));
   if (!r) return std::move(r).error();
   return {};
 }

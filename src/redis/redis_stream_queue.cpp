@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -125,100 +127,225 @@ bool isNoGroup(const Error& e) {
   return e.message.find("NOGROUP") != std::string::npos;
 }
 
+using Clock = std::chrono::steady_clock;
+
+RedisStreamQueueOptions checked(RedisStreamQueueOptions options) {
+  if (auto ok = checkOptions(options.redis); !ok) throw Exception(std::move(ok).error());
+  return options;
+}
+
+// One stream with its retry set, retry data and dead letters, all under one hash tag: one slot.
+struct Partition {
+  std::string stream, retry_set, retry_data, dead;
+  bool legacy = false;  // the single stream of a version before partitions: drained, not fed
+};
+
+// A body's id names its partition: "<partition>/<stream id>".
+std::string bodyId(std::size_t partition, const std::string& stream_id) {
+  return std::to_string(partition) + "/" + stream_id;
+}
+
 }  // namespace
 
 struct RedisStreamQueue::Impl {
-  explicit Impl(RedisStreamQueueOptions options)
-      : o(std::move(options)),
-        pool(o.redis),
-        stream(o.redis.key_prefix + o.stream),
-        retry_set(stream + ":retry"),
-        retry_data(stream + ":retry:data"),
-        dead(stream + ":dead") {
+  explicit Impl(RedisStreamQueueOptions options) : o(std::move(options)), pool(o.redis) {
     if (o.consumer.empty()) o.consumer = defaultConsumer();
-    // A blocking read must end before the connection's command timeout does.
-    const auto room = o.redis.command_timeout - std::chrono::milliseconds(200);
-    if (o.block > room) o.block = std::max(std::chrono::milliseconds(10), room);
+    o.partitions = std::clamp<std::size_t>(o.partitions, 1, 1024);
+    o.read_batch = std::max<std::size_t>(1, o.read_batch);
+    share = std::max<std::size_t>(1, (o.max_length + o.partitions - 1) / o.partitions);
+    for (std::size_t i = 0; i < o.partitions; ++i) {
+      const std::string tag = o.redis.key_prefix + "{" + o.stream + ":" + std::to_string(i) + "}";
+      parts.push_back({tag, tag + ":retry", tag + ":retry:data", tag + ":dead", false});
+    }
+    const std::string old = o.redis.key_prefix + o.stream;
+    parts.push_back({old, old + ":retry", old + ":retry:data", old + ":dead", true});
   }
 
   RedisStreamQueueOptions o;
   detail::RedisPool pool;
-  const std::string stream, retry_set, retry_data, dead;
+  std::vector<Partition> parts;  // the partitions, then the legacy stream
+  std::size_t share = 1;         // bodies a partition holds at most
   std::atomic<bool> closed{false};
-  std::atomic<bool> group_ready{false};
+  std::atomic<bool> groups_ready{false};
+  std::atomic<bool> legacy_done{false};  // the legacy stream was found empty
+  std::mutex mu;                         // guards what follows
+  std::deque<QueuedBody> fetched;        // read by a sweep, not handed out yet
+  std::size_t next_sweep = 0;            // the partition a sweep starts at (fairness)
+  Clock::time_point next_promote{};
+  Clock::time_point next_reclaim{};
 
-  Result<void> ensureGroup() {
-    if (group_ready.load()) return {};
-    auto r = pool.command({"XGROUP", "CREATE", stream, o.group, "0", "MKSTREAM"});
-    if (!r && r.error().message.find("BUSYGROUP") == std::string::npos) {
-      return std::move(r).error();
+  std::size_t partitionOf(std::string_view body) const {
+    std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: a stable spread, no secret involved
+    for (unsigned char c : body) h = (h ^ c) * 1099511628211ULL;
+    return static_cast<std::size_t>(h % o.partitions);
+  }
+
+  // Which partition an id names; the legacy one for an id of a version before partitions.
+  const Partition& partOf(const std::string& id, std::string& stream_id) const {
+    const auto slash = id.find('/');
+    if (slash == std::string::npos) {
+      stream_id = id;  // handed out by a version before partitions
+      return parts.back();
     }
-    group_ready = true;
+    const auto n = static_cast<std::size_t>(toInt(id.substr(0, slash)));
+    stream_id = id.substr(slash + 1);
+    return parts[std::min(n, parts.size() - 1)];
+  }
+
+  // The partitions a sweep reads: the legacy stream too until it was found empty.
+  std::size_t readable() const { return legacy_done.load() ? o.partitions : parts.size(); }
+
+  Result<void> ensureGroups() {
+    if (groups_ready.load()) return {};
+    std::vector<std::vector<std::string>> commands;
+    for (const auto& p : parts) {
+      commands.push_back({"XGROUP", "CREATE", p.stream, o.group, "0"});
+      // The legacy stream is read only where a version before partitions left one.
+      if (!p.legacy) commands.back().push_back("MKSTREAM");
+    }
+    auto replies = pool.pipelineEach(commands);
+    if (!replies) return std::move(replies).error();
+    for (std::size_t i = 0; i < replies->size(); ++i) {
+      const redisReply* r = (*replies)[i].get();
+      if (r->type != REDIS_REPLY_ERROR) continue;
+      const std::string text(r->str, r->len);
+      if (text.find("BUSYGROUP") != std::string::npos) continue;
+      if (parts[i].legacy && text.find("key to exist") != std::string::npos) {
+        legacy_done = true;
+        continue;
+      }
+      return tracker::storeError("redis answered XGROUP CREATE: " + text);
+    }
+    groups_ready = true;
     return {};
   }
 
-  // A command on the group; recreates the group once if Redis lost it (restarted empty).
-  Result<Reply> onGroup(const std::vector<std::string>& args) {
-    if (auto g = ensureGroup(); !g) return std::move(g).error();
-    auto r = pool.command(args);
-    if (!r && isNoGroup(r.error())) {
-      group_ready = false;
-      if (auto g = ensureGroup(); !g) return std::move(g).error();
-      r = pool.command(args);
+  // A reply that says Redis lost the group (restarted empty): create them again next time.
+  bool lostGroup(const redisReply* r) {
+    if (r->type != REDIS_REPLY_ERROR ||
+        !isNoGroup(tracker::storeError(std::string(r->str, r->len)))) {
+      return false;
     }
-    return r;
+    groups_ready = false;
+    return true;
+  }
+
+  // Due retries back to their streams, on a timer (one pipelined round trip).
+  Result<void> promote() {
+    std::vector<std::vector<std::string>> commands;
+    const std::string now = std::to_string(epochMillis(systemNow()));
+    for (std::size_t i = 0; i < readable(); ++i) {
+      const Partition& p = parts[i];
+      commands.push_back(detail::RedisPool::evalArgs(
+          kPromoteScript, {p.stream, p.retry_set, p.retry_data}, {now, "16"}));
+    }
+    auto r = pool.pipeline(commands);
+    if (!r) return std::move(r).error();
+    return {};
+  }
+
+  // Bodies a dead or stuck consumer held past the lease, on a timer.
+  Result<std::vector<QueuedBody>> reclaim() {
+    std::vector<std::vector<std::string>> commands;
+    for (std::size_t i = 0; i < readable(); ++i) {
+      commands.push_back({"XAUTOCLAIM", parts[i].stream, o.group, o.consumer,
+                          std::to_string(o.lease.count()), "0-0", "COUNT",
+                          std::to_string(o.read_batch)});
+    }
+    auto replies = pool.pipelineEach(commands);
+    if (!replies) return std::move(replies).error();
+    std::vector<QueuedBody> out;
+    for (std::size_t i = 0; i < replies->size(); ++i) {
+      const redisReply* a = (*replies)[i].get();
+      if (lostGroup(a) || a->type != REDIS_REPLY_ARRAY || a->elements < 2) continue;
+      const redisReply* entries = a->element[1];
+      for (std::size_t k = 0; entries->type == REDIS_REPLY_ARRAY && k < entries->elements; ++k) {
+        if (auto b = entryOf(entries->element[k])) {
+          b->deliveries += pendingCount(parts[i], b->id);
+          b->id = bodyId(i, b->id);
+          out.push_back(std::move(*b));
+        }
+      }
+    }
+    return out;
   }
 
   // Delivery count Redis keeps for an entry in the group's pending list.
-  std::size_t pendingCount(const std::string& id) {
-    auto r = pool.command({"XPENDING", stream, o.group, id, id, "1"});
+  std::size_t pendingCount(const Partition& p, const std::string& id) {
+    auto r = pool.command({"XPENDING", p.stream, o.group, id, id, "1"});
     if (!r || (*r)->type != REDIS_REPLY_ARRAY || (*r)->elements == 0) return 1;
     const redisReply* e = (*r)->element[0];
     if (e->type != REDIS_REPLY_ARRAY || e->elements < 4) return 1;
     return static_cast<std::size_t>(std::max<long long>(1, e->element[3]->integer));
   }
 
-  Result<std::optional<QueuedBody>> reclaim() {
-    auto r = onGroup({"XAUTOCLAIM", stream, o.group, o.consumer, std::to_string(o.lease.count()),
-                      "0-0", "COUNT", "1"});
-    if (!r) return std::move(r).error();
-    const redisReply* a = r->get();
-    if (a->type != REDIS_REPLY_ARRAY || a->elements < 2) return std::optional<QueuedBody>();
-    const redisReply* entries = a->element[1];
-    for (std::size_t i = 0; entries->type == REDIS_REPLY_ARRAY && i < entries->elements; ++i) {
-      if (auto b = entryOf(entries->element[i])) {
-        b->deliveries += pendingCount(b->id);
-        return std::optional<QueuedBody>(std::move(*b));
+  // New bodies from every partition, starting at a rotating one (one pipelined round trip).
+  Result<std::vector<QueuedBody>> sweep(std::size_t start) {
+    std::vector<std::vector<std::string>> commands;
+    std::vector<std::size_t> order;
+    const std::size_t n = readable();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t i = (start + k) % n;
+      order.push_back(i);
+      commands.push_back({"XREADGROUP", "GROUP", o.group, o.consumer, "COUNT",
+                          std::to_string(o.read_batch), "STREAMS", parts[i].stream, ">"});
+    }
+    auto replies = pool.pipelineEach(commands);
+    if (!replies) return std::move(replies).error();
+    std::vector<QueuedBody> out;
+    bool legacy_seen = false;
+    for (std::size_t k = 0; k < replies->size(); ++k) {
+      const redisReply* a = (*replies)[k].get();
+      if (lostGroup(a) || a->type != REDIS_REPLY_ARRAY || a->elements == 0) continue;
+      const redisReply* s = a->element[0];
+      if (s->type != REDIS_REPLY_ARRAY || s->elements < 2) continue;
+      const redisReply* entries = s->element[1];
+      for (std::size_t e = 0; entries->type == REDIS_REPLY_ARRAY && e < entries->elements; ++e) {
+        if (auto b = entryOf(entries->element[e])) {
+          b->deliveries += 1;
+          b->id = bodyId(order[k], b->id);
+          legacy_seen = legacy_seen || parts[order[k]].legacy;
+          out.push_back(std::move(*b));
+        }
       }
     }
-    return std::optional<QueuedBody>();
+    if (n == parts.size() && !legacy_seen) forgetLegacyWhenEmpty();
+    return out;
   }
 
-  Result<std::optional<QueuedBody>> readNew(std::chrono::milliseconds block) {
-    auto r =
-        onGroup({"XREADGROUP", "GROUP", o.group, o.consumer, "COUNT", "1", "BLOCK",
-                 std::to_string(std::max<long long>(1, block.count())), "STREAMS", stream, ">"});
-    if (!r) return std::move(r).error();
-    const redisReply* a = r->get();
-    if (a->type != REDIS_REPLY_ARRAY || a->elements == 0) return std::optional<QueuedBody>();
-    const redisReply* s = a->element[0];
-    if (s->type != REDIS_REPLY_ARRAY || s->elements < 2) return std::optional<QueuedBody>();
-    const redisReply* entries = s->element[1];
-    if (entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) {
-      return std::optional<QueuedBody>();
+  // The legacy stream stops being read once nothing waits, is pending or parked there.
+  void forgetLegacyWhenEmpty() {
+    const Partition& l = parts.back();
+    auto replies = pool.pipelineEach({{"XLEN", l.stream}, {"ZCARD", l.retry_set}});
+    if (!replies) return;
+    for (const Reply& r : *replies) {
+      if (r->type != REDIS_REPLY_INTEGER || r->integer != 0) return;
     }
-    auto b = entryOf(entries->element[0]);
-    if (b) b->deliveries += 1;
-    return b;
+    legacy_done = true;
+  }
+
+  // Timers due now (promotion, reclaim) and the next sweep, under `mu`; bodies into `fetched`.
+  Result<void> refill() {
+    if (auto g = ensureGroups(); !g) return std::move(g).error();
+    const auto now = Clock::now();
+    if (now >= next_promote) {
+      next_promote = now + std::chrono::milliseconds(100);
+      if (auto r = promote(); !r) return r;
+    }
+    if (now >= next_reclaim) {
+      next_reclaim = now + std::clamp(o.lease / 4, std::chrono::milliseconds(20),
+                                      std::chrono::milliseconds(1000));
+      auto stale = reclaim();
+      if (!stale) return std::move(stale).error();
+      for (auto& b : *stale) fetched.push_back(std::move(b));
+    }
+    if (!fetched.empty()) return {};
+    auto fresh = sweep(next_sweep++);
+    if (!fresh) return std::move(fresh).error();
+    for (auto& b : *fresh) fetched.push_back(std::move(b));
+    return {};
   }
 };
-
-namespace {
-RedisStreamQueueOptions checked(RedisStreamQueueOptions options) {
-  if (auto ok = checkOptions(options.redis); !ok) throw Exception(std::move(ok).error());
-  return options;
-}
-}  // namespace
 
 RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options)
     : impl_(std::make_unique<Impl>(checked(std::move(options)))) {}
@@ -234,10 +361,11 @@ const std::string& RedisStreamQueue::consumer() const noexcept {
 // pending, and it is delivered again (de-duplication keeps it from being handled twice).
 Result<PushOutcome> RedisStreamQueue::push(std::string_view body, Timestamp received_at) {
   Impl& d = *impl_;
+  const Partition& p = d.parts[d.partitionOf(body)];
   std::vector<std::vector<std::string>> commands;
-  commands.push_back(detail::RedisPool::evalArgs(kPushScript, {d.stream, d.retry_set},
-                                                 {std::to_string(d.o.max_length), std::string(body),
-                                                  std::to_string(epochMillis(received_at))}));
+  commands.push_back(detail::RedisPool::evalArgs(
+      kPushScript, {p.stream, p.retry_set},
+      {std::to_string(d.share), std::string(body), std::to_string(epochMillis(received_at))}));
   auto w = d.pool.write(std::move(commands));
   if (!w) return std::move(w).error();
   if (w->replies.front()->integer != 1) return PushOutcome::kFull;
@@ -246,25 +374,32 @@ Result<PushOutcome> RedisStreamQueue::push(std::string_view body, Timestamp rece
 
 Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::milliseconds wait) {
   Impl& d = *impl_;
-  const auto give_up = std::chrono::steady_clock::now() + wait;
+  const auto give_up = Clock::now() + wait;
   for (;;) {
     if (d.closed.load()) return std::optional<QueuedBody>();
-    auto promoted = d.pool.eval(kPromoteScript, {d.stream, d.retry_set, d.retry_data},
-                                {std::to_string(epochMillis(systemNow())), "16"});
-    if (!promoted) return std::move(promoted).error();
-    auto stale = d.reclaim();
-    if (!stale || *stale) return stale;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        give_up - std::chrono::steady_clock::now());
-    auto fresh = d.readNew(std::min(left, d.o.block));
-    if (!fresh || *fresh) return fresh;
-    if (std::chrono::steady_clock::now() >= give_up) return std::optional<QueuedBody>();
+    {
+      std::lock_guard<std::mutex> lock(d.mu);
+      if (d.fetched.empty()) {
+        if (auto r = d.refill(); !r) return std::move(r).error();
+      }
+      if (!d.fetched.empty()) {
+        QueuedBody b = std::move(d.fetched.front());
+        d.fetched.pop_front();
+        return std::optional<QueuedBody>(std::move(b));
+      }
+    }
+    const auto now = Clock::now();
+    if (now >= give_up) return std::optional<QueuedBody>();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now);
+    std::this_thread::sleep_for(std::min({left, d.o.poll_interval, d.o.block}));
   }
 }
 
 Result<void> RedisStreamQueue::ack(const QueuedBody& entry) {
   Impl& d = *impl_;
-  auto r = d.pool.eval(kAckScript, {d.stream}, {d.o.group, entry.id});
+  std::string id;
+  const Partition& p = d.partOf(entry.id, id);
+  auto r = d.pool.eval(kAckScript, {p.stream}, {d.o.group, id});
   if (!r) return std::move(r).error();
   return {};
 }
@@ -278,9 +413,11 @@ Result<RetryOutcome> RedisStreamQueue::retry(const QueuedBody& entry,
     if (!r) return std::move(r).error();
     return RetryOutcome::kDeadLettered;
   }
+  std::string id;
+  const Partition& p = d.partOf(entry.id, id);
   auto r = d.pool.eval(
-      kRetryScript, {d.stream, d.retry_set, d.retry_data},
-      {d.o.group, entry.id, std::to_string(epochMillis(systemNow() + delay)), entry.body,
+      kRetryScript, {p.stream, p.retry_set, p.retry_data},
+      {d.o.group, id, std::to_string(epochMillis(systemNow() + delay)), entry.body,
        std::to_string(epochMillis(entry.received_at)), std::to_string(entry.deliveries)});
   if (!r) return std::move(r).error();
   return RetryOutcome::kRequeued;
@@ -288,9 +425,11 @@ Result<RetryOutcome> RedisStreamQueue::retry(const QueuedBody& entry,
 
 Result<void> RedisStreamQueue::deadLetter(const QueuedBody& entry, std::string_view reason) {
   Impl& d = *impl_;
+  std::string id;
+  const Partition& p = d.partOf(entry.id, id);
   auto r = d.pool.eval(
-      kDeadScript, {d.stream, d.dead},
-      {d.o.group, entry.id, entry.body, std::to_string(epochMillis(entry.received_at)),
+      kDeadScript, {p.stream, p.dead},
+      {d.o.group, id, entry.body, std::to_string(epochMillis(entry.received_at)),
        std::to_string(entry.deliveries), std::string(reason), std::to_string(kMaxDeadLetters)});
   if (!r) return std::move(r).error();
   return {};
@@ -298,29 +437,38 @@ Result<void> RedisStreamQueue::deadLetter(const QueuedBody& entry, std::string_v
 
 Result<QueueStats> RedisStreamQueue::stats() {
   Impl& d = *impl_;
+  if (auto g = d.ensureGroups(); !g) return std::move(g).error();
+  std::vector<std::vector<std::string>> commands;
+  for (std::size_t i = 0; i < d.readable(); ++i) {
+    const Partition& p = d.parts[i];
+    commands.push_back({"XLEN", p.stream});
+    commands.push_back({"ZCARD", p.retry_set});
+    commands.push_back({"XPENDING", p.stream, d.o.group});
+    commands.push_back({"XLEN", p.dead});
+    commands.push_back({"XRANGE", p.stream, "-", "+", "COUNT", "1"});
+  }
+  auto replies = d.pool.pipeline(commands);
+  if (!replies) return std::move(replies).error();
   QueueStats s;
-  auto len = d.pool.command({"XLEN", d.stream});
-  if (!len) return std::move(len).error();
-  auto parked = d.pool.command({"ZCARD", d.retry_set});
-  if (!parked) return std::move(parked).error();
-  auto pending = d.onGroup({"XPENDING", d.stream, d.o.group});
-  if (!pending) return std::move(pending).error();
-  auto dead_len = d.pool.command({"XLEN", d.dead});
-  if (!dead_len) return std::move(dead_len).error();
-  const auto in_flight = (*pending)->type == REDIS_REPLY_ARRAY && (*pending)->elements > 0
-                             ? static_cast<std::size_t>((*pending)->element[0]->integer)
-                             : std::size_t{0};
-  const auto held = static_cast<std::size_t>((*len)->integer);
-  s.in_flight = in_flight;
-  s.depth =
-      (held > in_flight ? held - in_flight : 0) + static_cast<std::size_t>((*parked)->integer);
-  s.dead_lettered = static_cast<std::size_t>((*dead_len)->integer);
-  auto first = d.pool.command({"XRANGE", d.stream, "-", "+", "COUNT", "1"});
-  if (first && (*first)->type == REDIS_REPLY_ARRAY && (*first)->elements > 0) {
-    if (auto b = entryOf((*first)->element[0])) {
-      s.oldest_age = std::max(std::chrono::milliseconds(0), systemNow() - b->received_at);
+  std::optional<Timestamp> oldest;
+  for (std::size_t i = 0; i + 4 < replies->size(); i += 5) {
+    const auto held = static_cast<std::size_t>((*replies)[i]->integer);
+    const redisReply* pending = (*replies)[i + 2].get();
+    const auto in_flight = pending->type == REDIS_REPLY_ARRAY && pending->elements > 0
+                               ? static_cast<std::size_t>(pending->element[0]->integer)
+                               : std::size_t{0};
+    s.in_flight += in_flight;
+    s.depth += (held > in_flight ? held - in_flight : 0) +
+               static_cast<std::size_t>((*replies)[i + 1]->integer);
+    s.dead_lettered += static_cast<std::size_t>((*replies)[i + 3]->integer);
+    const redisReply* first = (*replies)[i + 4].get();
+    if (first->type == REDIS_REPLY_ARRAY && first->elements > 0) {
+      if (auto b = entryOf(first->element[0])) {
+        if (!oldest || b->received_at < *oldest) oldest = b->received_at;
+      }
     }
   }
+  if (oldest) s.oldest_age = std::max(std::chrono::milliseconds(0), systemNow() - *oldest);
   return s;
 }
 
@@ -328,24 +476,36 @@ void RedisStreamQueue::close() {
   impl_->closed = true;
 }
 
+// The newest `limit` of every partition's dead letters, merged by when they were dead-lettered
+// (the time part of their stream ids).
 Result<std::vector<DeadLetter>> RedisStreamQueue::deadLetters(std::size_t limit) {
   Impl& d = *impl_;
-  auto r = d.pool.command({"XREVRANGE", d.dead, "+", "-", "COUNT", std::to_string(limit)});
-  if (!r) return std::move(r).error();
-  std::vector<DeadLetter> out;
-  const redisReply* a = r->get();
-  for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i < a->elements; ++i) {
-    auto b = entryOf(a->element[i]);
-    if (!b) continue;
-    DeadLetter dl;
-    dl.entry = *b;
-    const redisReply* fields = a->element[i]->element[1];
-    for (std::size_t k = 0; k + 1 < fields->elements; k += 2) {
-      if (str(fields->element[k]) == "reason") dl.reason = str(fields->element[k + 1]);
-    }
-    out.push_back(std::move(dl));
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& p : d.parts) {
+    commands.push_back({"XREVRANGE", p.dead, "+", "-", "COUNT", std::to_string(limit)});
   }
-  std::reverse(out.begin(), out.end());
+  auto replies = d.pool.pipeline(commands);
+  if (!replies) return std::move(replies).error();
+  std::vector<std::pair<std::int64_t, DeadLetter>> found;
+  for (const Reply& r : *replies) {
+    const redisReply* a = r.get();
+    for (std::size_t i = 0; a->type == REDIS_REPLY_ARRAY && i < a->elements; ++i) {
+      auto b = entryOf(a->element[i]);
+      if (!b) continue;
+      DeadLetter dl;
+      dl.entry = *b;
+      const redisReply* fields = a->element[i]->element[1];
+      for (std::size_t k = 0; k + 1 < fields->elements; k += 2) {
+        if (str(fields->element[k]) == "reason") dl.reason = str(fields->element[k + 1]);
+      }
+      found.emplace_back(toInt(b->id.substr(0, b->id.find('-'))), std::move(dl));
+    }
+  }
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  const std::size_t from = found.size() > limit ? found.size() - limit : 0;
+  std::vector<DeadLetter> out;
+  for (std::size_t i = from; i < found.size(); ++i) out.push_back(std::move(found[i].second));
   return out;
 }
 

@@ -413,3 +413,31 @@ TEST_CASE("a tracker action runs once per event on Redis too, across a redeliver
   CHECK(run.dispatches == 2);
   CHECK(run.passes == 1);
 }
+
+TEST_CASE(
+    "redis store: timers spread over hash-tagged sets, and one set before the upgrade fires") {
+  RedisOptions o = sharedRedis(uniquePrefix("due-upgrade"));
+  RedisStore store(o);
+  // A timer the version before partitions set, in its single sorted set.
+  REQUIRE(run("redis-cli -p " + std::to_string(o.port) + " ZADD '" + o.key_prefix +
+              "due' 1000 'legacy-page|legacy-user'") == 0);
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(store.schedule({"page", "user" + std::to_string(i)}, fromEpochMillis(2000)));
+  }
+  const auto due = store.claimDue(fromEpochMillis(5000), 30s, 100).value();
+  CHECK(due.size() == 21);
+  bool legacy = false;
+  for (const auto& c : due) legacy = legacy || c.key.user_id == "legacy-user";
+  CHECK(legacy);
+  for (const auto& c : due) REQUIRE(store.finishDue(c));
+  CHECK(store.claimDue(fromEpochMillis(100'000), 30s, 100).value().empty());
+  const std::string keys = cliOutput(o.port, "--scan --pattern '" + o.key_prefix + "*'");
+  CHECK(keys.find(o.key_prefix + "{due:") == std::string::npos);  // all finished: none left
+  // Scheduled again, the timers sit in several tagged sets, the old set stays empty.
+  for (int i = 0; i < 20; ++i) {
+    REQUIRE(store.schedule({"page", "user" + std::to_string(i)}, fromEpochMillis(9000)));
+  }
+  const std::string now_keys = cliOutput(o.port, "--scan --pattern '" + o.key_prefix + "{due:*'");
+  CHECK(std::count(now_keys.begin(), now_keys.end(), '\n') > 1);
+  CHECK(cliOutput(o.port, "ZCARD '" + o.key_prefix + "due'") == "0\n");
+}

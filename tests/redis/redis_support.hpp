@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -64,6 +65,21 @@ inline int freePort() {
 
 inline int run(const std::string& cmd) {
   return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
+
+/// What `redis-cli -p port ARGS` prints (stdout).
+inline std::string cliOutput(int port, const std::string& args) {
+  char name[] = "/tmp/handover-cli-XXXXXX";
+  const int fd = ::mkstemp(name);
+  if (fd < 0) throw std::runtime_error("mkstemp failed");
+  ::close(fd);
+  (void)std::system(
+      ("redis-cli -p " + std::to_string(port) + " " + args + " > '" + name + "' 2>/dev/null")
+          .c_str());
+  std::ifstream in(name);
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ::unlink(name);
+  return out;
 }
 
 /// A redis-server of the test's own, with an append-only file so a restart keeps the data.

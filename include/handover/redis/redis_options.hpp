@@ -41,6 +41,9 @@ struct RedisOptions {
   std::size_t connections = 4;
   /// Conversations untouched this long expire (Redis' counterpart of eviction).
   std::chrono::milliseconds conversation_ttl{std::chrono::hours(24 * 30)};
+  /// Sorted sets the store's due timers are spread over (`<prefix>{due:<n>}`, by conversation),
+  /// so no single key takes every schedule: on Redis Cluster they spread over the nodes.
+  std::size_t due_partitions = 16;
 
   /// Replicas that must hold each write before it counts: `WAIT wait_replicas wait_timeout`
   /// after the queue's enqueue (a body not held in time is answered 503, never 200) and after
@@ -61,9 +64,11 @@ struct RedisOptions {
 };
 
 /// Refuses options that would fail later (an invalid argument error naming the option): a
-/// negative `wait_replicas`, a `wait_timeout` not above 0 or not below `command_timeout` when
-/// replicas are awaited, Sentinels without `sentinel_service`, an address without a port.
-/// `RedisStore` and `RedisStreamQueue` throw `handover::Exception` with it at construction.
+/// `key_prefix` with `{` or `}` (the SDK's hash tags must be the only ones), `due_partitions`
+/// not from 1 to 1024, a negative `wait_replicas`, a `wait_timeout` not above 0 or not below
+/// `command_timeout` when replicas are awaited, Sentinels without `sentinel_service`, an address
+/// without a port. `RedisStore` and `RedisStreamQueue` throw `handover::Exception` with it at
+/// construction.
 HANDOVER_REDIS_EXPORT Result<void> checkOptions(const RedisOptions& options);
 
 }  // namespace redis

@@ -3,15 +3,22 @@
 /// `redis::RedisStreamQueue`: a `webhook::Queue` in a Redis stream, shared by a fleet of webhook
 /// servers (target `handover::redis`, needs hiredis; Redis 5 or later, tested with Debian's 7).
 ///
+/// - The stream is `partitions` streams (`<prefix>{<stream>:<n>}`), each with its own retry set
+///   and dead-letter stream under the same hash tag, so everything one script touches lives in
+///   one Redis Cluster slot. A body goes to a partition by a hash of its bytes (a stable
+///   spread): no order between bodies is promised, here or by Meta.
 /// - `push` adds the verified body with `XADD` (one atomic script that first refuses with
-///   kFull when the stream holds `max_length` bodies, so the `MAXLEN ~` trim never drops a body
-///   that was answered 200) before the endpoint answers 200.
-/// - Workers read with a consumer group (`XREADGROUP`); each process gets its own consumer
-///   name. `ack` is `XACK` + `XDEL`, after the handlers finished.
+///   kFull when its partition holds `max_length / partitions` bodies, so the `MAXLEN ~` trim
+///   never drops a body that was answered 200) before the endpoint answers 200.
+/// - Workers read with a consumer group (`XREADGROUP`, `read_batch` bodies per partition), one
+///   pipelined sweep over the partitions, every `poll_interval` while idle; each process gets
+///   its own consumer name. `ack` is `XACK` + `XDEL`, after the handlers finished.
 /// - A body a dead or stuck consumer held is taken over with `XAUTOCLAIM` once idle for
-///   `lease` (set it above the endpoint's `handler_deadline`).
-/// - `retry` parks the body in a sorted set until its delay passes, then it goes back to the
-///   stream; after `max_deliveries` it moves to the dead-letter stream `<stream>:dead`.
+///   `lease` (set it above the endpoint's `handler_deadline`), run on a timer.
+/// - `retry` parks the body in its partition's sorted set until its delay passes, then it goes
+///   back to the stream; after `max_deliveries` it moves to the partition's dead-letter stream.
+/// - Bodies queued by a version before partitions (the single stream `<prefix><stream>`) are
+///   still read, retried and acknowledged there until it is empty: an upgrade strands none.
 /// - Redis down: every call fails with a store error (`ErrorCategory::kStore`): POSTs answer
 ///   503, workers back off, and the next call reconnects. Nothing is lost that Redis kept.
 ///
@@ -51,13 +58,22 @@ struct RedisStreamQueueOptions {
   std::string group = "handover";  ///< Consumer group every server of the fleet joins.
   /// This process's consumer name; empty: host name, pid and a random suffix.
   std::string consumer;
-  /// Bodies the stream holds at most (waiting + in flight); `push` answers kFull beyond it.
+  /// Bodies the queue holds at most (waiting + in flight), split evenly between the partitions;
+  /// `push` answers kFull when the body's partition holds its share.
   std::size_t max_length = 100'000;
+  /// Streams the queue is spread over (1 to 1024): on Redis Cluster they spread over the nodes;
+  /// on one server they cost nothing but a longer sweep.
+  std::size_t partitions = 16;
+  /// Bodies read from each partition per sweep (`XREADGROUP COUNT`); the extra ones wait in
+  /// this process, held by its consumer, for the next `pop`.
+  std::size_t read_batch = 4;
+  /// Wait between two sweeps that found nothing.
+  std::chrono::milliseconds poll_interval{20};
   /// Deliveries before a failing body is dead-lettered.
   std::size_t max_deliveries = 5;
   /// A body held this long by a consumer that has not acknowledged it is taken over.
   std::chrono::milliseconds lease{std::chrono::seconds(60)};
-  /// Longest a single blocking read waits (bounds how long `close` takes to be noticed).
+  /// Longest `pop` sleeps at once (bounds how long `close` takes to be noticed).
   std::chrono::milliseconds block{500};
 };
 
