@@ -1,5 +1,7 @@
 #include "redis_connection.hpp"
 
+#include "cluster.hpp"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,12 +33,24 @@ Result<void> checkOptions(const RedisOptions& o) {
   if (!o.sentinels.empty() && o.sentinel_service.empty()) {
     return refuse("sentinels need the sentinel_service name they monitor the primary under");
   }
+  if (!o.sentinels.empty() && !o.cluster_nodes.empty()) {
+    return refuse("sentinels and cluster_nodes exclude each other: a Redis Cluster fails over "
+                  "by itself");
+  }
   for (const auto& s : o.sentinels) {
     if (s.host.empty() || s.port <= 0 || s.port > 65535) {
       return refuse("each of sentinels needs a host and a port from 1 to 65535");
     }
   }
-  if (o.sentinels.empty() && (o.port <= 0 || o.port > 65535)) {
+  for (const auto& n : o.cluster_nodes) {
+    if (n.host.empty() || n.port <= 0 || n.port > 65535) {
+      return refuse("each of cluster_nodes needs a host and a port from 1 to 65535");
+    }
+  }
+  if (o.database != 0 && !o.cluster_nodes.empty()) {
+    return refuse("a Redis Cluster has database 0 only");
+  }
+  if (o.sentinels.empty() && o.cluster_nodes.empty() && (o.port <= 0 || o.port > 65535)) {
     return refuse("port must be from 1 to 65535");
   }
   return {};
@@ -121,6 +135,11 @@ Result<void> Connection::ensure(const RedisOptions& o) {
   if (o.sentinels.empty()) return storeError(why.substr(2));
   return storeError("no primary found through " + std::to_string(o.sentinels.size()) +
                     " Sentinels for " + o.sentinel_service + why);
+}
+
+Result<void> Connection::ensureAt(const RedisOptions& o, const RedisAddress& at) {
+  if (ctx) return {};
+  return open(o, at, false);
 }
 
 Result<void> Connection::open(const RedisOptions& o, const RedisAddress& at, bool want_primary) {
@@ -221,27 +240,60 @@ Result<std::vector<Reply>> Connection::send(const std::vector<std::vector<std::s
 }
 
 RedisPool::RedisPool(RedisOptions options) : o(std::move(options)) {
+  if (!o.cluster_nodes.empty()) cluster = std::make_unique<Cluster>(o);
   const std::size_t n = o.connections > 0 ? o.connections : 1;
   for (std::size_t i = 0; i < n; ++i) pool.push_back(std::make_unique<Connection>());
 }
 
+RedisPool::~RedisPool() = default;
+
+namespace {
+// The first error reply of a cluster pipeline, as a single connection's pipeline reports it.
+std::optional<Error> firstError(const std::vector<Reply>& replies) {
+  for (const Reply& r : replies) {
+    if (r->type == REDIS_REPLY_ERROR) {
+      return storeError("redis cluster answered: " + std::string(r->str, r->len));
+    }
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 Result<Reply> RedisPool::command(const std::vector<std::string>& args) {
+  if (cluster) {
+    auto r = pipeline({args});
+    if (!r) return std::move(r).error();
+    return std::move(r->front());
+  }
   return withConnection([&](Connection& c) { return c.raw(args); });
 }
 
 Result<std::vector<Reply>> RedisPool::pipeline(
     const std::vector<std::vector<std::string>>& commands) {
   if (commands.empty()) return std::vector<Reply>{};
+  if (cluster) {
+    auto r = cluster->pipelineEach(commands);
+    if (!r) return std::move(r).error();
+    if (auto e = firstError(*r)) return *e;
+    return r;
+  }
   return withConnection([&](Connection& c) { return c.pipeline(commands); });
 }
 
 Result<std::vector<Reply>> RedisPool::pipelineEach(
     const std::vector<std::vector<std::string>>& commands) {
   if (commands.empty()) return std::vector<Reply>{};
+  if (cluster) return cluster->pipelineEach(commands);
   return withConnection([&](Connection& c) { return c.pipelineEach(commands); });
 }
 
 Result<Written> RedisPool::write(std::vector<std::vector<std::string>> commands) {
+  if (cluster) {
+    auto w = cluster->write(commands);
+    if (!w) return std::move(w).error();
+    if (auto e = firstError(w->replies)) return *e;
+    return w;
+  }
   const bool wait = o.wait_replicas > 0;
   if (wait) {
     // WAIT counts the replicas that acknowledged every earlier write of this connection.

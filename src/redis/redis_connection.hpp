@@ -76,6 +76,8 @@ struct Connection {
   void drop();
   // Connects (through the Sentinels when configured) unless connected.
   Result<void> ensure(const RedisOptions& o);
+  // Connects to `at` unless connected (a Cluster node).
+  Result<void> ensureAt(const RedisOptions& o, const RedisAddress& at);
   Result<Reply> raw(const std::vector<std::string>& args);
   // Sends every command, then reads every reply: one round trip for all of them. An error
   // reply fails the whole call (after all replies were read, so the connection stays in step);
@@ -99,13 +101,20 @@ struct Written {
   long long replicas = 0;  // as WAIT counted them (0 when not asked)
 };
 
-// Connections opened lazily, used round-robin.
+class Cluster;
+
+// Connections opened lazily, used round-robin; or, on a Redis Cluster, the cluster client
+// (cluster.hpp), to which every call below is handed.
 struct RedisPool {
   RedisOptions o;
   std::vector<std::unique_ptr<Connection>> pool;
   std::atomic<std::size_t> next{0};
+  std::unique_ptr<Cluster> cluster;
 
   explicit RedisPool(RedisOptions options);
+  ~RedisPool();
+  RedisPool(const RedisPool&) = delete;
+  RedisPool& operator=(const RedisPool&) = delete;
 
   // A free connection if one is, else waits for one (round-robin, so waits spread out).
   Result<Reply> command(const std::vector<std::string>& args);

@@ -28,6 +28,10 @@ struct RedisAddress {
 ///   Sentinels (`SENTINEL get-master-addr-by-name`) on every new connection and checked with
 ///   `ROLE`; a connection that fails, or meets `-READONLY` (the server was demoted by a
 ///   failover), is dropped and the next call asks again. `host` and `port` are then unused.
+/// - Redis Cluster: `cluster_nodes` (any of its nodes: the slot map is asked of them with
+///   `CLUSTER SLOTS`). Each command goes to the primary serving its key's slot; `MOVED`, `ASK`,
+///   `TRYAGAIN` and `CLUSTERDOWN` are followed or retried; a pipeline costs one round trip per
+///   node. Every key the SDK writes carries a hash tag, so no script touches two slots.
 struct RedisOptions {
   std::string host = "127.0.0.1";  ///< Server address (without Sentinel).
   int port = 6379;                 ///< Server port (without Sentinel).
@@ -55,6 +59,8 @@ struct RedisOptions {
   /// How long a write waits for `wait_replicas`; must be above 0 and below `command_timeout`.
   std::chrono::milliseconds wait_timeout{500};
 
+  /// Nodes of a Redis Cluster to learn the slot map from (empty: not a cluster).
+  std::vector<RedisAddress> cluster_nodes;
   /// Sentinels to ask for the primary (empty: use `host` and `port`).
   std::vector<RedisAddress> sentinels;
   /// The name the Sentinels monitor the primary under (`sentinel monitor NAME ...`).
