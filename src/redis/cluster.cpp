@@ -134,10 +134,11 @@ Result<void> Cluster::refresh() {
       const redisReply* primary = range->element[2];
       if (primary->type != REDIS_REPLY_ARRAY || primary->elements < 2) continue;
       const std::string host = str(primary->element[0]);
-      const auto node = static_cast<int>(nodeAt(
-          {host.empty() ? at.host : host, static_cast<int>(primary->element[1]->integer)}));
+      const auto node = static_cast<int>(
+          nodeAt({host.empty() ? at.host : host, static_cast<int>(primary->element[1]->integer)}));
       for (long long s = range->element[0]->integer; s <= range->element[1]->integer; ++s) {
-        if (s >= 0 && s < static_cast<long long>(kSlots)) slots_[static_cast<std::size_t>(s)] = node;
+        if (s >= 0 && s < static_cast<long long>(kSlots))
+          slots_[static_cast<std::size_t>(s)] = node;
       }
     }
     stale_ = false;

@@ -34,8 +34,9 @@ Result<void> checkOptions(const RedisOptions& o) {
     return refuse("sentinels need the sentinel_service name they monitor the primary under");
   }
   if (!o.sentinels.empty() && !o.cluster_nodes.empty()) {
-    return refuse("sentinels and cluster_nodes exclude each other: a Redis Cluster fails over "
-                  "by itself");
+    return refuse(
+        "sentinels and cluster_nodes exclude each other: a Redis Cluster fails over "
+        "by itself");
   }
   for (const auto& s : o.sentinels) {
     if (s.host.empty() || s.port <= 0 || s.port > 65535) {

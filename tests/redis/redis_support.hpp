@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "handover/redis/redis_store.hpp"
 
@@ -215,6 +217,95 @@ class PrivateSentinel {
  private:
   int port_ = 0;
   std::string dir_;
+};
+
+/// A Redis Cluster of the test's own: three primaries and three replicas
+/// (`redis-server --cluster-enabled yes`, `redis-cli --cluster create --cluster-yes`), a node
+/// timeout of 2 s so a failover takes seconds, and full coverage not required (a slot whose
+/// primary died does not stop the others).
+class PrivateCluster {
+ public:
+  PrivateCluster() {
+    std::string create = "redis-cli --cluster create";
+    for (int i = 0; i < 6; ++i) {
+      nodes_.push_back(std::make_unique<PrivateRedis>(
+          "--cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 "
+          "--cluster-require-full-coverage no"));
+      create += " 127.0.0.1:" + std::to_string(nodes_.back()->port());
+    }
+    if (run(create + " --cluster-replicas 1 --cluster-yes") != 0) {
+      throw std::runtime_error("redis-cli --cluster create failed");
+    }
+    if (!waitUntilOk()) throw std::runtime_error("the cluster never reported cluster_state:ok");
+    // And every replica has its copy: a test waiting for replicas must not see them syncing.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (const auto& n : nodes_) {
+      while (n->info("replication", "role") == "slave" &&
+             n->info("replication", "master_link_status") != "up") {
+        if (std::chrono::steady_clock::now() > until) {
+          throw std::runtime_error("a cluster replica never finished its first sync");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  }
+  /// Every live node reports cluster_state:ok and agrees on three primaries.
+  bool waitUntilOk(std::chrono::seconds bound = std::chrono::seconds(30)) const {
+    const auto until = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < until) {
+      bool ok = true;
+      for (const auto& n : nodes_) {
+        if (n->cli("ping") != 0) continue;  // a killed node
+        ok = ok &&
+             cliOutput(n->port(), "cluster info").find("cluster_state:ok") != std::string::npos;
+      }
+      if (ok) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  PrivateRedis& node(std::size_t i) { return *nodes_[i]; }
+  std::size_t size() const { return nodes_.size(); }
+  /// The port of the primary serving `slot` now, as the node at `ask_port` sees it.
+  int primaryOf(int slot, int ask_port) const {
+    const std::string nodes = cliOutput(ask_port, "cluster nodes");
+    std::size_t from = 0;
+    for (std::size_t nl = nodes.find('\n'); nl != std::string::npos; nl = nodes.find('\n', from)) {
+      const std::string line = nodes.substr(from, nl - from);
+      from = nl + 1;
+      if (line.find("master") == std::string::npos || line.find("fail") != std::string::npos) {
+        continue;
+      }
+      // <id> <ip:port@cport> <flags> <master> <ping> <pong> <epoch> <state> <slots...>
+      std::vector<std::string> f;
+      std::size_t a = 0;
+      for (std::size_t b = line.find(' ');; b = line.find(' ', a)) {
+        f.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
+        if (b == std::string::npos) break;
+        a = b + 1;
+      }
+      for (std::size_t k = 8; k < f.size(); ++k) {
+        const auto dash = f[k].find('-');
+        if (f[k].empty() || f[k][0] == '[') continue;
+        const int lo = std::stoi(f[k].substr(0, dash));
+        const int hi = dash == std::string::npos ? lo : std::stoi(f[k].substr(dash + 1));
+        if (slot >= lo && slot <= hi) {
+          const std::string addr = f[1].substr(0, f[1].find('@'));
+          return std::stoi(addr.substr(addr.rfind(':') + 1));
+        }
+      }
+    }
+    return 0;
+  }
+  /// The node id of the node listening on `port`.
+  std::string idOf(int port) const {
+    std::string id = cliOutput(port, "cluster myid");
+    while (!id.empty() && (id.back() == '\n' || id.back() == '\r')) id.pop_back();
+    return id;
+  }
+
+ private:
+  std::vector<std::unique_ptr<PrivateRedis>> nodes_;
 };
 
 }  // namespace redis::test
