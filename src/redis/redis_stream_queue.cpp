@@ -313,15 +313,27 @@ struct RedisStreamQueue::Impl {
     return out;
   }
 
-  // The legacy stream stops being read once nothing waits, is pending or parked there.
-  void forgetLegacyWhenEmpty() {
+  // Whether the legacy stream holds anything (waiting, pending or parked).
+  bool legacyHolds() {
     const Partition& l = parts.back();
     auto replies = pool.pipelineEach({{"XLEN", l.stream}, {"ZCARD", l.retry_set}});
-    if (!replies) return;
+    if (!replies) return true;  // unknown: keep reading it
     for (const Reply& r : *replies) {
-      if (r->type != REDIS_REPLY_INTEGER || r->integer != 0) return;
+      if (r->type != REDIS_REPLY_INTEGER || r->integer != 0) return true;
     }
-    legacy_done = true;
+    return false;
+  }
+  // The legacy stream stops being read once nothing waits, is pending or parked there.
+  void forgetLegacyWhenEmpty() {
+    if (!legacyHolds()) legacy_done = true;
+  }
+  // During a rolling upgrade a server of the version before may still queue there: look again
+  // now and then (on the reclaim timer), and read it again when it holds something.
+  void recheckLegacy() {
+    if (legacy_done.load() && legacyHolds()) {
+      legacy_done = false;
+      groups_ready = false;  // its group may not exist yet
+    }
   }
 
   // Timers due now (promotion, reclaim) and the next sweep, under `mu`; bodies into `fetched`.
@@ -335,6 +347,8 @@ struct RedisStreamQueue::Impl {
     if (now >= next_reclaim) {
       next_reclaim = now + std::clamp(o.lease / 4, std::chrono::milliseconds(20),
                                       std::chrono::milliseconds(1000));
+      recheckLegacy();
+      if (auto g = ensureGroups(); !g) return std::move(g).error();
       auto stale = reclaim();
       if (!stale) return std::move(stale).error();
       for (auto& b : *stale) fetched.push_back(std::move(b));

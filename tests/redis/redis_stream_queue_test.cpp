@@ -278,6 +278,14 @@ TEST_CASE("redis queue: bodies queued before partitions are still handled after 
   CHECK(handled == std::set<std::string>{"queued-before-1", "queued-before-2", "queued-after"});
   CHECK(q.stats().value().depth == 0);
   CHECK(tt::cliOutput(port, "XLEN '" + legacy + "'") == "0\n");
+  // A server of the version before, still running during a rolling upgrade, queues one more:
+  // the new one looks at the old stream again and handles it.
+  REQUIRE(tt::run("redis-cli -p " + std::to_string(port) + " XADD '" + legacy +
+                  "' '*' b queued-late t 1767225600000 n 0") == 0);
+  auto late = q.pop(5s).value();
+  REQUIRE(late);
+  CHECK(late->body == "queued-late");
+  REQUIRE(q.ack(*late));
 }
 
 TEST_CASE("redis queue: every key of a partition carries its hash tag (one Cluster slot)") {
