@@ -5,14 +5,19 @@
 //
 //   fleet_server --redis-port P --prefix K --secret S --app-id A --token T
 //                --graph-url U --quiet-ms N --log FILE --port-file FILE
-//                [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]
+//                [--lease-ms N] [--claim-lease-ms N] [--record-handled 1] [--record-port P]
+//                [--sentinels H:P,H:P --sentinel-service NAME] [--cluster-nodes H:P,H:P]
+//                [--wait-replicas N]
 //
 // tests/redis/fleet_test.cpp runs several of it behind a round-robin proxy.
 //
 // FILE gets one line per handled event ("event <dedup key>") and per policy action
 // ("action <name> <page> <user> ok|failed"), flushed at once so a killed server's work counts.
 // With --record-handled 1 the handler also counts each event in Redis (HINCRBY on
-// <prefix>handled), so a test can check "exactly once" after servers were killed.
+// <prefix>handled, on the server at --record-port, default --redis-port), so a test can check
+// "exactly once" after servers were killed; a failover test records outside the Redis under test.
+// --sentinels or --cluster-nodes reach Redis through Sentinel or as a Redis Cluster instead of
+// --redis-port; --wait-replicas sets RedisOptions::wait_replicas.
 
 #include <httplib.h>
 #include <signal.h>
@@ -27,6 +32,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <hiredis/hiredis.h>
 
@@ -50,12 +56,31 @@ void logLine(const std::string& line) {
   g_log << line << std::endl;  // flushed: a SIGKILL must not lose written lines
 }
 
+// "h:p,h:p" as addresses.
+std::vector<redis::RedisAddress> addresses(const std::string& list) {
+  std::vector<redis::RedisAddress> out;
+  std::size_t from = 0;
+  while (from < list.size()) {
+    std::size_t comma = list.find(',', from);
+    if (comma == std::string::npos) comma = list.size();
+    const std::string item = list.substr(from, comma - from);
+    const auto colon = item.rfind(':');
+    if (colon != std::string::npos) {
+      out.push_back({item.substr(0, colon), std::stoi(item.substr(colon + 1))});
+    }
+    from = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 constexpr const char* kUsage =
     "usage: fleet_server --redis-port P --prefix K --secret S --app-id A --token T\n"
     "                    --graph-url U --quiet-ms N --log FILE --port-file FILE\n"
     "                    [--lease-ms N] [--claim-lease-ms N] [--record-handled 1]\n"
+    "                    [--record-port P] [--sentinels H:P,H:P --sentinel-service NAME]\n"
+    "                    [--cluster-nodes H:P,H:P] [--wait-replicas N]\n"
     "One webhook server of a fleet: bodies go to a Redis stream before the 200; workers\n"
     "de-duplicate and track conversations on Redis and take a thread back after --quiet-ms of\n"
     "agent silence. Several, sharing Redis behind a load balancer, behave as one. It listens\n"
@@ -68,8 +93,13 @@ int main(int argc, char** argv) {
   }
   std::map<std::string, std::string> args;
   for (int i = 1; i + 1 < argc; i += 2) args[argv[i]] = argv[i + 1];
-  for (const char* required : {"--redis-port", "--prefix", "--secret", "--app-id", "--token",
-                               "--graph-url", "--quiet-ms", "--log", "--port-file"}) {
+  const bool topology = args.count("--sentinels") || args.count("--cluster-nodes");
+  if (!topology && !args.count("--redis-port")) {
+    std::cerr << "missing --redis-port (or --sentinels, or --cluster-nodes)\n" << kUsage;
+    return 2;
+  }
+  for (const char* required : {"--prefix", "--secret", "--app-id", "--token", "--graph-url",
+                               "--quiet-ms", "--log", "--port-file"}) {
     if (!args.count(required)) {
       std::cerr << "missing " << required << "\n" << kUsage;
       return 2;
@@ -84,8 +114,16 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   redis::RedisOptions ro;
-  ro.port = std::stoi(args["--redis-port"]);
+  if (args.count("--redis-port")) ro.port = std::stoi(args["--redis-port"]);
   ro.key_prefix = args["--prefix"];
+  ro.sentinels = addresses(args["--sentinels"]);
+  ro.sentinel_service = args["--sentinel-service"];
+  ro.cluster_nodes = addresses(args["--cluster-nodes"]);
+  if (args.count("--wait-replicas")) ro.wait_replicas = std::stoi(args["--wait-replicas"]);
+  if (auto ok = redis::checkOptions(ro); !ok) {
+    std::cerr << ok.error().message << "\n";
+    return 2;
+  }
   auto store = std::make_shared<redis::RedisStore>(ro);
 
   ClientOptions co;
@@ -117,7 +155,8 @@ int main(int argc, char** argv) {
   // killed server's count survives it.
   const bool record = args.count("--record-handled") && args["--record-handled"] == "1";
   std::mutex record_mu;
-  redisContext* recorder = record ? redisConnect("127.0.0.1", ro.port) : nullptr;
+  const int record_port = args.count("--record-port") ? std::stoi(args["--record-port"]) : ro.port;
+  redisContext* recorder = record ? redisConnect("127.0.0.1", record_port) : nullptr;
   const std::string handled_key = ro.key_prefix + "handled";
 
   webhook::Router router;
@@ -132,7 +171,7 @@ int main(int argc, char** argv) {
       if (!ok) {
         // Redis is restarting: reconnect, and fail the event so it is retried.
         redisFree(recorder);
-        recorder = redisConnect("127.0.0.1", ro.port);
+        recorder = redisConnect("127.0.0.1", record_port);
         return Error::make(ErrorCategory::kStore, "recording the event failed");
       }
     }

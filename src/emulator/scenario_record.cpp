@@ -37,7 +37,8 @@ struct Action {
 // on its own timer (a take-back after its agent went quiet) does so in real time, and the
 // emulator's clock advances do not move the app's clock.
 constexpr std::int64_t kRecordedWaitMs = 1000;
-constexpr std::int64_t kMaxWaitMs = 10 * 60 * 1000;  // what a scenario's `wait` accepts
+constexpr std::int64_t kMaxWaitMs =
+    std::int64_t{10} * 60 * 1000;  // what a scenario's `wait` accepts
 
 std::int64_t wallOf(const Value& e) {
   const auto it = e.FindMember("wall_ms");

@@ -7,6 +7,7 @@
 // only. A pipeline is split by node, one round trip per node, its replies put back in order.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -20,8 +21,8 @@ HANDOVER_BEGIN_NAMESPACE
 namespace redis::detail {
 
 /// The slot of a key (the Cluster specification: CRC16 of the hash tag, or of the whole key,
-/// modulo 16384).
-std::uint16_t keySlot(std::string_view key);
+/// modulo 16384). Exported for the tests that check it against `CLUSTER KEYSLOT`.
+HANDOVER_REDIS_EXPORT std::uint16_t keySlot(std::string_view key);
 
 /// The key a command is routed by (empty: any node serves it).
 std::string_view routeKey(const std::vector<std::string>& args);
@@ -41,7 +42,7 @@ class Cluster {
   struct Node {
     RedisAddress address;
     std::vector<std::unique_ptr<Connection>> connections;
-    std::size_t next = 0;
+    std::atomic<std::size_t> next{0};  // round-robin over the connections, from any thread
   };
   static constexpr std::size_t kSlots = 16384;
 

@@ -213,6 +213,17 @@ class PrivateSentinel {
   PrivateSentinel(const PrivateSentinel&) = delete;
   PrivateSentinel& operator=(const PrivateSentinel&) = delete;
   int port() const { return port_; }
+  /// The primary's port this Sentinel names for `service` now (0 when none).
+  int primaryPort(const std::string& service) const {
+    const std::string out = cliOutput(port_, "sentinel get-master-addr-by-name '" + service + "'");
+    const auto nl = out.find('\n');
+    if (nl == std::string::npos) return 0;
+    try {
+      return std::stoi(out.substr(nl + 1));
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
 
  private:
   int port_ = 0;
@@ -293,6 +304,40 @@ class PrivateCluster {
           const std::string addr = f[1].substr(0, f[1].find('@'));
           return std::stoi(addr.substr(addr.rfind(':') + 1));
         }
+      }
+    }
+    return 0;
+  }
+  /// Moves `slot` from its primary to the primary at `to`, as a resharding tool does: importing
+  /// and migrating states, the keys moved (MIGRATE), then the slot assigned everywhere.
+  void migrateSlot(int slot, int to) {
+    const int from = primaryOf(slot, to);
+    const std::string s = std::to_string(slot);
+    const auto cli = [](int port, const std::string& args) {
+      return run("redis-cli -p " + std::to_string(port) + " " + args);
+    };
+    cli(to, "cluster setslot " + s + " importing " + idOf(from));
+    cli(from, "cluster setslot " + s + " migrating " + idOf(to));
+    const std::string keys = cliOutput(from, "cluster getkeysinslot " + s + " 1000");
+    std::string key_args;
+    std::size_t a = 0;
+    for (std::size_t nl = keys.find('\n'); nl != std::string::npos; nl = keys.find('\n', a)) {
+      key_args += " '" + keys.substr(a, nl - a) + "'";
+      a = nl + 1;
+    }
+    if (!key_args.empty()) {
+      cli(from, "migrate 127.0.0.1 " + std::to_string(to) + " '' 0 5000 keys" + key_args);
+    }
+    for (const auto& n : nodes_) {
+      if (n->cli("ping") == 0) cli(n->port(), "cluster setslot " + s + " node " + idOf(to));
+    }
+  }
+  /// A live primary other than the one at `port`.
+  int otherPrimary(int port) const {
+    for (const auto& n : nodes_) {
+      if (n->port() != port && n->cli("ping") == 0 &&
+          cliOutput(n->port(), "role").rfind("master", 0) == 0) {
+        return n->port();
       }
     }
     return 0;
