@@ -263,6 +263,31 @@ Result<Reply> Cluster::settle(const std::vector<std::string>& command, Reply fir
   return reply;
 }
 
+Result<std::vector<std::pair<std::string, Reply>>> Cluster::atEveryPrimary(
+    const std::vector<std::string>& args) {
+  if (auto r = refresh(); !r) return std::move(r).error();
+  std::vector<std::size_t> primaries;
+  std::vector<std::string> addresses;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int node : slots_) {
+      if (node < 0 || std::find(primaries.begin(), primaries.end(), node) != primaries.end()) {
+        continue;
+      }
+      primaries.push_back(static_cast<std::size_t>(node));
+      const RedisAddress& a = nodes_[static_cast<std::size_t>(node)]->address;
+      addresses.push_back(a.host + ":" + std::to_string(a.port));
+    }
+  }
+  std::vector<std::pair<std::string, Reply>> out;
+  for (std::size_t i = 0; i < primaries.size(); ++i) {
+    auto r = sendTo(primaries[i], {args});
+    if (!r) return std::move(r).error();
+    out.emplace_back(addresses[i], std::move(r->front()));
+  }
+  return out;
+}
+
 Result<std::vector<Reply>> Cluster::pipelineEach(
     const std::vector<std::vector<std::string>>& commands) {
   return send(commands, nullptr);

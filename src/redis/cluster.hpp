@@ -37,6 +37,10 @@ class Cluster {
   /// The same, then `WAIT wait_replicas wait_timeout` on every connection written to; the
   /// fewest replicas any of them reached.
   Result<Written> write(const std::vector<std::vector<std::string>>& commands);
+  /// `args` (a command of no key, e.g. INFO) at every primary of a fresh slot map, each reply
+  /// with the primary's address.
+  Result<std::vector<std::pair<std::string, Reply>>> atEveryPrimary(
+      const std::vector<std::string>& args);
 
  private:
   struct Node {

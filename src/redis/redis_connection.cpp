@@ -281,6 +281,30 @@ Result<std::vector<Reply>> RedisPool::pipeline(
   return withConnection([&](Connection& c) { return c.pipeline(commands); });
 }
 
+Result<std::vector<std::pair<std::string, Reply>>> RedisPool::atEveryPrimary(
+    const std::vector<std::string>& args) {
+  std::vector<std::pair<std::string, Reply>> out;
+  if (cluster) {
+    auto r = cluster->atEveryPrimary(args);
+    if (!r) return std::move(r).error();
+    out = std::move(*r);
+  } else {
+    auto r = withConnection([&](Connection& c) -> Result<std::pair<std::string, Reply>> {
+      auto reply = c.raw(args);
+      if (!reply) return std::move(reply).error();
+      return std::make_pair(c.where, std::move(*reply));
+    });
+    if (!r) return std::move(r).error();
+    out.push_back(std::move(*r));
+  }
+  for (const auto& [where, reply] : out) {
+    if (reply->type == REDIS_REPLY_ERROR) {
+      return storeError("redis at " + where + " answered: " + std::string(reply->str, reply->len));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<Reply>> RedisPool::pipelineEach(
     const std::vector<std::vector<std::string>>& commands) {
   if (commands.empty()) return std::vector<Reply>{};

@@ -122,6 +122,10 @@ struct RedisPool {
   Result<std::vector<Reply>> pipeline(const std::vector<std::vector<std::string>>& commands);
   // The same, each reply handed back, error replies included (Connection::pipelineEach).
   Result<std::vector<Reply>> pipelineEach(const std::vector<std::vector<std::string>>& commands);
+  // A command of no key at every primary (one on a single server or behind Sentinel), each
+  // reply with the server's address; an error reply fails the call.
+  Result<std::vector<std::pair<std::string, Reply>>> atEveryPrimary(
+      const std::vector<std::string>& args);
   // Writes in one round trip, followed by `WAIT wait_replicas wait_timeout` on the same
   // connection when replicas are awaited (the WAIT reply is not among `replies`).
   Result<Written> write(std::vector<std::vector<std::string>> commands);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <random>
 #include <string>
@@ -562,19 +563,22 @@ void replicaWarnings(DurabilityReport& report) {
 
 }  // namespace
 
+// Every primary's settings (one on a single server or behind Sentinel; each of a cluster's):
+// the report holds the weakest, and a warning names the primary that has it.
 Result<DurabilityReport> RedisStreamQueue::checkDurability() {
   Impl& d = *impl_;
   DurabilityReport report;
   report.wait_replicas = d.o.redis.wait_replicas;
-  auto info = d.pool.command({"INFO", "replication"});
+  auto info = d.pool.atEveryPrimary({"INFO", "replication"});
   if (!info) return std::move(info).error();
-  report.replicas = std::max(0, connectedReplicas(str(info->get())));
+  report.replicas = std::numeric_limits<int>::max();
+  for (const auto& [where, reply] : *info) {
+    report.replicas = std::min(report.replicas, std::max(0, connectedReplicas(str(reply.get()))));
+  }
+  if (info->empty()) report.replicas = 0;
   replicaWarnings(report);
-  auto get = [&](const char* name) -> Result<std::string> {
-    auto r = d.pool.command({"CONFIG", "GET", name});
-    if (!r) return std::move(r).error();
-    if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements < 2) return std::string();
-    return str((*r)->element[1]);
+  const auto get = [&](const char* name) -> Result<std::vector<std::pair<std::string, Reply>>> {
+    return d.pool.atEveryPrimary({"CONFIG", "GET", name});
   };
   auto aof = get("appendonly");
   auto fsync = get("appendfsync");
@@ -587,9 +591,21 @@ Result<DurabilityReport> RedisStreamQueue::checkDurability() {
         "appendonly yes and appendfsync always");
     return report;
   }
-  report.append_only = *aof == "yes";
-  report.append_fsync = *fsync;
+  const auto value = [](const Reply& r) {
+    return r->type == REDIS_REPLY_ARRAY && r->elements >= 2 ? str(r->element[1]) : std::string();
+  };
+  report.append_only = true;
+  report.append_fsync = "always";
+  for (std::size_t i = 0; i < aof->size(); ++i) {
+    const std::string on = value((*aof)[i].second);
+    const std::string every = i < fsync->size() ? value((*fsync)[i].second) : std::string();
+    if (on != "yes") report.append_only = false;
+    if (every != "always") report.append_fsync = every;
+  }
   persistenceWarnings(report);
+  if (aof->size() > 1) {
+    for (auto& w : report.warnings) w += " (on at least one of the cluster's primaries)";
+  }
   return report;
 }
 

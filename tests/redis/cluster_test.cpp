@@ -63,6 +63,23 @@ TEST_CASE("cluster: slots as Redis computes them, and the queue and the store on
     pushed.insert(body);
   }
   CHECK(q.stats().value().depth == 200);
+  // The durability check asks every primary and reports the weakest.
+  auto report = q.checkDurability().value();
+  CHECK(report.replicas == 1);
+  CHECK(report.append_fsync == "always");
+  REQUIRE(report.warnings.size() == 1);  // replicas exist, wait_replicas is 0
+  CHECK(report.warnings[0].find("wait_replicas is 0") != std::string::npos);
+  int weak = 0;
+  for (std::size_t i = 0; i < cluster.size() && weak == 0; ++i) {
+    if (rt::cliOutput(cluster.node(i).port(), "role").rfind("master", 0) == 0) {
+      weak = cluster.node(i).port();
+    }
+  }
+  REQUIRE(rt::run("redis-cli -p " + std::to_string(weak) + " config set appendfsync everysec") ==
+          0);
+  report = q.checkDurability().value();
+  CHECK(report.append_fsync == "everysec");
+  CHECK(report.warnings.size() == 2);
   const auto seen = drain(q);
   CHECK(seen.size() == 200);
   CHECK(std::set<std::string>(seen.begin(), seen.end()) == pushed);

@@ -6,7 +6,7 @@
 // SIGKILLed, replaced by its replica, and restarted. Handled events are recorded in a Redis
 // apart from the one under test. Every event the emulator delivered is handled (lost = 0);
 // handled-twice and the POSTs answered 503 during the failover are printed.
-// Labelled `topology`: the main stage only, one at a time (about a minute each).
+// Labelled `topology`: the main stage only, one at a time (about 30 s each).
 #include <chrono>
 #include <iostream>
 #include <memory>
