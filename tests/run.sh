@@ -8,8 +8,8 @@
 #                        format  clang-format check                         (tests/ci/lint.sh format)
 #                        docs    doxygen, warnings are errors               (tests/ci/docs.sh)
 #                        main    build/ci + ctest (everything)
-#                        shared  installed-package tests of a shared build  (tests/ci/shared.sh)
-#                        asan    ASan+UBSan shared-library build + ctest    (tests/ci/asan.sh)
+#                        asan    ASan+UBSan shared-library build + ctest, the
+#                                installed-package tests included           (tests/ci/asan.sh)
 #                        tsan    TSan build of the `concurrency` tests      (tests/ci/tsan.sh)
 #                        bench   tests/bench/run.sh --smoke over the main build: every
 #                                benchmark runs once with tiny sizes (no figures, no pass/fail
@@ -24,7 +24,7 @@ cd "$root" || exit 1
 # shellcheck source=tests/ci/lib.sh
 source tests/ci/lib.sh
 
-all_stages=(format docs main bench shared asan tsan fuzz lint)
+all_stages=(format docs main bench asan tsan fuzz lint)
 requested="${HANDOVER_CI_STAGES:-all}"
 requested="${requested//,/ }"
 [ "$requested" = all ] && requested="${all_stages[*]}"
@@ -47,7 +47,7 @@ wants main && extra+=(chromium chromium-driver python3-selenium)
 cmake/install-deps.sh "${extra[@]}" || exit 1
 
 # Wall-clock bound per stage, in seconds: the whole run stays well under 30 minutes.
-declare -A limit=([format]=60 [main]=1200 [bench]=240 [shared]=300 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
+declare -A limit=([format]=60 [main]=1200 [bench]=240 [asan]=900 [tsan]=420 [fuzz]=300 [docs]=120 [lint]=420)
 
 main_stage() {
   cmake -S . -B "$main_build" -DCMAKE_BUILD_TYPE=RelWithDebInfo &&

@@ -116,7 +116,7 @@ if redis.call('GET', KEYS[1]) == 'p' then redis.call('DEL', KEYS[1]) end
 return 0
 )lua";
 
-std::int64_t toInt(const std::string& s) {
+std::int64_t roundedOrZero(const std::string& s) {
   if (s.empty()) return 0;
   try {
     return static_cast<std::int64_t>(std::llround(std::stod(s)));
@@ -152,7 +152,7 @@ std::string opt(const std::optional<Timestamp>& v) {
 }
 
 Timestamp toTime(const std::string& v) {
-  return fromEpochMillis(toInt(v));
+  return fromEpochMillis(roundedOrZero(v));
 }
 
 ConversationState parseState(const ConversationKey& key, const redisReply* r) {
@@ -164,11 +164,11 @@ ConversationState parseState(const ConversationKey& key, const redisReply* r) {
     if (f == "ot") {
       s.owner.learned_at = toTime(v);
     } else if (f == "ow") {
-      s.owner.ownership = static_cast<Ownership>(toInt(v));
+      s.owner.ownership = static_cast<Ownership>(roundedOrZero(v));
     } else if (f == "oa") {
       s.owner.app_id = v;
     } else if (f == "os") {
-      s.owner.source = static_cast<OwnerSource>(toInt(v));
+      s.owner.source = static_cast<OwnerSource>(roundedOrZero(v));
     } else if (f == "oe") {
       if (!v.empty()) s.owner.expires_at = toTime(v);
     } else if (f == "lu") {

@@ -94,7 +94,7 @@ std::string defaultConsumer() {
          std::to_string(rd() % 1'000'000);
 }
 
-std::int64_t toInt(const std::string& s) {
+std::int64_t integerOrZero(const std::string& s) {
   try {
     return s.empty() ? 0 : std::stoll(s);
   } catch (const std::exception&) {
@@ -115,9 +115,9 @@ std::optional<QueuedBody> entryOf(const redisReply* e) {
     if (f == "b") {
       b.body = str(fields->element[i + 1]);
     } else if (f == "t") {
-      b.received_at = fromEpochMillis(toInt(str(fields->element[i + 1])));
+      b.received_at = fromEpochMillis(integerOrZero(str(fields->element[i + 1])));
     } else if (f == "n") {
-      before = static_cast<std::size_t>(toInt(str(fields->element[i + 1])));
+      before = static_cast<std::size_t>(integerOrZero(str(fields->element[i + 1])));
     }
   }
   b.deliveries = before;  // the caller adds this delivery
@@ -188,7 +188,7 @@ struct RedisStreamQueue::Impl {
       stream_id = id;  // handed out by a version before partitions
       return parts.back();
     }
-    const auto n = static_cast<std::size_t>(toInt(id.substr(0, slash)));
+    const auto n = static_cast<std::size_t>(integerOrZero(id.substr(0, slash)));
     stream_id = id.substr(slash + 1);
     return parts[std::min(n, parts.size() - 1)];
   }
@@ -513,7 +513,7 @@ Result<std::vector<DeadLetter>> RedisStreamQueue::deadLetters(std::size_t limit)
       for (std::size_t k = 0; k + 1 < fields->elements; k += 2) {
         if (str(fields->element[k]) == "reason") dl.reason = str(fields->element[k + 1]);
       }
-      found.emplace_back(toInt(b->id.substr(0, b->id.find('-'))), std::move(dl));
+      found.emplace_back(integerOrZero(b->id.substr(0, b->id.find('-'))), std::move(dl));
     }
   }
   std::stable_sort(found.begin(), found.end(),
@@ -532,7 +532,7 @@ int connectedReplicas(const std::string& info) {
   const auto at = info.find(key);
   if (at == std::string::npos) return -1;
   return static_cast<int>(
-      toInt(info.substr(at + key.size(), info.find('\r', at) - at - key.size())));
+      integerOrZero(info.substr(at + key.size(), info.find('\r', at) - at - key.size())));
 }
 
 void persistenceWarnings(DurabilityReport& report) {

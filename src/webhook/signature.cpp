@@ -51,7 +51,7 @@ int hexDigit(char c) {
 SignatureFailure decode(std::string_view value, std::string_view prefix, std::size_t size,
                         unsigned char* out) {
   if (value.size() <= prefix.size() ||
-      !detail::equalsIgnoreCase(value.substr(0, prefix.size()), prefix)) {
+      !handover::detail::equalsIgnoreCase(value.substr(0, prefix.size()), prefix)) {
     return SignatureFailure::kMalformedHeader;
   }
   const std::string_view digits = value.substr(prefix.size());
@@ -146,7 +146,7 @@ std::optional<std::string_view> single(const HttpHeaders& headers, std::string_v
                                        bool& duplicate) {
   std::optional<std::string_view> found;
   for (const auto& [k, v] : headers) {
-    if (!detail::equalsIgnoreCase(k, name)) continue;
+    if (!handover::detail::equalsIgnoreCase(k, name)) continue;
     if (found) duplicate = true;
     found = v;
   }

@@ -9,7 +9,7 @@ using handover::test::kPsid;
 
 namespace {
 
-struct Fixture {
+struct RecordingServerFixture {
   test::RecordingServer server;
   Client client = test::guardedClient(test::testOptions(server.baseUrl(), test::kPageId));
 };
@@ -17,7 +17,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("thread_owner: every documented shape") {
-  Fixture f;
+  RecordingServerFixture f;
   SECTION("owner visible, id as string, with expiration") {
     f.server.enqueueJson(
         200, R"({"data":[{"thread_owner":{"app_id":"263902037430900","expiration":1767225600}}]})");
@@ -93,7 +93,7 @@ TEST_CASE("threadOwnership compares with the configured app id") {
 }
 
 TEST_CASE("take_thread_control: success flag or the new owner") {
-  Fixture f;
+  RecordingServerFixture f;
   f.server.enqueueJson(200, R"({"success":true})");
   auto plain = f.client.takeThreadControl(kPsid);
   REQUIRE(plain);
@@ -112,7 +112,7 @@ TEST_CASE("take_thread_control: success flag or the new owner") {
 }
 
 TEST_CASE("success bodies are checked, not assumed") {
-  Fixture f;
+  RecordingServerFixture f;
   f.server.enqueueJson(200, R"({"success":"yes"})");
   f.server.enqueueJson(200, R"({"result":"ok"})");
   f.server.enqueueJson(200, R"([true])");
@@ -124,14 +124,14 @@ TEST_CASE("success bodies are checked, not assumed") {
 }
 
 TEST_CASE("request_thread_control success is typed as 'delivered'") {
-  Fixture f;
+  RecordingServerFixture f;
   Result<RequestDelivered> r = f.client.requestThreadControl(kPsid);
   REQUIRE(r);
   static_assert(std::is_same_v<decltype(r)::value_type, RequestDelivered>);
 }
 
 TEST_CASE("secondary_receivers and personas follow paging cursors") {
-  Fixture f;
+  RecordingServerFixture f;
   f.server.enqueueJson(200, R"({"data":[{"id":263902037430900,"name":"Page Inbox"},
     {"id":"1217981644879628","name":"IG Inbox"}],
     "paging":{"cursors":{"before":"B","after":"AFTER1"},"next":"https://graph/next"}})");
@@ -158,7 +158,7 @@ TEST_CASE("secondary_receivers and personas follow paging cursors") {
 }
 
 TEST_CASE("messaging_feature_status is read field by field") {
-  Fixture f;
+  RecordingServerFixture f;
   f.server.enqueueJson(200, R"({"messaging_feature_status":{"hop_v2":true,"msgr_multi_app":true,
     "ig_multi_app":false},"id":112233445566778})");
   auto status = f.client.getMessagingFeatureStatus();
@@ -175,7 +175,7 @@ TEST_CASE("messaging_feature_status is read field by field") {
 }
 
 TEST_CASE("a 200 wrapping a Graph error is an API error") {
-  Fixture f;
+  RecordingServerFixture f;
   f.server.enqueueJson(200, R"({"error":{"message":"(#2) Service temporarily unavailable",
     "type":"OAuthException","code":2,"fbtrace_id":"T1"}})");
   auto r = f.client.releaseThreadControl(kPsid);

@@ -9,10 +9,10 @@ using testing::FakeTransport;
 
 namespace {
 
-struct Fixture {
+struct FakeTransportFixture {
   std::shared_ptr<FakeTransport> fake = std::make_shared<FakeTransport>();
   ClientOptions options;
-  Fixture() {
+  FakeTransportFixture() {
     options.access_token = test::kToken;
     options.transport = fake;
     fake->setFallback(
@@ -31,7 +31,7 @@ void expectInvalid(const Result<T>& r, const std::string& fragment) {
 }  // namespace
 
 TEST_CASE("an empty recipient is refused by every call that takes one") {
-  Fixture f;
+  FakeTransportFixture f;
   Client c = f.client();
   expectInvalid(c.passThreadControl("", "1"), "recipient");
   expectInvalid(c.passThreadControlToPageInbox(""), "recipient");
@@ -46,7 +46,7 @@ TEST_CASE("an empty recipient is refused by every call that takes one") {
 }
 
 TEST_CASE("extend duration must be 1 s to 7 days") {
-  Fixture f;
+  FakeTransportFixture f;
   Client c = f.client();
   expectInvalid(c.extendThreadControl(test::kPsid, 0s), "duration");
   expectInvalid(c.extendThreadControl(test::kPsid, -5s), "duration");
@@ -60,7 +60,7 @@ TEST_CASE("extend duration must be 1 s to 7 days") {
 }
 
 TEST_CASE("Send API and persona input is checked") {
-  Fixture f;
+  FakeTransportFixture f;
   Client c = f.client();
   expectInvalid(c.sendText(test::kPsid, ""), "text");
   SendTextRequest tagless;
@@ -91,7 +91,7 @@ TEST_CASE("Send API and persona input is checked") {
 }
 
 TEST_CASE("missing client options are reported, not sent") {
-  Fixture f;
+  FakeTransportFixture f;
   f.options.access_token.clear();
   expectInvalid(f.client().releaseThreadControl(test::kPsid), "access_token");
   f.options.access_token = test::kToken;
@@ -104,7 +104,7 @@ TEST_CASE("the default API version is current and ids stay strings") {
   ClientOptions defaults;
   CHECK(defaults.api_version >= std::string("v25.0"));
   CHECK(defaults.page_id == "me");
-  Fixture f;
+  FakeTransportFixture f;
   f.fake->enqueueJson(200, R"({"success":true})");
   REQUIRE(f.client().passThreadControl("98765432109876543210", "18446744073709551615"));
   const auto req = f.fake->lastRequest();

@@ -13,11 +13,6 @@ using namespace handover::emulator::testing;
 using handover::detail::hmacSha1Hex;
 using handover::detail::hmacSha256Hex;
 
-namespace {
-constexpr auto kWait = std::chrono::seconds(10);
-
-}  // namespace
-
 TEST_CASE("delivery: an app that is down gets every event once it is back in order") {
   Fixture f;
   f.agent_hook.setDown(true);

@@ -20,8 +20,6 @@ using namespace handover::emulator::testing;
 
 namespace {
 
-constexpr auto kWait = std::chrono::seconds(10);
-
 Faults faults(const std::string& json) {
   auto parsed = parseFaults(json);
   if (!parsed) FAIL(parsed.error().message);

@@ -2,6 +2,9 @@
 // A two-era world for integration tests: a legacy page and a routing page, a bot app and an
 // agent app with real webhook receivers, a third app without webhooks, and SDK clients.
 
+#include <rapidjson/document.h>
+
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -13,6 +16,16 @@
 
 HANDOVER_BEGIN_NAMESPACE
 namespace emulator::testing {
+
+// How long a test waits for a webhook the emulator should deliver.
+inline constexpr auto kWait = std::chrono::seconds(10);
+
+// An answer body as JSON (invalid UTF-8 makes it a parse error the test sees).
+inline rapidjson::Document json(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  return doc;
+}
 
 inline constexpr const char* kLegacyPage = "100100100";
 inline constexpr const char* kRoutingPage = "200200200";

@@ -57,12 +57,6 @@ RawAnswer raw(int port, const std::string& head_lines, const std::string& body) 
   return a;
 }
 
-rapidjson::Document json(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-  return doc;
-}
-
 int graphCode(const std::string& body, const char* field = "code") {
   auto doc = json(body);
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("error")) return -1;

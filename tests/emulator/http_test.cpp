@@ -13,12 +13,6 @@ using handover::detail::appSecretProof;
 
 namespace {
 
-rapidjson::Document json(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str());
-  return doc;
-}
-
 httplib::Headers bearer(const std::string& token) {
   return {{"Authorization", "Bearer " + token}};
 }

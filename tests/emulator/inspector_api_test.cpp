@@ -14,12 +14,6 @@ using namespace handover::emulator::testing;
 
 namespace {
 
-rapidjson::Document json(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
-  return doc;
-}
-
 const rapidjson::Value* conversationOf(const rapidjson::Document& all, const char* page,
                                        const std::string& user) {
   for (const auto& c : all.GetArray()) {

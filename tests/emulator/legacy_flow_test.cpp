@@ -7,10 +7,6 @@ using namespace handover::emulator;
 using namespace handover::emulator::testing;
 using webhook::EventKind;
 
-namespace {
-constexpr auto kWait = std::chrono::seconds(10);
-}
-
 TEST_CASE("legacy: the primary owns by default - the secondary gets standby and cannot send") {
   Fixture f;
   auto bot = f.legacyBot();

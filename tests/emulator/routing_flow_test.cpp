@@ -7,10 +7,6 @@ using namespace handover::emulator;
 using namespace handover::emulator::testing;
 using webhook::EventKind;
 
-namespace {
-constexpr auto kWait = std::chrono::seconds(10);
-}
-
 TEST_CASE("routing: an idle thread is answered by the default app - thread_owner is empty") {
   Fixture f;
   CHECK(f.ownerOf(kRoutingPage).empty());

@@ -30,7 +30,6 @@ extern char** environ;
 
 namespace {
 
-const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
 const std::string kSecret = "example-secret";
 const std::string kToken = "example-verify-token";
 
@@ -151,7 +150,7 @@ TEST_CASE("the example server answers the handshake and signed POSTs over loopba
   CHECK(wrong->status == 403);
 
   // A signed non-ASCII body: accepted, and both events reach the handlers.
-  const std::string body = handover::test::readFile(kDir + "unicode_text.json");
+  const std::string body = handover::test::webhookFixture("unicode_text.json");
   httplib::Headers signed_headers{
       {"X-Hub-Signature-256", "sha256=" + handover::detail::hmacSha256Hex(kSecret, body)}};
   auto post = http.Post("/webhook", signed_headers, body, "application/json");
@@ -316,7 +315,7 @@ TEST_CASE("the Beast example server: handshake, deliveries, caps, encodings and 
     slow.back()->send("POST /webhook HTTP/1.1\r\nHost: x\r\nX-Hub-Sig");
   }
   // A signed delivery is still answered at once, and its event handled.
-  const std::string body = handover::test::readFile(kDir + "unicode_text.json");
+  const std::string body = handover::test::webhookFixture("unicode_text.json");
   const std::string sig = "sha256=" + handover::detail::hmacSha256Hex(kSecret, body);
   auto post = http.Post("/webhook", {{"X-Hub-Signature-256", sig}}, body, "application/json");
   REQUIRE(post);

@@ -24,7 +24,7 @@ using namespace handover;
 using namespace handover::webhook;
 using namespace std::chrono_literals;
 
-constexpr const char* kSecret = "adapter-secret";
+constexpr const char* kAdapterSecret = "adapter-secret";
 
 const std::string kBody =
     R"({"object":"page","entry":[{"id":"1","time":1,"messaging":[{"sender":{"id":"7"},)"
@@ -40,7 +40,7 @@ struct Served {
 
   explicit Served(std::size_t cap = 4096) {
     EndpointOptions o;
-    o.app_secret = kSecret;
+    o.app_secret = kAdapterSecret;
     o.verify_token = "vt";
     o.parse.max_body_bytes = cap;
     Router router;
@@ -111,8 +111,9 @@ TEST_CASE("httplib adapter: handshake and a signed delivery over loopback") {
   REQUIRE(bad);
   CHECK(bad->status == 403);
 
-  auto post = http.Post("/webhook", {{"X-Hub-Signature-256", signatureHeaderValue(kBody, kSecret)}},
-                        kBody, "application/json");
+  auto post =
+      http.Post("/webhook", {{"X-Hub-Signature-256", signatureHeaderValue(kBody, kAdapterSecret)}},
+                kBody, "application/json");
   REQUIRE(post);
   CHECK(post->status == 200);
   const auto until = std::chrono::steady_clock::now() + 5s;
@@ -125,7 +126,7 @@ TEST_CASE("httplib adapter: handshake and a signed delivery over loopback") {
 TEST_CASE("httplib adapter: a repeated signature header reaches the check and is refused") {
   Served s;
   auto http = s.client();
-  httplib::Headers headers{{"X-Hub-Signature-256", signatureHeaderValue(kBody, kSecret)},
+  httplib::Headers headers{{"X-Hub-Signature-256", signatureHeaderValue(kBody, kAdapterSecret)},
                            {"X-Hub-Signature-256", "sha256=" + std::string(64, 'a')}};
   auto post = http.Post("/webhook", headers, kBody, "application/json");
   REQUIRE(post);
@@ -136,7 +137,7 @@ TEST_CASE("httplib adapter: a repeated signature header reaches the check and is
 TEST_CASE("httplib adapter: the size cap holds for Content-Length and chunked bodies") {
   Served s(1024);
   const std::string big(4096, ' ');
-  const std::string sig = signatureHeaderValue(big, kSecret);
+  const std::string sig = signatureHeaderValue(big, kAdapterSecret);
   CHECK(rawStatus(s.port,
                   "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                   "X-Hub-Signature-256: " +
@@ -158,8 +159,8 @@ TEST_CASE("httplib adapter: a compressed body is refused with 415, never inflate
   const std::string request =
       "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
       "X-Hub-Signature-256: " +
-      signatureHeaderValue(gz, kSecret) + "\r\nContent-Length: " + std::to_string(gz.size()) +
-      "\r\n\r\n" + gz;
+      signatureHeaderValue(gz, kAdapterSecret) +
+      "\r\nContent-Length: " + std::to_string(gz.size()) + "\r\n\r\n" + gz;
   CHECK(rawStatus(s.port, request) == 415);
   CHECK(s.endpoint->stats().rejectedFor(Rejection::kUnsupportedEncoding) == 1);
   CHECK(s.endpoint->stats().queued == 0);
@@ -170,7 +171,7 @@ TEST_CASE("httplib adapter: a compressed body is refused with 415, never inflate
 TEST_CASE("httplib adapter: ambiguous framing gets 400 and a huge Content-Length 413, at once") {
   Served s(1024);
   const std::string body = kBody;
-  const std::string sig = signatureHeaderValue(body, kSecret);
+  const std::string sig = signatureHeaderValue(body, kAdapterSecret);
   const std::string head =
       "POST /webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
       "X-Hub-Signature-256: " +

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the consumer against an installed prefix with nothing but the compiler and pkg-config,
 # as a Makefile user would:  c++ main.cpp $(pkg-config --cflags --libs handover)
-# Usage: pkgconfig_consumer.sh <prefix> <c++ compiler> <consumer dir> <work dir> <version>
+# Usage: pkgconfig_consumer.sh <prefix> <c++ compiler> <consumer dir> <work dir> <version> [flags]
+# flags: a sanitized library's sanitizer flags, which its consumers are built with too.
 set -euo pipefail
 prefix="$1" cxx="$2" consumer="$3" work="$4" version="$5"
+read -r -a flags <<<"${6:-}"
 
 pc="$(find "$prefix" -path '*/pkgconfig/handover.pc' | head -n1)"
 [ -n "$pc" ] || { echo "no handover.pc under $prefix" >&2; exit 1; }
@@ -15,7 +17,7 @@ got="$(pkg-config --modversion handover)"
 
 rm -rf "$work" && mkdir -p "$work"
 # shellcheck disable=SC2046 # word splitting of pkg-config's output is the point
-"$cxx" -std=c++17 -DHANDOVER_EXPECTED_VERSION="\"$version\"" "$consumer/main.cpp" \
+"$cxx" -std=c++17 "${flags[@]}" -DHANDOVER_EXPECTED_VERSION="\"$version\"" "$consumer/main.cpp" \
   -o "$work/consumer" $(pkg-config --cflags --libs handover)
 
 # A shared libhandover is found the way users find one outside the system directories.
@@ -32,7 +34,7 @@ fi
 # The emulator component: an in-process emulator built with the compiler and pkg-config alone.
 if [ -f "$(dirname "$pc")/handover-emulator.pc" ]; then
   # shellcheck disable=SC2046
-  "$cxx" -std=c++17 "$consumer/emulator_main.cpp" -o "$work/emulator_consumer" \
+  "$cxx" -std=c++17 "${flags[@]}" "$consumer/emulator_main.cpp" -o "$work/emulator_consumer" \
     $(pkg-config --cflags --libs handover-emulator)
   LD_LIBRARY_PATH="$(pkg-config --variable=libdir handover)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$work/emulator_consumer" | tee "$work/emulator_output.txt"

@@ -1,6 +1,7 @@
 # cmake -P driver: configure, build and run tests/packaging/consumer in one mode.
 # Inputs (-D): MODE, CONSUMER_DIR, WORK_DIR, HANDOVER_SOURCE_DIR, PREFIX (find_package),
-# EXPECTED_VERSION, CXX_COMPILER, GENERATOR, MAKE_PROGRAM, SHARED, JOBS.
+# EXPECTED_VERSION, CXX_COMPILER, GENERATOR, MAKE_PROGRAM, SHARED, JOBS, CONSUMER_FLAGS (the
+# sanitizer flags of a sanitized library, for compiling and linking the consumer; may be empty).
 cmake_minimum_required(VERSION 3.16)
 
 function(run what)
@@ -22,6 +23,9 @@ set(args
   # An unoptimised build without debug info compiles the library fastest.
   -DCMAKE_BUILD_TYPE=
   -DFETCHCONTENT_FULLY_DISCONNECTED=ON)
+if(CONSUMER_FLAGS)
+  list(APPEND args "-DCMAKE_CXX_FLAGS=${CONSUMER_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${CONSUMER_FLAGS}")
+endif()
 if(MAKE_PROGRAM)
   list(APPEND args "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
 endif()

@@ -19,5 +19,17 @@ inline std::string readFile(const std::string& path) {
   return ss.str();
 }
 
+#ifdef HANDOVER_FIXTURES_DIR
+// tests/fixtures/webhooks/, with the trailing slash.
+inline std::string webhookFixturesDir() {
+  return std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
+}
+
+// A webhook body from tests/fixtures/webhooks/.
+inline std::string webhookFixture(const std::string& name) {
+  return readFile(webhookFixturesDir() + name);
+}
+#endif
+
 }  // namespace test
 HANDOVER_END_NAMESPACE

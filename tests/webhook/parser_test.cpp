@@ -6,47 +6,34 @@
 #include "catch.hpp"
 #include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
+#include "parse_ok.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
 using handover::test::readFile;
-
-namespace {
-
-const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
-
-std::string fixture(const std::string& name) {
-  return readFile(kDir + name);
-}
-
-Batch parseOk(const std::string& body) {
-  auto r = parse(body);
-  if (!r) FAIL(r.error().toString());
-  return std::move(r).value();
-}
-
-}  // namespace
+using handover::test::webhookFixture;
+using handover_test_webhook::parseOk;
 
 // Every fixture's events are checked line by line by the CLI contract's golden files
 // (`<fixture>.parse.jsonl`, tests/cli) and its independent oracle (tests/cli/parse_contract.py);
 // here, that each fixture parses, and the typed fields below.
 TEST_CASE("every fixture parses, with a golden file of the CLI contract beside it") {
   std::vector<std::string> names;
-  for (const auto& f : std::filesystem::directory_iterator(kDir)) {
+  for (const auto& f : std::filesystem::directory_iterator(handover::test::webhookFixturesDir())) {
     if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
   }
   std::sort(names.begin(), names.end());
   REQUIRE(names.size() >= 19);
   for (const auto& name : names) {
     DYNAMIC_SECTION(name) {
-      CHECK(std::filesystem::exists(kDir + name + ".parse.jsonl"));
-      (void)parseOk(fixture(name + ".json"));
+      CHECK(std::filesystem::exists(handover::test::webhookFixturesDir() + name + ".parse.jsonl"));
+      (void)parseOk(webhookFixture(name + ".json"));
     }
   }
 }
 
 TEST_CASE("kinds, platform and conversation of parsed events") {
-  const Batch b = parseOk(fixture("handover_mixed.json"));
+  const Batch b = parseOk(webhookFixture("handover_mixed.json"));
   REQUIRE(b.events.size() == 6);
   CHECK(b.object == "page");
   CHECK(b.platform == Platform::kMessenger);
@@ -60,7 +47,7 @@ TEST_CASE("kinds, platform and conversation of parsed events") {
   CHECK_FALSE(b.events[1].get<PassThreadControl>()->previous_owner_app_id.has_value());
   CHECK(std::string(toString(EventKind::kRequestThreadControl)) == "request_thread_control");
 
-  const Batch ig = parseOk(fixture("instagram_events.json"));
+  const Batch ig = parseOk(webhookFixture("instagram_events.json"));
   CHECK(ig.platform == Platform::kInstagram);
   for (const auto& e : ig.events) CHECK(e.platform == Platform::kInstagram);
   // An echo's conversation is its recipient.
@@ -72,7 +59,7 @@ TEST_CASE("kinds, platform and conversation of parsed events") {
 }
 
 TEST_CASE("echoes from our app, a human in the inbox, and without app_id differ") {
-  const Batch b = parseOk(fixture("echoes.json"));
+  const Batch b = parseOk(webhookFixture("echoes.json"));
   REQUIRE(b.events.size() == 3);
   const std::string me = "1517776481860111";
   CHECK(b.events[0].get<Echo>()->isFromApp(me));
@@ -83,7 +70,7 @@ TEST_CASE("echoes from our app, a human in the inbox, and without app_id differ"
 }
 
 TEST_CASE("ids beyond 2^53 and 2^64 stay exact, as numbers or strings") {
-  const Batch b = parseOk(fixture("ids_numbers_and_strings.json"));
+  const Batch b = parseOk(webhookFixture("ids_numbers_and_strings.json"));
   REQUIRE(b.events.size() == 2);
   CHECK(b.events[0].sender.id == "9007199254740993");
   CHECK(b.events[1].sender.id == "9007199254740993");
@@ -92,7 +79,7 @@ TEST_CASE("ids beyond 2^53 and 2^64 stay exact, as numbers or strings") {
 }
 
 TEST_CASE("unknown events keep their exact raw bytes") {
-  const std::string body = fixture("unknown_kinds.json");
+  const std::string body = webhookFixture("unknown_kinds.json");
   const Batch b = parseOk(body);
   REQUIRE(b.events.size() == 4);
   const auto* u = b.events[0].get<Unknown>();
@@ -105,17 +92,17 @@ TEST_CASE("unknown events keep their exact raw bytes") {
 }
 
 TEST_CASE("the dashboard test payload is recognised, not an error") {
-  const Batch b = parseOk(fixture("dashboard_test.json"));
+  const Batch b = parseOk(webhookFixture("dashboard_test.json"));
   CHECK(b.isDashboardTest());
   CHECK(b.events.empty());
   CHECK(b.errors.empty());
   REQUIRE(b.changes.size() == 1);
   CHECK(b.changes[0].field == "messages");
-  CHECK_FALSE(parseOk(fixture("messenger_text.json")).isDashboardTest());
+  CHECK_FALSE(parseOk(webhookFixture("messenger_text.json")).isDashboardTest());
 }
 
 TEST_CASE("a malformed event is reported with its offset - the others are returned") {
-  const std::string body = fixture("malformed_events.json");
+  const std::string body = webhookFixture("malformed_events.json");
   const Batch b = parseOk(body);
   REQUIRE(b.events.size() == 2);
   REQUIRE(b.errors.size() == 7);
@@ -217,7 +204,7 @@ TEST_CASE("invalid UTF-8 is refused") {
 }
 
 TEST_CASE("size and depth caps hold, and a million-deep document is an error, not a crash") {
-  const std::string small = fixture("messenger_text.json");
+  const std::string small = webhookFixture("messenger_text.json");
   ParseOptions tight;
   tight.max_body_bytes = small.size() - 1;
   auto r = parse(small, tight);
@@ -249,8 +236,8 @@ TEST_CASE("size and depth caps hold, and a million-deep document is an error, no
 }
 
 TEST_CASE("dedupKey is stable across redeliveries and distinct across events") {
-  const Batch a = parseOk(fixture("handover_mixed.json"));
-  const Batch b = parseOk(fixture("handover_mixed.json"));
+  const Batch a = parseOk(webhookFixture("handover_mixed.json"));
+  const Batch b = parseOk(webhookFixture("handover_mixed.json"));
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < a.events.size(); ++i) {
     CHECK(dedupKey(a.events[i]) == dedupKey(b.events[i]));
@@ -276,7 +263,7 @@ TEST_CASE("an Unknown event names its first unmodelled key") {
 }
 
 TEST_CASE("reactions, referrals, opt-ins and edits are typed") {
-  const std::string body = fixture("new_kinds.json");
+  const std::string body = webhookFixture("new_kinds.json");
   const Batch b = parseOk(body);
   REQUIRE(b.errors.empty());
   REQUIRE(b.events.size() == 9);
@@ -308,7 +295,7 @@ TEST_CASE("reactions, referrals, opt-ins and edits are typed") {
 }
 
 TEST_CASE("each event's span is its object in the body") {
-  const std::string body = fixture("new_kinds.json");
+  const std::string body = webhookFixture("new_kinds.json");
   const Batch b = parseOk(body);
   for (const auto& e : b.events) {
     const std::string_view wire = std::string_view(body).substr(e.span.offset, e.span.size);
@@ -320,8 +307,8 @@ TEST_CASE("each event's span is its object in the body") {
 }
 
 TEST_CASE("dedup keys of the new kinds tell events apart and match their redeliveries") {
-  const Batch a = parseOk(fixture("new_kinds.json"));
-  const Batch again = parseOk(fixture("new_kinds.json"));
+  const Batch a = parseOk(webhookFixture("new_kinds.json"));
+  const Batch again = parseOk(webhookFixture("new_kinds.json"));
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < a.events.size(); ++i) {
     CHECK(dedupKey(a.events[i]) == dedupKey(again.events[i]));
@@ -336,7 +323,7 @@ TEST_CASE("dedup keys of the new kinds tell events apart and match their redeliv
 TEST_CASE("recursive (max_depth up to 256) and iterative parsing give the same result") {
   ParseOptions deep;
   deep.max_depth = 100000;  // beyond what RapidJSON is let recurse: iterative mode
-  for (const auto& f : std::filesystem::directory_iterator(kDir)) {
+  for (const auto& f : std::filesystem::directory_iterator(handover::test::webhookFixturesDir())) {
     if (f.path().extension() != ".json") continue;
     const std::string body = readFile(f.path().string());
     DYNAMIC_SECTION(f.path().filename().string()) {

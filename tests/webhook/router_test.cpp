@@ -11,15 +11,15 @@
 #include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
+#include "parse_ok.hpp"
 #include "secret_scan.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
-using handover::test::readFile;
+using handover_test_webhook::fixtureBatch;
 
 namespace {
 
-const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
 const std::string kMyApp = "1517776481860111";
 
 // A Connection that records each call as one line and answers from a script.
@@ -102,10 +102,6 @@ struct Fake {
         client(conn) {}
 };
 
-Batch load(const std::string& name) {
-  return parse(readFile(kDir + name)).value();
-}
-
 }  // namespace
 
 TEST_CASE("handlers run per kind, in batch order, with the event's conversation") {
@@ -127,7 +123,7 @@ TEST_CASE("handlers run per kind, in batch order, with the event's conversation"
       .onAppRoles([&](Context& ctx, const AppRoles& a) {
         seen.push_back("roles " + std::to_string(a.apps.size()) + " user=" + ctx.userId());
       });
-  const auto report = router.dispatch(load("handover_mixed.json"), fake.client);
+  const auto report = router.dispatch(fixtureBatch("handover_mixed.json"), fake.client);
   CHECK(report.ok());
   CHECK(report.events == 6);
   CHECK(report.handled == 6);
@@ -159,7 +155,7 @@ TEST_CASE("reactions, referrals, opt-ins and edits have typed routes") {
       })
       .onReaction([&](Context&, const Reaction& r) { seen.push_back("standby reaction " + r.mid); },
                   Source::kStandby);
-  const auto report = router.dispatch(load("new_kinds.json"), fake.client);
+  const auto report = router.dispatch(fixtureBatch("new_kinds.json"), fake.client);
   CHECK(report.ok());
   CHECK(report.handled == 9);
   CHECK(seen == std::vector<std::string>{
@@ -190,7 +186,7 @@ TEST_CASE("standby events reach only standby handlers and catch-alls") {
     seen.push_back(std::string("any ") + toString(e.kind()));
     return {};
   });
-  const auto report = router.dispatch(load("standby_second_entry.json"), fake.client);
+  const auto report = router.dispatch(fixtureBatch("standby_second_entry.json"), fake.client);
   CHECK(report.ok());
   CHECK(seen == std::vector<std::string>{"owner m_X1", "any message", "sb-msg m_X2",
                                          "standby message", "any message"});
@@ -212,7 +208,7 @@ TEST_CASE("a throwing or failing handler is reported and the batch goes on") {
   });
   router.onMessage([&](Context&, const Message&) { throw 42; });
   router.onFailure([&](const DispatchFailure& f) { observed.push_back(f.message); });
-  const auto report = router.dispatch(load("two_messaging_items.json"), fake.client);
+  const auto report = router.dispatch(fixtureBatch("two_messaging_items.json"), fake.client);
   CHECK(seen == std::vector<std::string>{"second m_T1", "m_T2"});
   REQUIRE(report.failures.size() == 4);
   CHECK(report.failures[0].event_index == std::size_t{0});
@@ -232,10 +228,10 @@ TEST_CASE("unknown events and parse errors are surfaced, never dropped") {
     raws.push_back(e.get<Unknown>()->raw_json);
     return {};
   });
-  auto report = router.dispatch(load("unknown_kinds.json"), fake.client);
+  auto report = router.dispatch(fixtureBatch("unknown_kinds.json"), fake.client);
   CHECK(raws.size() == 3);
   CHECK(report.unhandled == 1);  // the plain message: no handler registered
-  report = router.dispatch(load("malformed_events.json"), fake.client);
+  report = router.dispatch(fixtureBatch("malformed_events.json"), fake.client);
   CHECK(report.failures.size() == 7);
   CHECK_FALSE(report.failures[0].event_index.has_value());
 }
@@ -261,7 +257,7 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
     CHECK(*own == ThreadOwnership::kThisApp);
     CHECK(ctx.isOwnEcho());
   });
-  auto report = router.dispatch(load("instagram_events.json"), fake.client);
+  auto report = router.dispatch(fixtureBatch("instagram_events.json"), fake.client);
   CHECK(report.ok());
   const std::string u = "6100000000000001";
   CHECK(fake.conn->calls == std::vector<std::string>{
@@ -275,12 +271,12 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
                                 "owner " + u,
                             });
   fake.conn->calls.clear();
-  report = router.dispatch(load("messenger_text.json"), fake.client);
+  report = router.dispatch(fixtureBatch("messenger_text.json"), fake.client);
   CHECK(fake.conn->calls.empty());  // "hello" is not "hola": the guard returned early
   // Messenger: the Page Inbox.
   Router inbox;
   inbox.onMessage([](Context& ctx, const Message&) { return ctx.passThreadControlToInbox(); });
-  report = inbox.dispatch(load("messenger_text.json"), fake.client);
+  report = inbox.dispatch(fixtureBatch("messenger_text.json"), fake.client);
   CHECK(report.ok());
   CHECK(fake.conn->calls == std::vector<std::string>{"pass 7000000000000001 263902037430900 "});
   // The named inboxes mean the same on every platform, as on Client.
@@ -290,7 +286,7 @@ TEST_CASE("Context calls address the conversation's user, and IG passes to the I
     if (auto r = ctx.passThreadControlToPageInbox("p"); !r) return r;
     return ctx.passThreadControlToInstagramInbox("i");
   });
-  report = named.dispatch(load("instagram_events.json"), fake.client);
+  report = named.dispatch(fixtureBatch("instagram_events.json"), fake.client);
   CHECK(report.ok());
   REQUIRE(fake.conn->calls.size() >= 2);
   CHECK(fake.conn->calls[0] == "pass " + u + " 263902037430900 p");
@@ -306,7 +302,7 @@ TEST_CASE("echoes of our app are told apart from a human's or another app's") {
         seen.push_back(e.mid + (ctx.isOwnEcho() ? " own" : " other"));
       },
       Source::kAny);
-  CHECK(router.dispatch(load("echoes.json"), fake.client).ok());
+  CHECK(router.dispatch(fixtureBatch("echoes.json"), fake.client).ok());
   CHECK(seen == std::vector<std::string>{"m_E1 own", "m_E2 other", "m_E3 other"});
   // Without a configured app id nothing is "ours", and threadOwnership says why.
   Fake anonymous("");
@@ -318,7 +314,7 @@ TEST_CASE("echoes of our app are told apart from a human's or another app's") {
     REQUIRE_FALSE(own);
     CHECK(own.error().category == ErrorCategory::kInvalidArgument);
   });
-  CHECK(r2.dispatch(load("echoes.json"), anonymous.client).ok());
+  CHECK(r2.dispatch(fixtureBatch("echoes.json"), anonymous.client).ok());
   CHECK(seen == std::vector<std::string>{"m_E1 other", "m_E2 other"});
 }
 
@@ -333,7 +329,7 @@ TEST_CASE("a client resolver picks the client per page - no client is reported")
       },
       Source::kAny);
   const auto report =
-      router.dispatch(load("standby_second_entry.json"),
+      router.dispatch(fixtureBatch("standby_second_entry.json"),
                       [&](const std::string& page, Platform) -> std::optional<Client> {
                         if (page == "106500000000001") return page1.client;
                         return std::nullopt;
@@ -365,7 +361,7 @@ TEST_CASE("Context drives a real Client over loopback HTTP") {
   Router router;
   router.onMessage(
       [](Context& ctx, const Message&) { return ctx.passThreadControlToPageInbox("x"); });
-  const auto report = router.dispatch(load("messenger_text.json"), client);
+  const auto report = router.dispatch(fixtureBatch("messenger_text.json"), client);
   server.stop();
   t.join();
   std::string failures;
@@ -386,7 +382,7 @@ TEST_CASE("a throwing client resolver is reported once per event") {
                                    handover::Platform) -> std::optional<Client> {
     throw std::runtime_error("config store down");
   };
-  const auto report = router.dispatch(load("messenger_text.json"), throws);
+  const auto report = router.dispatch(fixtureBatch("messenger_text.json"), throws);
   CHECK(ran == 0);
   REQUIRE(report.failures.size() == report.events);
   CHECK(report.failures[0].message == "client resolver threw: config store down");

@@ -22,7 +22,6 @@ using handover::test::readFile;
 
 namespace {
 
-const std::string kDir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
 const std::string kSecret = "8f1e0c2d4b6a79531f2e3d4c5b6a7988";
 
 struct Vector {
@@ -30,7 +29,7 @@ struct Vector {
 };
 
 std::vector<Vector> fixedVectors() {
-  std::ifstream in(kDir + "signatures.txt");
+  std::ifstream in(handover::test::webhookFixturesDir() + "signatures.txt");
   std::vector<Vector> out;
   Vector v;
   while (in >> v.file >> v.secret >> v.sha256 >> v.sha1) out.push_back(v);
@@ -71,7 +70,7 @@ TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fix
   REQUIRE(vectors.size() >= 5);
   for (const auto& v : vectors) {
     CAPTURE(v.file);
-    std::string body = readFile(kDir + v.file);
+    std::string body = handover::test::webhookFixture(v.file);
     CHECK(hmacSha256Hex(v.secret, body) == v.sha256);
     CHECK(hmacSha1Hex(v.secret, body) == v.sha1);
     // Signed only with X-Hub-Signature-256, header name in another case.
@@ -94,7 +93,7 @@ TEST_CASE("fixed vectors (computed with the openssl CLI) verify over the raw fix
 }
 
 TEST_CASE("non-ASCII bodies verify over the exact bytes, not a re-encoding") {
-  const std::string body = readFile(kDir + "unicode_text.json");
+  const std::string body = handover::test::webhookFixture("unicode_text.json");
   REQUIRE(body.find("\\u00e9") != std::string::npos);   // Meta's escaped form kept as sent
   REQUIRE(body.find("\xC3\x91") != std::string::npos);  // and raw UTF-8 ("Ñ")
   const std::string sig = "sha256=" + hmacSha256Hex(kSecret, body);

@@ -9,22 +9,14 @@
 #include "catch.hpp"
 #include "fixture_file.hpp"
 #include "handover/webhook/parser.hpp"
+#include "parse_ok.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
-using handover::test::readFile;
+using handover::test::webhookFixture;
+using handover_test_webhook::parseOk;
 
 namespace {
-
-std::string fixture(const std::string& name) {
-  return readFile(std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + name);
-}
-
-Batch parseOk(const std::string& body) {
-  auto r = parse(body);
-  if (!r) FAIL(r.error().toString());
-  return std::move(r).value();
-}
 
 std::string handoverBody(const std::string& value) {
   return R"({"object":"whatsapp_business_account","entry":[{"id":"1","changes":[)"
@@ -35,7 +27,7 @@ std::string handoverBody(const std::string& value) {
 }  // namespace
 
 TEST_CASE("whatsapp: a documented handover is typed, roles and all") {
-  const Batch b = parseOk(fixture("whatsapp_handovers.json"));
+  const Batch b = parseOk(webhookFixture("whatsapp_handovers.json"));
   CHECK(b.platform == Platform::kWhatsApp);
   CHECK(b.changes.empty());  // read into events, not left as dashboard items
   REQUIRE(b.events.size() == 2);
@@ -60,7 +52,7 @@ TEST_CASE("whatsapp: a documented handover is typed, roles and all") {
 }
 
 TEST_CASE("whatsapp: live handover shapes are read leniently") {
-  const Batch b = parseOk(fixture("whatsapp_handovers_observed.json"));
+  const Batch b = parseOk(webhookFixture("whatsapp_handovers_observed.json"));
   REQUIRE(b.events.size() == 5);
   const auto* reason = b.events[0].get<ControlPassed>();
   REQUIRE(reason != nullptr);
@@ -85,7 +77,7 @@ TEST_CASE("whatsapp: live handover shapes are read leniently") {
 }
 
 TEST_CASE("whatsapp: messages, statuses, echoes and unknown items") {
-  const Batch m = parseOk(fixture("whatsapp_messages.json"));
+  const Batch m = parseOk(webhookFixture("whatsapp_messages.json"));
   REQUIRE(m.events.size() == 6);
   const auto* text = m.events[0].get<WhatsAppMessage>();
   REQUIRE(text != nullptr);
@@ -103,7 +95,7 @@ TEST_CASE("whatsapp: messages, statuses, echoes and unknown items") {
   CHECK(m.events[4].userId() == "US.13491208655302741");
   CHECK(m.events[5].get<Unknown>()->type == "errors");
 
-  const Batch s = parseOk(fixture("whatsapp_standby.json"));
+  const Batch s = parseOk(webhookFixture("whatsapp_standby.json"));
   REQUIRE(s.events.size() == 4);
   for (const auto& e : s.events) CHECK(e.standby);
   const auto* echo = s.events[1].get<WhatsAppEcho>();
@@ -119,7 +111,7 @@ TEST_CASE("whatsapp: messages, statuses, echoes and unknown items") {
 TEST_CASE("whatsapp: each event's span is the object it was read from") {
   for (const char* name : {"whatsapp_handovers.json", "whatsapp_messages.json",
                            "whatsapp_standby.json", "whatsapp_handovers_observed.json"}) {
-    const std::string body = fixture(name);
+    const std::string body = webhookFixture(name);
     const Batch b = parseOk(body);
     for (const auto& e : b.events) {
       const std::string_view wire = std::string_view(body).substr(e.span.offset, e.span.size);
@@ -137,8 +129,8 @@ TEST_CASE("whatsapp: each event's span is the object it was read from") {
 }
 
 TEST_CASE("whatsapp: dedup keys by wamid, standby copies apart, handovers by time") {
-  const Batch owner = parseOk(fixture("whatsapp_messages.json"));
-  const Batch again = parseOk(fixture("whatsapp_messages.json"));
+  const Batch owner = parseOk(webhookFixture("whatsapp_messages.json"));
+  const Batch again = parseOk(webhookFixture("whatsapp_messages.json"));
   std::vector<std::string> keys;
   for (std::size_t i = 0; i < owner.events.size(); ++i) {
     CHECK(dedupKey(owner.events[i]) == dedupKey(again.events[i]));
@@ -169,7 +161,7 @@ TEST_CASE("whatsapp: dedup keys by wamid, standby copies apart, handovers by tim
   REQUIRE(statuses.events.size() == 2);
   CHECK(dedupKey(statuses.events[0]) != dedupKey(statuses.events[1]));
   // Handovers: the same type at another second is another event.
-  const Batch h = parseOk(fixture("whatsapp_handovers_observed.json"));
+  const Batch h = parseOk(webhookFixture("whatsapp_handovers_observed.json"));
   CHECK(dedupKey(h.events[0]) != dedupKey(h.events[1]));
 }
 
@@ -210,7 +202,7 @@ TEST_CASE("whatsapp: the body rules hold inside values") {
   }
   SECTION("validate counts WhatsApp events and errors as parse returns them") {
     for (const char* name : {"whatsapp_messages.json", "whatsapp_malformed.json"}) {
-      const std::string body = fixture(name);
+      const std::string body = webhookFixture(name);
       const Batch b = parseOk(body);
       auto v = validate(body);
       REQUIRE(v);
@@ -222,7 +214,7 @@ TEST_CASE("whatsapp: the body rules hold inside values") {
 }
 
 TEST_CASE("whatsapp: an item that is not an object is an event error with its path") {
-  const Batch b = parseOk(fixture("whatsapp_malformed.json"));
+  const Batch b = parseOk(webhookFixture("whatsapp_malformed.json"));
   REQUIRE(b.events.size() == 2);
   REQUIRE(b.errors.size() == 3);
   CHECK(b.errors[0].path == "entry[0].changes[0].value.messages[0]");

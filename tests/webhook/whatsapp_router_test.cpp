@@ -13,9 +13,11 @@
 #include "handover/testing/fake_connection.hpp"
 #include "handover/webhook/parser.hpp"
 #include "handover/webhook/router.hpp"
+#include "parse_ok.hpp"
 
 using namespace handover;
 using namespace handover::webhook;
+using handover_test_webhook::fixtureBatch;
 
 namespace {
 
@@ -30,12 +32,6 @@ static_assert(!CanPass<const char*>::value, "a string is not a role");
 static_assert(!CanPass<std::string>::value, "a string is not a role");
 static_assert(CanPass<wa::Role>::value);
 static_assert(CanPass<wa::RoleName>::value);
-
-Batch fixture(const std::string& name) {
-  auto b = parse(test::readFile(std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/" + name));
-  REQUIRE(b);
-  return std::move(b).value();
-}
 
 struct Observed : CallObserver {
   std::vector<std::string> seen;
@@ -72,7 +68,8 @@ TEST_CASE("whatsapp router: a message handler passes to a role on the event's nu
     return {};
   });
   Observed observer;
-  const auto report = router.dispatch(fixture("whatsapp_messages.json"), Client(fake), &observer);
+  const auto report =
+      router.dispatch(fixtureBatch("whatsapp_messages.json"), Client(fake), &observer);
   CHECK(report.ok());
   CHECK(texts == 1);
   REQUIRE(passes.size() == 1);
@@ -109,7 +106,7 @@ TEST_CASE("whatsapp router: take, release and an untargeted pass tell the observ
     (void)ctx.passThreadControlToEscalationPartner();
   });
   Observed observer;
-  const Batch b = fixture("whatsapp_handovers_observed.json");
+  const Batch b = fixtureBatch("whatsapp_handovers_observed.json");
   const auto report = router.dispatch(b, Client(fake), &observer);
   CHECK(report.ok());
   // Two control_passed (released), one control_taken by a BSUID user (taken, passed).
@@ -131,8 +128,8 @@ TEST_CASE("whatsapp router: the Messenger context refuses a WhatsApp event, send
     errors.push_back(ctx.sendText("hi").error().message);
     errors.push_back(ctx.takeThreadControl().error().message);
   });
-  (void)router.dispatch(fixture("whatsapp_standby.json"), Client(fake));
-  (void)router.dispatch(fixture("whatsapp_messages.json"), Client(fake));
+  (void)router.dispatch(fixtureBatch("whatsapp_standby.json"), Client(fake));
+  (void)router.dispatch(fixtureBatch("whatsapp_messages.json"), Client(fake));
   REQUIRE(errors.size() == 9);
   for (const auto& e : errors) CHECK(e.find("WhatsAppContext") != std::string::npos);
   CHECK(fake->calls().empty());
@@ -151,7 +148,7 @@ TEST_CASE("whatsapp router: standby copies reach only handlers that ask for them
   router.onWhatsAppEcho([&](WhatsAppContext& ctx, const WhatsAppEcho&) {
     echoes += ctx.isStandby() && !ctx.userId().empty();
   });
-  const auto report = router.dispatch(fixture("whatsapp_standby.json"), Client(fake));
+  const auto report = router.dispatch(fixtureBatch("whatsapp_standby.json"), Client(fake));
   CHECK(report.ok());
   CHECK(owner_deliveries == 0);
   CHECK(copies == 1);
