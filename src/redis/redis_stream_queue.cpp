@@ -15,6 +15,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -82,6 +83,11 @@ return 1
 
 constexpr std::size_t kMaxDeadLetters = 10'000;
 
+// Acks wait to go out together (one round trip for many bodies): at most this many, and no
+// longer than `kAckDelay` (or a quarter of the lease) while workers keep asking for bodies.
+constexpr std::size_t kAckBatch = 32;
+constexpr std::chrono::milliseconds kAckDelay{50};
+
 Timestamp systemNow() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
@@ -122,10 +128,6 @@ std::optional<QueuedBody> entryOf(const redisReply* e) {
   }
   b.deliveries = before;  // the caller adds this delivery
   return b;
-}
-
-bool isNoGroup(const Error& e) {
-  return e.message.find("NOGROUP") != std::string::npos;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -174,6 +176,38 @@ struct RedisStreamQueue::Impl {
   std::size_t next_sweep = 0;            // the partition a sweep starts at (fairness)
   Clock::time_point next_promote{};
   Clock::time_point next_reclaim{};
+  // Acks not sent yet. A lost one costs a redelivery, which de-duplication answers: nothing
+  // an ack does must survive a crash, so acks ride together rather than one round trip each.
+  std::mutex ack_mu;                           // guards what follows
+  std::vector<std::vector<std::string>> acks;  // ack scripts to send
+  Clock::time_point first_ack{};               // when the oldest of them was taken
+
+  std::chrono::milliseconds ackDelay() const { return std::min(kAckDelay, o.lease / 4); }
+
+  // Sends the acks taken so far in one pipeline; on failure they are kept for the next try.
+  Result<void> flushAcks() {
+    std::vector<std::vector<std::string>> batch;
+    {
+      std::lock_guard<std::mutex> lock(ack_mu);
+      batch.swap(acks);
+    }
+    if (batch.empty()) return {};
+    auto r = pool.pipelineEach(batch);
+    if (r) return {};
+    std::lock_guard<std::mutex> lock(ack_mu);
+    for (auto& c : batch) acks.push_back(std::move(c));
+    return std::move(r).error();
+  }
+
+  bool hasAcks() {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    return !acks.empty();
+  }
+
+  bool acksDue() {
+    std::lock_guard<std::mutex> lock(ack_mu);
+    return !acks.empty() && Clock::now() - first_ack >= ackDelay();
+  }
 
   std::size_t partitionOf(std::string_view body) const {
     std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: a stable spread, no secret involved
@@ -224,7 +258,7 @@ struct RedisStreamQueue::Impl {
   // A reply that says Redis lost the group (restarted empty): create them again next time.
   bool lostGroup(const redisReply* r) {
     if (r->type != REDIS_REPLY_ERROR ||
-        !isNoGroup(tracker::storeError(std::string(r->str, r->len)))) {
+        std::string_view(r->str, r->len).find("NOGROUP") == std::string_view::npos) {
       return false;
     }
     groups_ready = false;
@@ -365,7 +399,9 @@ struct RedisStreamQueue::Impl {
 RedisStreamQueue::RedisStreamQueue(RedisStreamQueueOptions options)
     : impl_(std::make_unique<Impl>(checked(std::move(options)))) {}
 
-RedisStreamQueue::~RedisStreamQueue() = default;
+RedisStreamQueue::~RedisStreamQueue() {
+  (void)impl_->flushAcks();  // a failure leaves them pending: redelivered after the lease
+}
 
 const std::string& RedisStreamQueue::consumer() const noexcept {
   return impl_->o.consumer;
@@ -375,6 +411,16 @@ const std::string& RedisStreamQueue::consumer() const noexcept {
 // failover. Acks, retries and dead letters do not wait: one lost in a failover leaves the body
 // pending, and it is delivered again (de-duplication keeps it from being handled twice).
 Result<PushOutcome> RedisStreamQueue::push(std::string_view body, Timestamp received_at) {
+  auto outcome = pushOnce(body, received_at);
+  // Bodies handled but not acknowledged yet still count against the bound: send the acks.
+  if (outcome && *outcome == PushOutcome::kFull && impl_->hasAcks()) {
+    if (auto r = impl_->flushAcks(); !r) return std::move(r).error();
+    outcome = pushOnce(body, received_at);
+  }
+  return outcome;
+}
+
+Result<PushOutcome> RedisStreamQueue::pushOnce(std::string_view body, Timestamp received_at) {
   Impl& d = *impl_;
   const Partition& p = d.parts[d.partitionOf(body)];
   std::vector<std::vector<std::string>> commands;
@@ -392,6 +438,9 @@ Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::millisecond
   const auto give_up = Clock::now() + wait;
   for (;;) {
     if (d.closed.load()) return std::optional<QueuedBody>();
+    if (d.acksDue()) {
+      if (auto r = d.flushAcks(); !r) return std::move(r).error();
+    }
     {
       std::lock_guard<std::mutex> lock(d.mu);
       if (d.fetched.empty()) {
@@ -410,12 +459,20 @@ Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::millisecond
   }
 }
 
+// Batched: sent with the next `kAckBatch` acks, or by `pop` once `kAckDelay` passed, or by
+// `stats`, `close` and the destructor.
 Result<void> RedisStreamQueue::ack(const QueuedBody& entry) {
   Impl& d = *impl_;
   std::string id;
   const Partition& p = d.partOf(entry.id, id);
-  auto r = d.pool.eval(kAckScript, {p.stream}, {d.o.group, id});
-  if (!r) return std::move(r).error();
+  bool full = false;
+  {
+    std::lock_guard<std::mutex> lock(d.ack_mu);
+    if (d.acks.empty()) d.first_ack = Clock::now();
+    d.acks.push_back(detail::RedisPool::evalArgs(kAckScript, {p.stream}, {d.o.group, id}));
+    full = d.acks.size() >= kAckBatch;
+  }
+  if (full || d.closed.load()) return d.flushAcks();
   return {};
 }
 
@@ -452,6 +509,7 @@ Result<void> RedisStreamQueue::deadLetter(const QueuedBody& entry, std::string_v
 
 Result<QueueStats> RedisStreamQueue::stats() {
   Impl& d = *impl_;
+  if (auto r = d.flushAcks(); !r) return std::move(r).error();
   if (auto g = d.ensureGroups(); !g) return std::move(g).error();
   std::vector<std::vector<std::string>> commands;
   for (std::size_t i = 0; i < d.readable(); ++i) {
@@ -489,6 +547,7 @@ Result<QueueStats> RedisStreamQueue::stats() {
 
 void RedisStreamQueue::close() {
   impl_->closed = true;
+  (void)impl_->flushAcks();  // a failure leaves them pending: redelivered after the lease
 }
 
 // The newest `limit` of every partition's dead letters, merged by when they were dead-lettered

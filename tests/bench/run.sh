@@ -6,6 +6,7 @@
 # Installs what is missing (nginx-light, wrk, valgrind from Debian; the Node peer from the npm
 # registry into tests/bench/.peer/, git-ignored). Loopback only; nginx is stopped by its pid.
 # Environment: BENCH_BUILD (build dir, default build/bench), BENCH_RUNS (default 5),
+# BENCH_ONLY (comma-separated sections to run: parse, graph, e2e, endpoint; default all),
 # BENCH_REUSE_BUILD=1 (build the bench targets in BENCH_BUILD as it is configured, without
 # reconfiguring it as Release: CI's smoke run reuses its main build this way).
 set -euo pipefail
@@ -28,6 +29,8 @@ cleanup() {
 trap cleanup EXIT
 
 note() { echo "bench: $*" >&2; }
+only="${BENCH_ONLY:-all}"
+section() { [ "$only" = all ] || [[ ",$only," == *",$1,"* ]]; }
 
 if ((smoke)); then
   corpus_bytes=300000 runs=1 graph_requests=300 callgrind_bytes=50000
@@ -54,6 +57,7 @@ wb="$build/tests/bench/webhook/webhook_bench"
 gb="$build/tests/bench/graph/graph_bench"
 
 # --- webhook parsing and signatures ----------------------------------------------------------
+if section parse; then
 note "webhook parse: corpus of $corpus_bytes bytes, $runs runs"
 corpus="$work/corpus.jsonl"
 "$wb" --write-corpus "$corpus" --bytes "$corpus_bytes"
@@ -76,8 +80,10 @@ if command -v valgrind >/dev/null; then
 else
   note "valgrind missing: no instructions-per-byte figures"
 fi
+fi  # parse
 
 # --- Graph calls against nginx ---------------------------------------------------------------
+if section graph; then
 nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
 if [ -x "$nginx_bin" ]; then
   port=$((20000 + RANDOM % 20000))
@@ -162,8 +168,10 @@ EOF
 else
   note "nginx missing (smoke run): Graph call benches skipped"
 fi
+fi  # graph
 
 # --- end to end: emulator -> examples/webhook_server -> emulator ------------------------------
+if section e2e; then
 e2e_users=$((smoke ? 100 : 3000))
 note "end to end: $e2e_users users, 8 and 32 in flight, $runs runs"
 for ((r = 0; r < runs; r++)); do
@@ -171,28 +179,52 @@ for ((r = 0; r < runs; r++)); do
     "$build/tests/bench/e2e/e2e_bench" "$build/examples/webhook_server" "$e2e_users" "$c" >>"$results"
   done
 done
+fi  # e2e
 
 # --- a webhook server on Endpoint against a raw HMAC + 200 server -------------------------------
-# Redis with the settings the durability guarantee needs (appendonly yes, appendfsync always).
+if section endpoint; then
+# Redis with the settings the durability guarantee needs (appendonly yes, appendfsync always);
+# the same with appendfsync everysec; and a primary with one replica, the endpoint asking
+# `WAIT 1` after each write. Each Redis is started here and stopped by its port.
 endpoint_requests=$((smoke ? 300 : 20000))
 sequential_requests=$((smoke ? 100 : 3000))
-redis_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$work/redis"
-redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly yes \
-  --appendfsync always --dir "$work/redis" --daemonize yes --logfile "$work/redis/log"
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-note "endpoint: $endpoint_requests signed POSTs over 4 keep-alive connections, $runs runs (Redis on $redis_port)"
+redis_ports=()
+start_redis() {  # start_redis NAME FSYNC [REPLICAOF_PORT]: prints the port
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$work/redis-$1"
+  redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly yes --appendfsync "$2" \
+    --dir "$work/redis-$1" --daemonize yes --logfile "$work/redis-$1/log" \
+    ${3:+--replicaof 127.0.0.1 "$3"}
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "$port"
+}
+redis_always=$(start_redis always always)
+redis_everysec=$(start_redis everysec everysec)
+redis_primary=$(start_redis primary always)
+redis_replica=$(start_redis replica always "$redis_primary")
+redis_ports=("$redis_always" "$redis_everysec" "$redis_primary" "$redis_replica")
+stop_redis() { for p in "${redis_ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done; }
+trap 'stop_redis; cleanup' EXIT
+for _ in $(seq 100); do
+  redis-cli -p "$redis_primary" info replication | grep -q 'connected_slaves:1' && break
+  sleep 0.1
+done
+note "endpoint: $endpoint_requests signed POSTs over 4 keep-alive connections, $runs runs"
+eb="$build/tests/bench/webhook/endpoint_bench"
 for ((r = 0; r < runs; r++)); do
-  for m in raw memory redis; do
-    "$build/tests/bench/webhook/endpoint_bench" "$m" "$endpoint_requests" 4 "$redis_port" >>"$results"
-  done
+  "$eb" raw "$endpoint_requests" 4 >>"$results"
+  "$eb" memory "$endpoint_requests" 4 >>"$results"
+  "$eb" redis "$endpoint_requests" 4 "$redis_always" >>"$results"
+  "$eb" redis "$endpoint_requests" 4 "$redis_everysec" keepalive 0 redis_everysec >>"$results"
+  "$eb" redis "$endpoint_requests" 4 "$redis_primary" keepalive 1 redis_wait1 >>"$results"
   # One connection, one request at a time: keep-alive against a fresh connection per request.
   for framing in keepalive close; do
-    "$build/tests/bench/webhook/endpoint_bench" memory "$sequential_requests" 1 "$redis_port" \
-      "$framing" >>"$results"
+    "$eb" memory "$sequential_requests" 1 0 "$framing" >>"$results"
   done
 done
-redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
+stop_redis
+fi  # endpoint
 
 # --- the table -------------------------------------------------------------------------------
 awk -v smoke="$smoke" '
@@ -281,12 +313,18 @@ awk -v smoke="$smoke" '
     }
     row("webhook server, raw HMAC + 200 (baseline)", "endpoint_raw_c4_rps", "", "%.0f")
     row("Endpoint + MemoryQueue", "endpoint_memory_c4_rps", "endpoint_raw_c4_rps", "%.0f")
-    row("Endpoint + RedisStreamQueue (fsync always)", "endpoint_redis_c4_rps", "endpoint_raw_c4_rps", "%.0f")
+    row("Endpoint + Redis, fsync always (>=0.5x)", "endpoint_redis_c4_rps", "endpoint_raw_c4_rps", "%.0f")
     row("  raw server CPU per event (baseline)", "endpoint_raw_c4_ack_cpu_us", "", "%.1f")
     row("  ack path CPU/event, MemoryQueue (<=1.3x)", "endpoint_memory_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
-    row("  ack path CPU/event, RedisStreamQueue", "endpoint_redis_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
+    row("  ack path CPU/event, Redis (<=1.3x)", "endpoint_redis_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
     row("  with handling CPU/event, MemoryQueue", "endpoint_memory_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
-    row("  with handling CPU/event, RedisStreamQueue", "endpoint_redis_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
+    row("  with handling CPU/event, Redis (<=2.5x)", "endpoint_redis_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
+    row("Endpoint + Redis, fsync everysec", "endpoint_redis_everysec_c4_rps", "endpoint_raw_c4_rps", "%.0f")
+    row("  ack path CPU/event, fsync everysec", "endpoint_redis_everysec_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
+    row("  with handling CPU/event, fsync everysec", "endpoint_redis_everysec_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
+    row("Endpoint + Redis, 1 replica, WAIT 1", "endpoint_redis_wait1_c4_rps", "endpoint_raw_c4_rps", "%.0f")
+    row("  ack path CPU/event, WAIT 1", "endpoint_redis_wait1_c4_ack_cpu_us", "endpoint_raw_c4_ack_cpu_us", "%.1f")
+    row("  with handling CPU/event, WAIT 1", "endpoint_redis_wait1_c4_cpu_us", "endpoint_raw_c4_cpu_us", "%.1f")
     row("Endpoint, 1 connection, Connection: close (baseline)", "endpoint_memory_close_c1_rps", "", "%.0f")
     row("Endpoint, 1 connection, keep-alive (>=1.0x)", "endpoint_memory_c1_rps", "endpoint_memory_close_c1_rps", "%.0f")
     for (c = 8; c <= 32; c *= 4) {

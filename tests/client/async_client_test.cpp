@@ -68,7 +68,8 @@ class Gate {
 
 }  // namespace
 
-TEST_CASE("async pass sends the sync client's request and resolves future and callback") {
+TEST_CASE("async pass sends the sync client's request and resolves future and callback",
+          "[concurrency]") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   std::atomic<int> callbacks{0};
@@ -91,7 +92,7 @@ TEST_CASE("async pass sends the sync client's request and resolves future and ca
                         R"("},"target_app_id":"263902037430900","metadata":"escalate"})");
 }
 
-TEST_CASE("async typed answers: thread owner, take, send") {
+TEST_CASE("async typed answers: thread owner, take, send", "[concurrency]") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(200, R"({"data":[{"thread_owner":{"app_id":"123456789012345678"}}]})");
@@ -114,7 +115,7 @@ TEST_CASE("async typed answers: thread owner, take, send") {
   CHECK(sent->message_id == "m_1");
 }
 
-TEST_CASE("async errors are the sync client's, without secrets") {
+TEST_CASE("async errors are the sync client's, without secrets", "[concurrency]") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(400, R"({"error":{"message":"bad )" + kToken +
@@ -139,7 +140,7 @@ TEST_CASE("async errors are the sync client's, without secrets") {
   CHECK(server.requestCount() == 2);
 }
 
-TEST_CASE("async waits as long as Retry-After says before the retry") {
+TEST_CASE("async waits as long as Retry-After says before the retry", "[concurrency]") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(429, "{}", {{"Retry-After", "1"}});
@@ -153,7 +154,8 @@ TEST_CASE("async waits as long as Retry-After says before the retry") {
   CHECK(took >= 1s);
 }
 
-TEST_CASE("async retries GETs on 503 and never retries a POST that reached the server") {
+TEST_CASE("async retries GETs on 503 and never retries a POST that reached the server",
+          "[concurrency]") {
   RecordingServer server;
   AsyncClient client(asyncOptions(server));
   server.enqueueJson(503, "{}");
@@ -172,7 +174,8 @@ TEST_CASE("async retries GETs on 503 and never retries a POST that reached the s
   CHECK(server.requestCount() == 1);
 }
 
-TEST_CASE("async connection refused is retried as never sent and fails as transport") {
+TEST_CASE("async connection refused is retried as never sent and fails as transport",
+          "[concurrency]") {
   const handover::test::RefusedPort refused;  // bound, never listening: refused, not reused
   AsyncClientOptions o;
   o.client.access_token = kToken;
@@ -186,7 +189,7 @@ TEST_CASE("async connection refused is retried as never sent and fails as transp
   CHECK(r.error().request_not_sent);
 }
 
-TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
+TEST_CASE("async attempt timeout gives a timeout error within the deadline", "[concurrency]") {
   Gate gate;  // before the server (see Gate)
   RecordingServer server;
   server.setHandler([&](const RecordedRequest&) {
@@ -203,7 +206,7 @@ TEST_CASE("async attempt timeout gives a timeout error within the deadline") {
   CHECK(r.error().category == ErrorCategory::kTimeout);
 }
 
-TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
+TEST_CASE("async keeps at most max_in_flight transfers on the wire", "[concurrency]") {
   // Declared before the server: its handler threads use them until the server is destroyed.
   std::mutex m;
   int now_serving = 0;
@@ -236,7 +239,8 @@ TEST_CASE("async keeps at most max_in_flight transfers on the wire") {
   CHECK(most <= 3);
 }
 
-TEST_CASE("async with kReject refuses calls beyond max_pending without sending them") {
+TEST_CASE("async with kReject refuses calls beyond max_pending without sending them",
+          "[concurrency]") {
   Gate gate;  // before the server (see Gate)
   RecordingServer server;
   server.setHandler([&](const RecordedRequest&) {
@@ -263,7 +267,8 @@ TEST_CASE("async with kReject refuses calls beyond max_pending without sending t
   CHECK(server.requestCount() == 2);
 }
 
-TEST_CASE("async kBlock makes a caller wait for room instead of queueing without bound") {
+TEST_CASE("async kBlock makes a caller wait for room instead of queueing without bound",
+          "[concurrency]") {
   Gate gate;  // before the server (see Gate)
   RecordingServer server;
   server.setHandler([&](const RecordedRequest&) {
@@ -301,7 +306,8 @@ TEST_CASE("async kBlock makes a caller wait for room instead of queueing without
   CHECK(server.requestCount() == 2);
 }
 
-TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgotten") {
+TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgotten",
+          "[concurrency]") {
   Gate gate;  // before the server (see Gate)
   RecordingServer server;
   server.setHandler([&](const RecordedRequest&) {
@@ -334,7 +340,7 @@ TEST_CASE("async shutdown with kCancel fails every unfinished call, none forgott
   CHECK(late.error().request_not_sent);
 }
 
-TEST_CASE("async destructor drains: every accepted call completes") {
+TEST_CASE("async destructor drains: every accepted call completes", "[concurrency]") {
   RecordingServer server;
   std::vector<std::future<Result<void>>> calls;
   {
@@ -350,7 +356,7 @@ TEST_CASE("async destructor drains: every accepted call completes") {
   CHECK(server.requestCount() == 40);
 }
 
-TEST_CASE("async callbacks may submit further calls") {
+TEST_CASE("async callbacks may submit further calls", "[concurrency]") {
   RecordingServer server;
   auto o = asyncOptions(server);
   o.max_in_flight = 1;
@@ -365,7 +371,7 @@ TEST_CASE("async callbacks may submit further calls") {
   CHECK(server.requestCount() == 2);
 }
 
-TEST_CASE("async many threads submitting share one client") {
+TEST_CASE("async many threads submitting share one client", "[concurrency]") {
   RecordingServer server;
   auto o = asyncOptions(server);
   // Fewer connections than the test server's 8 worker threads: httplib closes a keep-alive
@@ -401,7 +407,8 @@ TEST_CASE("async many threads submitting share one client") {
 
 // The two ClientOptions fields the async engine cannot honour are refused, never ignored: a
 // user who set them expects them used (#22).
-TEST_CASE("the async client refuses a transport or a sleeper, naming the field, sending nothing") {
+TEST_CASE("the async client refuses a transport or a sleeper, naming the field, sending nothing",
+          "[concurrency]") {
   RecordingServer server;
   auto with_transport = asyncOptions(server);
   with_transport.client.transport = std::make_shared<CurlTransport>();

@@ -11,7 +11,7 @@
 
 using namespace handover;
 
-TEST_CASE("many threads share one client, each getting its own answers") {
+TEST_CASE("many threads share one client, each getting its own answers", "[concurrency]") {
   test::RecordingServer server;
   // The owner reported is the recipient asked about, so a crossed answer would show.
   server.setHandler([](const test::RecordedRequest& r) {
@@ -57,7 +57,7 @@ TEST_CASE("many threads share one client, each getting its own answers") {
   }
 }
 
-TEST_CASE("concurrent retries with the default clock and jitter are safe") {
+TEST_CASE("concurrent retries with the default clock and jitter are safe", "[concurrency]") {
   test::RecordingServer server;
   std::mutex mu;
   std::set<std::string> seen;

@@ -13,7 +13,8 @@ using namespace handover::emulator::testing;
 using handover::detail::hmacSha1Hex;
 using handover::detail::hmacSha256Hex;
 
-TEST_CASE("delivery: an app that is down gets every event once it is back in order") {
+TEST_CASE("delivery: an app that is down gets every event once it is back in order",
+          "[concurrency]") {
   Fixture f;
   f.agent_hook.setDown(true);
   std::vector<std::string> said;
@@ -42,7 +43,8 @@ TEST_CASE("delivery: an app that is down gets every event once it is back in ord
   CHECK(timeline.find("\"outcome\":\"dropped\"") == std::string::npos);
 }
 
-TEST_CASE("delivery: a refused connection is retried until the app listens again") {
+TEST_CASE("delivery: a refused connection is retried until the app listens again",
+          "[concurrency]") {
   // Held bound and not listening: connections are refused, and no one else can take the port.
   auto down = std::make_unique<handover::test::RefusedPort>();
   const int port = down->port();
@@ -67,7 +69,7 @@ TEST_CASE("delivery: a refused connection is retried until the app listens again
   REQUIRE(f.emu->waitForDeliveries(kWait));
 }
 
-TEST_CASE("delivery: events are dropped (and recorded) after the retry window") {
+TEST_CASE("delivery: events are dropped (and recorded) after the retry window", "[concurrency]") {
   Fixture f([](Config& c) { c.delivery.retry_window = std::chrono::milliseconds(100); });
   f.agent_hook.setDown(true);
   f.userSays(kRoutingPage, "lost");
@@ -80,7 +82,7 @@ TEST_CASE("delivery: events are dropped (and recorded) after the retry window") 
   CHECK(texts(events) == std::vector<std::string>{"after"});
 }
 
-TEST_CASE("delivery: bodies are signed with both headers over the exact bytes") {
+TEST_CASE("delivery: bodies are signed with both headers over the exact bytes", "[concurrency]") {
   std::mutex mu;
   std::vector<std::pair<httplib::Headers, std::string>> seen;
   httplib::Server raw;
@@ -116,7 +118,7 @@ TEST_CASE("delivery: bodies are signed with both headers over the exact bytes") 
         "h\xC3\xA9llo \xF0\x9F\x98\x80");
 }
 
-TEST_CASE("delivery: the envelope groups consecutive events by page and kind") {
+TEST_CASE("delivery: the envelope groups consecutive events by page and kind", "[concurrency]") {
   using emulator::detail::Outgoing;
   std::vector<Outgoing> batch;
   auto ev = [](const char* page, bool standby, std::int64_t ts) {
@@ -140,7 +142,7 @@ TEST_CASE("delivery: the envelope groups consecutive events by page and kind") {
   CHECK(std::string(doc["entry"][2]["id"].GetString()) == "2");
 }
 
-TEST_CASE("delivery: a timed-out POST is retried and nothing is lost") {
+TEST_CASE("delivery: a timed-out POST is retried and nothing is lost", "[concurrency]") {
   Fixture f([](Config& c) { c.delivery.timeout = std::chrono::milliseconds(100); });
   f.agent_hook.setSlow(std::chrono::milliseconds(300));
   f.userSays(kRoutingPage, "slow one");
@@ -157,7 +159,8 @@ TEST_CASE("delivery: a timed-out POST is retried and nothing is lost") {
   CHECK(texts(f.agent_hook.events()) == std::vector<std::string>{"slow one", "slow two"});
 }
 
-TEST_CASE("delivery: Instagram pages use the instagram object IG inbox and echoes in messages") {
+TEST_CASE("delivery: Instagram pages use the instagram object IG inbox and echoes in messages",
+          "[concurrency]") {
   Fixture f([](Config& c) {
     c.pages.push_back({"300300300", "IG Shop", Platform::kInstagram, Era::kRouting, kBot});
     c.apps[0].page_tokens["300300300"] = "bot-ig-token";

@@ -52,7 +52,8 @@ httplib::Result control(const Emulator& emu, const char* method, const std::stri
 
 // --- the faults object: one reader for the config and the control API ----------------------
 
-TEST_CASE("faults: a malformed faults object names the path and what was expected") {
+TEST_CASE("faults: a malformed faults object names the path and what was expected",
+          "[concurrency]") {
   struct Case {
     const char* json;
     const char* says;
@@ -85,7 +86,8 @@ TEST_CASE("faults: a malformed faults object names the path and what was expecte
   }
 }
 
-TEST_CASE("faults: the config's faults key, with the file and the path in its errors") {
+TEST_CASE("faults: the config's faults key, with the file and the path in its errors",
+          "[concurrency]") {
   const std::string path = "faults_test_config.json";
   {
     std::ofstream out(path);
@@ -105,7 +107,7 @@ TEST_CASE("faults: the config's faults key, with the file and the path in its er
   std::remove(path.c_str());
 }
 
-TEST_CASE("faults: the control API sets, shows and clears them") {
+TEST_CASE("faults: the control API sets, shows and clears them", "[concurrency]") {
   Fixture f;
   auto set = control(*f.emu, "POST", "/_emulator/faults",
                      R"({"seed":5,"graph":[{"edge":"take_thread_control","count":3,)"
@@ -132,7 +134,8 @@ TEST_CASE("faults: the control API sets, shows and clears them") {
   CHECK(f.emu->faults().delivery.duplicate_rate == 0);
 }
 
-TEST_CASE("faults: every key reads the same from the config and from the control API") {
+TEST_CASE("faults: every key reads the same from the config and from the control API",
+          "[concurrency]") {
   const std::string every =
       R"({"seed":42,"delivery":{"drop_rate":0.1,"duplicate_rate":0.2,"delay_ms":3,)"
       R"("reorder_window":4,"batch_size":5,"batch_wait_ms":6,"answer_deadline_ms":7,)"
@@ -166,7 +169,7 @@ TEST_CASE("faults: every key reads the same from the config and from the control
 
 // --- Graph: the next K matching calls -------------------------------------------------------
 
-TEST_CASE("faults: a rule's path matches with or without the API version") {
+TEST_CASE("faults: a rule's path matches with or without the API version", "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setFaults(faults(R"({"graph":[{"path":"/me/messages","error":"transient"},)"
                                   R"({"path":"/me/thread_owner","error":"transient"}]})")));
@@ -184,7 +187,8 @@ TEST_CASE("faults: a rule's path matches with or without the API version") {
   CHECK_FALSE(emulator::detail::pathMatches("/me/messages", "/v19.0/me/messages_x"));
 }
 
-TEST_CASE("faults: the next K matching calls answer not_owner then the calls work again") {
+TEST_CASE("faults: the next K matching calls answer not_owner then the calls work again",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setFaults(faults(R"({"graph":[{"method":"POST","edge":"pass_thread_control",)"
                                   R"("app_id":"1111111111","count":2,"error":"not_owner"}]})")));
@@ -204,7 +208,8 @@ TEST_CASE("faults: the next K matching calls answer not_owner then the calls wor
   CHECK(f.ownerOf(kRoutingPage) == kAgent);
 }
 
-TEST_CASE("faults: rate_limit transient invalid_token and custom answer their Graph errors") {
+TEST_CASE("faults: rate_limit transient invalid_token and custom answer their Graph errors",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setFaults(
       faults(R"({"graph":[{"edge":"thread_owner","error":"rate_limit","retry_after_s":42},)"
@@ -240,7 +245,8 @@ TEST_CASE("faults: rate_limit transient invalid_token and custom answer their Gr
   CHECK(faulted == 4);
 }
 
-TEST_CASE("faults: close_connection drops the connection before an answer and applies nothing") {
+TEST_CASE("faults: close_connection drops the connection before an answer and applies nothing",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setFaults(faults(R"({"graph":[{"edge":"take_thread_control",)"
                                   R"("error":"close_connection"}]})")));
@@ -257,7 +263,8 @@ TEST_CASE("faults: close_connection drops the connection before an answer and ap
 
 // --- Graph: per-token rate limits ------------------------------------------------------------
 
-TEST_CASE("faults: a per-token budget throttles past its calls until the window ends") {
+TEST_CASE("faults: a per-token budget throttles past its calls until the window ends",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setFaults(
       faults(R"({"rate_limits":[{"app_id":"1111111111","calls":3,"window_ms":60000}]})")));
@@ -278,7 +285,8 @@ TEST_CASE("faults: a per-token budget throttles past its calls until the window 
   CHECK(bot.getThreadOwner(kUser));
 }
 
-TEST_CASE("faults: a Messenger BUC limit answers 80006 with the time to regain access") {
+TEST_CASE("faults: a Messenger BUC limit answers 80006 with the time to regain access",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(
       f.emu->setFaults(faults(R"({"rate_limits":[{"calls":1,"window_ms":600000,"code":80006}]})")));
@@ -294,7 +302,8 @@ TEST_CASE("faults: a Messenger BUC limit answers 80006 with the time to regain a
 
 // --- Graph: a Page with the handover APIs disabled -------------------------------------------
 
-TEST_CASE("faults: a page with the handover APIs disabled refuses take but allows pass") {
+TEST_CASE("faults: a page with the handover APIs disabled refuses take but allows pass",
+          "[concurrency]") {
   Fixture f([](Config& c) { c.faults.handover_disabled_pages = {kRoutingPage}; });
   f.userSays(kRoutingPage, "hi");
   auto agent = f.routingAgent();
@@ -314,7 +323,8 @@ TEST_CASE("faults: a page with the handover APIs disabled refuses take but allow
 
 // --- Lead-Gen hop_context --------------------------------------------------------------------
 
-TEST_CASE("faults: lead_gen routes a new conversation through the Lead-Gen app with hop_context") {
+TEST_CASE("faults: lead_gen routes a new conversation through the Lead-Gen app with hop_context",
+          "[concurrency]") {
   Fixture f([](Config& c) { c.faults.lead_gen = {{kRoutingPage, kAgent, true}}; });
   f.userSays(kRoutingPage, "I filled in the form");
   CHECK(f.ownerOf(kRoutingPage) == kAgent);
@@ -354,7 +364,8 @@ TEST_CASE("faults: lead_gen routes a new conversation through the Lead-Gen app w
 
 // --- deliveries --------------------------------------------------------------------------------
 
-TEST_CASE("faults: drop_rate loses events on record and the same seed loses the same ones") {
+TEST_CASE("faults: drop_rate loses events on record and the same seed loses the same ones",
+          "[concurrency]") {
   auto lost_texts = [](std::uint64_t seed) {
     Fixture f([seed](Config& c) {
       c.faults.seed = seed;
@@ -379,7 +390,8 @@ TEST_CASE("faults: drop_rate loses events on record and the same seed loses the 
   CHECK(lost_texts(11) == first);
 }
 
-TEST_CASE("faults: duplicate_rate 1 delivers every batch twice with the same signature") {
+TEST_CASE("faults: duplicate_rate 1 delivers every batch twice with the same signature",
+          "[concurrency]") {
   Fixture f([](Config& c) {
     c.faults.delivery.duplicate_rate = 1;
     c.faults.delivery.apps = {kBot};
@@ -399,7 +411,7 @@ TEST_CASE("faults: duplicate_rate 1 delivers every batch twice with the same sig
   CHECK(texts(f.agent_hook.events()) == std::vector<std::string>{"once"});
 }
 
-TEST_CASE("faults: delay_ms holds every POST at least that long") {
+TEST_CASE("faults: delay_ms holds every POST at least that long", "[concurrency]") {
   Fixture f([](Config& c) {
     c.faults.delivery.delay = std::chrono::milliseconds(300);
     c.faults.delivery.apps = {kBot};
@@ -410,7 +422,8 @@ TEST_CASE("faults: delay_ms holds every POST at least that long") {
   CHECK(std::chrono::steady_clock::now() - sent >= std::chrono::milliseconds(300));
 }
 
-TEST_CASE("faults: reorder_window shuffles the queue head and a seed repeats the order") {
+TEST_CASE("faults: reorder_window shuffles the queue head and a seed repeats the order",
+          "[concurrency]") {
   auto order = [](std::uint64_t seed) {
     Fixture f([seed](Config& c) {
       c.delivery.max_batch = 1;
@@ -437,7 +450,8 @@ TEST_CASE("faults: reorder_window shuffles the queue head and a seed repeats the
   CHECK(order(3) == order(3));
 }
 
-TEST_CASE("faults: batch_size holds events until that many are queued then POSTs them at once") {
+TEST_CASE("faults: batch_size holds events until that many are queued then POSTs them at once",
+          "[concurrency]") {
   Fixture f([](Config& c) {
     c.faults.delivery.batch_size = 3;
     c.faults.delivery.batch_wait = std::chrono::seconds(30);
@@ -455,7 +469,8 @@ TEST_CASE("faults: batch_size holds events until that many are queued then POSTs
   CHECK(texts(f.agent_hook.events()).size() == 4);
 }
 
-TEST_CASE("faults: an answer past answer_deadline_ms counts as failed and is sent again") {
+TEST_CASE("faults: an answer past answer_deadline_ms counts as failed and is sent again",
+          "[concurrency]") {
   Fixture f([](Config& c) {
     c.faults.delivery.answer_deadline = std::chrono::milliseconds(50);
     c.faults.delivery.apps = {kAgent};
@@ -475,7 +490,7 @@ TEST_CASE("faults: an answer past answer_deadline_ms counts as failed and is sen
   CHECK(late);
 }
 
-TEST_CASE("faults: retry_jitter spreads the retry waits above the backoff") {
+TEST_CASE("faults: retry_jitter spreads the retry waits above the backoff", "[concurrency]") {
   auto waits = [](double jitter) {
     Fixture f([jitter](Config& c) {
       c.faults.delivery.retry_jitter = jitter;

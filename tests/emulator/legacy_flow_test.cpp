@@ -7,7 +7,8 @@ using namespace handover::emulator;
 using namespace handover::emulator::testing;
 using webhook::EventKind;
 
-TEST_CASE("legacy: the primary owns by default - the secondary gets standby and cannot send") {
+TEST_CASE("legacy: the primary owns by default - the secondary gets standby and cannot send",
+          "[concurrency]") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();
@@ -53,7 +54,7 @@ TEST_CASE("legacy: the primary owns by default - the secondary gets standby and 
   CHECK(f.agent_hook.badSignatures() == 0);
 }
 
-TEST_CASE("legacy: secondary requests primary passes primary takes back") {
+TEST_CASE("legacy: secondary requests primary passes primary takes back", "[concurrency]") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();
@@ -110,7 +111,7 @@ TEST_CASE("legacy: secondary requests primary passes primary takes back") {
   CHECK(f.ownerOf(kLegacyPage) == kBot);
 }
 
-TEST_CASE("legacy: each refusal carries its Graph code") {
+TEST_CASE("legacy: each refusal carries its Graph code", "[concurrency]") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();
@@ -195,7 +196,8 @@ TEST_CASE("legacy: each refusal carries its Graph code") {
   }
 }
 
-TEST_CASE("legacy: control given to a secondary expires after 24 h idle unless extended") {
+TEST_CASE("legacy: control given to a secondary expires after 24 h idle unless extended",
+          "[concurrency]") {
   Fixture f;
   auto bot = f.legacyBot();
   auto agent = f.legacyAgent();
@@ -224,7 +226,7 @@ TEST_CASE("legacy: control given to a secondary expires after 24 h idle unless e
   }
 }
 
-TEST_CASE("legacy: role changes send app_roles and move default ownership") {
+TEST_CASE("legacy: role changes send app_roles and move default ownership", "[concurrency]") {
   Fixture f;
   REQUIRE(f.emu->setRole(kLegacyPage, kAgent, Role::kPrimary));
   auto agent_events = f.agent_hook.waitForEvents(1);
@@ -247,7 +249,8 @@ TEST_CASE("legacy: role changes send app_roles and move default ownership") {
   CHECK_FALSE(f.emu->setRole(kRoutingPage, kAgent, Role::kPrimary));
 }
 
-TEST_CASE("legacy: the Page Inbox's Done folder gives the thread back to the primary") {
+TEST_CASE("legacy: the Page Inbox's Done folder gives the thread back to the primary",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.legacyBot().passThreadControlToPageInbox(kUser, "human please"));
   CHECK(f.ownerOf(kLegacyPage) == std::string(kPageInboxAppId));

@@ -7,7 +7,8 @@ using namespace handover::emulator;
 using namespace handover::emulator::testing;
 using webhook::EventKind;
 
-TEST_CASE("routing: an idle thread is answered by the default app - thread_owner is empty") {
+TEST_CASE("routing: an idle thread is answered by the default app - thread_owner is empty",
+          "[concurrency]") {
   Fixture f;
   CHECK(f.ownerOf(kRoutingPage).empty());
   auto view = f.routingAgent().getThreadOwner(kUser);
@@ -27,7 +28,8 @@ TEST_CASE("routing: an idle thread is answered by the default app - thread_owner
   CHECK(status->ig_multi_app);
 }
 
-TEST_CASE("routing: pass to the agent thread_owner disclosure take back by the default app") {
+TEST_CASE("routing: pass to the agent thread_owner disclosure take back by the default app",
+          "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
@@ -78,7 +80,8 @@ TEST_CASE("routing: pass to the agent thread_owner disclosure take back by the d
   CHECK(again.error().code == 100);
 }
 
-TEST_CASE("routing: take without a default app is #27 request with one is refused") {
+TEST_CASE("routing: take without a default app is #27 request with one is refused",
+          "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
@@ -97,7 +100,8 @@ TEST_CASE("routing: take without a default app is #27 request with one is refuse
   CHECK(status->msgr_multi_app);  // the page is still on Conversation Routing
 }
 
-TEST_CASE("routing zero-config: request on an idle thread grants control - on an owned one asks") {
+TEST_CASE("routing zero-config: request on an idle thread grants control - on an owned one asks",
+          "[concurrency]") {
   Fixture f([](Config& c) { c.pages[1].default_app_id.clear(); });
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
@@ -137,7 +141,7 @@ TEST_CASE("routing zero-config: request on an idle thread grants control - on an
   CHECK(f.ownerOf(kRoutingPage) == kAgent);
 }
 
-TEST_CASE("routing: release and extend are the owner's - release is silent") {
+TEST_CASE("routing: release and extend are the owner's - release is silent", "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
@@ -169,7 +173,7 @@ TEST_CASE("routing: release and extend are the owner's - release is silent") {
   CHECK(again.error().isNotThreadOwner());
 }
 
-TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
+TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days", "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   auto agent = f.routingAgent();
@@ -216,7 +220,7 @@ TEST_CASE("routing: control expires after 24 h idle - extend up to 7 days") {
   }
 }
 
-TEST_CASE("routing: Send API thread_control passes and releases - personas") {
+TEST_CASE("routing: Send API thread_control passes and releases - personas", "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   REQUIRE(bot.takeThreadControl(kUser));
@@ -269,7 +273,8 @@ TEST_CASE("routing: Send API thread_control passes and releases - personas") {
   CHECK_FALSE(bot.getPersona({persona->id}));
 }
 
-TEST_CASE("routing: a human in the Page Inbox takes control - Done hands it to the default app") {
+TEST_CASE("routing: a human in the Page Inbox takes control - Done hands it to the default app",
+          "[concurrency]") {
   Fixture f;
   auto bot = f.routingBot();
   REQUIRE(bot.takeThreadControl(kUser));
@@ -295,7 +300,8 @@ TEST_CASE("routing: a human in the Page Inbox takes control - Done hands it to t
   CHECK(b[2].kind() == EventKind::kPassThreadControl);
 }
 
-TEST_CASE("routing: postbacks on standby carry no payload - reads reach the owner") {
+TEST_CASE("routing: postbacks on standby carry no payload - reads reach the owner",
+          "[concurrency]") {
   Fixture f;
   REQUIRE(f.routingBot().passThreadControl(kUser, kAgent));
   REQUIRE(f.emu->waitForDeliveries(kWait));

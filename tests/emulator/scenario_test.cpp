@@ -44,7 +44,8 @@ Run run(const Fixture& f, const std::string& steps) {
 
 }  // namespace
 
-TEST_CASE("scenario: a malformed scenario names the file the path and what was expected") {
+TEST_CASE("scenario: a malformed scenario names the file the path and what was expected",
+          "[concurrency]") {
   struct Case {
     const char* json;
     const char* says;
@@ -87,7 +88,8 @@ TEST_CASE("scenario: a malformed scenario names the file the path and what was e
   }
 }
 
-TEST_CASE("scenario: the emulator page's scenario reference lists every step and its keys") {
+TEST_CASE("scenario: the emulator page's scenario reference lists every step and its keys",
+          "[concurrency]") {
   std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/examples/emulator/README.md");
   REQUIRE(in);
   std::map<std::string, std::set<std::string>> documented;
@@ -115,7 +117,8 @@ TEST_CASE("scenario: the emulator page's scenario reference lists every step and
   }
 }
 
-TEST_CASE("scenario: every user inbox and clock step acts through the control API") {
+TEST_CASE("scenario: every user inbox and clock step acts through the control API",
+          "[concurrency]") {
   Fixture f;
   auto r = run(f, R"([{"user_says":"hello"},
     {"user_says":{"text":"Yes","quick_reply_payload":"YES"}},
@@ -148,7 +151,8 @@ TEST_CASE("scenario: every user inbox and clock step acts through the control AP
   CHECK(quick);
 }
 
-TEST_CASE("scenario: expect_owner fails with the expected and actual owner and the history") {
+TEST_CASE("scenario: expect_owner fails with the expected and actual owner and the history",
+          "[concurrency]") {
   Fixture f;
   auto r = run(f, R"([{"user_says":"hello"},
     {"expect_owner":{"app_id":"2222222222","within_ms":100}},
@@ -170,7 +174,8 @@ TEST_CASE("scenario: expect_owner fails with the expected and actual owner and t
   CHECK(f.bot_hook.waitForEvents(1).size() == 1);
 }
 
-TEST_CASE("scenario: expect_received matches kind metadata and channel and lists what came") {
+TEST_CASE("scenario: expect_received matches kind metadata and channel and lists what came",
+          "[concurrency]") {
   Fixture f;
   f.userSays(kRoutingPage, "hi");
   REQUIRE(f.routingBot().passThreadControl(kUser, kAgent, "escalate:billing"));
@@ -190,7 +195,8 @@ TEST_CASE("scenario: expect_received matches kind metadata and channel and lists
                   "\"escalate:billing\"") != std::string::npos);
 }
 
-TEST_CASE("scenario: expect_sent and expect_no_message read what apps sent the user") {
+TEST_CASE("scenario: expect_sent and expect_no_message read what apps sent the user",
+          "[concurrency]") {
   Fixture f;
   f.userSays(kRoutingPage, "hi");
   auto bot = f.routingBot();
@@ -224,7 +230,8 @@ TEST_CASE("scenario: expect_sent and expect_no_message read what apps sent the u
   CHECK_FALSE(after.report.passed());
 }
 
-TEST_CASE("scenario: a step that fails because deliveries failed says so with the status") {
+TEST_CASE("scenario: a step that fails because deliveries failed says so with the status",
+          "[concurrency]") {
   // The config's secret is not the one the app checks: every delivery is answered 403.
   Fixture f([](Config& c) { c.apps[0].app_secret = "not-the-bots-secret"; });
   auto r = run(f, R"([{"user_says":"hi"},
@@ -238,7 +245,7 @@ TEST_CASE("scenario: a step that fails because deliveries failed says so with th
   CHECK(failure.find("the last answered 403") != std::string::npos);
 }
 
-TEST_CASE("scenario: a step names a webhook verification that did not pass") {
+TEST_CASE("scenario: a step names a webhook verification that did not pass", "[concurrency]") {
   WebhookReceiver hook("bot-secret", 0, "expected-token");
   Fixture f([&](Config& c) {
     c.apps[0].webhook_url = hook.url();
@@ -254,7 +261,8 @@ TEST_CASE("scenario: a step names a webhook verification that did not pass") {
   CHECK(failure.find("[unsubscribed]") != std::string::npos);
 }
 
-TEST_CASE("scenario: the JUnit report is one testsuite with a testcase per step, escaped") {
+TEST_CASE("scenario: the JUnit report is one testsuite with a testcase per step, escaped",
+          "[concurrency]") {
   Fixture f;
   auto r = run(f, R"([{"user_says":"<b>&\"quotes\"</b>"},
     {"expect_owner":{"app_id":"2222222222","within_ms":50}},
@@ -271,14 +279,15 @@ TEST_CASE("scenario: the JUnit report is one testsuite with a testcase per step,
   CHECK(xml.find('<', xml.find("<failure") + 1) == xml.find("</failure>"));  // text escaped
 }
 
-TEST_CASE("scenario: an unreachable emulator fails the first step and says so") {
+TEST_CASE("scenario: an unreachable emulator fails the first step and says so", "[concurrency]") {
   auto r = runScenario(scenario(R"([{"user_says":"hi"}])"), "http://127.0.0.1:1");
   REQUIRE_FALSE(r.passed());
   CHECK(r.steps[0].failure.find("the emulator did not answer /_emulator/user/message") !=
         std::string::npos);
 }
 
-TEST_CASE("scenario: a recorded session becomes a scenario that parses and names what happened") {
+TEST_CASE("scenario: a recorded session becomes a scenario that parses and names what happened",
+          "[concurrency]") {
   Fixture f;
   f.userSays(kRoutingPage, "I want a human");
   REQUIRE(f.routingBot().sendText(kUser, "connecting you"));
@@ -332,7 +341,8 @@ TEST_CASE("scenario: a recorded session becomes a scenario that parses and names
   CHECK(unreachable.error().category == ErrorCategory::kTransport);
 }
 
-TEST_CASE("scenario: after_step still finds the lines after it once the chat reached its cap") {
+TEST_CASE("scenario: after_step still finds the lines after it once the chat reached its cap",
+          "[concurrency]") {
   Fixture f;
   for (int i = 0; i < 499; ++i) f.userSays(kRoutingPage, "m" + std::to_string(i));
   auto bot = f.routingBot();
@@ -348,7 +358,8 @@ TEST_CASE("scenario: after_step still finds the lines after it once the chat rea
   CHECK(r.report.passed());
 }
 
-TEST_CASE("scenario: a recording keeps the real time an app took to act as a wait step") {
+TEST_CASE("scenario: a recording keeps the real time an app took to act as a wait step",
+          "[concurrency]") {
   Fixture f;
   f.userSays(kRoutingPage, "anyone?");
   // The app acts on its own timer, in real time: the replay must give it that time.
@@ -367,7 +378,8 @@ TEST_CASE("scenario: a recording keeps the real time an app took to act as a wai
   CHECK(parsed->steps[2].kind == StepKind::kExpectSent);
 }
 
-TEST_CASE("scenario: truncated and mutated scenarios and faults give errors never crashes") {
+TEST_CASE("scenario: truncated and mutated scenarios and faults give errors never crashes",
+          "[concurrency]") {
   std::ifstream in(std::string(HANDOVER_SOURCE_DIR) + "/examples/demo/demo.scenario.json");
   std::stringstream text;
   text << in.rdbuf();

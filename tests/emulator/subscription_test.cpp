@@ -72,7 +72,8 @@ bool eventually(const std::function<bool()>& check) {
 
 }  // namespace
 
-TEST_CASE("subscription: an app that answers the handshake is verified at start and delivered") {
+TEST_CASE("subscription: an app that answers the handshake is verified at start and delivered",
+          "[concurrency]") {
   WebhookReceiver hook("bot-secret", 0, "right-token");
   Fixture f([&](Config& c) {
     c.apps[0].webhook_url = hook.url();
@@ -90,7 +91,8 @@ TEST_CASE("subscription: an app that answers the handshake is verified at start 
   CHECK(f.emu->timelineJson().find("right-token") == std::string::npos);
 }
 
-TEST_CASE("subscription: a wrong verify token is refused, said, and nothing is delivered") {
+TEST_CASE("subscription: a wrong verify token is refused, said, and nothing is delivered",
+          "[concurrency]") {
   WebhookReceiver hook("bot-secret", 0, "the-app-expects-this");
   Console console;
   Fixture f([&](Config& c) {
@@ -124,7 +126,7 @@ TEST_CASE("subscription: a wrong verify token is refused, said, and nothing is d
   CHECK(unknown->status == 400);
 }
 
-TEST_CASE("subscription: fixing the app and verifying again resumes deliveries") {
+TEST_CASE("subscription: fixing the app and verifying again resumes deliveries", "[concurrency]") {
   int port = 0;
   {
     WebhookReceiver probe("x");
@@ -147,7 +149,8 @@ TEST_CASE("subscription: fixing the app and verifying again resumes deliveries")
   CHECK(texts(fixed.waitForEvents(1)) == std::vector<std::string>{"after the fix"});
 }
 
-TEST_CASE("subscription: an app not up at start is verified before its first delivery") {
+TEST_CASE("subscription: an app not up at start is verified before its first delivery",
+          "[concurrency]") {
   int port = 0;
   {
     WebhookReceiver probe("x");
@@ -167,7 +170,7 @@ TEST_CASE("subscription: an app not up at start is verified before its first del
   CHECK(subscriptionResults(*f.emu, kBot).back() == "verified");
 }
 
-TEST_CASE("subscription: a verify token without a webhook url is a config error") {
+TEST_CASE("subscription: a verify token without a webhook url is a config error", "[concurrency]") {
   Config c;
   c.pages.push_back({"1", "P", Platform::kMessenger, Era::kRouting, ""});
   AppConfig a;

@@ -88,7 +88,8 @@ Result<wa::SendResponse> say(Client c, const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("whatsapp emulator: an idle thread's message goes to the entry point's primary") {
+TEST_CASE("whatsapp emulator: an idle thread's message goes to the entry point's primary",
+          "[concurrency]") {
   WaFixture w;
   CHECK(w.owner().empty());
   const auto sent = w.userSays("hi");
@@ -113,7 +114,8 @@ TEST_CASE("whatsapp emulator: an idle thread's message goes to the entry point's
                    0) == 0);
 }
 
-TEST_CASE("whatsapp emulator: pass needs ownership and goes to the role's holder") {
+TEST_CASE("whatsapp emulator: pass needs ownership and goes to the role's holder",
+          "[concurrency]") {
   WaFixture w;
   w.userSays("human please");
   REQUIRE(w.fx->bot_hook.waitForEvents(1).size() == 1);
@@ -144,7 +146,8 @@ TEST_CASE("whatsapp emulator: pass needs ownership and goes to the role's holder
   CHECK_FALSE(pass(w.agent(), wa::Role::kCustomerService));
 }
 
-TEST_CASE("whatsapp emulator: only the escalation partner takes and release is silent") {
+TEST_CASE("whatsapp emulator: only the escalation partner takes and release is silent",
+          "[concurrency]") {
   WaFixture w;
   w.userSays("hi");
   REQUIRE(pass(w.bot(), wa::Role::kCustomerService));
@@ -175,7 +178,8 @@ TEST_CASE("whatsapp emulator: only the escalation partner takes and release is s
 }
 
 TEST_CASE(
-    "whatsapp emulator: a Service send by the escalation partner takes and others are refused") {
+    "whatsapp emulator: a Service send by the escalation partner takes and others are refused",
+    "[concurrency]") {
   WaFixture w;
   w.userSays("hi");
   REQUIRE(pass(w.bot(), wa::Role::kCustomerService));
@@ -210,7 +214,8 @@ TEST_CASE(
   CHECK(w.owner() == kSupervisor);
 }
 
-TEST_CASE("whatsapp emulator: 24 h of user silence makes the thread idle and CTWA re-routes") {
+TEST_CASE("whatsapp emulator: 24 h of user silence makes the thread idle and CTWA re-routes",
+          "[concurrency]") {
   WaFixture w;
   w.userSays("hi");
   REQUIRE(pass(w.bot(), wa::Role::kCustomerService));
@@ -227,7 +232,7 @@ TEST_CASE("whatsapp emulator: 24 h of user silence makes the thread idle and CTW
   CHECK_FALSE(w.fx->emu->sendWhatsAppMessage(kNumber, kWaUser, "x", "nowhere"));
 }
 
-TEST_CASE("whatsapp emulator: calls are checked as Meta checks them") {
+TEST_CASE("whatsapp emulator: calls are checked as Meta checks them", "[concurrency]") {
   WaFixture w;
   httplib::Client http(w.fx->emu->baseUrl());
   const auto post = [&](const std::string& body, const std::string& token = "bot-wa-token") {
@@ -257,7 +262,7 @@ TEST_CASE("whatsapp emulator: calls are checked as Meta checks them") {
   CHECK(stranger->body.find("does not exist") != std::string::npos);
 }
 
-TEST_CASE("whatsapp emulator: the config refuses numbers it cannot serve") {
+TEST_CASE("whatsapp emulator: the config refuses numbers it cannot serve", "[concurrency]") {
   auto bad = [](const std::string& numbers) {
     return parseConfig(R"({"apps":[{"id":"1","page_access_token":"t"}],"whatsapp_numbers":)" +
                        numbers + "}");
@@ -274,7 +279,8 @@ TEST_CASE("whatsapp emulator: the config refuses numbers it cannot serve") {
       R"([{"id":"5","waba_id":"6","escalation_partner":"7","entry_points":{"default":{"primary":"1"}}}])"));
 }
 
-TEST_CASE("whatsapp emulator: the fault switches apply to a number's calls and webhooks") {
+TEST_CASE("whatsapp emulator: the fault switches apply to a number's calls and webhooks",
+          "[concurrency]") {
   WaFixture w;
   w.userSays("hi");
   REQUIRE(w.fx->bot_hook.waitForEvents(1).size() == 1);

@@ -101,7 +101,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("endpoint: the subscribe handshake answers the challenge or 403") {
+TEST_CASE("endpoint: the subscribe handshake answers the challenge or 403", "[concurrency]") {
   Fixture f;
   Endpoint endpoint(f.options(), Router{}, Client(f.fake));
   auto ok = endpoint.handleGet("subscribe", kVerifyToken, "challenge-123");
@@ -119,7 +119,8 @@ TEST_CASE("endpoint: the subscribe handshake answers the challenge or 403") {
   CHECK(f.allMessages().find(kVerifyToken) == std::string::npos);
 }
 
-TEST_CASE("endpoint: refusals are 403 for a bad signature, 413 above the cap, 400 unparsable") {
+TEST_CASE("endpoint: refusals are 403 for a bad signature, 413 above the cap, 400 unparsable",
+          "[concurrency]") {
   Fixture f;
   EndpointOptions o = f.options();
   o.parse.max_body_bytes = 4096;
@@ -151,7 +152,8 @@ TEST_CASE("endpoint: refusals are 403 for a bad signature, 413 above the cap, 40
   CHECK(handled == 0);
 }
 
-TEST_CASE("endpoint: a slow handler does not delay the 200, which comes once the body is queued") {
+TEST_CASE("endpoint: a slow handler does not delay the 200, which comes once the body is queued",
+          "[concurrency]") {
   Fixture f;
   Gate gate;
   std::atomic<int> handled{0};
@@ -176,7 +178,8 @@ TEST_CASE("endpoint: a slow handler does not delay the 200, which comes once the
   CHECK(endpoint.stats().handled == 3);
 }
 
-TEST_CASE("endpoint: a full queue answers 503 with Retry-After, then accepts after it drains") {
+TEST_CASE("endpoint: a full queue answers 503 with Retry-After, then accepts after it drains",
+          "[concurrency]") {
   Fixture f;
   Gate gate;
   std::atomic<int> handled{0};
@@ -206,7 +209,8 @@ TEST_CASE("endpoint: a full queue answers 503 with Retry-After, then accepts aft
   CHECK(eventually([&] { return handled == 3; }));
 }
 
-TEST_CASE("endpoint: a throwing handler is retried, then dead-lettered after max_deliveries") {
+TEST_CASE("endpoint: a throwing handler is retried, then dead-lettered after max_deliveries",
+          "[concurrency]") {
   Fixture f;
   std::atomic<int> calls{0};
   Router router;
@@ -238,7 +242,8 @@ TEST_CASE("endpoint: a throwing handler is retried, then dead-lettered after max
   CHECK(f.eventsOf(EndpointEventKind::kRetried) == 2);
 }
 
-TEST_CASE("endpoint: a handler that fails once succeeds on the retry, and only its event reruns") {
+TEST_CASE("endpoint: a handler that fails once succeeds on the retry, and only its event reruns",
+          "[concurrency]") {
   Fixture f;
   std::atomic<int> first_calls{0}, second_calls{0};
   Router router;
@@ -267,7 +272,7 @@ TEST_CASE("endpoint: a handler that fails once succeeds on the retry, and only i
   CHECK(s.dead_lettered == 0);
 }
 
-TEST_CASE("endpoint: Meta's redelivery of a handled body runs no handler twice") {
+TEST_CASE("endpoint: Meta's redelivery of a handled body runs no handler twice", "[concurrency]") {
   Fixture f;
   std::atomic<int> calls{0};
   Router router;
@@ -282,7 +287,8 @@ TEST_CASE("endpoint: Meta's redelivery of a handled body runs no handler twice")
   CHECK(calls == 1);
 }
 
-TEST_CASE("endpoint: with de-duplication off every delivery runs, and a retry reruns the body") {
+TEST_CASE("endpoint: with de-duplication off every delivery runs, and a retry reruns the body",
+          "[concurrency]") {
   Fixture f;
   EndpointOptions o = f.options();
   o.deduplication = Deduplication::kOff;
@@ -322,7 +328,7 @@ TEST_CASE("endpoint: with de-duplication off every delivery runs, and a retry re
   CHECK(dedup->stats().fresh == 0);
 }
 
-TEST_CASE("endpoint: stop() drains what is queued, then refuses with 503") {
+TEST_CASE("endpoint: stop() drains what is queued, then refuses with 503", "[concurrency]") {
   Fixture f;
   std::atomic<int> handled{0};
   Router router;
@@ -348,7 +354,8 @@ TEST_CASE("endpoint: stop() drains what is queued, then refuses with 503") {
   CHECK(endpoint.stop().drained);  // idempotent
 }
 
-TEST_CASE("endpoint: stop() returns at its deadline and reports what it leaves queued") {
+TEST_CASE("endpoint: stop() returns at its deadline and reports what it leaves queued",
+          "[concurrency]") {
   Fixture f;
   Gate gate;
   Router router;
@@ -373,7 +380,8 @@ TEST_CASE("endpoint: stop() returns at its deadline and reports what it leaves q
   CHECK(took < 5s);
 }
 
-TEST_CASE("endpoint: the dashboard test payload is queued, answered 200 and reported") {
+TEST_CASE("endpoint: the dashboard test payload is queued, answered 200 and reported",
+          "[concurrency]") {
   Fixture f;
   Endpoint endpoint(f.options(), Router{}, Client(f.fake));
   const std::string b =
@@ -384,7 +392,8 @@ TEST_CASE("endpoint: the dashboard test payload is queued, answered 200 and repo
   CHECK(f.eventsOf(EndpointEventKind::kDashboardTest) == 1);
 }
 
-TEST_CASE("endpoint: metricsText exposes every counter, by reason, and no secret") {
+TEST_CASE("endpoint: metricsText exposes every counter, by reason, and no secret",
+          "[concurrency]") {
   Fixture f;
   Router router;
   router.onMessage([](Context&, const Message&) {});
@@ -408,7 +417,8 @@ TEST_CASE("endpoint: metricsText exposes every counter, by reason, and no secret
   CHECK(text.find(kVerifyToken) == std::string::npos);
 }
 
-TEST_CASE("memory queue: retries wait for their delay, ids are distinct, close wakes pop") {
+TEST_CASE("memory queue: retries wait for their delay, ids are distinct, close wakes pop",
+          "[concurrency]") {
   MemoryQueueOptions qo;
   qo.max_bodies = 10;
   MemoryQueue q(qo);
@@ -454,7 +464,8 @@ TEST_CASE("memory queue: the byte bound refuses a body that would exceed it") {
   CHECK(q.push("12345", fromEpochMillis(0)).value() == PushOutcome::kQueued);
 }
 
-TEST_CASE("endpoint: a Content-Encoding other than identity is 415, before any body is read") {
+TEST_CASE("endpoint: a Content-Encoding other than identity is 415, before any body is read",
+          "[concurrency]") {
   Fixture f;
   Endpoint endpoint(f.options(), Router{}, Client(f.fake));
   const std::string b = body("m_gz");
@@ -479,7 +490,8 @@ TEST_CASE("endpoint: a Content-Encoding other than identity is 415, before any b
 
 // #23: with the router's onFailure and the endpoint's on_event both set, a handler failure was
 // logged twice. The router's observer speaks for it; without one, the endpoint does.
-TEST_CASE("endpoint: a handler failure is reported once, by the router's observer if it has one") {
+TEST_CASE("endpoint: a handler failure is reported once, by the router's observer if it has one",
+          "[concurrency]") {
   const bool router_observes = GENERATE(true, false);
   Fixture f;
   auto o = f.options();
@@ -500,7 +512,8 @@ TEST_CASE("endpoint: a handler failure is reported once, by the router's observe
 }
 
 TEST_CASE(
-    "a tracker action runs once per event: a redelivery after a failed handler never repeats it") {
+    "a tracker action runs once per event: a redelivery after a failed handler never repeats it",
+    "[concurrency]") {
   const auto run =
       handover::test::passOnRequestWithAFailingHandler(std::make_shared<tracker::MemoryStore>());
   CHECK(run.dispatches == 2);  // failed once, delivered again, handled

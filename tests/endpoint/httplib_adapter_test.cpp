@@ -100,7 +100,7 @@ int rawStatus(int port, const std::string& request) {
 
 }  // namespace
 
-TEST_CASE("httplib adapter: handshake and a signed delivery over loopback") {
+TEST_CASE("httplib adapter: handshake and a signed delivery over loopback", "[concurrency]") {
   Served s;
   auto http = s.client();
   auto get = http.Get("/webhook?hub.mode=subscribe&hub.verify_token=vt&hub.challenge=42");
@@ -123,7 +123,8 @@ TEST_CASE("httplib adapter: handshake and a signed delivery over loopback") {
   CHECK(s.handled == 1);
 }
 
-TEST_CASE("httplib adapter: a repeated signature header reaches the check and is refused") {
+TEST_CASE("httplib adapter: a repeated signature header reaches the check and is refused",
+          "[concurrency]") {
   Served s;
   auto http = s.client();
   httplib::Headers headers{{"X-Hub-Signature-256", signatureHeaderValue(kBody, kAdapterSecret)},
@@ -134,7 +135,8 @@ TEST_CASE("httplib adapter: a repeated signature header reaches the check and is
   CHECK(s.endpoint->stats().rejectedFor(Rejection::kBadSignature) == 1);
 }
 
-TEST_CASE("httplib adapter: the size cap holds for Content-Length and chunked bodies") {
+TEST_CASE("httplib adapter: the size cap holds for Content-Length and chunked bodies",
+          "[concurrency]") {
   Served s(1024);
   const std::string big(4096, ' ');
   const std::string sig = signatureHeaderValue(big, kAdapterSecret);
@@ -152,7 +154,8 @@ TEST_CASE("httplib adapter: the size cap holds for Content-Length and chunked bo
   CHECK(s.endpoint->stats().rejectedFor(Rejection::kTooLarge) == 2);
 }
 
-TEST_CASE("httplib adapter: a compressed body is refused with 415, never inflated") {
+TEST_CASE("httplib adapter: a compressed body is refused with 415, never inflated",
+          "[concurrency]") {
   Served s;
   // Signed over the body as sent: still refused, since nothing may be inflated unverified.
   const std::string gz = "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03garbage";
@@ -168,7 +171,8 @@ TEST_CASE("httplib adapter: a compressed body is refused with 415, never inflate
 
 // #23: framing a proxy in front may read another way is refused before the body is read, and
 // a declared length over the cap is answered at once (no wait for bytes that never come).
-TEST_CASE("httplib adapter: ambiguous framing gets 400 and a huge Content-Length 413, at once") {
+TEST_CASE("httplib adapter: ambiguous framing gets 400 and a huge Content-Length 413, at once",
+          "[concurrency]") {
   Served s(1024);
   const std::string body = kBody;
   const std::string sig = signatureHeaderValue(body, kAdapterSecret);

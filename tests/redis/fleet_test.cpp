@@ -39,7 +39,8 @@ using namespace handover::redis::fleet;
 // its claim completed (that event is handled again once, see the tracker's notes), which needs
 // a durable queue in front of the handlers.
 TEST_CASE(
-    "a fleet of two webhook servers handles every event once, take-backs once, survives a kill") {
+    "a fleet of two webhook servers handles every event once, take-backs once, survives a kill",
+    "[concurrency]") {
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
@@ -163,8 +164,8 @@ TEST_CASE(
   redis::test::run("rm -rf '" + dir + "'");
 }
 
-TEST_CASE(
-    "while Redis is down the server answers 500, once it is back every event is handled once") {
+TEST_CASE("while Redis is down the server answers 500, once it is back every event is handled once",
+          "[concurrency]") {
   char tmp[] = "/tmp/handover-fleet-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;
@@ -248,7 +249,8 @@ TEST_CASE(
 // kill (2 workers per server): the test allows that many and prints what happened.
 TEST_CASE(
     "a fleet of three servers on a Redis stream loses no event through a SIGKILL and a "
-    "Redis restart") {
+    "Redis restart",
+    "[concurrency]") {
   char tmp[] = "/tmp/handover-fleet-once-XXXXXX";
   REQUIRE(::mkdtemp(tmp));
   const std::string dir = tmp;

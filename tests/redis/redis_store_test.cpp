@@ -161,7 +161,7 @@ TEST_CASE("RedisStore timers: lease, reschedule, finish") {
   CHECK(store.claimDue(kT0 + 1'000'000ms, 1000ms, 10).value().empty());
 }
 
-TEST_CASE("a due timer is claimed by exactly one of two servers racing for it") {
+TEST_CASE("a due timer is claimed by exactly one of two servers racing for it", "[concurrency]") {
   const std::string prefix = uniquePrefix("race");
   RedisStore setup(sharedRedis(prefix));
   constexpr int kConversations = 300;
@@ -192,7 +192,8 @@ TEST_CASE("a due timer is claimed by exactly one of two servers racing for it") 
   CHECK(std::set<std::string>(claimed.begin(), claimed.end()).size() == kConversations);
 }
 
-TEST_CASE("an event is claimed by exactly one of several servers, a done one is a duplicate") {
+TEST_CASE("an event is claimed by exactly one of several servers, a done one is a duplicate",
+          "[concurrency]") {
   const std::string prefix = uniquePrefix("events");
   std::mutex mu;
   std::map<std::string, int> wins;
@@ -244,7 +245,7 @@ TEST_CASE("de-duplication keys and claims expire with their TTL") {
   CHECK(until_new("k_lease"));
 }
 
-TEST_CASE("two trackers sharing Redis perform a due take-back once") {
+TEST_CASE("two trackers sharing Redis perform a due take-back once", "[concurrency]") {
   handover::test::RecordingServer graph;  // {"success":true}
   const std::string prefix = uniquePrefix("tracker");
   ClientOptions co;
@@ -351,7 +352,8 @@ TEST_CASE("Redis going away: typed errors, then reconnect with nothing lost or r
   }
 }
 
-TEST_CASE("one RedisStore serves many threads at once through its connection pool") {
+TEST_CASE("one RedisStore serves many threads at once through its connection pool",
+          "[concurrency]") {
   RedisOptions o = sharedRedis(uniquePrefix("pool"));
   o.connections = 3;
   RedisStore store(o);

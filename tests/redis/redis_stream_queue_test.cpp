@@ -112,7 +112,8 @@ TEST_CASE("redis queue: a retry waits out its delay, then dead-letters after max
   CHECK(dead[0].reason == "second failure");
 }
 
-TEST_CASE("redis queue: consumers of one group share bodies, each delivered to one of them") {
+TEST_CASE("redis queue: consumers of one group share bodies, each delivered to one of them",
+          "[concurrency]") {
   auto o = shared("rsq_group");
   RedisStreamQueue a(o), b(o);
   CHECK(a.consumer() != b.consumer());
@@ -137,7 +138,8 @@ TEST_CASE("redis queue: consumers of one group share bodies, each delivered to o
   CHECK(std::set<std::string>(seen.begin(), seen.end()).size() == 40);
 }
 
-TEST_CASE("redis queue: a body a dead consumer held is taken over after the lease") {
+TEST_CASE("redis queue: a body a dead consumer held is taken over after the lease",
+          "[concurrency]") {
   auto o = shared("rsq_lease");
   o.lease = 300ms;
   {
@@ -156,7 +158,8 @@ TEST_CASE("redis queue: a body a dead consumer held is taken over after the leas
   CHECK(survivor.stats().value().in_flight == 0);
 }
 
-TEST_CASE("redis queue: unreachable Redis is a store error, and an endpoint answers 503") {
+TEST_CASE("redis queue: unreachable Redis is a store error, and an endpoint answers 503",
+          "[concurrency]") {
   RedisStreamQueueOptions o;
   o.redis.port = tt::freePort();  // nothing listens there
   o.redis.connect_timeout = 200ms;
@@ -205,10 +208,12 @@ TEST_CASE("redis queue: queued bodies survive a Redis restart with the documente
   REQUIRE_FALSE(down);
   CHECK(down.error().category == ErrorCategory::kStore);
   redis.start();
-  // Each pooled connection opened before the restart fails once (store error), then reconnects.
-  auto acked = q.ack(*held);
-  for (int i = 0; i < 8 && !acked; ++i) acked = q.ack(*held);
-  REQUIRE(acked);
+  // Acks are batched: `stats` sends them. Each pooled connection opened before the restart
+  // fails once (store error, the acks kept for the next try), then reconnects.
+  REQUIRE(q.ack(*held));
+  auto flushed = q.stats();
+  for (int i = 0; i < 8 && !flushed; ++i) flushed = q.stats();
+  REQUIRE(flushed);
   std::set<std::string> rest;
   while (auto e = q.pop(200ms).value()) {
     rest.insert(e->body);
@@ -227,7 +232,7 @@ TEST_CASE("redis queue: the durability check warns when persistence is off") {
   CHECK(report.warnings[0].find("appendonly") != std::string::npos);
 }
 
-TEST_CASE("redis queue: an endpoint on it handles each body once") {
+TEST_CASE("redis queue: an endpoint on it handles each body once", "[concurrency]") {
   auto o = shared("rsq_endpoint");
   auto q = std::make_shared<RedisStreamQueue>(o);
   std::atomic<int> calls{0};
@@ -257,7 +262,8 @@ TEST_CASE("redis queue: an endpoint on it handles each body once") {
   CHECK(q->stats().value().depth == 0);
 }
 
-TEST_CASE("redis queue: bodies queued before partitions are still handled after an upgrade") {
+TEST_CASE("redis queue: bodies queued before partitions are still handled after an upgrade",
+          "[concurrency]") {
   auto o = shared("rsq_upgrade");
   const int port = o.redis.port;
   const std::string legacy = o.redis.key_prefix + o.stream;  // the single stream of before

@@ -64,7 +64,7 @@ TEST_CASE("the memory store keeps every field through its compact form") {
   }
 }
 
-TEST_CASE("a due timer is claimed by exactly one of many racing threads") {
+TEST_CASE("a due timer is claimed by exactly one of many racing threads", "[concurrency]") {
   MemoryStore store;
   constexpr int kConversations = 500;
   for (int i = 0; i < kConversations; ++i) {

@@ -22,7 +22,8 @@ using namespace handover;
 using namespace handover::tracker;
 namespace tt = handover::tracker::test;
 
-TEST_CASE("policies act while events arrive on other threads, once per conversation") {
+TEST_CASE("policies act while events arrive on other threads, once per conversation",
+          "[concurrency]") {
   ClientOptions client_options;
   client_options.app_id = tt::kBotApp;
   auto fake = std::make_shared<handover::testing::FakeConnection>(client_options);

@@ -17,7 +17,7 @@
 using namespace handover;
 using namespace handover::webhook;
 
-TEST_CASE("one Router dispatches batches from many threads at once") {
+TEST_CASE("one Router dispatches batches from many threads at once", "[concurrency]") {
   const std::string dir = std::string(HANDOVER_FIXTURES_DIR) + "/webhooks/";
   std::vector<Batch> batches;
   for (const char* name : {"handover_mixed", "new_kinds", "standby_second_entry", "echoes"}) {

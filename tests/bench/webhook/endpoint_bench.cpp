@@ -12,6 +12,9 @@
 // tests/bench/run.sh.
 //
 //   endpoint_bench <raw|memory|redis> <requests> <connections> [redis port] [keepalive|close]
+//                  [wait replicas] [result name]
+// `wait replicas` > 0 sets RedisOptions::wait_replicas (WAIT after each enqueue and store
+// write); `result name` replaces the mode in the RESULT names (e.g. redis_everysec).
 
 #include <httplib.h>
 #include <signal.h>
@@ -58,7 +61,8 @@ double cpuMicros(const rusage& u) {
 
 std::atomic<bool> g_release{false};
 
-[[noreturn]] void serve(const std::string& mode, int port_fd, int cpu_fd, int redis_port) {
+[[noreturn]] void serve(const std::string& mode, int port_fd, int cpu_fd, int redis_port,
+                        int wait_replicas) {
   httplib::Server server;
   std::unique_ptr<Endpoint> endpoint;
   if (mode == "raw") {
@@ -82,10 +86,12 @@ std::atomic<bool> g_release{false};
       qo.redis.port = redis_port;
       qo.redis.key_prefix = prefix;
       qo.max_length = 10'000'000;
+      qo.redis.wait_replicas = wait_replicas;
       o.queue = std::make_shared<redis::RedisStreamQueue>(qo);
       redis::RedisOptions ro;
       ro.port = redis_port;
       ro.key_prefix = prefix;
+      ro.wait_replicas = wait_replicas;
       dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<redis::RedisStore>(ro));
     } else {
       MemoryQueueOptions qo;
@@ -130,7 +136,7 @@ int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr,
                  "usage: endpoint_bench <raw|memory|redis> <requests> <connections> "
-                 "[redis port] [keepalive|close]\n");
+                 "[redis port] [keepalive|close] [wait replicas] [result name]\n");
     return 2;
   }
   const std::string mode = argv[1];
@@ -138,11 +144,13 @@ int main(int argc, char** argv) {
   const std::size_t connections = std::stoul(argv[3]);
   const int redis_port = argc > 4 ? std::atoi(argv[4]) : 6379;
   const std::string framing = argc > 5 ? argv[5] : "keepalive";
+  const int wait_replicas = argc > 6 ? std::atoi(argv[6]) : 0;
   if (mode != "raw" && mode != "memory" && mode != "redis") return 2;
   if (framing != "keepalive" && framing != "close") return 2;
   const bool keep_alive = framing == "keepalive";
   // RESULT names: endpoint_<mode>_c<N>_... for keep-alive, endpoint_<mode>_close_c<N>_... else.
-  const std::string name = keep_alive ? mode : mode + "_close";
+  const std::string label = argc > 7 ? argv[7] : mode;
+  const std::string name = keep_alive ? label : label + "_close";
 
   std::vector<std::string> bodies, signatures;
   for (std::size_t i = 0; i < requests; ++i) {
@@ -160,7 +168,7 @@ int main(int argc, char** argv) {
   if (child == 0) {
     ::close(fds[0]);
     ::close(cpu[0]);
-    serve(mode, fds[1], cpu[1], redis_port);
+    serve(mode, fds[1], cpu[1], redis_port, wait_replicas);
   }
   ::close(fds[1]);
   ::close(cpu[1]);
