@@ -10,7 +10,9 @@
 #include <cctype>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <set>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -85,7 +87,7 @@ struct Endpoint::Impl {
 
   std::atomic<bool> accepting{true};
   std::atomic<bool> running{true};
-  std::atomic<std::size_t> busy{0};  // workers holding a body
+  std::atomic<std::size_t> busy{0};  // workers holding bodies
   std::vector<std::thread> workers;
   std::mutex stop_mu;
   std::optional<StopReport> stopped;
@@ -185,7 +187,7 @@ struct Endpoint::Impl {
   void work() {
     std::chrono::milliseconds backoff{100};
     while (running.load()) {
-      auto next = queue->pop(kPopWait);
+      auto next = queue->popBatch(std::max<std::size_t>(1, options.worker_batch), kPopWait);
       if (!next) {
         emit(EndpointEventKind::kQueueError, "queue pop failed: " + next.error().message);
         sleepUnlessStopping(backoff);
@@ -193,9 +195,9 @@ struct Endpoint::Impl {
         continue;
       }
       backoff = std::chrono::milliseconds{100};
-      if (!*next) continue;
+      if (next->empty()) continue;
       ++busy;
-      handle(**next);
+      handle(*next);
       --busy;
     }
   }
@@ -239,69 +241,153 @@ struct Endpoint::Impl {
     return router.dispatch(batch, resolver, tracker.get());
   }
 
-  void handle(const QueuedBody& entry) {
-    const auto started = SteadyClock::now();
-    auto batch = parse(entry.body, options.parse);
-    if (!batch) {  // it parsed when it was queued: another writer's entry, or other options
-      ++failed;
-      ++dead_lettered;
-      const std::string why = "unparsable in the queue: " + batch.error().message;
-      emit(EndpointEventKind::kDeadLettered, "body " + entry.id + " " + why);
-      if (auto r = queue->deadLetter(entry, why); !r) {
-        emit(EndpointEventKind::kQueueError, "queue dead-letter failed: " + r.error().message);
-      }
-      return;
-    }
-    std::optional<tracker::Admission> admitted;
-    const Batch* fresh = &*batch;
-    if (options.deduplication == Deduplication::kOn) {
-      auto admission = dedup->admit(std::move(*batch));
-      if (!admission) return handBack(entry, "de-duplication store: " + admission.error().message);
-      admitted = std::move(*admission);
-      duplicates += admitted->duplicates;
-      fresh = &admitted->fresh;
-    }
-    if (tracker) {
-      if (auto r = tracker->observe(*fresh); !r) {
-        if (admitted) (void)dedup->abandon(*admitted);
-        return handBack(entry, "tracker: " + r.error().message);
-      }
-    }
-    const DispatchReport report = dispatch(*fresh);
-    std::set<std::size_t> failed_events;
-    std::size_t unreadable = 0;
+  // One body on its way through `handle`.
+  struct Job {
+    const QueuedBody* entry = nullptr;
+    Batch parsed;                                // moved into `admitted` when de-duplicating
+    std::optional<tracker::Admission> admitted;  // its claims
+    DispatchReport report;
+    std::set<std::size_t> failed_events;  // indexes of events a handler failed for
     std::string first_failure;
-    for (const auto& f : report.failures) {
+    SteadyClock::duration took{};  // tracking and dispatch
+    bool done = false;             // handed back or dead-lettered already
+
+    const Batch& fresh() const { return admitted ? admitted->fresh : parsed; }
+  };
+
+  // The handling side, for the bodies a worker took at once: parse each, claim every event in
+  // one store call, then body by body: track and dispatch, settle its claims (at once, so a
+  // crash between a handler and its settlement repeats as little as before), then acknowledge
+  // or retry it.
+  void handle(const std::vector<QueuedBody>& entries) {
+    std::vector<Job> jobs = parseEach(entries);
+    const auto claimed_at = SteadyClock::now();
+    if (jobs.empty() || !admit(jobs)) return;
+    for (Job& job : jobs) {
+      if (claimsGrewOld(job, claimed_at)) continue;
+      trackAndDispatch(job);
+      if (settle(job)) finish(job);
+    }
+  }
+
+  // A body that no longer parses is dead-lettered: it parsed when it was queued (another
+  // writer's entry, or other options), so no retry can help.
+  std::vector<Job> parseEach(const std::vector<QueuedBody>& entries) {
+    std::vector<Job> jobs;
+    jobs.reserve(entries.size());
+    for (const QueuedBody& entry : entries) {
+      auto batch = parse(entry.body, options.parse);
+      if (!batch) {
+        ++failed;
+        ++dead_lettered;
+        const std::string why = "unparsable in the queue: " + batch.error().message;
+        emit(EndpointEventKind::kDeadLettered, "body " + entry.id + " " + why);
+        if (auto r = queue->deadLetter(entry, why); !r) {
+          emit(EndpointEventKind::kQueueError, "queue dead-letter failed: " + r.error().message);
+        }
+        continue;
+      }
+      Job job;
+      job.entry = &entry;
+      job.parsed = std::move(*batch);
+      jobs.push_back(std::move(job));
+    }
+    return jobs;
+  }
+
+  // Every event of every body claimed in one store call. A store failure hands every body
+  // back: none of their events was handled.
+  bool admit(std::vector<Job>& jobs) {
+    if (options.deduplication != Deduplication::kOn) return true;
+    std::vector<Batch> batches;
+    batches.reserve(jobs.size());
+    for (Job& job : jobs) batches.push_back(std::move(job.parsed));
+    auto admissions = dedup->admitAll(std::move(batches));
+    if (!admissions) {
+      for (const Job& job : jobs) {
+        handBack(*job.entry, "de-duplication store: " + admissions.error().message);
+      }
+      return false;
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      duplicates += (*admissions)[i].duplicates;
+      jobs[i].admitted = std::move((*admissions)[i]);
+    }
+    return true;
+  }
+
+  // The tracker observes a body before its handlers run; if it fails, the body's claims are
+  // given up and it is handed back whole.
+  void trackAndDispatch(Job& job) {
+    const auto started = SteadyClock::now();
+    if (tracker) {
+      if (auto r = tracker->observe(job.fresh()); !r) {
+        if (job.admitted) (void)dedup->abandon(*job.admitted);
+        job.done = true;
+        return handBack(*job.entry, "tracker: " + r.error().message);
+      }
+    }
+    job.report = dispatch(job.fresh());
+    job.took = SteadyClock::now() - started;
+    std::size_t unreadable = 0;
+    for (const auto& f : job.report.failures) {
       if (f.event_index) {
-        failed_events.insert(*f.event_index);
-        if (first_failure.empty()) first_failure = f.message;
+        job.failed_events.insert(*f.event_index);
+        if (job.first_failure.empty()) job.first_failure = f.message;
       } else {
         ++unreadable;  // a parse error of one event: retrying cannot fix it
       }
       // The router's own failure observer has said it already: one log line per failure.
       if (!router.reportsFailures()) emit(EndpointEventKind::kHandlerFailed, f.message);
     }
-    failed += failed_events.size() + unreadable;
-    handled += fresh->events.size() - failed_events.size();
-    if (admitted) {
-      if (auto r = dedup->settle(*admitted, report); !r) {
-        return handBack(entry, "de-duplication store: " + r.error().message);
-      }
+    failed += job.failed_events.size() + unreadable;
+    handled += job.fresh().events.size() - job.failed_events.size();
+  }
+
+  // A claim lapses after the lease: once slow handlers took half of it, the batch's remaining
+  // bodies give their claims up and wait for a later delivery instead of running unprotected.
+  bool claimsGrewOld(Job& job, SteadyClock::time_point claimed_at) {
+    if (!job.admitted || SteadyClock::now() - claimed_at < dedup->options().lease / 2) {
+      return false;
     }
-    if (SteadyClock::now() - started > options.handler_deadline) {
+    (void)dedup->abandon(*job.admitted);
+    job.done = true;
+    handBack(*job.entry, "its batch outlasted half the claim lease before it ran");
+    return true;
+  }
+
+  // Its handled events marked done, failed ones given up for their redelivery. A store
+  // failure hands the body back.
+  bool settle(Job& job) {
+    if (job.done) return false;
+    if (!job.admitted || job.admitted->keys.empty()) return true;  // nothing claimed
+    if (auto r = dedup->settle(*job.admitted, job.report); !r) {
+      job.done = true;
+      handBack(*job.entry, "de-duplication store: " + r.error().message);
+      return false;
+    }
+    return true;
+  }
+
+  // Each body on its own: retried when a handler failed or another server holds some of its
+  // events, acknowledged otherwise.
+  void finish(const Job& job) {
+    if (job.done) return;
+    const QueuedBody& entry = *job.entry;
+    if (job.took > options.handler_deadline) {
       emit(EndpointEventKind::kSlowBatch,
            "body " + entry.id + " took longer than the handler deadline");
     }
-    if (!failed_events.empty()) {
-      return handBack(
-          entry, std::to_string(failed_events.size()) + " events failed, first: " + first_failure);
+    if (!job.failed_events.empty()) {
+      return handBack(entry, std::to_string(job.failed_events.size()) +
+                                 " events failed, first: " + job.first_failure);
     }
-    if (admitted && admitted->in_flight > 0) {
+    if (job.admitted && job.admitted->in_flight > 0) {
       // Another worker or server holds some of them: if it dies, its claim lapses and this
       // body's next delivery handles them.
       // Not before that claim's lease can have lapsed: every later delivery then finds it
       // completed or free, so a body is never dead-lettered for a claim a dead server held.
-      return handBack(entry, std::to_string(admitted->in_flight) + " events held elsewhere",
+      return handBack(entry, std::to_string(job.admitted->in_flight) + " events held elsewhere",
                       dedup->options().lease);
     }
     if (auto r = queue->ack(entry); !r) {

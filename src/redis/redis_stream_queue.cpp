@@ -434,10 +434,19 @@ Result<PushOutcome> RedisStreamQueue::pushOnce(std::string_view body, Timestamp 
 }
 
 Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::milliseconds wait) {
+  auto one = popBatch(1, wait);
+  if (!one) return std::move(one).error();
+  if (one->empty()) return std::optional<QueuedBody>();
+  return std::optional<QueuedBody>(std::move(one->front()));
+}
+
+Result<std::vector<QueuedBody>> RedisStreamQueue::popBatch(std::size_t max,
+                                                           std::chrono::milliseconds wait) {
   Impl& d = *impl_;
+  max = std::max<std::size_t>(1, max);
   const auto give_up = Clock::now() + wait;
   for (;;) {
-    if (d.closed.load()) return std::optional<QueuedBody>();
+    if (d.closed.load()) return std::vector<QueuedBody>();
     if (d.acksDue()) {
       if (auto r = d.flushAcks(); !r) return std::move(r).error();
     }
@@ -447,13 +456,16 @@ Result<std::optional<QueuedBody>> RedisStreamQueue::pop(std::chrono::millisecond
         if (auto r = d.refill(); !r) return std::move(r).error();
       }
       if (!d.fetched.empty()) {
-        QueuedBody b = std::move(d.fetched.front());
-        d.fetched.pop_front();
-        return std::optional<QueuedBody>(std::move(b));
+        std::vector<QueuedBody> out;
+        while (!d.fetched.empty() && out.size() < max) {
+          out.push_back(std::move(d.fetched.front()));
+          d.fetched.pop_front();
+        }
+        return out;
       }
     }
     const auto now = Clock::now();
-    if (now >= give_up) return std::optional<QueuedBody>();
+    if (now >= give_up) return std::vector<QueuedBody>();
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up - now);
     std::this_thread::sleep_for(std::min({left, d.o.poll_interval, d.o.block}));
   }

@@ -12,22 +12,33 @@ Deduplicator::Deduplicator(std::shared_ptr<Store> store, DedupOptions options)
     : store_(std::move(store)), options_(options) {}
 
 Result<Admission> Deduplicator::admit(webhook::Batch batch) {
-  // Keys first, repeats within the body dropped (a messaging and a standby copy of one event),
-  // then every key claimed in one store call.
+  std::vector<webhook::Batch> one;
+  one.push_back(std::move(batch));
+  auto all = admitAll(std::move(one));
+  if (!all) return std::move(all).error();
+  return std::move(all->front());
+}
+
+Result<std::vector<Admission>> Deduplicator::admitAll(std::vector<webhook::Batch> batches) {
+  // Keys first, repeats dropped (a messaging and a standby copy of one event; a redelivery in
+  // a later body of the same call), then every key claimed in one store call.
+  struct Owner {
+    std::size_t body, event;
+  };
   std::vector<std::string> keys;
-  std::vector<std::size_t> owner;  // keys[i] is batch.events[owner[i]]'s
-  keys.reserve(batch.events.size());
-  owner.reserve(batch.events.size());
+  std::vector<Owner> owners;
   std::unordered_set<std::string> seen;
-  Admission a;
-  for (std::size_t i = 0; i < batch.events.size(); ++i) {
-    std::string key = webhook::dedupKey(batch.events[i]);
-    if (!seen.insert(key).second) {
-      ++a.duplicates;
-      continue;
+  std::vector<Admission> out(batches.size());
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    for (std::size_t i = 0; i < batches[b].events.size(); ++i) {
+      std::string key = webhook::dedupKey(batches[b].events[i]);
+      if (!seen.insert(key).second) {
+        ++out[b].duplicates;
+        continue;
+      }
+      keys.push_back(std::move(key));
+      owners.push_back({b, i});
     }
-    keys.push_back(std::move(key));
-    owner.push_back(i);
   }
   auto claims = store_->claimEvents(keys, options_.lease);
   if (!claims) return std::move(claims).error();
@@ -35,16 +46,19 @@ Result<Admission> Deduplicator::admit(webhook::Batch batch) {
     return storeError("the store answered " + std::to_string(claims->size()) + " claims for " +
                       std::to_string(keys.size()) + " keys");
   }
-  a.fresh.object = std::move(batch.object);
-  a.fresh.platform = batch.platform;
-  a.fresh.errors = std::move(batch.errors);
-  a.fresh.changes = std::move(batch.changes);
-  a.fresh.events.reserve(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    switch ((*claims)[i]) {
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    webhook::Batch& fresh = out[b].fresh;
+    fresh.object = std::move(batches[b].object);
+    fresh.platform = batches[b].platform;
+    fresh.errors = std::move(batches[b].errors);
+    fresh.changes = std::move(batches[b].changes);
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    Admission& a = out[owners[k].body];
+    switch ((*claims)[k]) {
       case EventClaim::kNew:
-        a.fresh.events.push_back(std::move(batch.events[owner[i]]));
-        a.keys.push_back(std::move(keys[i]));
+        a.fresh.events.push_back(std::move(batches[owners[k].body].events[owners[k].event]));
+        a.keys.push_back(std::move(keys[k]));
         break;
       case EventClaim::kDuplicate:
         ++a.duplicates;
@@ -54,10 +68,12 @@ Result<Admission> Deduplicator::admit(webhook::Batch batch) {
         break;
     }
   }
-  fresh_ += a.keys.size();
-  duplicates_ += a.duplicates;
-  in_flight_ += a.in_flight;
-  return a;
+  for (const Admission& a : out) {
+    fresh_ += a.keys.size();
+    duplicates_ += a.duplicates;
+    in_flight_ += a.in_flight;
+  }
+  return out;
 }
 
 Result<void> Deduplicator::complete(const Admission& admission) {

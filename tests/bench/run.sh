@@ -206,8 +206,9 @@ redis_replica=$(start_redis replica always "$redis_primary")
 redis_ports=("$redis_always" "$redis_everysec" "$redis_primary" "$redis_replica")
 stop_redis() { for p in "${redis_ports[@]}"; do redis-cli -p "$p" shutdown nosave >/dev/null 2>&1 || true; done; }
 trap 'stop_redis; cleanup' EXIT
-for _ in $(seq 100); do
-  redis-cli -p "$redis_primary" info replication | grep -q 'connected_slaves:1' && break
+# The replica in sync (online), or WAIT 1 would time out and the endpoint answer 503.
+for _ in $(seq 300); do
+  redis-cli -p "$redis_primary" info replication | grep -q 'slave0:.*state=online' && break
   sleep 0.1
 done
 note "endpoint: $endpoint_requests signed POSTs over 4 keep-alive connections, $runs runs"

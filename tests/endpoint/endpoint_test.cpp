@@ -8,12 +8,15 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "catch.hpp"
+#include "counting_store.hpp"
 #include "handover/endpoint/endpoint.hpp"
 #include "handover/testing/fake_connection.hpp"
 #include "handover/tracker/dedup.hpp"
@@ -285,6 +288,121 @@ TEST_CASE("endpoint: Meta's redelivery of a handled body runs no handler twice",
   CHECK(eventually([&] { return endpoint.stats().duplicates == 1; }));
   endpoint.stop();
   CHECK(calls == 1);
+}
+
+namespace {
+// A MemoryQueue that hands out bodies in batches (as RedisStreamQueue does), and none until the
+// test releases it, so every body is queued before a worker takes them.
+class BatchingQueue : public Queue {
+ public:
+  Result<PushOutcome> push(std::string_view body, Timestamp at) override {
+    return inner.push(body, at);
+  }
+  Result<std::optional<QueuedBody>> pop(std::chrono::milliseconds wait) override {
+    return inner.pop(wait);
+  }
+  Result<std::vector<QueuedBody>> popBatch(std::size_t max,
+                                           std::chrono::milliseconds wait) override {
+    if (!released) {
+      std::this_thread::sleep_for(std::min(wait, std::chrono::milliseconds(5)));
+      return std::vector<QueuedBody>{};
+    }
+    std::vector<QueuedBody> out;
+    while (out.size() < max) {
+      auto one = inner.pop(out.empty() ? wait : std::chrono::milliseconds(0));
+      if (!one) return std::move(one).error();
+      if (!*one) break;
+      out.push_back(std::move(**one));
+    }
+    largest = std::max(largest.load(), out.size());
+    return out;
+  }
+  Result<void> ack(const QueuedBody& e) override { return inner.ack(e); }
+  Result<RetryOutcome> retry(const QueuedBody& e, std::chrono::milliseconds delay,
+                             std::string_view reason) override {
+    return inner.retry(e, delay, reason);
+  }
+  Result<void> deadLetter(const QueuedBody& e, std::string_view reason) override {
+    return inner.deadLetter(e, reason);
+  }
+  Result<QueueStats> stats() override { return inner.stats(); }
+  void close() override { inner.close(); }
+
+  MemoryQueue inner;
+  std::atomic<bool> released{false};
+  std::atomic<std::size_t> largest{0};
+};
+}  // namespace
+
+TEST_CASE("endpoint: a worker's batch is claimed in one store call, each body settled alone",
+          "[concurrency]") {
+  Fixture f;
+  EndpointOptions o = f.options();
+  o.workers = 1;
+  o.worker_batch = 4;
+  auto queue = std::make_shared<BatchingQueue>();
+  o.queue = queue;
+  auto store = std::make_shared<test::CountingStore>();
+  auto dedup = std::make_shared<tracker::Deduplicator>(store);
+  std::atomic<int> calls{0};
+  Router router;
+  router.onMessage([&](Context&, const Message& m) -> Result<void> {
+    ++calls;
+    if (m.mid == "m_fails") return Error::make(ErrorCategory::kTransport, "fails once");
+    return {};
+  });
+  Endpoint endpoint(o, std::move(router), Client(f.fake), dedup);
+  // Four bodies, the last Meta's redelivery of the first, and one whose handler fails.
+  for (const char* mid : {"m_a", "m_b", "m_fails", "m_a"}) {
+    const std::string b = body(mid);
+    REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
+  }
+  queue->released = true;
+  CHECK(eventually([&] { return endpoint.stats().retried == 1; }));
+  CHECK(queue->largest == 4);
+  CHECK(store->claim_calls == 1);
+  CHECK(store->settle_calls == 3);  // the bodies with events of their own, each after its handler
+  CHECK(calls == 3);                // the repeat of m_a ran no handler
+  const auto stats = endpoint.stats();
+  CHECK(stats.handled == 2);
+  CHECK(stats.duplicates == 1);
+  CHECK(stats.failed == 1);
+  endpoint.stop(1s);
+}
+
+TEST_CASE("endpoint: a batch that outlasts half the claim lease hands its rest back",
+          "[concurrency]") {
+  Fixture f;
+  EndpointOptions o = f.options();
+  o.workers = 1;
+  o.worker_batch = 3;
+  auto queue = std::make_shared<BatchingQueue>();
+  o.queue = queue;
+  tracker::DedupOptions d;
+  d.lease = 200ms;
+  auto dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::MemoryStore>(), d);
+  std::mutex mu;
+  std::vector<std::string> ran;
+  Router router;
+  router.onMessage([&](Context&, const Message& m) {
+    if (m.mid == "m_slow") std::this_thread::sleep_for(150ms);
+    std::lock_guard<std::mutex> lock(mu);
+    ran.push_back(m.mid);
+  });
+  Endpoint endpoint(o, std::move(router), Client(f.fake), dedup);
+  for (const char* mid : {"m_slow", "m_next", "m_last"}) {
+    const std::string b = body(mid);
+    REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
+  }
+  queue->released = true;
+  CHECK(eventually([&] { return endpoint.stats().handled == 3; }));
+  endpoint.stop(1s);
+  CHECK(queue->largest == 3);
+  CHECK(f.eventsOf(EndpointEventKind::kRetried) == 2);
+  CHECK(f.allMessages().find("outlasted half the claim lease") != std::string::npos);
+  std::lock_guard<std::mutex> lock(mu);
+  std::sort(ran.begin(), ran.end());
+  CHECK(ran == std::vector<std::string>{"m_last", "m_next", "m_slow"});  // each once
 }
 
 TEST_CASE("endpoint: with de-duplication off every delivery runs, and a retry reruns the body",

@@ -126,32 +126,14 @@ TEST_CASE("cluster: a slot holding a live partition migrates mid-stream and noth
   }
   REQUIRE(from != 0);
   REQUIRE(to != 0);
-  const std::string from_id = cluster.idOf(from), to_id = cluster.idOf(to);
-  const std::string s = std::to_string(slot);
-  const auto cli = [](int port, const std::string& args) {
-    return rt::run("redis-cli -p " + std::to_string(port) + " " + args);
-  };
-  REQUIRE(cli(to, "cluster setslot " + s + " importing " + from_id) == 0);
-  REQUIRE(cli(from, "cluster setslot " + s + " migrating " + to_id) == 0);
+  REQUIRE(cluster.beginMigration(slot, to) == from);
   // The slot's keys move while pushes go on, as a resharding tool moves them: the push script
   // meets TRYAGAIN (its keys split between the nodes) and ASK (none left at the source), and
   // retries until it lands. A push still failing after its retries is answered 503 in life;
   // here it is simply not counted as queued.
   std::thread mover([&] {
     std::this_thread::sleep_for(300ms);
-    const std::string keys = rt::cliOutput(from, "cluster getkeysinslot " + s + " 1000");
-    std::string key_args;
-    std::size_t a = 0;
-    for (std::size_t nl = keys.find('\n'); nl != std::string::npos; nl = keys.find('\n', a)) {
-      key_args += " '" + keys.substr(a, nl - a) + "'";
-      a = nl + 1;
-    }
-    if (!key_args.empty()) {
-      cli(from, "migrate 127.0.0.1 " + std::to_string(to) + " '' 0 5000 keys" + key_args);
-    }
-    for (std::size_t i = 0; i < cluster.size(); ++i) {
-      cli(cluster.node(i).port(), "cluster setslot " + s + " node " + to_id);
-    }
+    cluster.finishMigration(slot, from, to);
   });
   std::size_t refused = 0;
   for (int i = 0; i < 50; ++i) {

@@ -42,21 +42,9 @@ struct Fleet {
     char tmp[] = "/tmp/handover-fleet-failover-XXXXXX";
     if (!::mkdtemp(tmp)) throw std::runtime_error("mkdtemp failed");
     dir = tmp;
-    emulator::Config config;
-    config.delivery.initial_backoff = std::chrono::milliseconds(20);
-    config.delivery.max_backoff = std::chrono::milliseconds(300);
-    config.delivery.max_batch = 1;
-    config.pages.push_back(
-        {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
-    emulator::AppConfig bot;
-    bot.id = kBot;
-    bot.name = "Fleet bot";
-    bot.page_access_token = kToken;
-    bot.app_secret = kSecret;
-    bot.subscribed_fields = {"messages"};
-    bot.webhook_url = balancer.url();
-    config.apps.push_back(bot);
-    emu = std::make_unique<emulator::Emulator>(std::move(config));
+    emu = std::make_unique<emulator::Emulator>(fleetEmulator(balancer.url(), {"messages"},
+                                                             std::chrono::milliseconds(20),
+                                                             std::chrono::milliseconds(300)));
     graph_url = "http://127.0.0.1:" + std::to_string(emu->start("127.0.0.1", 0).value());
     extra = {"--record-handled", "1",    "--record-port",    std::to_string(recorder.port()),
              "--lease-ms",       "1500", "--claim-lease-ms", "3000",

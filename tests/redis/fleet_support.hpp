@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "handover/core/export.hpp"
+#include "handover/emulator/config.hpp"
 
 extern char** environ;
 
@@ -40,6 +41,30 @@ inline constexpr const char* kToken = "fleet-bot-token";
 // answers 502 so the sender retries, and the next try goes to the next backend.
 // It listens from construction; its backends are set once the servers run (they need the
 // emulator's URL, which needs the balancer's), so every port is bound, never guessed.
+// The emulator of every fleet test: one routing-era page whose bot's webhook is `webhook_url`
+// (the balancer), one event per POST (more POSTs to spread and re-send), redeliveries backing
+// off from `initial_backoff` to `max_backoff`.
+inline emulator::Config fleetEmulator(const std::string& webhook_url,
+                                      std::vector<std::string> subscribed_fields,
+                                      std::chrono::milliseconds initial_backoff,
+                                      std::chrono::milliseconds max_backoff) {
+  emulator::Config config;
+  config.delivery.initial_backoff = initial_backoff;
+  config.delivery.max_backoff = max_backoff;
+  config.delivery.max_batch = 1;
+  config.pages.push_back(
+      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
+  emulator::AppConfig bot;
+  bot.id = kBot;
+  bot.name = "Fleet bot";
+  bot.page_access_token = kToken;
+  bot.app_secret = kSecret;
+  bot.subscribed_fields = std::move(subscribed_fields);
+  bot.webhook_url = webhook_url;
+  config.apps.push_back(bot);
+  return config;
+}
+
 class Balancer {
  public:
   Balancer() {

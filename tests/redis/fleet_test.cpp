@@ -49,23 +49,10 @@ TEST_CASE(
 
   // Order of start: the balancer (its URL goes into the emulator's config), the emulator on a
   // port it binds itself, the servers with its URL, then the balancer's backends.
-  emulator::Config config;
-  config.delivery.initial_backoff = std::chrono::milliseconds(10);
-  config.delivery.max_backoff = std::chrono::milliseconds(50);
-  config.delivery.max_batch = 1;  // one event per POST: more POSTs to spread and re-send
-  config.pages.push_back(
-      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
-  emulator::AppConfig bot;
-  bot.id = kBot;
-  bot.name = "Fleet bot";
-  bot.page_access_token = kToken;
-  bot.app_secret = kSecret;
-  bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
-
   Balancer balancer;
-  bot.webhook_url = balancer.url();
-  config.apps.push_back(bot);
-  emulator::Emulator emu(std::move(config));
+  emulator::Emulator emu(fleetEmulator(
+      balancer.url(), {"messages", "standby", "messaging_handovers", "message_echoes"},
+      std::chrono::milliseconds(10), std::chrono::milliseconds(50)));
   const std::string graph_url =
       "http://127.0.0.1:" + std::to_string(emu.start("127.0.0.1", 0).value());
   auto a = std::make_unique<ServerProcess>(dir, "a", redis_port, prefix, graph_url);
@@ -171,22 +158,10 @@ TEST_CASE("while Redis is down the server answers 500, once it is back every eve
   const std::string dir = tmp;
   redis::test::PrivateRedis redis;  // this one is stopped and restarted (its data persists)
 
-  emulator::Config config;
-  config.delivery.initial_backoff = std::chrono::milliseconds(10);
-  config.delivery.max_backoff = std::chrono::milliseconds(50);
-  config.delivery.max_batch = 1;
-  config.pages.push_back(
-      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
-  emulator::AppConfig bot;
-  bot.id = kBot;
-  bot.name = "Fleet bot";
-  bot.page_access_token = kToken;
-  bot.app_secret = kSecret;
-  bot.subscribed_fields = {"messages", "standby", "messaging_handovers", "message_echoes"};
   Balancer balancer;
-  bot.webhook_url = balancer.url();
-  config.apps.push_back(bot);
-  emulator::Emulator emu(std::move(config));
+  emulator::Emulator emu(fleetEmulator(
+      balancer.url(), {"messages", "standby", "messaging_handovers", "message_echoes"},
+      std::chrono::milliseconds(10), std::chrono::milliseconds(50)));
   const std::string graph_url =
       "http://127.0.0.1:" + std::to_string(emu.start("127.0.0.1", 0).value());
   // No take-back in this test: an hour of quiet.
@@ -257,22 +232,9 @@ TEST_CASE(
   redis::test::PrivateRedis redis;  // appendonly yes, appendfsync always
   const std::string prefix = redis::test::uniquePrefix("fleet-once");
 
-  emulator::Config config;
-  config.delivery.initial_backoff = std::chrono::milliseconds(10);
-  config.delivery.max_backoff = std::chrono::milliseconds(200);
-  config.delivery.max_batch = 1;
-  config.pages.push_back(
-      {kPage, "Fleet Shop", Platform::kMessenger, emulator::Era::kRouting, kBot});
-  emulator::AppConfig bot;
-  bot.id = kBot;
-  bot.name = "Fleet bot";
-  bot.page_access_token = kToken;
-  bot.app_secret = kSecret;
-  bot.subscribed_fields = {"messages"};
   Balancer balancer;
-  bot.webhook_url = balancer.url();
-  config.apps.push_back(bot);
-  emulator::Emulator emu(std::move(config));
+  emulator::Emulator emu(fleetEmulator(balancer.url(), {"messages"}, std::chrono::milliseconds(10),
+                                       std::chrono::milliseconds(200)));
   const std::string graph_url =
       "http://127.0.0.1:" + std::to_string(emu.start("127.0.0.1", 0).value());
   const std::vector<std::string> extra{"--record-handled", "1",   "--lease-ms", "1500",

@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "catch.hpp"
 #include "handover/endpoint/endpoint.hpp"
@@ -62,6 +63,36 @@ TEST_CASE("redis queue: push, pop and ack a body, with its receive time and deli
   CHECK(s.depth == 0);
   CHECK(s.in_flight == 0);
   CHECK_FALSE(s.oldest_age);
+}
+
+TEST_CASE("redis queue: popBatch hands out a sweep's bodies, acks go out together") {
+  RedisStreamQueueOptions o = shared("rsq_batch");
+  o.partitions = 2;
+  o.read_batch = 8;
+  RedisStreamQueue q(o);
+  std::set<std::string> pushed;
+  for (int i = 0; i < 10; ++i) {
+    pushed.insert("batch-" + std::to_string(i));
+    REQUIRE(q.push("batch-" + std::to_string(i), kAt).value() == PushOutcome::kQueued);
+  }
+  // One sweep reads up to 8 of each partition: the first batch is every body it holds, up to 6.
+  auto first = q.popBatch(6, 1s).value();
+  CHECK(first.size() == 6);
+  std::vector<webhook::QueuedBody> all = first;
+  while (all.size() < 10) {
+    auto more = q.popBatch(6, 1s).value();
+    REQUIRE_FALSE(more.empty());
+    all.insert(all.end(), more.begin(), more.end());
+  }
+  std::set<std::string> got;
+  for (const auto& b : all) got.insert(b.body);
+  CHECK(got == pushed);
+  for (const auto& b : all) REQUIRE(q.ack(b));
+  // Acks wait to be sent together; stats() sends them first.
+  const auto s = q.stats().value();
+  CHECK(s.in_flight == 0);
+  CHECK(s.depth == 0);
+  CHECK(q.popBatch(6, 100ms).value().empty());
 }
 
 TEST_CASE("redis queue: the bound refuses with kFull, never trims a queued body") {

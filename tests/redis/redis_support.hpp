@@ -310,14 +310,23 @@ class PrivateCluster {
   }
   /// Moves `slot` from its primary to the primary at `to`, as a resharding tool does: importing
   /// and migrating states, the keys moved (MIGRATE), then the slot assigned everywhere.
-  void migrateSlot(int slot, int to) {
+  void migrateSlot(int slot, int to) { finishMigration(slot, beginMigration(slot, to), to); }
+  /// The first half of `migrateSlot`: the slot importing at `to`, migrating at its primary
+  /// (returned; 0 if either node refused). Until `finishMigration`, its keys stay at the
+  /// source: commands meet ASK and TRYAGAIN.
+  int beginMigration(int slot, int to) {
     const int from = primaryOf(slot, to);
     const std::string s = std::to_string(slot);
-    const auto cli = [](int port, const std::string& args) {
-      return run("redis-cli -p " + std::to_string(port) + " " + args);
-    };
-    cli(to, "cluster setslot " + s + " importing " + idOf(from));
-    cli(from, "cluster setslot " + s + " migrating " + idOf(to));
+    const bool importing = run("redis-cli -p " + std::to_string(to) + " cluster setslot " + s +
+                               " importing " + idOf(from)) == 0;
+    const bool migrating = run("redis-cli -p " + std::to_string(from) + " cluster setslot " + s +
+                               " migrating " + idOf(to)) == 0;
+    return importing && migrating ? from : 0;
+  }
+  /// The second half: the slot's keys moved from `from` to `to`, the slot assigned to `to` on
+  /// every live node.
+  void finishMigration(int slot, int from, int to) {
+    const std::string s = std::to_string(slot);
     const std::string keys = cliOutput(from, "cluster getkeysinslot " + s + " 1000");
     std::string key_args;
     std::size_t a = 0;
@@ -326,10 +335,14 @@ class PrivateCluster {
       a = nl + 1;
     }
     if (!key_args.empty()) {
-      cli(from, "migrate 127.0.0.1 " + std::to_string(to) + " '' 0 5000 keys" + key_args);
+      run("redis-cli -p " + std::to_string(from) + " migrate 127.0.0.1 " + std::to_string(to) +
+          " '' 0 5000 keys" + key_args);
     }
     for (const auto& n : nodes_) {
-      if (n->cli("ping") == 0) cli(n->port(), "cluster setslot " + s + " node " + idOf(to));
+      if (n->cli("ping") == 0) {
+        run("redis-cli -p " + std::to_string(n->port()) + " cluster setslot " + s + " node " +
+            idOf(to));
+      }
     }
   }
   /// A live primary other than the one at `port`.

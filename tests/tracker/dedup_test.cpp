@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "catch.hpp"
+#include "counting_store.hpp"
 #include "handover/tracker/dedup.hpp"
 #include "handover/tracker/memory_store.hpp"
 #include "handover/webhook/parser.hpp"
@@ -11,6 +12,7 @@
 using namespace handover;
 using namespace handover::tracker;
 using namespace handover::tracker::test;
+using handover::test::CountingStore;
 
 using namespace std::chrono_literals;
 namespace {
@@ -108,55 +110,6 @@ TEST_CASE("messaging and standby copies of one event share a key") {
   CHECK(both.duplicates == 1);
 }
 
-namespace {
-// Counts the store calls the Deduplicator makes: a decorator over a MemoryStore that, like a
-// user's store written before the batch calls existed, overrides only the single-key ones.
-class CountingStore : public Store {
- public:
-  Result<ConversationState> apply(const ConversationKey& k, const Observation& o) override {
-    return inner.apply(k, o);
-  }
-  Result<std::optional<ConversationState>> load(const ConversationKey& k) override {
-    return inner.load(k);
-  }
-  Result<void> schedule(const ConversationKey& k, std::optional<Timestamp> at) override {
-    return inner.schedule(k, at);
-  }
-  Result<std::vector<DueClaim>> claimDue(Timestamp now, std::chrono::milliseconds lease,
-                                         std::size_t limit) override {
-    return inner.claimDue(now, lease, limit);
-  }
-  Result<void> finishDue(const DueClaim& c) override { return inner.finishDue(c); }
-  Result<EventClaim> claimEvent(std::string_view key, std::chrono::milliseconds lease) override {
-    ++single_calls;
-    return inner.claimEvent(key, lease);
-  }
-  Result<void> completeEvent(std::string_view key, std::chrono::milliseconds ttl) override {
-    ++single_calls;
-    return inner.completeEvent(key, ttl);
-  }
-  Result<void> abandonEvent(std::string_view key) override {
-    ++single_calls;
-    return inner.abandonEvent(key);
-  }
-  Result<std::vector<EventClaim>> claimEvents(const std::vector<std::string>& keys,
-                                              std::chrono::milliseconds lease) override {
-    ++claim_calls;
-    return Store::claimEvents(keys, lease);  // the default: one claimEvent per key
-  }
-  Result<void> settleEvents(const std::vector<std::string>& handled,
-                            const std::vector<std::string>& failed,
-                            std::chrono::milliseconds ttl) override {
-    ++settle_calls;
-    return Store::settleEvents(handled, failed, ttl);
-  }
-  MemoryStore inner;
-  int claim_calls = 0;
-  int settle_calls = 0;
-  int single_calls = 0;
-};
-}  // namespace
-
 TEST_CASE("a body's events are claimed in one store call and moved, not copied") {
   auto store = std::make_shared<CountingStore>();
   Deduplicator dedup(store);
@@ -189,4 +142,49 @@ TEST_CASE("a body's events are claimed in one store call and moved, not copied")
   CHECK(again.duplicates == 4);
   REQUIRE(again.fresh.events.size() == 1);  // only the failed one comes back
   CHECK(again.fresh.events[0].get<webhook::Message>()->mid == "m_2");
+}
+
+TEST_CASE("a worker's bodies are claimed in one store call") {
+  auto store = std::make_shared<CountingStore>();
+  Deduplicator dedup(store);
+  const auto body = [](const std::vector<int>& mids) {
+    std::string b = R"({"object":"page","entry":[{"id":"100","time":1,"messaging":[)";
+    for (std::size_t i = 0; i < mids.size(); ++i) {
+      b += std::string(i ? "," : "") + R"({"sender":{"id":"42"},"recipient":{"id":"100"},)" +
+           R"("timestamp":10,"message":{"mid":"m_)" + std::to_string(mids[i]) +
+           R"(","text":"hi"}})";
+    }
+    return b + "]}]}";
+  };
+  // The third body is Meta's redelivery of the first body's second event.
+  std::vector<webhook::Batch> batches;
+  batches.push_back(webhook::parse(body({1, 2})).value());
+  batches.push_back(webhook::parse(body({3})).value());
+  batches.push_back(webhook::parse(body({2, 4})).value());
+  auto admitted = dedup.admitAll(std::move(batches)).value();
+  CHECK(store->claim_calls == 1);
+  REQUIRE(admitted.size() == 3);
+  CHECK(admitted[0].fresh.events.size() == 2);
+  CHECK(admitted[1].fresh.events.size() == 1);
+  // The repeat is the first body's to handle: a duplicate here, not a claim held elsewhere.
+  REQUIRE(admitted[2].fresh.events.size() == 1);
+  CHECK(admitted[2].fresh.events[0].get<webhook::Message>()->mid == "m_4");
+  CHECK(admitted[2].duplicates == 1);
+  CHECK(admitted[2].in_flight == 0);
+
+  webhook::DispatchReport ok, one_failed;
+  webhook::DispatchFailure failure;
+  failure.event_index = 0;
+  failure.message = "handler failed";
+  one_failed.failures.push_back(failure);
+  REQUIRE(dedup.settle(admitted[0], ok));
+  REQUIRE(dedup.settle(admitted[1], one_failed));
+  REQUIRE(dedup.settle(admitted[2], ok));
+  // Handled events are duplicates from now on; the failed one is claimable again.
+  auto again = dedup.admitAll({webhook::parse(body({1, 2, 3, 4})).value()}).value();
+  CHECK(store->claim_calls == 2);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].duplicates == 3);
+  REQUIRE(again[0].fresh.events.size() == 1);
+  CHECK(again[0].fresh.events[0].get<webhook::Message>()->mid == "m_3");
 }

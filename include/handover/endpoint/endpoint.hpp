@@ -142,6 +142,11 @@ struct EndpointOptions {
   Deduplication deduplication = Deduplication::kOn;
   /// Worker threads running the handlers. One keeps the order in which bodies were queued.
   std::size_t workers = 2;
+  /// Bodies a worker takes at once (`Queue::popBatch`) and handles together: one
+  /// de-duplication store call for all their claims and one for their completions, each body
+  /// still acknowledged, retried or dead-lettered on its own. A queue that hands out one body
+  /// at a time (`MemoryQueue`) makes this 1. 0 is taken as 1.
+  std::size_t worker_batch = 8;
   /// A body whose handling takes longer is reported (kSlowBatch). With a `RedisStreamQueue`,
   /// also the lease after which another consumer may take the body over.
   std::chrono::milliseconds handler_deadline{std::chrono::seconds(30)};

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 #include "handover/core/export.hpp"
 
@@ -72,6 +73,19 @@ class HANDOVER_EXPORT Queue {
   /// Takes the next body, waiting up to `wait` for one; nullopt when none came (or after
   /// `close`). The body stays the caller's until `ack` or `retry`.
   virtual Result<std::optional<QueuedBody>> pop(std::chrono::milliseconds wait) = 0;
+  /// Takes up to `max` bodies at once, waiting up to `wait` for the first (empty when none
+  /// came): a worker handles them together, one store call for all their claims and one for
+  /// their completions. This default takes one with `pop`, so a queue written before this call
+  /// keeps working; a queue that reads in batches hands out what it holds.
+  virtual Result<std::vector<QueuedBody>> popBatch(std::size_t max,
+                                                   std::chrono::milliseconds wait) {
+    (void)max;
+    auto one = pop(wait);
+    if (!one) return std::move(one).error();
+    std::vector<QueuedBody> out;
+    if (*one) out.push_back(std::move(**one));
+    return out;
+  }
   /// The body was handled: forget it.
   virtual Result<void> ack(const QueuedBody& entry) = 0;
   /// Handling failed with `reason`: deliver it again after `delay`, or dead-letter it when it

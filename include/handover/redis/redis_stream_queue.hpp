@@ -101,6 +101,9 @@ class HANDOVER_REDIS_EXPORT RedisStreamQueue final : public webhook::Queue {
 
   Result<webhook::PushOutcome> push(std::string_view body, Timestamp received_at) override;
   Result<std::optional<webhook::QueuedBody>> pop(std::chrono::milliseconds wait) override;
+  /// Up to `max` of the bodies the last sweep read (a sweep when none is left).
+  Result<std::vector<webhook::QueuedBody>> popBatch(std::size_t max,
+                                                    std::chrono::milliseconds wait) override;
   Result<void> ack(const webhook::QueuedBody& entry) override;
   Result<webhook::RetryOutcome> retry(const webhook::QueuedBody& entry,
                                       std::chrono::milliseconds delay,

@@ -69,6 +69,10 @@ class HANDOVER_EXPORT Deduplicator {
   /// ones into `Admission::fresh` (pass an rvalue: nothing is copied). On a store failure no
   /// claim is left and the error is returned: answer the webhook non-2xx.
   Result<Admission> admit(webhook::Batch batch);
+  /// `admit` for several bodies at once (a worker's batch): every key in one store call, one
+  /// `Admission` per body, in order. An event repeated in a later body of the same call counts
+  /// as a duplicate there: the first body holding it handles it (and is retried if that fails).
+  Result<std::vector<Admission>> admitAll(std::vector<webhook::Batch> batches);
   /// Marks every admitted event handled.
   Result<void> complete(const Admission& admission);
   /// Gives every admitted event up (handling failed before dispatch): all are redelivered.
