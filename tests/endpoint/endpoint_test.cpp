@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -332,16 +333,33 @@ class BatchingQueue : public Queue {
   std::atomic<bool> released{false};
   std::atomic<std::size_t> largest{0};
 };
+
+// One worker taking up to `batch` bodies from `queue`.
+EndpointOptions batchingOptions(Fixture& f, const std::shared_ptr<BatchingQueue>& queue,
+                                std::size_t batch) {
+  EndpointOptions o = f.options();
+  o.workers = 1;
+  o.worker_batch = batch;
+  o.queue = queue;
+  return o;
+}
+
+// Each mid's body posted and answered 200, then the queue released: one batch holds them.
+void postThenRelease(Endpoint& endpoint, BatchingQueue& queue,
+                     std::initializer_list<const char*> mids) {
+  for (const char* mid : mids) {
+    const std::string b = body(mid);
+    REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
+  }
+  queue.released = true;
+}
 }  // namespace
 
 TEST_CASE("endpoint: a worker's batch is claimed in one store call, each body settled alone",
           "[concurrency]") {
   Fixture f;
-  EndpointOptions o = f.options();
-  o.workers = 1;
-  o.worker_batch = 4;
   auto queue = std::make_shared<BatchingQueue>();
-  o.queue = queue;
+  const EndpointOptions o = batchingOptions(f, queue, 4);
   auto store = std::make_shared<test::CountingStore>();
   auto dedup = std::make_shared<tracker::Deduplicator>(store);
   std::atomic<int> calls{0};
@@ -353,11 +371,7 @@ TEST_CASE("endpoint: a worker's batch is claimed in one store call, each body se
   });
   Endpoint endpoint(o, std::move(router), Client(f.fake), dedup);
   // Four bodies, the last Meta's redelivery of the first, and one whose handler fails.
-  for (const char* mid : {"m_a", "m_b", "m_fails", "m_a"}) {
-    const std::string b = body(mid);
-    REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
-  }
-  queue->released = true;
+  postThenRelease(endpoint, *queue, {"m_a", "m_b", "m_fails", "m_a"});
   CHECK(eventually([&] { return endpoint.stats().retried == 1; }));
   CHECK(queue->largest == 4);
   CHECK(store->claim_calls == 1);
@@ -373,11 +387,8 @@ TEST_CASE("endpoint: a worker's batch is claimed in one store call, each body se
 TEST_CASE("endpoint: a batch that outlasts half the claim lease hands its rest back",
           "[concurrency]") {
   Fixture f;
-  EndpointOptions o = f.options();
-  o.workers = 1;
-  o.worker_batch = 3;
   auto queue = std::make_shared<BatchingQueue>();
-  o.queue = queue;
+  const EndpointOptions o = batchingOptions(f, queue, 3);
   tracker::DedupOptions d;
   d.lease = 200ms;
   auto dedup = std::make_shared<tracker::Deduplicator>(std::make_shared<tracker::MemoryStore>(), d);
@@ -390,11 +401,7 @@ TEST_CASE("endpoint: a batch that outlasts half the claim lease hands its rest b
     ran.push_back(m.mid);
   });
   Endpoint endpoint(o, std::move(router), Client(f.fake), dedup);
-  for (const char* mid : {"m_slow", "m_next", "m_last"}) {
-    const std::string b = body(mid);
-    REQUIRE(endpoint.handlePost(signedFor(b), b).status == 200);
-  }
-  queue->released = true;
+  postThenRelease(endpoint, *queue, {"m_slow", "m_next", "m_last"});
   CHECK(eventually([&] { return endpoint.stats().handled == 3; }));
   endpoint.stop(1s);
   CHECK(queue->largest == 3);
