@@ -34,7 +34,8 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 artifacts="$build/artifacts"
 mkdir -p "$artifacts"
-status=0
+# Both targets at once, one core each (each gets its whole time), their output kept apart.
+pids=()
 for target in parse signature; do
   corpus="$work/$target"
   mkdir -p "$corpus"
@@ -42,11 +43,22 @@ for target in parse signature; do
   # The signature target reads a mode byte first: seeds for every mode, genuine and not.
   [ "$target" = signature ] && cp "$root"/tests/fuzz/seeds_signature/* "$corpus/"
   echo "fuzzing $target for ${seconds}s"
-  if ! ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
-       UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-       "$build/tests/fuzz/handover_fuzz_$target" "$corpus" \
-         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-         -artifact_prefix="$artifacts/$target-" -print_final_stats=1; then
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+    "$build/tests/fuzz/handover_fuzz_$target" "$corpus" \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -artifact_prefix="$artifacts/$target-" -print_final_stats=1 >"$work/$target.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+i=0
+for target in parse signature; do
+  rc=0
+  wait "${pids[$i]}" || rc=$?
+  i=$((i + 1))
+  echo "== fuzz target $target"
+  cat "$work/$target.log"
+  if [ "$rc" -ne 0 ]; then
     echo "fuzz target $target FAILED; reproducer in $artifacts" >&2
     status=1
   fi
